@@ -72,8 +72,10 @@ class Municipality(models.Model):
     def clean(self):
         if self.code and self.county_id and not self.code.startswith(self.county.code):
             raise ValidationError(
-                {"county": f"Kommunkoden {self.code} hör till län {self.code[:2]}, "
-                           f"inte till {self.county} ({self.county.code})."}
+                {
+                    "county": f"Kommunkoden {self.code} hör till län {self.code[:2]}, "
+                    f"inte till {self.county} ({self.county.code})."
+                }
             )
 
 
@@ -173,7 +175,9 @@ class Organisation(models.Model):
             models.CheckConstraint(
                 condition=~Q(parent=models.F("id")) & ~Q(successor=models.F("id")),
                 name="organisation_not_its_own_parent_or_successor",
-                violation_error_message="En organisation kan inte ingå i eller efterträda sig själv.",
+                violation_error_message=(
+                    "En organisation kan inte ingå i eller efterträda sig själv."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["municipality"],
@@ -197,7 +201,11 @@ class Organisation(models.Model):
         errors = {}
         if self.organisation_number:
             self.organisation_number = format_organisation_number(self.organisation_number)
-        if self.municipality_id and self.county_id and self.municipality.county_id != self.county_id:
+        if (
+            self.municipality_id
+            and self.county_id
+            and self.municipality.county_id != self.county_id
+        ):
             errors["municipality"] = f"{self.municipality} ligger inte i {self.county}."
         if self.kind == OrganisationKind.MUNICIPALITY and not self.municipality_id:
             errors["municipality"] = "Ange vilken kommun organisationen är."

@@ -122,17 +122,18 @@ class AgreementQuerySet(models.QuerySet):
         scope = Scope.of(user)
         if scope.national:
             return self.all()
-        return self.filter(
-            Q(publication=Publication.PUBLISHED) | Q(county_id__in=scope.county_ids)
-        )
+        return self.filter(Q(publication=Publication.PUBLISHED) | Q(county_id__in=scope.county_ids))
 
     def _superseded_on(self, on: datetime.date):
         newer = Agreement.objects.filter(
             lineage_id=OuterRef("lineage_id"),
             version_number__gt=OuterRef("version_number"),
             publication=Publication.PUBLISHED,
-        ).filter(Q(valid_from__isnull=True, signed_on__isnull=True) | Q(valid_from__lte=on)
-                 | Q(valid_from__isnull=True, signed_on__lte=on))
+        ).filter(
+            Q(valid_from__isnull=True, signed_on__isnull=True)
+            | Q(valid_from__lte=on)
+            | Q(valid_from__isnull=True, signed_on__lte=on)
+        )
         return Exists(newer)
 
     def in_force(self, on: datetime.date | None = None):
@@ -152,8 +153,10 @@ class AgreementQuerySet(models.QuerySet):
             legal_status=Case(
                 When(self._superseded_on(on), then=Value(LegalStatus.SUPERSEDED)),
                 When(valid_until__lt=on, then=Value(LegalStatus.EXPIRED)),
-                When(Q(valid_from__gt=on) | Q(valid_from__isnull=True, signed_on__gt=on),
-                     then=Value(LegalStatus.UPCOMING)),
+                When(
+                    Q(valid_from__gt=on) | Q(valid_from__isnull=True, signed_on__gt=on),
+                    then=Value(LegalStatus.UPCOMING),
+                ),
                 default=Value(LegalStatus.IN_FORCE),
                 output_field=models.CharField(),
             )
@@ -191,7 +194,10 @@ class Agreement(models.Model):
         help_text="Det namn överenskommelsen brukar kallas, till exempel ”RÖK Norrbotten”.",
     )
     registration_number = models.CharField(
-        "diarienummer", max_length=100, blank=True, help_text="Länsstyrelsens eller partens diarienummer."
+        "diarienummer",
+        max_length=100,
+        blank=True,
+        help_text="Länsstyrelsens eller partens diarienummer.",
     )
     level = models.CharField(
         "nivå",
@@ -200,7 +206,10 @@ class Agreement(models.Model):
         help_text="Central: hela landet. Regional: ett län. Lokal: en eller flera kommuner.",
     )
     kind = models.CharField(
-        "typ", max_length=30, choices=Kind.choices, default=Kind.AGREEMENT,
+        "typ",
+        max_length=30,
+        choices=Kind.choices,
+        default=Kind.AGREEMENT,
         help_text="Hängavtal: en kommuns tillägg till en annan kommuns överenskommelse.",
     )
     county = models.ForeignKey(
@@ -251,7 +260,9 @@ class Agreement(models.Model):
     purpose = models.TextField("syfte", blank=True)
     target_group = models.TextField("målgrupp", blank=True)
     organisation = models.TextField(
-        "organisation", blank=True, help_text="Hur samverkan är organiserad: grupper, möten, ansvar."
+        "organisation",
+        blank=True,
+        help_text="Hur samverkan är organiserad: grupper, möten, ansvar.",
     )
     followup_routine = models.TextField("rutin för uppföljning", blank=True)
     revision_routine = models.TextField("rutin för revidering", blank=True)
@@ -364,21 +375,29 @@ class Agreement(models.Model):
         label = self.version_label or f"version {self.version_number}"
         return f"{self.title} ({label})"
 
+    def get_absolute_url(self):
+        return reverse("agreements:detail", kwargs={"slug": self.lineage.slug})
+
     @property
     def slug(self) -> str:
         return self.lineage.slug
-
-    def get_absolute_url(self):
-        return reverse("agreements:detail", kwargs={"slug": self.lineage.slug})
 
     @property
     def is_published(self) -> bool:
         return self.publication == Publication.PUBLISHED
 
+    @property
+    def legal_status_label(self) -> str:
+        """Needs the legal_status annotation of AgreementQuerySet.with_status()."""
+        return LegalStatus(self.legal_status).label
+
     def legal_status_on(self, on: datetime.date | None = None) -> str:
-        return Agreement.objects.filter(pk=self.pk).with_status(on).values_list(
-            "legal_status", flat=True
-        ).get()
+        return (
+            Agreement.objects.filter(pk=self.pk)
+            .with_status(on)
+            .values_list("legal_status", flat=True)
+            .get()
+        )
 
     def clean(self):
         errors: dict[str, list[str]] = {}
@@ -387,20 +406,33 @@ class Agreement(models.Model):
             errors.setdefault(field, []).append(message)
 
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
-            add("valid_until", "”Gäller till” kan inte vara före ”gäller från”. Rätta något av "
-                "datumen.")
+            add(
+                "valid_until",
+                "”Gäller till” kan inte vara före ”gäller från”. Rätta något av datumen.",
+            )
         if self.level == Level.CENTRAL and self.county_id:
-            add("county", "En central överenskommelse gäller hela landet och ska inte ha något "
-                "län. Töm fältet eller välj nivån regional eller lokal.")
+            add(
+                "county",
+                "En central överenskommelse gäller hela landet och ska inte ha något "
+                "län. Töm fältet eller välj nivån regional eller lokal.",
+            )
         if self.level in (Level.REGIONAL, Level.LOCAL) and not self.county_id:
-            add("county", f"En {self.get_level_display().lower()} överenskommelse måste ha ett "
-                "län. Välj länet.")
+            add(
+                "county",
+                f"En {self.get_level_display().lower()} överenskommelse måste ha ett "
+                "län. Välj länet.",
+            )
         if self.kind == Kind.ANNEX and not self.annex_to_id:
-            add("annex_to", "Ett hängavtal ska vara knutet till en annan överenskommelse. Välj "
-                "vilken.")
+            add(
+                "annex_to",
+                "Ett hängavtal ska vara knutet till en annan överenskommelse. Välj vilken.",
+            )
         if self.kind != Kind.ANNEX and self.annex_to_id:
-            add("annex_to", "Bara hängavtal knyts till en annan överenskommelse. Välj typen "
-                "hängavtal eller töm fältet.")
+            add(
+                "annex_to",
+                "Bara hängavtal knyts till en annan överenskommelse. Välj typen "
+                "hängavtal eller töm fältet.",
+            )
         expected_parent_level = {Level.LOCAL: Level.REGIONAL, Level.REGIONAL: Level.CENTRAL}
         if self.parent_id:
             if self.level == Level.CENTRAL:
@@ -412,7 +444,11 @@ class Agreement(models.Model):
                 add("parent", "Den regionala paraplyöverenskommelsen ska höra till samma län.")
         for field in ("parent", "annex_to", "based_on"):
             related_id = getattr(self, f"{field}_id")
-            if related_id and self.lineage_id and getattr(self, field).lineage_id == self.lineage_id:
+            if (
+                related_id
+                and self.lineage_id
+                and getattr(self, field).lineage_id == self.lineage_id
+            ):
                 add(field, "En överenskommelse kan inte hänvisa till en version av sig själv.")
         if errors:
             raise ValidationError(errors)
@@ -424,8 +460,10 @@ def validate_municipalities(*, level: str, county: County | None, municipalities
     municipalities = list(municipalities)
     if level == Level.LOCAL and not municipalities:
         raise ValidationError(
-            {"municipalities": "En lokal överenskommelse måste gälla minst en kommun. Välj "
-                               "kommunen eller kommunerna."}
+            {
+                "municipalities": "En lokal överenskommelse måste gälla minst en kommun. Välj "
+                "kommunen eller kommunerna."
+            }
         )
     if level == Level.CENTRAL and municipalities:
         raise ValidationError(
@@ -435,8 +473,10 @@ def validate_municipalities(*, level: str, county: County | None, municipalities
         outside = sorted(m.name for m in municipalities if m.county_id != county.pk)
         if outside:
             raise ValidationError(
-                {"municipalities": f"{', '.join(outside)} ligger inte i {county}. Välj kommuner "
-                                   f"i {county} eller byt län."}
+                {
+                    "municipalities": f"{', '.join(outside)} ligger inte i {county}. Välj kommuner "
+                    f"i {county} eller byt län."
+                }
             )
 
 
@@ -529,8 +569,10 @@ class Party(models.Model):
 def validate_party_of_agreement(party: Party | None, agreement_id: int | None) -> None:
     if party is not None and agreement_id is not None and party.agreement_id != agreement_id:
         raise ValidationError(
-            {"party": f"{party.organisation} är inte part i den här överenskommelsen. Välj en av "
-                      "överenskommelsens parter eller lägg först till organisationen som part."}
+            {
+                "party": f"{party.organisation} är inte part i den här överenskommelsen. "
+                "Välj en av överenskommelsens parter eller lägg först till organisationen som part."
+            }
         )
 
 
@@ -620,9 +662,7 @@ def validate_pdf(file) -> None:
     head = file.read(1024)
     file.seek(position)
     if b"%PDF-" not in head:
-        raise ValidationError(
-            "Filen är inte en PDF. Bara PDF-filer kan bifogas.", code="not_a_pdf"
-        )
+        raise ValidationError("Filen är inte en PDF. Bara PDF-filer kan bifogas.", code="not_a_pdf")
 
 
 class AttachmentKind(models.TextChoices):
@@ -632,7 +672,10 @@ class AttachmentKind(models.TextChoices):
 
 class Attachment(models.Model):
     agreement = models.ForeignKey(
-        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="attachments"
+        Agreement,
+        verbose_name="överenskommelse",
+        on_delete=models.CASCADE,
+        related_name="attachments",
     )
     title = models.CharField("rubrik", max_length=300)
     kind = models.CharField(

@@ -65,7 +65,10 @@ class Commitment(models.Model):
         TargetGroup, verbose_name="målgrupper", blank=True, related_name="commitments"
     )
     phase = models.CharField(
-        "fas", max_length=20, choices=Phase.choices, blank=True,
+        "fas",
+        max_length=20,
+        choices=Phase.choices,
+        blank=True,
         help_text="Under asyltiden, under introduktionen/etableringen eller båda.",
     )
     responsible_contact = models.ForeignKey(

@@ -25,7 +25,10 @@ class FollowUpQuerySet(models.QuerySet):
 
 class FollowUp(models.Model):
     agreement = models.ForeignKey(
-        Agreement, verbose_name="överenskommelse", on_delete=models.CASCADE, related_name="followups"
+        Agreement,
+        verbose_name="överenskommelse",
+        on_delete=models.CASCADE,
+        related_name="followups",
     )
     year = models.PositiveSmallIntegerField(
         "år", validators=YEAR_VALIDATORS, help_text="Året som uppföljningen gäller."
@@ -107,8 +110,10 @@ class CommitmentAssessment(models.Model):
         return f"{self.commitment}: {self.get_status_display()}"
 
     def clean(self):
-        if self.followup_id and self.commitment_id and (
-            self.followup.agreement_id != self.commitment.agreement_id
+        if (
+            self.followup_id
+            and self.commitment_id
+            and (self.followup.agreement_id != self.commitment.agreement_id)
         ):
             raise ValidationError(
                 {"commitment": "Åtagandet hör till en annan överenskommelse än uppföljningen."}
@@ -119,7 +124,9 @@ class GoalOutcome(models.Model):
     followup = models.ForeignKey(
         FollowUp, verbose_name="uppföljning", on_delete=models.CASCADE, related_name="goal_outcomes"
     )
-    goal = models.ForeignKey(Goal, verbose_name="mål", on_delete=models.CASCADE, related_name="outcomes")
+    goal = models.ForeignKey(
+        Goal, verbose_name="mål", on_delete=models.CASCADE, related_name="outcomes"
+    )
     value = models.DecimalField("utfall", max_digits=12, decimal_places=2, null=True, blank=True)
     achieved = models.BooleanField("uppnått", null=True, blank=True)
     comment = models.TextField("kommentar", blank=True)
@@ -140,17 +147,27 @@ class GoalOutcome(models.Model):
         return f"{self.goal}: {self.value if self.value is not None else '–'}"
 
     def clean(self):
-        if self.followup_id and self.goal_id and self.followup.agreement_id != self.goal.agreement_id:
-            raise ValidationError({"goal": "Målet hör till en annan överenskommelse än uppföljningen."})
+        if (
+            self.followup_id
+            and self.goal_id
+            and self.followup.agreement_id != self.goal.agreement_id
+        ):
+            raise ValidationError(
+                {"goal": "Målet hör till en annan överenskommelse än uppföljningen."}
+            )
 
 
 class ReceptionFigure(models.Model):
     municipality = models.ForeignKey(
-        Municipality, verbose_name="kommun", on_delete=models.PROTECT, related_name="reception_figures"
+        Municipality,
+        verbose_name="kommun",
+        on_delete=models.PROTECT,
+        related_name="reception_figures",
     )
     year = models.PositiveSmallIntegerField("år", validators=YEAR_VALIDATORS)
     agreed_number = models.PositiveIntegerField(
-        "antal enligt överenskommelse", help_text="Antal personer som kommunen åtagit sig att ta emot."
+        "antal enligt överenskommelse",
+        help_text="Antal personer som kommunen åtagit sig att ta emot.",
     )
     assigned_number = models.PositiveIntegerField(
         "varav för anvisning",

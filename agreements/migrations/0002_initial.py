@@ -5,121 +5,250 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actors', '0001_initial'),
-        ('agreements', '0001_initial'),
-        ('commitments', '0001_initial'),
+        ("actors", "0001_initial"),
+        ("agreements", "0001_initial"),
+        ("commitments", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreement',
-            name='target_groups',
-            field=models.ManyToManyField(blank=True, related_name='agreements', to='commitments.targetgroup', verbose_name='målgrupper'),
+            model_name="agreement",
+            name="target_groups",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="agreements",
+                to="commitments.targetgroup",
+                verbose_name="målgrupper",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='themes',
-            field=models.ManyToManyField(blank=True, related_name='agreements', to='commitments.theme', verbose_name='teman'),
+            model_name="agreement",
+            name="themes",
+            field=models.ManyToManyField(
+                blank=True, related_name="agreements", to="commitments.theme", verbose_name="teman"
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='lineage',
-            field=models.ForeignKey(help_text='Alla versioner av samma överenskommelse hör till samma linje.', on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='agreements.agreementlineage', verbose_name='överenskommelse'),
+            model_name="agreement",
+            name="lineage",
+            field=models.ForeignKey(
+                help_text="Alla versioner av samma överenskommelse hör till samma linje.",
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="versions",
+                to="agreements.agreementlineage",
+                verbose_name="överenskommelse",
+            ),
         ),
         migrations.AddField(
-            model_name='agreementsection',
-            name='agreement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='agreements.agreement', verbose_name='överenskommelse'),
+            model_name="agreementsection",
+            name="agreement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="sections",
+                to="agreements.agreement",
+                verbose_name="överenskommelse",
+            ),
         ),
         migrations.AddField(
-            model_name='attachment',
-            name='agreement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='agreements.agreement', verbose_name='överenskommelse'),
+            model_name="attachment",
+            name="agreement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="attachments",
+                to="agreements.agreement",
+                verbose_name="överenskommelse",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='agreement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='agreements.agreement', verbose_name='överenskommelse'),
+            model_name="goal",
+            name="agreement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="goals",
+                to="agreements.agreement",
+                verbose_name="överenskommelse",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='legal_references',
-            field=models.ManyToManyField(blank=True, related_name='agreements', to='agreements.legalreference', verbose_name='författningar'),
+            model_name="agreement",
+            name="legal_references",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="agreements",
+                to="agreements.legalreference",
+                verbose_name="författningar",
+            ),
         ),
         migrations.AddField(
-            model_name='party',
-            name='agreement',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='parties', to='agreements.agreement', verbose_name='överenskommelse'),
+            model_name="party",
+            name="agreement",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="parties",
+                to="agreements.agreement",
+                verbose_name="överenskommelse",
+            ),
         ),
         migrations.AddField(
-            model_name='party',
-            name='organisation',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='parties', to='actors.organisation', verbose_name='organisation'),
+            model_name="party",
+            name="organisation",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="parties",
+                to="actors.organisation",
+                verbose_name="organisation",
+            ),
         ),
         migrations.AddField(
-            model_name='goal',
-            name='party',
-            field=models.ForeignKey(blank=True, help_text='Tomt för ett gemensamt mål för alla parter.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='goals', to='agreements.party', verbose_name='part'),
+            model_name="goal",
+            name="party",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Tomt för ett gemensamt mål för alla parter.",
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="goals",
+                to="agreements.party",
+                verbose_name="part",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='perspectives',
-            field=models.ManyToManyField(blank=True, related_name='agreements', to='agreements.perspective', verbose_name='perspektiv'),
+            model_name="agreement",
+            name="perspectives",
+            field=models.ManyToManyField(
+                blank=True,
+                related_name="agreements",
+                to="agreements.perspective",
+                verbose_name="perspektiv",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.UniqueConstraint(fields=('agreement', 'organisation'), name='party_organisation_once_per_agreement', violation_error_message='Organisationen är redan part i överenskommelsen.'),
+            model_name="party",
+            constraint=models.UniqueConstraint(
+                fields=("agreement", "organisation"),
+                name="party_organisation_once_per_agreement",
+                violation_error_message="Organisationen är redan part i överenskommelsen.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.UniqueConstraint(fields=('id', 'agreement'), name='party_id_agreement'),
+            model_name="party",
+            constraint=models.UniqueConstraint(
+                fields=("id", "agreement"), name="party_id_agreement"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='party',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'signatory'), models.Q(('signatory_name', ''), ('signatory_title', ''), ('signed_on__isnull', True)), _connector='OR'), name='party_only_signatory_signs', violation_error_message='Bara en undertecknande part har undertecknare och datum för underskrift.'),
+            model_name="party",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("role", "signatory"),
+                    models.Q(
+                        ("signatory_name", ""), ("signatory_title", ""), ("signed_on__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="party_only_signatory_signs",
+                violation_error_message="Bara en undertecknande part har undertecknare och datum för underskrift.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_year__isnull', True), ('target_year__isnull', True), ('baseline_year__lte', models.F('target_year')), _connector='OR'), name='goal_baseline_before_target', violation_error_message='Utgångsåret kan inte vara efter målåret.'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("baseline_year__isnull", True),
+                    ("target_year__isnull", True),
+                    ("baseline_year__lte", models.F("target_year")),
+                    _connector="OR",
+                ),
+                name="goal_baseline_before_target",
+                violation_error_message="Utgångsåret kan inte vara efter målåret.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('baseline_value__isnull', True), ('baseline_year__isnull', False), _connector='OR'), name='goal_baseline_has_year', violation_error_message='Ange vilket år utgångsvärdet gäller.'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("baseline_value__isnull", True),
+                    ("baseline_year__isnull", False),
+                    _connector="OR",
+                ),
+                name="goal_baseline_has_year",
+                violation_error_message="Ange vilket år utgångsvärdet gäller.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goal',
-            constraint=models.CheckConstraint(condition=models.Q(('target_value__isnull', True), ('target_year__isnull', False), _connector='OR'), name='goal_target_has_year', violation_error_message='Ange vilket år målvärdet ska vara nått.'),
+            model_name="goal",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("target_value__isnull", True), ("target_year__isnull", False), _connector="OR"
+                ),
+                name="goal_target_has_year",
+                violation_error_message="Ange vilket år målvärdet ska vara nått.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['publication', 'level'], name='agreements__publica_2c1fe8_idx'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["publication", "level"], name="agreements__publica_2c1fe8_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['valid_from', 'valid_until'], name='agreements__valid_f_2081ed_idx'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["valid_from", "valid_until"], name="agreements__valid_f_2081ed_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.UniqueConstraint(fields=('lineage', 'version_number'), name='agreement_version_once_per_lineage', violation_error_message='Versionen finns redan för den här överenskommelsen.'),
+            model_name="agreement",
+            constraint=models.UniqueConstraint(
+                fields=("lineage", "version_number"),
+                name="agreement_version_once_per_lineage",
+                violation_error_message="Versionen finns redan för den här överenskommelsen.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('valid_from__isnull', True), ('valid_until__isnull', True), ('valid_from__lte', models.F('valid_until')), _connector='OR'), name='agreement_validity_in_order', violation_error_message='”Gäller till” kan inte vara före ”gäller från”.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("valid_from__isnull", True),
+                    ("valid_until__isnull", True),
+                    ("valid_from__lte", models.F("valid_until")),
+                    _connector="OR",
+                ),
+                name="agreement_validity_in_order",
+                violation_error_message="”Gäller till” kan inte vara före ”gäller från”.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('county__isnull', True), ('level', 'central')), models.Q(('county__isnull', False), ('level__in', ['regional', 'local'])), _connector='OR'), name='agreement_county_matches_level', violation_error_message='En central överenskommelse har inget län; en regional eller lokal måste ha ett län.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("county__isnull", True), ("level", "central")),
+                    models.Q(("county__isnull", False), ("level__in", ["regional", "local"])),
+                    _connector="OR",
+                ),
+                name="agreement_county_matches_level",
+                violation_error_message="En central överenskommelse har inget län; en regional eller lokal måste ha ett län.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('publication', 'draft'), ('published_at__isnull', False), _connector='OR'), name='agreement_published_has_date', violation_error_message='En publicerad överenskommelse måste ha ett publiceringsdatum.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("publication", "draft"), ("published_at__isnull", False), _connector="OR"
+                ),
+                name="agreement_published_has_date",
+                violation_error_message="En publicerad överenskommelse måste ha ett publiceringsdatum.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agreement',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'annex'), ('annex_to__isnull', True), _connector='OR'), name='agreement_only_annex_has_annex_to', violation_error_message='Bara ett hängavtal kan vara knutet till en annan överenskommelse.'),
+            model_name="agreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind", "annex"), ("annex_to__isnull", True), _connector="OR"),
+                name="agreement_only_annex_has_annex_to",
+                violation_error_message="Bara ett hängavtal kan vara knutet till en annan överenskommelse.",
+            ),
         ),
     ]

@@ -5,72 +5,175 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actors', '0001_initial'),
-        ('agreements', '0001_initial'),
+        ("actors", "0001_initial"),
+        ("agreements", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TargetGroup',
+            name="TargetGroup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='kortnamn')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='namn')),
-                ('description', models.TextField(blank=True, verbose_name='beskrivning')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='ordning')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="kortnamn")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="namn")),
+                ("description", models.TextField(blank=True, verbose_name="beskrivning")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="ordning")),
             ],
             options={
-                'verbose_name': 'målgrupp',
-                'verbose_name_plural': 'målgrupper',
-                'ordering': ['order', 'name'],
-                'abstract': False,
+                "verbose_name": "målgrupp",
+                "verbose_name_plural": "målgrupper",
+                "ordering": ["order", "name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Theme',
+            name="Theme",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(unique=True, verbose_name='kortnamn')),
-                ('name', models.CharField(max_length=100, unique=True, verbose_name='namn')),
-                ('description', models.TextField(blank=True, verbose_name='beskrivning')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='ordning')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(unique=True, verbose_name="kortnamn")),
+                ("name", models.CharField(max_length=100, unique=True, verbose_name="namn")),
+                ("description", models.TextField(blank=True, verbose_name="beskrivning")),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="ordning")),
             ],
             options={
-                'verbose_name': 'tema',
-                'verbose_name_plural': 'teman',
-                'ordering': ['order', 'name'],
-                'abstract': False,
+                "verbose_name": "tema",
+                "verbose_name_plural": "teman",
+                "ordering": ["order", "name"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('heading', models.CharField(blank=True, help_text='Rubriken som dokumentet använder för åtagandet eller gruppen av åtaganden.', max_length=300, verbose_name='rubrik')),
-                ('text', models.TextField(verbose_name='åtagande')),
-                ('phase', models.CharField(blank=True, choices=[('', 'Anges inte'), ('asylum', 'Asyltiden'), ('establishment', 'Introduktion/etablering'), ('both', 'Båda')], help_text='Under asyltiden, under introduktionen/etableringen eller båda.', max_length=20, verbose_name='fas')),
-                ('period_start', models.DateField(blank=True, null=True, verbose_name='period från')),
-                ('period_end', models.DateField(blank=True, null=True, verbose_name='period till')),
-                ('deadline', models.DateField(blank=True, null=True, verbose_name='klart senast')),
-                ('activity_how', models.TextField(blank=True, help_text='Hur åtagandet genomförs (aktivitetsformat som Södertäljes).', verbose_name='hur')),
-                ('activity_when', models.TextField(blank=True, verbose_name='när')),
-                ('activity_followup', models.TextField(blank=True, verbose_name='hur det följs upp')),
-                ('order', models.PositiveIntegerField(default=0, verbose_name='ordning')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='commitments', to='agreements.agreement', verbose_name='överenskommelse')),
-                ('party', models.ForeignKey(help_text='Den part som har åtagit sig detta. Måste vara part i samma överenskommelse.', on_delete=django.db.models.deletion.CASCADE, related_name='commitments', to='agreements.party', verbose_name='part')),
-                ('responsible_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='commitments', to='actors.contactperson', verbose_name='ansvarig kontaktperson')),
-                ('target_groups', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.targetgroup', verbose_name='målgrupper')),
-                ('themes', models.ManyToManyField(blank=True, related_name='commitments', to='commitments.theme', verbose_name='teman')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "heading",
+                    models.CharField(
+                        blank=True,
+                        help_text="Rubriken som dokumentet använder för åtagandet eller gruppen av åtaganden.",
+                        max_length=300,
+                        verbose_name="rubrik",
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="åtagande")),
+                (
+                    "phase",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "Anges inte"),
+                            ("asylum", "Asyltiden"),
+                            ("establishment", "Introduktion/etablering"),
+                            ("both", "Båda"),
+                        ],
+                        help_text="Under asyltiden, under introduktionen/etableringen eller båda.",
+                        max_length=20,
+                        verbose_name="fas",
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateField(blank=True, null=True, verbose_name="period från"),
+                ),
+                ("period_end", models.DateField(blank=True, null=True, verbose_name="period till")),
+                ("deadline", models.DateField(blank=True, null=True, verbose_name="klart senast")),
+                (
+                    "activity_how",
+                    models.TextField(
+                        blank=True,
+                        help_text="Hur åtagandet genomförs (aktivitetsformat som Södertäljes).",
+                        verbose_name="hur",
+                    ),
+                ),
+                ("activity_when", models.TextField(blank=True, verbose_name="när")),
+                (
+                    "activity_followup",
+                    models.TextField(blank=True, verbose_name="hur det följs upp"),
+                ),
+                ("order", models.PositiveIntegerField(default=0, verbose_name="ordning")),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="commitments",
+                        to="agreements.agreement",
+                        verbose_name="överenskommelse",
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        help_text="Den part som har åtagit sig detta. Måste vara part i samma överenskommelse.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="commitments",
+                        to="agreements.party",
+                        verbose_name="part",
+                    ),
+                ),
+                (
+                    "responsible_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="commitments",
+                        to="actors.contactperson",
+                        verbose_name="ansvarig kontaktperson",
+                    ),
+                ),
+                (
+                    "target_groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="commitments",
+                        to="commitments.targetgroup",
+                        verbose_name="målgrupper",
+                    ),
+                ),
+                (
+                    "themes",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="commitments",
+                        to="commitments.theme",
+                        verbose_name="teman",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'åtagande',
-                'verbose_name_plural': 'åtaganden',
-                'ordering': ['agreement', 'party__order', 'order', 'id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('period_start__isnull', True), ('period_end__isnull', True), ('period_start__lte', models.F('period_end')), _connector='OR'), name='commitment_period_in_order', violation_error_message='Periodens slut kan inte vara före dess början.')],
+                "verbose_name": "åtagande",
+                "verbose_name_plural": "åtaganden",
+                "ordering": ["agreement", "party__order", "order", "id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("period_start__isnull", True),
+                            ("period_end__isnull", True),
+                            ("period_start__lte", models.F("period_end")),
+                            _connector="OR",
+                        ),
+                        name="commitment_period_in_order",
+                        violation_error_message="Periodens slut kan inte vara före dess början.",
+                    )
+                ],
             },
         ),
     ]

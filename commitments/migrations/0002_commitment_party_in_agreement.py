@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
                 ADD CONSTRAINT commitment_party_in_same_agreement
                 FOREIGN KEY (party_id, agreement_id)
                 REFERENCES agreements_party (id, agreement_id)
-                ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED
+                ON DELETE CASCADE
             """,
             reverse_sql="ALTER TABLE commitments_commitment "
             "DROP CONSTRAINT commitment_party_in_same_agreement",

@@ -6,106 +6,311 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('actors', '0001_initial'),
-        ('agreements', '0001_initial'),
-        ('commitments', '0001_initial'),
+        ("actors", "0001_initial"),
+        ("agreements", "0001_initial"),
+        ("commitments", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(help_text='Året som uppföljningen gäller.', validators=[django.core.validators.MinValueValidator(1990, 'Året ska vara 1990 eller senare.'), django.core.validators.MaxValueValidator(2100, 'Året ska vara 2100 eller tidigare.')], verbose_name='år')),
-                ('held_on', models.DateField(blank=True, null=True, verbose_name='genomförd')),
-                ('method', models.TextField(blank=True, help_text='Till exempel enkät, uppföljningsmöte, intervjuer.', verbose_name='metod')),
-                ('summary', models.TextField(blank=True, verbose_name='sammanfattning')),
-                ('conclusions', models.TextField(blank=True, verbose_name='slutsatser')),
-                ('revision_recommended', models.BooleanField(default=False, verbose_name='revidering rekommenderas')),
-                ('state', models.CharField(choices=[('draft', 'Pågår'), ('completed', 'Avslutad')], default='draft', max_length=10, verbose_name='status')),
-                ('completed_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='avslutad')),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followups', to='agreements.agreement', verbose_name='överenskommelse')),
-                ('responsible_organisation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='followups', to='actors.organisation', verbose_name='ansvarig organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        help_text="Året som uppföljningen gäller.",
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                1990, "Året ska vara 1990 eller senare."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                2100, "Året ska vara 2100 eller tidigare."
+                            ),
+                        ],
+                        verbose_name="år",
+                    ),
+                ),
+                ("held_on", models.DateField(blank=True, null=True, verbose_name="genomförd")),
+                (
+                    "method",
+                    models.TextField(
+                        blank=True,
+                        help_text="Till exempel enkät, uppföljningsmöte, intervjuer.",
+                        verbose_name="metod",
+                    ),
+                ),
+                ("summary", models.TextField(blank=True, verbose_name="sammanfattning")),
+                ("conclusions", models.TextField(blank=True, verbose_name="slutsatser")),
+                (
+                    "revision_recommended",
+                    models.BooleanField(default=False, verbose_name="revidering rekommenderas"),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Pågår"), ("completed", "Avslutad")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="avslutad"
+                    ),
+                ),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="followups",
+                        to="agreements.agreement",
+                        verbose_name="överenskommelse",
+                    ),
+                ),
+                (
+                    "responsible_organisation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="followups",
+                        to="actors.organisation",
+                        verbose_name="ansvarig organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'uppföljning',
-                'verbose_name_plural': 'uppföljningar',
-                'ordering': ['agreement', '-year'],
+                "verbose_name": "uppföljning",
+                "verbose_name_plural": "uppföljningar",
+                "ordering": ["agreement", "-year"],
             },
         ),
         migrations.CreateModel(
-            name='CommitmentAssessment',
+            name="CommitmentAssessment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('fulfilled', 'Uppfyllt'), ('in_progress', 'Pågår'), ('not_started', 'Ej påbörjat'), ('not_fulfilled', 'Ej uppfyllt'), ('not_applicable', 'Ej aktuellt')], max_length=20, verbose_name='status')),
-                ('comment', models.TextField(blank=True, verbose_name='kommentar')),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='commitments.commitment', verbose_name='åtagande')),
-                ('followup', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assessments', to='followup.followup', verbose_name='uppföljning')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("fulfilled", "Uppfyllt"),
+                            ("in_progress", "Pågår"),
+                            ("not_started", "Ej påbörjat"),
+                            ("not_fulfilled", "Ej uppfyllt"),
+                            ("not_applicable", "Ej aktuellt"),
+                        ],
+                        max_length=20,
+                        verbose_name="status",
+                    ),
+                ),
+                ("comment", models.TextField(blank=True, verbose_name="kommentar")),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="commitments.commitment",
+                        verbose_name="åtagande",
+                    ),
+                ),
+                (
+                    "followup",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assessments",
+                        to="followup.followup",
+                        verbose_name="uppföljning",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'bedömning av åtagande',
-                'verbose_name_plural': 'bedömningar av åtaganden',
-                'ordering': ['followup', 'commitment__party__order', 'commitment__order'],
+                "verbose_name": "bedömning av åtagande",
+                "verbose_name_plural": "bedömningar av åtaganden",
+                "ordering": ["followup", "commitment__party__order", "commitment__order"],
             },
         ),
         migrations.CreateModel(
-            name='GoalOutcome',
+            name="GoalOutcome",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, verbose_name='utfall')),
-                ('achieved', models.BooleanField(blank=True, null=True, verbose_name='uppnått')),
-                ('comment', models.TextField(blank=True, verbose_name='kommentar')),
-                ('followup', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='goal_outcomes', to='followup.followup', verbose_name='uppföljning')),
-                ('goal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='outcomes', to='agreements.goal', verbose_name='mål')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        verbose_name="utfall",
+                    ),
+                ),
+                ("achieved", models.BooleanField(blank=True, null=True, verbose_name="uppnått")),
+                ("comment", models.TextField(blank=True, verbose_name="kommentar")),
+                (
+                    "followup",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="goal_outcomes",
+                        to="followup.followup",
+                        verbose_name="uppföljning",
+                    ),
+                ),
+                (
+                    "goal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="outcomes",
+                        to="agreements.goal",
+                        verbose_name="mål",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'utfall för mål',
-                'verbose_name_plural': 'utfall för mål',
-                'ordering': ['followup', 'goal__order'],
+                "verbose_name": "utfall för mål",
+                "verbose_name_plural": "utfall för mål",
+                "ordering": ["followup", "goal__order"],
             },
         ),
         migrations.CreateModel(
-            name='ReceptionFigure',
+            name="ReceptionFigure",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1990, 'Året ska vara 1990 eller senare.'), django.core.validators.MaxValueValidator(2100, 'Året ska vara 2100 eller tidigare.')], verbose_name='år')),
-                ('agreed_number', models.PositiveIntegerField(help_text='Antal personer som kommunen åtagit sig att ta emot.', verbose_name='antal enligt överenskommelse')),
-                ('assigned_number', models.PositiveIntegerField(blank=True, help_text='Varav personer som anvisas av Migrationsverket. Tomt om källan inte anger det.', null=True, verbose_name='varav för anvisning')),
-                ('municipality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reception_figures', to='actors.municipality', verbose_name='kommun')),
-                ('source_agreement', models.ForeignKey(blank=True, help_text='Överenskommelsen där siffran står.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='reception_figures', to='agreements.agreement', verbose_name='källa')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(
+                                1990, "Året ska vara 1990 eller senare."
+                            ),
+                            django.core.validators.MaxValueValidator(
+                                2100, "Året ska vara 2100 eller tidigare."
+                            ),
+                        ],
+                        verbose_name="år",
+                    ),
+                ),
+                (
+                    "agreed_number",
+                    models.PositiveIntegerField(
+                        help_text="Antal personer som kommunen åtagit sig att ta emot.",
+                        verbose_name="antal enligt överenskommelse",
+                    ),
+                ),
+                (
+                    "assigned_number",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Varav personer som anvisas av Migrationsverket. Tomt om källan inte anger det.",
+                        null=True,
+                        verbose_name="varav för anvisning",
+                    ),
+                ),
+                (
+                    "municipality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reception_figures",
+                        to="actors.municipality",
+                        verbose_name="kommun",
+                    ),
+                ),
+                (
+                    "source_agreement",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Överenskommelsen där siffran står.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reception_figures",
+                        to="agreements.agreement",
+                        verbose_name="källa",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'mottagandesiffra',
-                'verbose_name_plural': 'mottagandesiffror',
-                'ordering': ['year', 'municipality__code'],
+                "verbose_name": "mottagandesiffra",
+                "verbose_name_plural": "mottagandesiffror",
+                "ordering": ["year", "municipality__code"],
             },
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.UniqueConstraint(fields=('agreement', 'year'), name='followup_once_per_agreement_and_year', violation_error_message='Överenskommelsen har redan en uppföljning för det året.'),
+            model_name="followup",
+            constraint=models.UniqueConstraint(
+                fields=("agreement", "year"),
+                name="followup_once_per_agreement_and_year",
+                violation_error_message="Överenskommelsen har redan en uppföljning för det året.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followup',
-            constraint=models.CheckConstraint(condition=models.Q(('state', 'draft'), ('completed_at__isnull', False), _connector='OR'), name='followup_completed_has_date', violation_error_message='En avslutad uppföljning måste ha ett datum.'),
+            model_name="followup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("state", "draft"), ("completed_at__isnull", False), _connector="OR"
+                ),
+                name="followup_completed_has_date",
+                violation_error_message="En avslutad uppföljning måste ha ett datum.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='commitmentassessment',
-            constraint=models.UniqueConstraint(fields=('followup', 'commitment'), name='assessment_once_per_commitment', violation_error_message='Åtagandet är redan bedömt i den här uppföljningen.'),
+            model_name="commitmentassessment",
+            constraint=models.UniqueConstraint(
+                fields=("followup", "commitment"),
+                name="assessment_once_per_commitment",
+                violation_error_message="Åtagandet är redan bedömt i den här uppföljningen.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='goaloutcome',
-            constraint=models.UniqueConstraint(fields=('followup', 'goal'), name='goal_outcome_once_per_goal', violation_error_message='Målet har redan ett utfall i den här uppföljningen.'),
+            model_name="goaloutcome",
+            constraint=models.UniqueConstraint(
+                fields=("followup", "goal"),
+                name="goal_outcome_once_per_goal",
+                violation_error_message="Målet har redan ett utfall i den här uppföljningen.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receptionfigure',
-            constraint=models.UniqueConstraint(fields=('municipality', 'year', 'source_agreement'), name='reception_figure_once_per_source', nulls_distinct=False, violation_error_message='Kommunen har redan en siffra för året från samma källa.'),
+            model_name="receptionfigure",
+            constraint=models.UniqueConstraint(
+                fields=("municipality", "year", "source_agreement"),
+                name="reception_figure_once_per_source",
+                nulls_distinct=False,
+                violation_error_message="Kommunen har redan en siffra för året från samma källa.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='receptionfigure',
-            constraint=models.CheckConstraint(condition=models.Q(('assigned_number__isnull', True), ('assigned_number__lte', models.F('agreed_number')), _connector='OR'), name='reception_assigned_within_agreed', violation_error_message='”Varav för anvisning” kan inte vara större än antalet.'),
+            model_name="receptionfigure",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("assigned_number__isnull", True),
+                    ("assigned_number__lte", models.F("agreed_number")),
+                    _connector="OR",
+                ),
+                name="reception_assigned_within_agreed",
+                violation_error_message="”Varav för anvisning” kan inte vara större än antalet.",
+            ),
         ),
     ]

@@ -1,0 +1,39 @@
+# Samverkansregistret – see README.md. Every target works from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+
+# Development defaults; set DJANGO_DEBUG=0 and a real DJANGO_SECRET_KEY in production.
+DJANGO_DEBUG ?= 1
+export DJANGO_DEBUG
+
+.PHONY: setup run test lint clean-db
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+## setup: install, start the database, migrate, load reference data, examples and demo users
+setup: $(INSTALLED)
+	$(PY) manage.py setup_registry
+
+## run: setup, then serve http://127.0.0.1:8000
+run: setup
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+## test: setup, then the test suite
+test: setup
+	$(PY) -m pytest
+
+## lint: ruff, formatting and missing migrations
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+## clean-db: delete the embedded database in var/pgdata (stop `make run` first)
+clean-db:
+	rm -rf var/pgdata var/run
