@@ -1,0 +1,62 @@
+import pytest
+from django.urls import reverse
+
+from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_home_lists_published_agreements_and_hides_drafts(client):
+    AgreementFactory(title="Utkast om kvastfenor", draft=True)
+    response = client.get(reverse("agreements:home"))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Regional överenskommelse om samverkan för nyanlända invandrares" in page
+    assert "Central överenskommelse om utveckling av introduktionsinsatser" in page
+    assert "Södertälje" in page
+    assert "kvastfenor" not in page
+
+
+def test_agreement_page_shows_parties_and_commitments(client):
+    response = client.get(reverse("agreements:detail", kwargs={"slug": "norrbotten-rok"}))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Per-Ola Eriksson" in page
+    assert "Luleå tekniska universitet" in page
+    assert "Vara sammankallande för parterna" in page
+    assert "Reviderad mars 2009" in page
+    assert "1 mars 2009" in page  # Swedish date format
+
+
+def test_draft_agreement_page_is_404_for_anonymous(client):
+    draft = AgreementFactory(title="Hemligt utkast", draft=True)
+    response = client.get(reverse("agreements:detail", kwargs={"slug": draft.lineage.slug}))
+    assert response.status_code == 404
+
+
+def test_user_text_is_escaped(client):
+    agreement = AgreementFactory(title="<script>alert(1)</script>")
+    response = client.get(reverse("agreements:detail", kwargs={"slug": agreement.lineage.slug}))
+    assert b"<script>alert(1)" not in response.content
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in response.content
+
+
+@pytest.mark.parametrize("extra_agreements", [0, 15])
+def test_home_query_count_does_not_grow_with_the_data(
+    client, django_assert_max_num_queries, extra_agreements
+):
+    for _ in range(extra_agreements):
+        CommitmentFactory(party=PartyFactory())
+    with django_assert_max_num_queries(4):
+        client.get(reverse("agreements:home"))
+
+
+@pytest.mark.parametrize("extra_commitments", [0, 30])
+def test_agreement_page_query_count_does_not_grow(
+    client, django_assert_max_num_queries, extra_commitments
+):
+    party = PartyFactory()
+    for _ in range(extra_commitments):
+        CommitmentFactory(party=party)
+    with django_assert_max_num_queries(14):
+        client.get(reverse("agreements:detail", kwargs={"slug": party.agreement.lineage.slug}))
