@@ -41,6 +41,7 @@ class LegalStatus(models.TextChoices):
     UPCOMING = "upcoming", "Börjar gälla senare"
     EXPIRED = "expired", "Har upphört"
     SUPERSEDED = "superseded", "Ersatt av nyare version"
+    UNKNOWN = "unknown", "Giltighet okänd"
 
 
 class FollowUpFrequency(models.TextChoices):
@@ -137,12 +138,13 @@ class AgreementQuerySet(models.QuerySet):
         return Exists(newer)
 
     def in_force(self, on: datetime.date | None = None):
-        """In force on the day: started (or start unknown), not ended, not replaced by a
-        newer published version of the same agreement."""
+        """In force on the day: started, not ended, not replaced by a newer published version
+        of the same agreement. Without a start date (neither valid from nor signed on) the
+        registry cannot tell, and does not count the agreement as in force."""
         on = on or timezone.localdate()
         return (
             self.alias(start=effective_start(), superseded=self._superseded_on(on))
-            .filter(Q(start__isnull=True) | Q(start__lte=on))
+            .filter(start__lte=on)
             .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
             .filter(superseded=False)
         )
@@ -156,6 +158,11 @@ class AgreementQuerySet(models.QuerySet):
                 When(
                     Q(valid_from__gt=on) | Q(valid_from__isnull=True, signed_on__gt=on),
                     then=Value(LegalStatus.UPCOMING),
+                ),
+                When(
+                    valid_from__isnull=True,
+                    signed_on__isnull=True,
+                    then=Value(LegalStatus.UNKNOWN),
                 ),
                 default=Value(LegalStatus.IN_FORCE),
                 output_field=models.CharField(),

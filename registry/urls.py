@@ -1,8 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+admin.site.site_header = "Samverkansregistret – administration"
+admin.site.site_title = "Samverkansregistret"
+admin.site.index_title = "Registrera och revidera överenskommelser"
+admin.site.enable_nav_sidebar = False
+
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("", include("agreements.urls")),
 ]

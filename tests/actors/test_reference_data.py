@@ -27,8 +27,20 @@ def test_each_municipality_lies_in_the_county_of_its_code():
 def test_norrbotten_has_its_fourteen_municipalities():
     names = set(Municipality.objects.filter(county__code="25").values_list("name", flat=True))
     assert names == {
-        "Arjeplog", "Arvidsjaur", "Boden", "Gällivare", "Haparanda", "Jokkmokk", "Kalix",
-        "Kiruna", "Luleå", "Pajala", "Piteå", "Älvsbyn", "Överkalix", "Övertorneå",
+        "Arjeplog",
+        "Arvidsjaur",
+        "Boden",
+        "Gällivare",
+        "Haparanda",
+        "Jokkmokk",
+        "Kalix",
+        "Kiruna",
+        "Luleå",
+        "Pajala",
+        "Piteå",
+        "Älvsbyn",
+        "Överkalix",
+        "Övertorneå",
     }
 
 

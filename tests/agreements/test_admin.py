@@ -47,9 +47,7 @@ def test_norrbotten_staff_cannot_open_stockholm_draft(client, norrbotten_staff, 
     assert "hängrännor" not in client.get(response["Location"]).content.decode()
 
 
-def test_norrbotten_staff_may_view_but_not_change_a_stockholm_agreement(
-    client, norrbotten_staff
-):
+def test_norrbotten_staff_may_view_but_not_change_a_stockholm_agreement(client, norrbotten_staff):
     stockholm_agreement = Agreement.objects.get(lineage__slug="sodertalje-lok")
     client.force_login(norrbotten_staff)
     response = client.get(change_url(stockholm_agreement))

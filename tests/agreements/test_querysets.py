@@ -34,6 +34,14 @@ def test_in_force_follows_the_dates():
     assert starts_tomorrow.legal_status_on(DAY) == LegalStatus.UPCOMING
 
 
+def test_an_agreement_without_any_date_is_not_counted_as_in_force():
+    undated = AgreementFactory()
+    assert not Agreement.objects.in_force(on=DAY).filter(pk=undated.pk).exists()
+    assert undated.legal_status_on(DAY) == LegalStatus.UNKNOWN
+    signed = AgreementFactory(signed_on=datetime.date(2013, 5, 1))
+    assert Agreement.objects.in_force(on=DAY).filter(pk=signed.pk).exists()
+
+
 def test_a_newer_published_version_supersedes_the_older():
     first = AgreementFactory(valid_from=datetime.date(2009, 3, 1))
     second = AgreementFactory(

@@ -15,7 +15,9 @@ def norrbotten_rok():
 
 
 def test_norrbotten_has_ten_signatory_parties_with_their_signatories(norrbotten_rok):
-    parties = {p.organisation.name: p for p in norrbotten_rok.parties.select_related("organisation")}
+    parties = {
+        p.organisation.name: p for p in norrbotten_rok.parties.select_related("organisation")
+    }
     assert len(parties) == 10
     assert all(p.role == PartyRole.SIGNATORY for p in parties.values())
     assert parties["Länsstyrelsen i Norrbottens län"].signatory_name == "Per-Ola Eriksson"
@@ -67,8 +69,12 @@ def test_central_agreement_2006_has_its_six_parties_and_their_commitments():
     assert cok.level == Level.CENTRAL and cok.county is None
     parties = set(cok.parties.values_list("organisation__slug", flat=True))
     assert parties == {
-        "arbetsmarknadsstyrelsen", "integrationsverket", "migrationsverket",
-        "myndigheten-for-skolutveckling", "skolverket", "sveriges-kommuner-och-landsting",
+        "arbetsmarknadsstyrelsen",
+        "integrationsverket",
+        "migrationsverket",
+        "myndigheten-for-skolutveckling",
+        "skolverket",
+        "sveriges-kommuner-och-landsting",
     }
     for party in cok.parties.all():
         assert party.commitments.exists(), party
@@ -82,8 +88,15 @@ def test_central_agreement_2006_has_its_six_parties_and_their_commitments():
 def test_stockholm_local_agreements_and_lidingos_annex():
     local = Agreement.objects.filter(level=Level.LOCAL, county__code="01")
     municipalities = set(local.values_list("municipalities__name", flat=True))
-    assert {"Södertälje", "Salem", "Upplands-Bro", "Sundbyberg", "Stockholm", "Täby",
-            "Lidingö"} <= municipalities
+    assert {
+        "Södertälje",
+        "Salem",
+        "Upplands-Bro",
+        "Sundbyberg",
+        "Stockholm",
+        "Täby",
+        "Lidingö",
+    } <= municipalities
     annex = Agreement.objects.get(lineage__slug="lidingo-hangavtal")
     assert annex.kind == Kind.ANNEX
     assert annex.annex_to.lineage.slug == "stockholm-lok"
