@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.models import County, Municipality, Organisation, Scope
+from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
     MinValueValidator(1990, "Året ska vara 1990 eller senare."),
@@ -51,18 +52,10 @@ class FollowUpFrequency(models.TextChoices):
     OTHER = "other", "Annat"
 
 
-class Perspective(models.Model):
-    slug = models.SlugField("kortnamn", unique=True)
-    name = models.CharField("namn", max_length=100, unique=True)
-    description = models.TextField("beskrivning", blank=True)
-
-    class Meta:
+class Perspective(VocabularyTerm):
+    class Meta(VocabularyTerm.Meta):
         verbose_name = "perspektiv"
         verbose_name_plural = "perspektiv"
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
 
 
 class LegalReference(models.Model):

@@ -2,20 +2,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from agreements.models import Agreement, AgreementChildQuerySet, Party, validate_party_of_agreement
-
-
-class VocabularyTerm(models.Model):
-    slug = models.SlugField("kortnamn", unique=True)
-    name = models.CharField("namn", max_length=100, unique=True)
-    description = models.TextField("beskrivning", blank=True)
-    order = models.PositiveIntegerField("ordning", default=0)
-
-    class Meta:
-        abstract = True
-        ordering = ["order", "name"]
-
-    def __str__(self):
-        return self.name
+from registry.vocabulary import VocabularyTerm
 
 
 class Theme(VocabularyTerm):

@@ -15,10 +15,14 @@ def vocabularies_load(*, directory: Path) -> None:
         (Perspective, "perspectives.json"),
     ):
         for order, row in enumerate(read_json(directory / filename)):
-            defaults = {"name": row["name"], "description": row.get("description", "")}
-            if model is not Perspective:
-                defaults["order"] = order
-            model.objects.update_or_create(slug=row["slug"], defaults=defaults)
+            model.objects.update_or_create(
+                slug=row["slug"],
+                defaults={
+                    "name": row["name"],
+                    "description": row.get("description", ""),
+                    "order": order,
+                },
+            )
     for row in read_json(directory / "legal-references.json"):
         LegalReference.objects.update_or_create(
             sfs=row["sfs"], defaults={"slug": row["slug"], "title": row["title"]}
