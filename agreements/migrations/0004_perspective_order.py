@@ -4,19 +4,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0003_trigram_and_goal_party_in_agreement'),
+        ("agreements", "0003_trigram_and_goal_party_in_agreement"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='perspective',
-            options={'ordering': ['order', 'name'], 'verbose_name': 'perspektiv', 'verbose_name_plural': 'perspektiv'},
+            name="perspective",
+            options={
+                "ordering": ["order", "name"],
+                "verbose_name": "perspektiv",
+                "verbose_name_plural": "perspektiv",
+            },
         ),
         migrations.AddField(
-            model_name='perspective',
-            name='order',
-            field=models.PositiveIntegerField(default=0, verbose_name='ordning'),
+            model_name="perspective",
+            name="order",
+            field=models.PositiveIntegerField(default=0, verbose_name="ordning"),
         ),
     ]
