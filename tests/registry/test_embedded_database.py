@@ -1,0 +1,58 @@
+"""Without DATABASE_URL the registry runs its own PostgreSQL: started on demand, reused by the
+next run, stopped when the last process using it exits, also when it is killed with SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+
+def manage(pgdata, *args, **popen):
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env |= {"EMBEDDED_PGDATA": str(pgdata), "DJANGO_DEBUG": "1"}
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **popen,
+    )
+
+
+def wait_for(condition, seconds=20):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_embedded_server_is_reused_and_stopped_cleanly(tmp_path):
+    pgdata = tmp_path / "pgdata"
+    create = (
+        "from django.db import connection; connection.cursor().execute('CREATE TABLE kvar (x int)')"
+    )
+    first = manage(pgdata, "shell", "-c", create)
+    assert first.wait(timeout=120) == 0, first.stderr.read()
+    assert (pgdata / "PG_VERSION").exists()
+    assert not (pgdata / "postmaster.pid").exists(), "server left running after a normal exit"
+
+    check = "from django.db import connection; connection.cursor().execute('SELECT * FROM kvar')"
+    second = manage(pgdata, "shell", "-c", check)
+    assert second.wait(timeout=60) == 0, second.stderr.read()  # same data directory, reused
+
+    waiting = manage(pgdata, "shell", "-c", "import time; time.sleep(60)")
+    assert wait_for(lambda: (pgdata / "postmaster.pid").exists())
+    time.sleep(1)
+    waiting.send_signal(signal.SIGTERM)
+    waiting.wait(timeout=30)
+    assert wait_for(lambda: not (pgdata / "postmaster.pid").exists()), "SIGTERM left it running"
