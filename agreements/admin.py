@@ -485,7 +485,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return {
             "title": f"{obj.title} – version {obj.version_number}"
             + (f" ({obj.version_label})" if obj.version_label else ""),
-            "subtitle": f"{obj.get_publication_display()} · {status}",
+            "status_label": status,
             "lineage_versions": versions,
             "may_change": self.has_change_permission(request, obj),
             "publication_problems": (

@@ -240,7 +240,7 @@ def _display(model_field, value, names: _Names) -> str:
     return str(value)
 
 
-_TOKENS = re.compile(r"(\s+)")
+_WORDS = re.compile(r"\s*\S+\s*|\s+")
 EMPTY = mark_safe('<span class="history-empty">(tomt)</span>')
 
 
@@ -248,7 +248,7 @@ def _marked(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Old and new text with the removed words in <del> and the added words in <ins>."""
     if not old or not new:
         return (escape(old) if old else EMPTY), (escape(new) if new else EMPTY)
-    old_tokens, new_tokens = _TOKENS.split(old), _TOKENS.split(new)
+    old_tokens, new_tokens = _WORDS.findall(old), _WORDS.findall(new)
     old_html, new_html = [], []
     matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -444,6 +444,8 @@ def _copy_row(instance, **changes):
     instance.pk = None
     instance.id = None
     instance._state.adding = True
+    # Prefetched relations belong to the original row; the copy must not answer with them.
+    instance._prefetched_objects_cache = {}
     for name, value in changes.items():
         setattr(instance, name, value)
     instance.full_clean()
