@@ -59,9 +59,7 @@ def _client(user) -> Client:
     return client
 
 
-def test_a_commitment_change_shows_in_the_history_with_old_and_new_text(
-    rok, norrbotten_staff
-):
+def test_a_commitment_change_shows_in_the_history_with_old_and_new_text(rok, norrbotten_staff):
     client = _client(norrbotten_staff)
     page = client.get(change_url(rok))
     data = form_data(page)

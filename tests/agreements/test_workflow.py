@@ -38,7 +38,9 @@ def test_revise_copies_the_agreement_into_a_draft_of_the_next_version(rok_2009, 
     for commitment in revised.commitments.select_related("party"):
         assert commitment.party.agreement_id == revised.pk
     original = rok_2009.commitments.order_by("party__order", "order", "id").first()
-    copy = revised.commitments.get(text=original.text, party__organisation=original.party.organisation)
+    copy = revised.commitments.get(
+        text=original.text, party__organisation=original.party.organisation
+    )
     assert set(copy.themes.all()) == set(original.themes.all())
     # The signed version is untouched.
     rok_2009.refresh_from_db()
@@ -159,7 +161,9 @@ def test_national_editor_publishes_in_any_county(stockholm, national_editor):
 def test_restore_brings_back_a_removed_commitment(rok_2009, norrbotten_staff):
     from reversion.models import Version
 
-    revision_id = Version.objects.get_for_object(rok_2009).latest("revision__date_created").revision_id
+    revision_id = (
+        Version.objects.get_for_object(rok_2009).latest("revision__date_created").revision_id
+    )
     removed = rok_2009.commitments.first()
     text = removed.text
     removed.delete()
