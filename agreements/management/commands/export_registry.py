@@ -1,4 +1,3 @@
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand
@@ -21,7 +20,7 @@ class Command(BaseCommand):
     def handle(self, *args, output="-", **options):
         text = registry_dumps(registry_export())
         if output == "-":
-            sys.stdout.write(text)
+            self.stdout.write(text, ending="")
         else:
             Path(output).write_text(text, encoding="utf-8")
             self.stderr.write(f"Registret är exporterat till {output}.")
