@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import LogEntry
@@ -16,8 +18,11 @@ from agreements.forms import (
     AgreementForm,
     AttachmentInlineForm,
     CachedLabelsAutocomplete,
+    CommitmentInlineForm,
+    GoalInlineForm,
     ImportForm,
     PartyInlineForm,
+    SectionInlineForm,
     UnpublishForm,
 )
 from agreements.history import (
@@ -161,6 +166,7 @@ class CachedVocabularyMixin:
 
 class SectionInline(ScopedInlineMixin, admin.StackedInline):
     model = AgreementSection
+    form = SectionInlineForm
     extra = 0
     fields = ["order", "heading", "text"]
 
@@ -186,6 +192,7 @@ class PartyInline(ScopedInlineMixin, admin.TabularInline):
 
 class GoalInline(ScopedInlineMixin, AgreementPartyFieldMixin, admin.StackedInline):
     model = Goal
+    form = GoalInlineForm
     extra = 0
     fields = [
         "order",
@@ -201,6 +208,7 @@ class CommitmentInline(
     ScopedInlineMixin, CachedVocabularyMixin, AgreementPartyFieldMixin, admin.StackedInline
 ):
     model = Commitment
+    form = CommitmentInlineForm
     extra = 0
     fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
     autocomplete_fields = ["themes", "target_groups"]
@@ -453,8 +461,15 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 services.attachment_text_extract(attachment=attachment)
 
     def _record(self, request, obj, message, prefix):
+        if isinstance(message, list):
+            message = json.dumps(message)
         readable = LogEntry(change_message=message).get_change_message()
-        history_record(agreement=obj, user=request.user, comment=f"{prefix} {readable}".strip())
+        history_record(
+            agreement=obj,
+            user=request.user,
+            comment=f"{prefix} {readable}".strip(),
+            only_if_changed=True,
+        )
 
     def log_addition(self, request, obj, message):
         entry = super().log_addition(request, obj, message)
@@ -485,6 +500,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return {
             "title": f"{obj.title} – version {obj.version_number}"
             + (f" ({obj.version_label})" if obj.version_label else ""),
+            "subtitle": None,
             "status_label": status,
             "lineage_versions": versions,
             "may_change": self.has_change_permission(request, obj),

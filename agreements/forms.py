@@ -18,12 +18,15 @@ from agreements.history import (
 from agreements.models import (
     Agreement,
     AgreementLineage,
+    AgreementSection,
     Attachment,
+    Goal,
     Level,
     Party,
     PartyRole,
     validate_municipalities,
 )
+from commitments.models import Commitment
 
 CONFLICT_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
@@ -67,7 +70,19 @@ class Conflict:
         return f"Sparat av {self.authors}. Ändrat: {'; '.join(parts)}."
 
 
-class AgreementForm(forms.ModelForm):
+class NormalisedTextMixin:
+    """Browsers send line breaks as CRLF; the registry stores LF, so that saving a page
+    unchanged changes nothing (and the history shows no invisible edits)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str) and "\r" in value:
+                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
+        return cleaned
+
+
+class AgreementForm(NormalisedTextMixin, forms.ModelForm):
     """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
     request so that the form knows the user's scope."""
 
@@ -77,7 +92,7 @@ class AgreementForm(forms.ModelForm):
         max_length=120,
         required=False,
         allow_unicode=False,
-        help_text="Överenskommelsens permanenta adress: /overenskommelser/<kortnamn>/. Ändras "
+        help_text="Överenskommelsens permanenta adress: /overenskommelser/kortnamnet/. Ändras "
         "aldrig. Lämna tomt så bildas det av titeln. Bara a–z, 0–9 och bindestreck.",
     )
 
@@ -152,7 +167,35 @@ class AgreementForm(forms.ModelForm):
         raise ValidationError(f"{CONFLICT_MESSAGE} {summary}".strip(), code="conflict")
 
 
-class PartyInlineForm(forms.ModelForm):
+class SectionInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = AgreementSection
+        fields = ["order", "heading", "text"]
+
+
+class GoalInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "order",
+            "text",
+            "party",
+            "indicator",
+            "unit",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "target_year",
+        ]
+
+
+class CommitmentInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
+
+
+class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Party
         fields = [

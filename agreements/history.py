@@ -240,20 +240,43 @@ def _display(model_field, value, names: _Names) -> str:
     return str(value)
 
 
-_WORDS = re.compile(r"\s*\S+\s*|\s+")
+_TOKENS = re.compile(r"\S+|\s+")
 EMPTY = mark_safe('<span class="history-empty">(tomt)</span>')
+
+
+def _segments(old: str, new: str) -> list[tuple[bool, str, str]]:
+    """(changed, old text, new text) runs of a word diff. Whitespace between two changes
+    joins them, so that a rewritten sentence reads as one change, not word by word."""
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    runs: list[list] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        runs.append([tag != "equal", removed, added])
+    merged: list[list] = []
+    for index, run in enumerate(runs):
+        between_changes = (
+            not run[0]
+            and not run[1].strip()
+            and 0 < index < len(runs) - 1
+            and runs[index - 1][0]
+            and runs[index + 1][0]
+        )
+        if (run[0] or between_changes) and merged and merged[-1][0]:
+            merged[-1][1] += run[1]
+            merged[-1][2] += run[2]
+        else:
+            merged.append([run[0] or between_changes, run[1], run[2]])
+    return [tuple(run) for run in merged]
 
 
 def _marked(old: str, new: str) -> tuple[SafeString, SafeString]:
     """Old and new text with the removed words in <del> and the added words in <ins>."""
     if not old or not new:
         return (escape(old) if old else EMPTY), (escape(new) if new else EMPTY)
-    old_tokens, new_tokens = _WORDS.findall(old), _WORDS.findall(new)
     old_html, new_html = [], []
-    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
-        if tag == "equal":
+    for changed, removed, added in _segments(old, new):
+        if not changed:
             old_html.append(escape(removed))
             new_html.append(escape(added))
             continue
@@ -320,6 +343,9 @@ def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> 
             was, now = before.get(model_field.attname), after.get(model_field.attname)
             if model_field.many_to_many:
                 was, now = sorted(was or []), sorted(now or [])
+            elif isinstance(was, str) and isinstance(now, str):
+                # Line endings alone are not a change a reader can see.
+                was, now = was.replace("\r\n", "\n"), now.replace("\r\n", "\n")
             if was == now:
                 continue
             old_text = _display(model_field, was, names)
@@ -419,15 +445,17 @@ def revision_snapshot(revision: Revision) -> Snapshot:
 
 
 def snapshot_at_lock_version(*, agreement: Agreement, lock_version: int):
-    """The newest revision whose agreement had this lock version, and its snapshot: the
-    state a form showed when it was opened. (None, None) when the history does not have it."""
+    """The revision the form showed when it was opened: the newest with this lock version or
+    an earlier one, and its snapshot. (None, None) when the history does not reach back."""
     agreement_versions = (
         Version.objects.get_for_object(agreement)
         .select_related("revision__user")
         .order_by("-revision__date_created", "-revision_id")
     )
     for version in agreement_versions:
-        if version.field_dict.get("lock_version") == lock_version:
+        # Saves that changed nothing are not recorded, so the newest state at or before the
+        # form's number is the one the form showed.
+        if (version.field_dict.get("lock_version") or 0) <= lock_version:
             return version.revision, revision_snapshot(version.revision)
     return None, None
 

@@ -19,7 +19,7 @@ def restore_url(agreement: Agreement, revision_id: int) -> str:
 
 
 def _add_form(data: dict, form) -> None:
-    for name, field in form.fields.items():
+    for name in form.fields:
         if name == "file":
             continue
         value = form[name].value()

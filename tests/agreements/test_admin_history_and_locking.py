@@ -171,3 +171,20 @@ def test_stockholm_staff_may_read_the_history_of_a_published_agreement_but_not_r
     assert "Återställ till detta läge" not in page
     revision_id = Version.objects.get_for_object(rok).first().revision_id
     assert client.post(restore_url(rok, revision_id)).status_code == 403
+
+
+def test_saving_from_a_browser_unchanged_changes_no_text(rok, norrbotten_staff):
+    """Browsers send line breaks as CRLF; an unchanged save must not rewrite every text."""
+    rok.purpose = "Första stycket.\n\nAndra stycket."
+    rok.save()
+    client = _client(norrbotten_staff)
+    data = {
+        key: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for key, value in form_data(client.get(change_url(rok))).items()
+    }
+    assert client.post(change_url(rok), data).status_code == 302
+    rok.refresh_from_db()
+    assert rok.purpose == "Första stycket.\n\nAndra stycket."
+    history = client.get(history_url(rok)).content.decode()
+    assert "Första läget i historiken" in history
+    assert "– ändrat" not in history  # a save that changed nothing is no entry
