@@ -147,6 +147,10 @@ class AgreementPartyFieldMixin:
             kwargs["queryset"] = parties
             field = super().formfield_for_foreignkey(db_field, request, **kwargs)
             field.choices = [("", "---------")] + [(p.pk, str(p.organisation)) for p in parties]
+            field.error_messages["invalid_choice"] = (
+                "Välj en av den här överenskommelsens parter. En ny part sparas först; sedan "
+                "kan den få mål och åtaganden."
+            )
             return field
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

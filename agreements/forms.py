@@ -2,7 +2,7 @@
 attachments, unpublishing and bulk import."""
 
 from django import forms
-from django.contrib.admin.widgets import AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -236,10 +236,31 @@ class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
         return cleaned
 
 
+class _LinkedFile:
+    """A stored file as the file widget shows it, linked to the guarded view rather than to
+    MEDIA_URL (which is not served)."""
+
+    def __init__(self, value, url):
+        self.value, self.url = value, url
+
+    def __str__(self):
+        return str(self.value).rsplit("/", 1)[-1]
+
+
+class AttachmentFileWidget(AdminFileWidget):
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        if context["widget"]["is_initial"] and instance is not None and instance.pk:
+            context["widget"]["value"] = _LinkedFile(value, instance.get_absolute_url())
+        return context
+
+
 class AttachmentInlineForm(forms.ModelForm):
     class Meta:
         model = Attachment
         fields = ["title", "kind", "file"]
+        widgets = {"file": AttachmentFileWidget}
 
 
 class CachedLabelsAutocomplete(AutocompleteSelectMultiple):

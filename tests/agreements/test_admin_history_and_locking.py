@@ -188,3 +188,32 @@ def test_saving_from_a_browser_unchanged_changes_no_text(rok, norrbotten_staff):
     history = client.get(history_url(rok)).content.decode()
     assert "Första läget i historiken" in history
     assert "– ändrat" not in history  # a save that changed nothing is no entry
+
+
+def test_a_new_signatory_party_needs_the_name_of_who_signed(rok, norrbotten_staff):
+    from actors.models import Organisation
+
+    client = _client(norrbotten_staff)
+    data = form_data(client.get(change_url(rok)))
+    index = int(data["parties-TOTAL_FORMS"])
+    organisation = Organisation.objects.get(slug="arbetsformedlingen")
+    data |= {
+        "parties-TOTAL_FORMS": str(index + 1),
+        f"parties-{index}-organisation": str(organisation.pk),
+        f"parties-{index}-role": "signatory",
+        f"parties-{index}-order": "5",
+    }
+    response = client.post(change_url(rok), data)
+    assert response.status_code == 200
+    assert "Ange vem som undertecknade för Arbetsförmedlingen" in response.content.decode()
+    assert not rok.parties.filter(organisation=organisation).exists()
+
+
+def test_a_commitment_must_belong_to_a_party_of_this_agreement(rok, norrbotten_staff):
+    other_party = PartyFactory()
+    client = _client(norrbotten_staff)
+    data = form_data(client.get(change_url(rok)))
+    data["commitments-0-party"] = str(other_party.pk)
+    response = client.post(change_url(rok), data)
+    assert response.status_code == 200
+    assert "Välj en av den här överenskommelsens parter" in response.content.decode()

@@ -205,3 +205,70 @@ def test_stockholm_staff_cannot_put_an_agreement_in_another_county(
     client.force_login(stockholm_staff)
     form = client.get(reverse("admin:agreements_agreement_add")).context["adminform"].form
     assert list(form.fields["county"].queryset.values_list("code", flat=True)) == ["01"]
+
+
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("agreements_agreement_changelist", []),
+        ("agreements_agreement_import", []),
+        ("agreements_agreement_import_template", ["csv"]),
+        ("index", []),
+    ],
+)
+def test_anonymous_visitors_are_sent_to_the_login(client, name, args):
+    response = client.get(reverse(f"admin:{name}", args=args))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_anonymous_visitors_get_no_workflow_view(client):
+    rok = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    for url in _workflow_urls(rok):
+        response = client.post(url, {"reason": "x"})
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    rok.refresh_from_db()
+    assert rok.is_published
+
+
+def test_a_readable_agreement_of_another_county_has_no_editable_inlines(client, stockholm_staff):
+    rok = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    client.force_login(stockholm_staff)
+    page = client.get(change_url(rok)).content.decode()
+    assert "Verka för att det finns god beredskap" in page  # the commitments are shown
+    assert 'name="commitments-0-text"' not in page
+    assert 'name="parties-0-signatory_name"' not in page
+
+
+def test_unpublish_action_asks_for_a_reason(client, norrbotten_staff):
+    published = AgreementFactory(title="Publicerad i Norrbotten")
+    client.force_login(norrbotten_staff)
+    asked = client.post(
+        CHANGELIST, {"action": "unpublish_selected", ACTION_CHECKBOX_NAME: [published.pk]}
+    )
+    assert asked.status_code == 200
+    assert "Skäl" in asked.content.decode()
+    published.refresh_from_db()
+    assert published.is_published
+    client.post(
+        CHANGELIST,
+        {
+            "action": "unpublish_selected",
+            ACTION_CHECKBOX_NAME: [published.pk],
+            "reason": "Dubblett av en annan post.",
+        },
+    )
+    published.refresh_from_db()
+    assert not published.is_published
+
+
+def test_publish_action_reports_what_is_missing(client, norrbotten_staff, norrbotten_draft):
+    client.force_login(norrbotten_staff)
+    response = client.post(
+        CHANGELIST,
+        {"action": "publish_selected", ACTION_CHECKBOX_NAME: [norrbotten_draft.pk]},
+        follow=True,
+    )
+    assert "publicerades inte: Överenskommelsen har inga parter" in response.content.decode()
+    norrbotten_draft.refresh_from_db()
+    assert not norrbotten_draft.is_published

@@ -40,6 +40,9 @@ def test_a_pdf_is_stored_its_text_extracted_and_served_only_while_published(
     assert "tar emot 40 nyanlanda" in attachment.extracted_text
     assert (media_root / attachment.file.name).exists()
     url = attachment.get_absolute_url()
+    page = client.get(change_url(draft)).content.decode()
+    assert f'href="{url}"' in page  # the file widget links to the guarded view
+    assert "/media/" not in page
 
     # Staff who may read the draft get the file; nobody else does.
     served = client.get(url)
