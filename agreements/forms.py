@@ -72,14 +72,23 @@ class Conflict:
 
 class NormalisedTextMixin:
     """Browsers send line breaks as CRLF; the registry stores LF, so that saving a page
-    unchanged changes nothing (and the history shows no invisible edits)."""
+    unchanged changes nothing: no field counts as changed and the history shows no edits."""
 
-    def clean(self):
-        cleaned = super().clean()
-        for name, value in cleaned.items():
-            if isinstance(value, str) and "\r" in value:
-                cleaned[name] = value.replace("\r\n", "\n").replace("\r", "\n")
-        return cleaned
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and any("\r" in value for value in self.data.values() if value):
+            data = self.data.copy()
+            for key in data:
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                normalised = [
+                    v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+                    for v in values
+                ]
+                if hasattr(data, "setlist"):
+                    data.setlist(key, normalised)
+                else:
+                    data[key] = normalised[0]
+            self.data = data
 
 
 class AgreementForm(NormalisedTextMixin, forms.ModelForm):

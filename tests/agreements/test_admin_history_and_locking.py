@@ -188,6 +188,12 @@ def test_saving_from_a_browser_unchanged_changes_no_text(rok, norrbotten_staff):
     history = client.get(history_url(rok)).content.decode()
     assert "Första läget i historiken" in history
     assert "– ändrat" not in history  # a save that changed nothing is no entry
+    from django.contrib.admin.models import LogEntry
+
+    assert (
+        LogEntry.objects.filter(object_id=str(rok.pk)).latest("action_time").get_change_message()
+        == "Inga fält ändrade."
+    )
 
 
 def test_a_new_signatory_party_needs_the_name_of_who_signed(rok, norrbotten_staff):
