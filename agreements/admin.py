@@ -502,8 +502,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         current = next((v for v in versions if v.pk == obj.pk), obj)
         status = getattr(current, "legal_status_label", "")
         return {
-            "title": f"{obj.title} – version {obj.version_number}"
-            + (f" ({obj.version_label})" if obj.version_label else ""),
+            "title": self._versioned(obj),
             "subtitle": None,
             "status_label": status,
             "lineage_versions": versions,
@@ -574,6 +573,11 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             },
         )
 
+    @staticmethod
+    def _versioned(obj) -> str:
+        label = f" ({obj.version_label})" if obj.version_label else ""
+        return f"{obj.title} – version {obj.version_number}{label}"
+
     def _redirect_to(self, obj):
         return HttpResponseRedirect(reverse("admin:agreements_agreement_change", args=[obj.pk]))
 
@@ -593,7 +597,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 messages.SUCCESS,
             )
             return self._redirect_to(revised)
-        return self._page(request, obj, "revise.html", title=f"Revidera: {obj}")
+        return self._page(request, obj, "revise.html", title=f"Revidera: {self._versioned(obj)}")
 
     def publish_view(self, request, object_id):
         obj = self._changeable(request, object_id)
@@ -605,7 +609,9 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 problems = error.messages
             else:
                 self.message_user(
-                    request, f"{obj} är publicerad och syns nu för alla.", messages.SUCCESS
+                    request,
+                    f"{self._versioned(obj)} är publicerad och syns nu för alla.",
+                    messages.SUCCESS,
                 )
                 return self._redirect_to(obj)
         earlier = Agreement.objects.published().filter(
@@ -617,7 +623,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             obj,
             "publish.html",
-            title=f"Publicera: {obj}",
+            title=f"Publicera: {self._versioned(obj)}",
             problems=problems,
             superseded=list(earlier),
         )
@@ -635,11 +641,13 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"{obj} är avpublicerad och syns inte längre publikt.",
+                    f"{self._versioned(obj)} är avpublicerad och syns inte längre publikt.",
                     messages.SUCCESS,
                 )
                 return self._redirect_to(obj)
-        return self._page(request, obj, "unpublish.html", title=f"Avpublicera: {obj}", form=form)
+        return self._page(
+            request, obj, "unpublish.html", title=f"Avpublicera: {self._versioned(obj)}", form=form
+        )
 
     def history_view(self, request, object_id, extra_context=None):
         obj = self.get_object(request, unquote(object_id))
@@ -687,7 +695,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             request,
             obj,
             "restore.html",
-            title=f"Återställ: {obj}",
+            title=f"Återställ: {self._versioned(obj)}",
             revision=revision,
             changes=changes,
             history_url=history_url,
