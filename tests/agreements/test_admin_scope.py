@@ -272,3 +272,30 @@ def test_publish_action_reports_what_is_missing(client, norrbotten_staff, norrbo
     assert "publicerades inte: Överenskommelsen har inga parter" in response.content.decode()
     norrbotten_draft.refresh_from_db()
     assert not norrbotten_draft.is_published
+
+
+def test_reception_figures_follow_the_scope(client, norrbotten_staff, stockholm_draft):
+    from actors.models import Municipality
+    from followup.models import ReceptionFigure
+
+    hidden = ReceptionFigure.objects.create(
+        municipality=Municipality.objects.get(code="0182"),
+        year=2026,
+        agreed_number=77,
+        source_agreement=stockholm_draft,
+    )
+    lulea = ReceptionFigure.objects.filter(municipality__code="2580").first()
+    client.force_login(norrbotten_staff)
+    listing = client.get(reverse("admin:followup_receptionfigure_changelist")).content.decode()
+    assert "hängrännor" not in listing
+    assert (
+        client.get(reverse("admin:followup_receptionfigure_change", args=[hidden.pk])).status_code
+        == 302
+    )  # treated as missing
+    own = client.get(reverse("admin:followup_receptionfigure_change", args=[lulea.pk]))
+    assert b'name="_save"' in own.content
+    sodertalje = ReceptionFigure.objects.create(
+        municipality=Municipality.objects.get(code="0181"), year=2026, agreed_number=5
+    )
+    other = client.get(reverse("admin:followup_receptionfigure_change", args=[sodertalje.pk]))
+    assert b'name="_save"' not in other.content
