@@ -1,9 +1,39 @@
-from django import forms
-from django.contrib import admin
-from django.core.exceptions import ValidationError
-from django.utils import timezone
+import json
 
-from actors.models import County, Scope
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.models import LogEntry
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from reversion.models import Revision
+
+from actors.models import Scope
+from agreements import importing, services
+from agreements.forms import (
+    AgreementForm,
+    AttachmentInlineForm,
+    CachedLabelsAutocomplete,
+    CommitmentInlineForm,
+    GoalInlineForm,
+    ImportForm,
+    PartyInlineForm,
+    SectionInlineForm,
+    UnpublishForm,
+)
+from agreements.history import (
+    agreement_history,
+    history_ensure_baseline,
+    history_record,
+    revision_of_agreement,
+    revision_snapshot,
+    snapshot_diff,
+    snapshot_live,
+)
 from agreements.models import (
     Agreement,
     AgreementLineage,
@@ -11,12 +41,33 @@ from agreements.models import (
     Attachment,
     Goal,
     LegalReference,
+    LegalStatus,
     Party,
     Perspective,
     Publication,
-    validate_municipalities,
 )
-from commitments.models import Commitment
+from commitments.models import Commitment, TargetGroup, Theme
+
+
+def scoped_delete_selected(modeladmin, request, queryset):
+    """Django's bulk delete, refused as a whole when any selected row is outside the
+    user's scope (the list also shows other counties' published agreements)."""
+    refused = [obj for obj in queryset if not modeladmin.has_delete_permission(request, obj)]
+    if refused:
+        names = ", ".join(str(obj) for obj in refused[:5])
+        modeladmin.message_user(
+            request,
+            f"Inget togs bort. Du får inte ta bort: {names}"
+            f"{' med flera' if len(refused) > 5 else ''}. Du kan bara ta bort utkast i ditt "
+            "eget län; publicerade överenskommelser avpubliceras i stället.",
+            messages.ERROR,
+        )
+        return None
+    return delete_selected(modeladmin, request, queryset)
+
+
+scoped_delete_selected.short_description = "Ta bort markerade %(verbose_name_plural)s"
+scoped_delete_selected.allowed_permissions = ("delete",)
 
 
 class ScopedAdminMixin:
@@ -35,13 +86,16 @@ class ScopedAdminMixin:
             return queryset.filter(pk__in=visible.values("pk"))
         return queryset.filter(**{f"{self.agreement_path}__in": visible.values("pk")})
 
-    def _may_change(self, request, obj) -> bool:
-        if obj is None:
-            return not Scope.of(request.user).is_empty
+    def _agreement_of(self, obj) -> Agreement:
         agreement = obj
         for step in filter(None, self.agreement_path.split("__")):
             agreement = getattr(agreement, step)
-        return Scope.of(request.user).covers_county(agreement.county_id)
+        return agreement
+
+    def _may_change(self, request, obj) -> bool:
+        if obj is None:
+            return not Scope.of(request.user).is_empty
+        return Scope.of(request.user).covers_county(self._agreement_of(obj).county_id)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_change(request, obj)
@@ -52,38 +106,78 @@ class ScopedAdminMixin:
     def has_add_permission(self, request, *args):
         return super().has_add_permission(request, *args) and not Scope.of(request.user).is_empty
 
-
-class AgreementForm(forms.ModelForm):
-    """Fields come from AgreementAdmin.fieldsets."""
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        scope = Scope.of(request.user) if request else None
-        if scope and not scope.national and "county" in self.fields:
-            self.fields["county"].queryset = County.objects.filter(pk__in=scope.county_ids)
-
-    def clean(self):
-        cleaned = super().clean()
-        if "municipalities" in cleaned:
-            try:
-                validate_municipalities(
-                    level=cleaned.get("level"),
-                    county=cleaned.get("county"),
-                    municipalities=cleaned["municipalities"],
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
-        return cleaned
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            actions["delete_selected"] = (
+                scoped_delete_selected,
+                "delete_selected",
+                scoped_delete_selected.short_description,
+            )
+        return actions
 
 
-class SectionInline(admin.StackedInline):
+class ScopedInlineMixin:
+    """An inline of the agreement page may be changed exactly when the agreement may."""
+
+    def _may_change(self, request, obj) -> bool:
+        scope = Scope.of(request.user)
+        if obj is None:
+            return not scope.is_empty
+        return scope.covers_county(obj.county_id)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._may_change(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._may_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._may_change(request, obj)
+
+
+class AgreementPartyFieldMixin:
+    """A goal's or commitment's party is one of this agreement's parties. The choices are
+    read once per page, not once per form."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "party":
+            agreement_id = request.resolver_match.kwargs.get("object_id")
+            parties = Party.objects.filter(agreement_id=agreement_id).select_related("organisation")
+            kwargs["queryset"] = parties
+            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+            field.choices = [("", "---------")] + [(p.pk, str(p.organisation)) for p in parties]
+            field.error_messages["invalid_choice"] = (
+                "Välj en av den här överenskommelsens parter. En ny part sparas först; sedan "
+                "kan den få mål och åtaganden."
+            )
+            return field
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CachedVocabularyMixin:
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if db_field.name in ("themes", "target_groups") and field is not None:
+            widget = field.widget
+            while hasattr(widget, "widget"):  # RelatedFieldWidgetWrapper
+                widget = widget.widget
+            widget.__class__ = CachedLabelsAutocomplete
+            model = Theme if db_field.name == "themes" else TargetGroup
+            widget.labels = {str(term.pk): str(term) for term in model.objects.all()}
+        return field
+
+
+class SectionInline(ScopedInlineMixin, admin.StackedInline):
     model = AgreementSection
+    form = SectionInlineForm
     extra = 0
     fields = ["order", "heading", "text"]
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(ScopedInlineMixin, admin.TabularInline):
     model = Party
+    form = PartyInlineForm
     extra = 0
     fields = [
         "order",
@@ -96,21 +190,13 @@ class PartyInline(admin.TabularInline):
     ]
     autocomplete_fields = ["organisation"]
 
-
-class AgreementPartyFieldMixin:
-    """A goal's or commitment's party must be one of this agreement's parties."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "party":
-            agreement_id = request.resolver_match.kwargs.get("object_id")
-            kwargs["queryset"] = Party.objects.filter(agreement_id=agreement_id).select_related(
-                "organisation"
-            )
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("organisation")
 
 
-class GoalInline(AgreementPartyFieldMixin, admin.StackedInline):
+class GoalInline(ScopedInlineMixin, AgreementPartyFieldMixin, admin.StackedInline):
     model = Goal
+    form = GoalInlineForm
     extra = 0
     fields = [
         "order",
@@ -122,26 +208,75 @@ class GoalInline(AgreementPartyFieldMixin, admin.StackedInline):
     ]
 
 
-class CommitmentInline(AgreementPartyFieldMixin, admin.StackedInline):
+class CommitmentInline(
+    ScopedInlineMixin, CachedVocabularyMixin, AgreementPartyFieldMixin, admin.StackedInline
+):
     model = Commitment
+    form = CommitmentInlineForm
     extra = 0
     fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
     autocomplete_fields = ["themes", "target_groups"]
-    verbose_name_plural = "åtaganden (spara parterna först, sedan deras åtaganden)"
+    template = "admin/agreements/agreement/commitments_inline.html"
+    verbose_name_plural = "åtaganden, per part (spara nya parter först, sedan deras åtaganden)"
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
             .select_related("party__organisation")
-            .order_by("party__order", "order", "id")
+            .prefetch_related("themes", "target_groups")
+            .order_by("party__order", "party_id", "order", "id")
         )
 
 
-class AttachmentInline(admin.TabularInline):
+class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
     model = Attachment
+    form = AttachmentInlineForm
     extra = 0
-    fields = ["title", "kind", "file"]
+    fields = ["title", "kind", "file", "public_link", "text_length"]
+    readonly_fields = ["public_link", "text_length"]
+
+    @admin.display(description="visa")
+    def public_link(self, obj):
+        if not obj.pk or not obj.file:
+            return "–"
+        return format_html('<a href="{}">Öppna PDF</a>', obj.get_absolute_url())
+
+    @admin.display(description="text för sökning")
+    def text_length(self, obj):
+        if not obj.pk:
+            return "–"
+        words = len(obj.extracted_text.split())
+        return f"{words} ord" if words else "ingen text hittades (skannad bild?)"
+
+
+class EditableByMeFilter(admin.SimpleListFilter):
+    title = "behörighet"
+    parameter_name = "mina"
+
+    def lookups(self, request, model_admin):
+        return [("ja", "Som jag får ändra"), ("nej", "Som jag bara får läsa")]
+
+    def queryset(self, request, queryset):
+        mine = Agreement.objects.editable_by(request.user).values("pk")
+        if self.value() == "ja":
+            return queryset.filter(pk__in=mine)
+        if self.value() == "nej":
+            return queryset.exclude(pk__in=mine)
+        return queryset
+
+
+class LegalStatusFilter(admin.SimpleListFilter):
+    title = "giltighet"
+    parameter_name = "giltighet"
+
+    def lookups(self, request, model_admin):
+        return LegalStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(legal_status=self.value())
+        return queryset
 
 
 @admin.register(Agreement)
@@ -149,25 +284,33 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = AgreementForm
     list_display = [
         "title",
-        "version_number",
-        "version_label",
+        "version",
         "level",
         "county",
         "publication",
+        "legal_status_display",
         "valid_from",
         "valid_until",
-        "is_good_example",
     ]
-    list_filter = ["publication", "level", "kind", "county", "is_good_example", "themes"]
+    list_filter = [
+        EditableByMeFilter,
+        "publication",
+        LegalStatusFilter,
+        "level",
+        "kind",
+        "county",
+        "is_good_example",
+        "themes",
+    ]
     search_fields = [
         "title",
         "alias",
+        "version_label",
         "registration_number",
         "lineage__slug",
         "parties__organisation__name",
     ]
     autocomplete_fields = [
-        "lineage",
         "county",
         "municipalities",
         "parent",
@@ -181,14 +324,23 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "contacts",
     ]
     list_select_related = ["county", "lineage"]
-    readonly_fields = ["published_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "publication",
+        "published_at",
+        "created_at",
+        "updated_at",
+        "lineage",
+        "version_number",
+    ]
     date_hierarchy = "valid_from"
     inlines = [PartyInline, GoalInline, CommitmentInline, SectionInline, AttachmentInline]
+    actions = ["publish_selected", "unpublish_selected", "revise_selected"]
     fieldsets = [
         (
             None,
             {
                 "fields": [
+                    "opened_version",
                     "title",
                     "alias",
                     "registration_number",
@@ -229,6 +381,56 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ("Ändringar", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
+    # Lists ------------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_status()
+
+    @admin.display(description="version", ordering="version_number")
+    def version(self, obj):
+        label = f" · {obj.version_label}" if obj.version_label else ""
+        return f"{obj.version_number}{label}"
+
+    @admin.display(description="giltighet")
+    def legal_status_display(self, obj):
+        return obj.legal_status_label
+
+    def get_search_results(self, request, queryset, search_term):
+        # Autocomplete for parent/annex_to/based_on lists only what this user may read.
+        queryset = queryset.filter(pk__in=Agreement.objects.visible_to(request.user).values("pk"))
+        return super().get_search_results(request, queryset, search_term)
+
+    # Permissions ------------------------------------------------------------------------
+
+    def has_delete_permission(self, request, obj=None):
+        """Only drafts are deleted; a published agreement is unpublished with a reason."""
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or obj.publication == Publication.DRAFT)
+
+    def _may_change(self, request, obj) -> bool:
+        if obj is None:
+            return not Scope.of(request.user).is_empty
+        return Scope.of(request.user).covers_county(obj.county_id)
+
+    # The form ---------------------------------------------------------------------------
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        fieldsets = [(name, dict(options)) for name, options in self.fieldsets]
+        for _, options in fieldsets:
+            options["fields"] = [
+                "lineage_slug" if f == "lineage" else f
+                for f in options["fields"]
+                if f not in ("version_number", "opened_version", "published_at")
+            ]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["publication", "created_at", "updated_at"]
+        return self.readonly_fields
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
 
@@ -238,19 +440,442 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         return ScopedForm
 
-    def get_search_results(self, request, queryset, search_term):
-        # Autocomplete for parent/annex_to/based_on lists only what this user may read.
-        queryset = queryset.filter(pk__in=Agreement.objects.visible_to(request.user).values("pk"))
-        return super().get_search_results(request, queryset, search_term)
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        scope = Scope.of(request.user)
+        if not scope.national and len(scope.county_ids) == 1:
+            initial.setdefault("county", next(iter(scope.county_ids)))
+        return initial
 
     def save_model(self, request, obj, form, change):
-        if obj.publication == Publication.PUBLISHED and obj.published_at is None:
-            obj.published_at = timezone.now()
+        if change:
+            history_ensure_baseline(agreement=obj)
+            # The form checked the number under a row lock; the save moves it on.
+            obj.lock_version = form.cleaned_data["opened_version"] + 1
+        else:
+            obj.lineage = AgreementLineage.objects.create(slug=form.cleaned_data["lineage_slug"])
+            obj.version_number = 1
+            obj.publication = Publication.DRAFT
         super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is Attachment:
+            for attachment in formset.new_objects + [o for o, _ in formset.changed_objects]:
+                services.attachment_text_extract(attachment=attachment)
+
+    def _record(self, request, obj, message, prefix):
+        if isinstance(message, list):
+            message = json.dumps(message)
+        readable = LogEntry(change_message=message).get_change_message()
+        history_record(
+            agreement=obj,
+            user=request.user,
+            comment=f"{prefix} {readable}".strip(),
+            only_if_changed=True,
+        )
+
+    def log_addition(self, request, obj, message):
+        entry = super().log_addition(request, obj, message)
+        self._record(request, obj, message, "Skapad i administrationen.")
+        return entry
+
+    def log_change(self, request, obj, message):
+        entry = super().log_change(request, obj, message)
+        self._record(request, obj, message, "")
+        return entry
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if obj is not None:
+            extra_context.update(self._version_context(request, obj))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _version_context(self, request, obj):
+        versions = list(
+            Agreement.objects.visible_to(request.user)
+            .filter(lineage_id=obj.lineage_id)
+            .with_status()
+            .order_by("version_number")
+        )
+        current = next((v for v in versions if v.pk == obj.pk), obj)
+        status = getattr(current, "legal_status_label", "")
+        return {
+            "title": self._versioned(obj),
+            "subtitle": None,
+            "status_label": status,
+            "lineage_versions": versions,
+            "may_change": self.has_change_permission(request, obj),
+            "publication_problems": (
+                services.agreement_publication_problems(obj) if not obj.is_published else []
+            ),
+        }
+
+    # Workflow views ---------------------------------------------------------------------
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        return [
+            path(
+                "<path:object_id>/revidera/",
+                wrap(self.revise_view),
+                name=f"{prefix}_revise",
+            ),
+            path(
+                "<path:object_id>/publicera/",
+                wrap(self.publish_view),
+                name=f"{prefix}_publish",
+            ),
+            path(
+                "<path:object_id>/avpublicera/",
+                wrap(self.unpublish_view),
+                name=f"{prefix}_unpublish",
+            ),
+            path(
+                "<path:object_id>/historik/<int:revision_id>/aterstall/",
+                wrap(self.restore_view),
+                name=f"{prefix}_restore",
+            ),
+            path("importera/", wrap(self.import_view), name=f"{prefix}_import"),
+            path(
+                "importera/mall.<str:file_format>",
+                wrap(self.import_template_view),
+                name=f"{prefix}_import_template",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _changeable(self, request, object_id) -> Agreement:
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("Överenskommelsen finns inte.")
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def _page(self, request, obj, template, **context):
+        return TemplateResponse(
+            request,
+            f"admin/agreements/agreement/{template}",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "original": obj,
+                "object": obj,
+                "change_url": reverse("admin:agreements_agreement_change", args=[obj.pk])
+                if obj
+                else None,
+                **context,
+            },
+        )
+
+    @staticmethod
+    def _versioned(obj) -> str:
+        label = f" ({obj.version_label})" if obj.version_label else ""
+        return f"{obj.title} – version {obj.version_number}{label}"
+
+    def _redirect_to(self, obj):
+        return HttpResponseRedirect(reverse("admin:agreements_agreement_change", args=[obj.pk]))
+
+    def revise_view(self, request, object_id):
+        obj = self._changeable(request, object_id)
+        if request.method == "POST":
+            try:
+                revised = services.agreement_revise(agreement=obj, user=request.user)
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+                return self._redirect_to(obj)
+            self.message_user(
+                request,
+                f"Version {revised.version_number} är skapad som utkast med kopior av parter, "
+                "mål, åtaganden, avsnitt och taggar. Ange datum och versionsbeteckning, ändra "
+                "det som är nytt och publicera när den är klar.",
+                messages.SUCCESS,
+            )
+            return self._redirect_to(revised)
+        return self._page(request, obj, "revise.html", title=f"Revidera: {self._versioned(obj)}")
+
+    def publish_view(self, request, object_id):
+        obj = self._changeable(request, object_id)
+        problems = services.agreement_publication_problems(obj)
+        if request.method == "POST":
+            try:
+                services.agreement_publish(agreement=obj, user=request.user)
+            except ValidationError as error:
+                problems = error.messages
+            else:
+                self.message_user(
+                    request,
+                    f"{self._versioned(obj)} är publicerad och syns nu för alla.",
+                    messages.SUCCESS,
+                )
+                return self._redirect_to(obj)
+        earlier = Agreement.objects.published().filter(
+            lineage_id=obj.lineage_id,
+            version_number__lt=obj.version_number,
+            valid_until__isnull=True,
+        )
+        return self._page(
+            request,
+            obj,
+            "publish.html",
+            title=f"Publicera: {self._versioned(obj)}",
+            problems=problems,
+            superseded=list(earlier),
+        )
+
+    def unpublish_view(self, request, object_id):
+        obj = self._changeable(request, object_id)
+        form = UnpublishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.agreement_unpublish(
+                    agreement=obj, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"{self._versioned(obj)} är avpublicerad och syns inte längre publikt.",
+                    messages.SUCCESS,
+                )
+                return self._redirect_to(obj)
+        return self._page(
+            request, obj, "unpublish.html", title=f"Avpublicera: {self._versioned(obj)}", form=form
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404("Överenskommelsen finns inte.")
+        if not self.has_view_or_change_permission(request, obj):
+            raise PermissionDenied
+        show_all = request.GET.get("alla") == "1"
+        total, entries = agreement_history(agreement=obj, limit=None if show_all else 30)
+        return self._page(
+            request,
+            obj,
+            "history.html",
+            title=f"Historik: {obj.title} – version {obj.version_number}",
+            entries=entries,
+            total=total,
+            show_all=show_all,
+            may_change=self.has_change_permission(request, obj),
+        )
+
+    def restore_view(self, request, object_id, revision_id):
+        obj = self._changeable(request, object_id)
+        try:
+            revision = revision_of_agreement(agreement=obj, revision_id=revision_id)
+        except Revision.DoesNotExist:
+            raise Http404("Det läget finns inte i överenskommelsens historik.") from None
+        history_url = reverse("admin:agreements_agreement_history", args=[obj.pk])
+        if request.method == "POST":
+            try:
+                services.agreement_restore(
+                    agreement=obj, revision_id=revision.pk, user=request.user
+                )
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    "Överenskommelsen är återställd. Läget före återställningen finns kvar i "
+                    "historiken.",
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(history_url)
+        changes = snapshot_diff(snapshot_live(obj), revision_snapshot(revision))
+        return self._page(
+            request,
+            obj,
+            "restore.html",
+            title=f"Återställ: {self._versioned(obj)}",
+            revision=revision,
+            changes=changes,
+            history_url=history_url,
+        )
+
+    # Actions ----------------------------------------------------------------------------
+
+    def _editable_selection(self, request, queryset):
+        editable = queryset.filter(pk__in=Agreement.objects.editable_by(request.user).values("pk"))
+        refused = queryset.exclude(pk__in=editable.values("pk"))
+        if refused.exists():
+            self.message_user(
+                request,
+                "Du får bara ändra överenskommelser i ditt eget län. Hoppade över: "
+                + ", ".join(str(a) for a in refused[:5]),
+                messages.WARNING,
+            )
+        return list(editable)
+
+    @admin.action(description="Publicera markerade överenskommelser", permissions=["change"])
+    def publish_selected(self, request, queryset):
+        for agreement in self._editable_selection(request, queryset):
+            try:
+                services.agreement_publish(agreement=agreement, user=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{agreement} publicerades inte: {' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(request, f"{agreement} är publicerad.", messages.SUCCESS)
+
+    @admin.action(description="Revidera markerade (ny version som utkast)", permissions=["change"])
+    def revise_selected(self, request, queryset):
+        for agreement in self._editable_selection(request, queryset):
+            try:
+                revised = services.agreement_revise(agreement=agreement, user=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    f"{agreement} reviderades inte: {' '.join(error.messages)}",
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    format_html(
+                        'Version {} av <a href="{}">{}</a> är skapad som utkast.',
+                        revised.version_number,
+                        reverse("admin:agreements_agreement_change", args=[revised.pk]),
+                        revised.title,
+                    ),
+                    messages.SUCCESS,
+                )
+
+    @admin.action(description="Avpublicera markerade (med skäl)", permissions=["change"])
+    def unpublish_selected(self, request, queryset):
+        selected = self._editable_selection(request, queryset.filter(publication="published"))
+        form = UnpublishForm(request.POST if "reason" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            for agreement in selected:
+                services.agreement_unpublish(
+                    agreement=agreement, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            self.message_user(
+                request, f"{len(selected)} överenskommelser är avpublicerade.", messages.SUCCESS
+            )
+            return None
+        if not selected:
+            self.message_user(request, "Inga publicerade överenskommelser att avpublicera.")
+            return None
+        return self._page(
+            request,
+            None,
+            "unpublish.html",
+            title="Avpublicera markerade överenskommelser",
+            form=form,
+            selected=selected,
+            action_checkbox_name=admin.helpers.ACTION_CHECKBOX_NAME,
+        )
+
+    # Bulk import ------------------------------------------------------------------------
+
+    def import_template_view(self, request, file_format):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        if file_format == "csv":
+            content, content_type = importing.template_csv(), "text/csv; charset=utf-8"
+        elif file_format == "xlsx":
+            content = importing.template_xlsx()
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        else:
+            raise Http404("Mallen finns som csv och xlsx.")
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = (
+            f'attachment; filename="overenskommelser-mall.{file_format}"'
+        )
+        return response
+
+    def import_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        session_key = "agreement_import"
+        form = ImportForm()
+        plan = None
+        if request.method == "POST" and "confirm" in request.POST:
+            stored = request.session.get(session_key)
+            if not stored or stored.get("token") != request.POST.get("token"):
+                self.message_user(
+                    request,
+                    "Förhandsgranskningen har gått ut. Ladda upp filen igen.",
+                    messages.ERROR,
+                )
+                return HttpResponseRedirect(request.path)
+            plan = importing.import_preview(
+                content=bytes.fromhex(stored["content"]), filename=stored["name"], user=request.user
+            )
+            if plan.is_valid:
+                with transaction.atomic():
+                    created = importing.agreements_import(plan=plan, user=request.user)
+                del request.session[session_key]
+                self.message_user(
+                    request,
+                    f"{len(created)} överenskommelser är importerade som utkast.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:agreements_agreement_changelist") + "?publication__exact=draft"
+                )
+        elif request.method == "POST":
+            form = ImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                upload = form.cleaned_data["file"]
+                if upload.size > importing.MAX_BYTES:
+                    form.add_error("file", "Filen är större än 5 MB. Dela upp den i flera filer.")
+                else:
+                    content = upload.read()
+                    plan = importing.import_preview(
+                        content=content, filename=upload.name, user=request.user
+                    )
+                    if plan.is_valid:
+                        request.session[session_key] = {
+                            "token": plan.token,
+                            "name": upload.name,
+                            "content": content.hex(),
+                        }
+        return self._page(
+            request, None, "import.html", title="Importera överenskommelser", form=form, plan=plan
+        )
+
+
+class AgreementPartAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    """Parts of an agreement are searched here and edited on the agreement's page, where
+    concurrent edits are detected and every change goes into the agreement's history."""
+
+    agreement_path = "agreement"
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="överenskommelse", ordering="agreement__title")
+    def agreement_link(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:agreements_agreement_change", args=[obj.agreement_id]),
+            obj.agreement,
+        )
 
 
 @admin.register(AgreementLineage)
 class AgreementLineageAdmin(admin.ModelAdmin):
+    """Lineages are created with an agreement's first version and never change."""
+
     search_fields = ["slug", "versions__title"]
     list_display = ["slug", "created_at"]
 
@@ -258,41 +883,50 @@ class AgreementLineageAdmin(admin.ModelAdmin):
         visible = Agreement.objects.visible_to(request.user)
         return super().get_queryset(request).filter(versions__in=visible).distinct()
 
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
 
 @admin.register(Party)
-class PartyAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    agreement_path = "agreement"
-    list_display = ["organisation", "agreement", "role", "is_convener", "signatory_name"]
+class PartyAdmin(AgreementPartAdmin):
+    list_display = ["organisation", "agreement_link", "role", "is_convener", "signatory_name"]
     list_filter = ["role", "is_convener", "organisation__kind", "agreement__county"]
     search_fields = ["organisation__name", "signatory_name", "agreement__title"]
-    autocomplete_fields = ["agreement", "organisation"]
     list_select_related = ["organisation", "agreement"]
 
 
 @admin.register(Goal)
-class GoalAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    agreement_path = "agreement"
-    list_display = ["__str__", "agreement", "indicator", "target_value", "target_year"]
+class GoalAdmin(AgreementPartAdmin):
+    list_display = ["__str__", "agreement_link", "indicator", "target_value", "target_year"]
     search_fields = ["text", "indicator", "agreement__title"]
-    autocomplete_fields = ["agreement", "party"]
     list_select_related = ["agreement"]
 
 
 @admin.register(AgreementSection)
-class AgreementSectionAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    agreement_path = "agreement"
-    list_display = ["heading", "agreement", "order"]
+class AgreementSectionAdmin(AgreementPartAdmin):
+    list_display = ["heading", "agreement_link", "order"]
     search_fields = ["heading", "text", "agreement__title"]
-    autocomplete_fields = ["agreement"]
+    list_select_related = ["agreement"]
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    agreement_path = "agreement"
-    list_display = ["title", "agreement", "kind", "uploaded_at"]
+class AttachmentAdmin(AgreementPartAdmin):
+    list_display = ["title", "agreement_link", "kind", "uploaded_at"]
     list_filter = ["kind"]
-    search_fields = ["title", "agreement__title"]
-    autocomplete_fields = ["agreement"]
+    search_fields = ["title", "extracted_text", "agreement__title"]
+    list_select_related = ["agreement"]
+    exclude = ["file"]
+    readonly_fields = ["file_link", "extracted_text"]
+
+    @admin.display(description="fil")
+    def file_link(self, obj):
+        return format_html('<a href="{}">Öppna PDF</a>', obj.get_absolute_url())
 
 
 @admin.register(Perspective)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class AgreementsConfig(AppConfig):
     name = "agreements"
     verbose_name = "Överenskommelser"
+
+    def ready(self):
+        from agreements.history import register_models
+
+        register_models()

@@ -330,6 +330,13 @@ class Agreement(models.Model):
 
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     updated_at = models.DateTimeField("ändrad", auto_now=True)
+    lock_version = models.PositiveIntegerField(
+        "ändringsnummer",
+        default=1,
+        editable=False,
+        help_text="Räknas upp vid varje sparning. Ett formulär som visades före en annan "
+        "persons sparning får inte skriva över den (optimistisk låsning).",
+    )
 
     objects = AgreementQuerySet.as_manager()
 
@@ -667,6 +674,9 @@ def validate_pdf(file) -> None:
     file.seek(position)
     if b"%PDF-" not in head:
         raise ValidationError("Filen är inte en PDF. Bara PDF-filer kan bifogas.", code="not_a_pdf")
+    from agreements.pdf import pdf_check_readable
+
+    pdf_check_readable(file)
 
 
 class AttachmentKind(models.TextChoices):
@@ -705,3 +715,9 @@ class Attachment(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        """Served only while the agreement is published (and to staff who may read it)."""
+        return reverse(
+            "agreements:attachment", kwargs={"slug": self.agreement.lineage.slug, "pk": self.pk}
+        )

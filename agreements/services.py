@@ -1,15 +1,24 @@
 import datetime
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from actors.models import ContactPerson, County, Municipality, Organisation
 from actors.services import FixtureError
+from agreements.history import (
+    history_ensure_baseline,
+    history_record,
+    revision_of_agreement,
+    revision_snapshot,
+)
 from agreements.models import (
     Agreement,
     AgreementLineage,
     AgreementSection,
+    Attachment,
     Goal,
     LegalReference,
     Party,
@@ -17,6 +26,7 @@ from agreements.models import (
     Publication,
     validate_municipalities,
 )
+from agreements.pdf import pdf_extract_text
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import ReceptionFigure
 
@@ -159,6 +169,7 @@ def agreement_document_load(*, document: dict, source: str, update: bool = False
     _commitments_load(agreement, reader, parties, document.get("commitments", []))
     agreement.contacts.set(_contacts_load(reader, document.get("contacts", [])))
     _reception_figures_load(agreement, reader, document.get("reception_figures", []))
+    history_record(agreement=agreement, comment=f"Inläst från {source}.", only_if_changed=True)
     return agreement
 
 
@@ -283,3 +294,273 @@ def _reception_figures_load(agreement, reader, rows) -> None:
         _full_clean(figure, reader, f"mottagandesiffran {figure}")
         keep.append(figure.pk)
     _keep_only(agreement.reception_figures.all(), keep)
+
+
+# The staff workflow: revise, publish, unpublish, restore ---------------------------------
+
+
+def _editable(agreement: Agreement, user) -> Agreement:
+    """The agreement, locked for this transaction, if the user may change it."""
+    locked = Agreement.objects.editable_by(user).select_for_update().filter(pk=agreement.pk).first()
+    if locked is None:
+        raise PermissionDenied("Du får bara ändra överenskommelser i ditt eget län.")
+    return locked
+
+
+def _save(agreement: Agreement) -> None:
+    agreement.lock_version += 1
+    agreement.full_clean()
+    agreement.save()
+
+
+def agreement_publication_problems(agreement: Agreement) -> list[str]:
+    """What the agreement lacks before it may be published, as sentences that say what to do.
+    An empty list means it may be published."""
+    problems: list[str] = []
+    if agreement.is_published:
+        problems.append("Överenskommelsen är redan publicerad.")
+    try:
+        agreement.full_clean()
+    except ValidationError as error:
+        problems.extend(error.messages)
+    try:
+        validate_municipalities(
+            level=agreement.level,
+            county=agreement.county,
+            municipalities=agreement.municipalities.all(),
+        )
+    except ValidationError as error:
+        problems.extend(error.messages)
+    if not agreement.parties.exists():
+        problems.append("Överenskommelsen har inga parter. Lägg till minst en part.")
+    has_content = (
+        any(getattr(agreement, section) for section in TEXT_SECTIONS)
+        or agreement.sections.exists()
+        or agreement.commitments.exists()
+        or agreement.attachments.exists()
+    )
+    if not has_content:
+        problems.append(
+            "Överenskommelsen har inget innehåll. Skriv till exempel syftet, lägg till "
+            "åtaganden eller bifoga det undertecknade originalet."
+        )
+    newer = (
+        Agreement.objects.published()
+        .filter(lineage_id=agreement.lineage_id, version_number__gt=agreement.version_number)
+        .order_by("-version_number")
+        .first()
+    )
+    if newer is not None:
+        problems.append(
+            f"En nyare version (version {newer.version_number}) är redan publicerad. "
+            "En äldre version kan inte publiceras igen."
+        )
+    labels = {
+        "parent": "Paraplyöverenskommelsen",
+        "annex_to": "Överenskommelsen som hängavtalet hör till",
+        "based_on": "Överenskommelsen som den bygger på",
+    }
+    for field, label in labels.items():
+        related = getattr(agreement, field)
+        if related is not None and not related.is_published:
+            problems.append(
+                f"{label} ({related}) är inte publicerad. Publicera den först eller töm fältet."
+            )
+    return problems
+
+
+def _superseded_until(previous: Agreement, new: Agreement) -> datetime.date:
+    until = new.valid_from - datetime.timedelta(days=1) if new.valid_from else timezone.localdate()
+    if previous.valid_from and until < previous.valid_from:
+        until = previous.valid_from
+    return until
+
+
+@transaction.atomic
+def agreement_publish(*, agreement: Agreement, user) -> Agreement:
+    """Publish the agreement, or raise a ValidationError listing what it lacks. Publishing a
+    newer version marks the earlier published versions superseded: an empty "gäller till"
+    becomes the day before the new version's "gäller från" (or today)."""
+    agreement = _editable(agreement, user)
+    problems = agreement_publication_problems(agreement)
+    if problems:
+        raise ValidationError(problems, code="not_publishable")
+    history_ensure_baseline(agreement=agreement)
+    agreement.publication = Publication.PUBLISHED
+    agreement.published_at = timezone.now()
+    _save(agreement)
+    history_record(agreement=agreement, user=user, comment="Publicerad.")
+    earlier = (
+        Agreement.objects.published()
+        .select_for_update()
+        .filter(
+            lineage_id=agreement.lineage_id,
+            version_number__lt=agreement.version_number,
+            valid_until__isnull=True,
+        )
+    )
+    for previous in earlier:
+        history_ensure_baseline(agreement=previous)
+        previous.valid_until = _superseded_until(previous, agreement)
+        _save(previous)
+        history_record(
+            agreement=previous,
+            user=user,
+            comment=f"Ersatt av version {agreement.version_number}: gäller till "
+            f"{date_format(previous.valid_until, 'j F Y')}.",
+        )
+    return agreement
+
+
+@transaction.atomic
+def agreement_unpublish(*, agreement: Agreement, user, reason: str) -> Agreement:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(
+            {"reason": "Skriv varför överenskommelsen avpubliceras; skälet sparas i historiken."}
+        )
+    agreement = _editable(agreement, user)
+    if not agreement.is_published:
+        raise ValidationError("Överenskommelsen är inte publicerad.")
+    history_ensure_baseline(agreement=agreement)
+    agreement.publication = Publication.DRAFT
+    agreement.published_at = None
+    _save(agreement)
+    history_record(agreement=agreement, user=user, comment=f"Avpublicerad. Skäl: {reason}")
+    return agreement
+
+
+M2M_COPIED = (
+    "municipalities",
+    "themes",
+    "target_groups",
+    "perspectives",
+    "legal_references",
+    "contacts",
+)
+
+
+def _copy_row(instance, **changes):
+    instance.pk = None
+    instance.id = None
+    instance._state.adding = True
+    # Prefetched relations belong to the original row; the copy must not answer with them.
+    instance._prefetched_objects_cache = {}
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    instance.full_clean()
+    instance.save()
+    return instance
+
+
+@transaction.atomic
+def agreement_revise(*, agreement: Agreement, user) -> Agreement:
+    """The next version of the agreement as a draft in the same lineage, with copies of its
+    sections, tags, parties, goals and commitments. Dates, signatures and attachments belong
+    to the version that was signed and are not copied."""
+    source = _editable(agreement, user)
+    newest = (
+        Agreement.objects.filter(lineage_id=source.lineage_id).order_by("-version_number").first()
+    )
+    if newest.pk != source.pk:
+        raise ValidationError(
+            f"Det finns redan en nyare version: {newest} (version {newest.version_number}, "
+            f"{newest.get_publication_display().lower()}). Revidera eller ändra den i stället."
+        )
+    if not source.is_published:
+        raise ValidationError(
+            "Utkastet är inte publicerat än. Ändra det direkt; revidera en publicerad version."
+        )
+    number = Agreement.objects.filter(lineage_id=source.lineage_id).aggregate(
+        n=Max("version_number")
+    )["n"]
+    revised = _copy_row(
+        Agreement.objects.get(pk=source.pk),
+        version_number=number + 1,
+        version_label="",
+        publication=Publication.DRAFT,
+        published_at=None,
+        lock_version=1,
+        signed_on=None,
+        valid_from=None,
+        valid_until=None,
+    )
+    for name in M2M_COPIED:
+        getattr(revised, name).set(getattr(source, name).all())
+    for section in source.sections.all():
+        _copy_row(section, agreement=revised)
+    parties = {}
+    for party in source.parties.all():
+        old_pk = party.pk
+        parties[old_pk] = _copy_row(party, agreement=revised, signed_on=None)
+    for goal in source.goals.all():
+        _copy_row(goal, agreement=revised, party=parties.get(goal.party_id))
+    for commitment in source.commitments.prefetch_related("themes", "target_groups"):
+        themes, target_groups = list(commitment.themes.all()), list(commitment.target_groups.all())
+        copy = _copy_row(commitment, agreement=revised, party=parties[commitment.party_id])
+        copy.themes.set(themes)
+        copy.target_groups.set(target_groups)
+    history_record(
+        agreement=revised,
+        user=user,
+        comment=f"Ny version {revised.version_number}, reviderad från version "
+        f"{source.version_number}.",
+    )
+    return revised
+
+
+@transaction.atomic
+def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreement:
+    """Bring the agreement and its parts back to a state in its history. Publication, version
+    and lineage stay as they are now: restoring changes content, not the workflow."""
+    from followup.models import CommitmentAssessment, GoalOutcome
+
+    current = _editable(agreement, user)
+    revision = revision_of_agreement(agreement=current, revision_id=revision_id)
+    snapshot = revision_snapshot(revision)
+    kept = {
+        model: {int(pk) for (m, pk) in snapshot.objects if m is model}
+        for model in (Goal, Commitment)
+    }
+    assessed = CommitmentAssessment.objects.filter(commitment__agreement=current).exclude(
+        commitment_id__in=kept[Commitment]
+    )
+    measured = GoalOutcome.objects.filter(goal__agreement=current).exclude(goal_id__in=kept[Goal])
+    if assessed.exists() or measured.exists():
+        raise ValidationError(
+            "Läget kan inte återställas: åtaganden eller mål som har tillkommit sedan dess har "
+            "bedömts i en uppföljning och skulle tas bort med bedömningarna. Ändra i stället "
+            "de enskilda uppgifterna."
+        )
+    history_ensure_baseline(agreement=current)
+    workflow = {
+        "publication": current.publication,
+        "published_at": current.published_at,
+        "lineage_id": current.lineage_id,
+        "version_number": current.version_number,
+        "lock_version": current.lock_version + 1,
+        "updated_at": timezone.now(),
+    }
+    revision.revert(delete=True)
+    Agreement.objects.filter(pk=current.pk).update(**workflow)
+    restored = Agreement.objects.get(pk=current.pk)
+    who = (revision.user.get_full_name() or revision.user.get_username()) if revision.user else ""
+    when = date_format(timezone.localtime(revision.date_created), "j F Y H:i")
+    history_record(
+        agreement=restored,
+        user=user,
+        comment=f"Återställd till läget {when}{f' ({who})' if who else ''}.",
+    )
+    return restored
+
+
+@transaction.atomic
+def attachment_text_extract(*, attachment: Attachment) -> Attachment:
+    """Read the PDF's text into extracted_text, for search."""
+    attachment.file.open("rb")
+    try:
+        attachment.extracted_text = pdf_extract_text(attachment.file)
+    finally:
+        attachment.file.close()
+    attachment.save(update_fields=["extracted_text"])
+    return attachment

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from agreements.admin import ScopedAdminMixin
+from agreements.admin import AgreementPartAdmin
 from commitments.models import Commitment, TargetGroup, Theme
 
 
@@ -12,9 +12,10 @@ class VocabularyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
-    agreement_path = "agreement"
-    list_display = ["__str__", "party", "agreement", "phase"]
+class CommitmentAdmin(AgreementPartAdmin):
+    """Searched here; edited on the agreement's page (locking and history live there)."""
+
+    list_display = ["__str__", "party", "agreement_link", "phase"]
     list_filter = [
         "themes",
         "target_groups",
@@ -23,5 +24,4 @@ class CommitmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "agreement__county",
     ]
     search_fields = ["heading", "text", "party__organisation__name", "agreement__title"]
-    autocomplete_fields = ["agreement", "party", "themes", "target_groups", "responsible_contact"]
     list_select_related = ["party__organisation", "agreement"]

@@ -1,0 +1,306 @@
+"""Forms of the staff workflow: the agreement page with its inlines, optimistic locking,
+attachments, unpublishing and bulk import."""
+
+from django import forms
+from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
+
+from actors.models import County, Scope
+from agreements.history import (
+    revisions_since,
+    snapshot_at_lock_version,
+    snapshot_diff,
+    snapshot_live,
+)
+from agreements.models import (
+    Agreement,
+    AgreementLineage,
+    AgreementSection,
+    Attachment,
+    Goal,
+    Level,
+    Party,
+    PartyRole,
+    validate_municipalities,
+)
+from commitments.models import Commitment
+
+CONFLICT_MESSAGE = (
+    "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
+    "inte sparade. De finns kvar i formuläret. Ändringarna den andra personen gjorde står "
+    "överst på sidan. Spara igen om du vill skriva över dem med dina uppgifter; deras version "
+    "finns kvar i historiken."
+)
+
+
+class Conflict:
+    """What others saved since a form was opened: who, when, and the changes."""
+
+    def __init__(self, *, agreement: Agreement, lock_version: int):
+        revision, opened = snapshot_at_lock_version(agreement=agreement, lock_version=lock_version)
+        since = revisions_since(agreement=agreement, revision=revision)
+        # Without the opened state in the history, the newest save is the best account.
+        self.revisions = since if revision is not None else since[-1:]
+        self.changes = snapshot_diff(opened, snapshot_live(agreement)) if opened else None
+
+    @property
+    def authors(self) -> str:
+        seen = []
+        for revision in self.revisions:
+            who = (
+                "okänd"
+                if revision.user is None
+                else (revision.user.get_full_name() or revision.user.get_username())
+            )
+            when = date_format(timezone.localtime(revision.date_created), "j F Y H:i")
+            seen.append(f"{who} ({when})")
+        return ", ".join(seen) or "någon annan"
+
+    def summary(self) -> str:
+        """One line for the error message: who saved, and which fields changed."""
+        if not self.changes:
+            return f"Sparat av {self.authors}."
+        parts = []
+        for change in self.changes:
+            fields = ", ".join(f.label for f in change.fields)
+            parts.append(f"{change.label} ({change.action_label.lower()}: {fields})")
+        return f"Sparat av {self.authors}. Ändrat: {'; '.join(parts)}."
+
+
+class NormalisedTextMixin:
+    """Browsers send line breaks as CRLF; the registry stores LF, so that saving a page
+    unchanged changes nothing: no field counts as changed and the history shows no edits."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and any("\r" in value for value in self.data.values() if value):
+            data = self.data.copy()
+            for key in data:
+                values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+                normalised = [
+                    v.replace("\r\n", "\n").replace("\r", "\n") if isinstance(v, str) else v
+                    for v in values
+                ]
+                if hasattr(data, "setlist"):
+                    data.setlist(key, normalised)
+                else:
+                    data[key] = normalised[0]
+            self.data = data
+
+
+class AgreementForm(NormalisedTextMixin, forms.ModelForm):
+    """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
+    request so that the form knows the user's scope."""
+
+    opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    lineage_slug = forms.SlugField(
+        label="Kortnamn i adressen",
+        max_length=120,
+        required=False,
+        allow_unicode=False,
+        help_text="Överenskommelsens permanenta adress: /overenskommelser/kortnamnet/. Ändras "
+        "aldrig. Lämna tomt så bildas det av titeln. Bara a–z, 0–9 och bindestreck.",
+    )
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.conflict: Conflict | None = None
+        self.scope = Scope.of(request.user) if request else None
+        if self.scope and not self.scope.national and "county" in self.fields:
+            self.fields["county"].queryset = County.objects.filter(pk__in=self.scope.county_ids)
+        if self.instance.pk:
+            self.fields["opened_version"].initial = self.instance.lock_version
+            del self.fields["lineage_slug"]
+
+    def clean_lineage_slug(self):
+        slug = self.cleaned_data.get("lineage_slug") or slugify(
+            self.data.get(self.add_prefix("alias")) or self.data.get(self.add_prefix("title")) or ""
+        )
+        if not slug:
+            raise ValidationError("Ange ett kortnamn, till exempel ”lok-lulea”.")
+        slug = slug[:120]
+        if AgreementLineage.objects.filter(slug=slug).exists():
+            raise ValidationError(
+                f"Kortnamnet ”{slug}” används redan av en annan överenskommelse. Välj ett annat, "
+                "eller revidera den befintliga överenskommelsen om det är en ny version av den."
+            )
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        if "municipalities" in cleaned:
+            try:
+                validate_municipalities(
+                    level=cleaned.get("level"),
+                    county=cleaned.get("county"),
+                    municipalities=cleaned["municipalities"],
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
+        if (
+            self.scope is not None
+            and not self.scope.national
+            and cleaned.get("level") == Level.CENTRAL
+        ):
+            self.add_error(
+                "level",
+                "Bara nationella redaktörer får registrera centrala överenskommelser. Välj "
+                "nivån regional eller lokal och ditt län.",
+            )
+        if self.instance.pk:
+            self._check_lock(cleaned.get("opened_version"))
+        return cleaned
+
+    def _check_lock(self, submitted: int | None) -> None:
+        """Optimistic locking. The row stays locked until the admin's transaction ends, so of
+        two saves at the same moment the second waits and then sees the first one's number."""
+        current = (
+            Agreement.objects.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("lock_version", flat=True)
+            .get()
+        )
+        if submitted == current:
+            return
+        if submitted is not None:
+            self.conflict = Conflict(agreement=self.instance, lock_version=submitted)
+        # The form is shown again with the current number: saving again is a conscious
+        # decision to overwrite, made after seeing the other person's changes.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("opened_version")] = current
+        summary = self.conflict.summary() if self.conflict else ""
+        raise ValidationError(f"{CONFLICT_MESSAGE} {summary}".strip(), code="conflict")
+
+
+class SectionInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = AgreementSection
+        fields = ["order", "heading", "text"]
+
+
+class GoalInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Goal
+        fields = [
+            "order",
+            "text",
+            "party",
+            "indicator",
+            "unit",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "target_year",
+        ]
+
+
+class CommitmentInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Commitment
+        fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
+
+
+class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
+    class Meta:
+        model = Party
+        fields = [
+            "order",
+            "organisation",
+            "role",
+            "is_convener",
+            "signatory_name",
+            "signatory_title",
+            "signed_on",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        role = cleaned.get("role")
+        organisation = cleaned.get("organisation")
+        # Only rows staff add or change: the documents behind older entries often do not
+        # name the person who signed.
+        if (
+            self.has_changed()
+            and role == PartyRole.SIGNATORY
+            and not cleaned.get("signatory_name")
+            and organisation is not None
+        ):
+            self.add_error(
+                "signatory_name",
+                f"Ange vem som undertecknade för {organisation}, eller välj rollen ”Deltar "
+                "utan att underteckna” om parten inte skrev under.",
+            )
+        if role and role != PartyRole.SIGNATORY:
+            for name in ("signatory_name", "signatory_title", "signed_on"):
+                if cleaned.get(name):
+                    self.add_error(
+                        name,
+                        "Bara en undertecknande part har undertecknare och datum. Töm fältet "
+                        "eller välj rollen ”Undertecknare”.",
+                    )
+        return cleaned
+
+
+class _LinkedFile:
+    """A stored file as the file widget shows it, linked to the guarded view rather than to
+    MEDIA_URL (which is not served)."""
+
+    def __init__(self, value, url):
+        self.value, self.url = value, url
+
+    def __str__(self):
+        return str(self.value).rsplit("/", 1)[-1]
+
+
+class AttachmentFileWidget(AdminFileWidget):
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        instance = getattr(value, "instance", None)
+        if context["widget"]["is_initial"] and instance is not None and instance.pk:
+            context["widget"]["value"] = _LinkedFile(value, instance.get_absolute_url())
+        return context
+
+
+class AttachmentInlineForm(forms.ModelForm):
+    class Meta:
+        model = Attachment
+        fields = ["title", "kind", "file"]
+        widgets = {"file": AttachmentFileWidget}
+
+
+class CachedLabelsAutocomplete(AutocompleteSelectMultiple):
+    """Autocomplete that renders the selected options from labels read once per page, not
+    with one query per form: an agreement has dozens of commitments, each with themes."""
+
+    labels: dict[str, str] | None = None
+
+    def optgroups(self, name, value, attr=None):
+        if self.labels is None:
+            return super().optgroups(name, value, attr)
+        selected = [str(v) for v in value if str(v) in self.labels]
+        options = [
+            self.create_option(name, pk, self.labels[pk], selected, index)
+            for index, pk in enumerate(selected)
+        ]
+        return [(None, options, 0)]
+
+
+class UnpublishForm(forms.Form):
+    reason = forms.CharField(
+        label="Skäl",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Varför överenskommelsen inte längre ska synas publikt. Sparas i historiken.",
+        error_messages={"required": "Skriv varför överenskommelsen avpubliceras."},
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="Fil",
+        help_text="CSV (komma eller semikolon, UTF-8 med eller utan BOM) eller Excel (.xlsx), "
+        "enligt mallen. Högst 5 MB.",
+    )

@@ -1,0 +1,469 @@
+"""The history of an agreement.
+
+Every write path (the admin, the workflow services, the importer) stores a snapshot of the
+whole agreement — the agreement with its sections, parties, goals, commitments and attachments —
+as one django-reversion revision with who, when and a comment. This module records those
+snapshots and turns two consecutive snapshots into a readable list of changes: which object,
+which field, the old and the new value.
+"""
+
+import datetime
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import reversion
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from reversion.models import Revision, Version
+
+from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
+
+AGREEMENT_PARTS = ("sections", "parties", "goals", "commitments", "attachments")
+# Bookkeeping that changes on every save and says nothing to a reader.
+UNSHOWN_FIELDS = {"id", "agreement", "created_at", "updated_at", "lock_version", "uploaded_at"}
+
+
+def _commitment_model():
+    from commitments.models import Commitment
+
+    return Commitment
+
+
+def register_models() -> None:
+    """Called from AgreementsConfig.ready(): what a snapshot of an agreement contains."""
+    if reversion.is_registered(Agreement):
+        return
+    reversion.register(Agreement, follow=AGREEMENT_PARTS)
+    for model in (AgreementSection, Party, Goal, Attachment, _commitment_model()):
+        reversion.register(model)
+
+
+def _agreement_for_snapshot(pk: int) -> Agreement:
+    """The agreement with everything a snapshot serialises prefetched, so that recording a
+    large agreement costs a handful of queries rather than one per commitment."""
+    commitment = _commitment_model()
+    return Agreement.objects.prefetch_related(
+        "municipalities",
+        "themes",
+        "target_groups",
+        "perspectives",
+        "legal_references",
+        "contacts",
+        "sections",
+        "parties",
+        "goals",
+        "attachments",
+        Prefetch(
+            "commitments",
+            queryset=commitment.objects.prefetch_related("themes", "target_groups"),
+        ),
+    ).get(pk=pk)
+
+
+def history_record(
+    *, agreement: Agreement, user=None, comment: str = "", only_if_changed: bool = False
+) -> None:
+    """Store the agreement as it is now in the database as one revision."""
+    if only_if_changed:
+        latest = (
+            Version.objects.get_for_object(agreement)
+            .select_related("revision")
+            .order_by("-revision__date_created", "-revision_id")
+            .first()
+        )
+        if latest is not None:
+            before = revision_snapshot(latest.revision)
+            if not snapshot_diff(before, snapshot_live(agreement)):
+                return
+    with reversion.create_revision(manage_manually=True):
+        if user is not None and user.is_authenticated:
+            reversion.set_user(user)
+        reversion.set_comment(comment)
+        reversion.add_to_revision(_agreement_for_snapshot(agreement.pk))
+
+
+def history_ensure_baseline(*, agreement: Agreement) -> None:
+    """Before the first recorded change: keep the state the agreement had, so that the first
+    change in the history has old values to show and a state to return to."""
+    if agreement.pk and not Version.objects.get_for_object(agreement).exists():
+        history_record(agreement=agreement, comment="Läget innan historiken började föras.")
+
+
+# Snapshots ------------------------------------------------------------------------------
+
+Key = tuple[type, str]
+
+
+@dataclass
+class Snapshot:
+    """An agreement tree at one moment: (model, object id) → field values by attname."""
+
+    objects: dict[Key, dict]
+
+    def agreement_fields(self) -> dict:
+        return next(
+            (values for (model, _), values in self.objects.items() if model is Agreement), {}
+        )
+
+
+def _fields_of(version: Version) -> dict:
+    return version.field_dict
+
+
+def snapshot_of_revision(versions) -> Snapshot:
+    return Snapshot({(v._model, v.object_id): _fields_of(v) for v in versions})
+
+
+def snapshot_live(agreement: Agreement) -> Snapshot:
+    """The agreement as it is in the database now, in the same form as a stored snapshot."""
+    agreement = _agreement_for_snapshot(agreement.pk)
+    objects = [agreement]
+    for part in AGREEMENT_PARTS:
+        objects.extend(getattr(agreement, part).all())
+    snapshot = {}
+    for obj in objects:
+        options = reversion.revisions._get_options(type(obj))
+        version = Version(
+            content_type=ContentType.objects.get_for_model(type(obj)),
+            object_id=str(obj.pk),
+            format=options.format,
+            serialized_data=serializers.serialize(options.format, [obj], fields=options.fields),
+        )
+        snapshot[(type(obj), str(obj.pk))] = version.field_dict
+    return Snapshot(snapshot)
+
+
+# Changes ---------------------------------------------------------------------------------
+
+
+@dataclass
+class FieldChange:
+    label: str
+    old: SafeString
+    new: SafeString
+
+
+@dataclass
+class ObjectChange:
+    label: str
+    action: str  # "added", "removed", "changed"
+    fields: list[FieldChange] = field(default_factory=list)
+
+    @property
+    def action_label(self) -> str:
+        return {"added": "Tillagt", "removed": "Borttaget", "changed": "Ändrat"}[self.action]
+
+
+MODEL_ORDER = {
+    "agreement": 0,
+    "party": 1,
+    "goal": 2,
+    "commitment": 3,
+    "agreementsection": 4,
+    "attachment": 5,
+}
+
+
+def _short(text: str, length: int = 70) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= length else f"{text[: length - 1]}…"
+
+
+class _Names:
+    """Readable names for the ids a snapshot holds, fetched once per model for a whole page."""
+
+    def __init__(self, snapshots: list[Snapshot]):
+        self.party_names: dict[str, str] = {}
+        wanted: dict[type, set] = {}
+        for snapshot in snapshots:
+            for (model, _), values in snapshot.objects.items():
+                for model_field in model._meta.get_fields():
+                    if not model_field.concrete or model_field.name in UNSHOWN_FIELDS:
+                        continue
+                    if model_field.many_to_many:
+                        wanted.setdefault(model_field.related_model, set()).update(
+                            values.get(model_field.attname) or []
+                        )
+                    elif model_field.many_to_one and values.get(model_field.attname):
+                        wanted.setdefault(model_field.related_model, set()).add(
+                            values[model_field.attname]
+                        )
+        self.names = {
+            model: {
+                obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids).order_by()
+            }
+            for model, ids in wanted.items()
+            if model is not Party
+        }
+        for snapshot in snapshots:
+            for (model, object_id), values in snapshot.objects.items():
+                if model is Party:
+                    self.party_names[object_id] = self.name(
+                        Party._meta.get_field("organisation"), values.get("organisation_id")
+                    )
+
+    def name(self, model_field, pk) -> str:
+        if pk is None:
+            return ""
+        if model_field.related_model is Party:
+            return self.party_names.get(str(pk), f"part {pk} (borttagen)")
+        return self.names.get(model_field.related_model, {}).get(pk, f"{pk} (borttagen)")
+
+
+def _display(model_field, value, names: _Names) -> str:
+    if value in (None, "", []):
+        return ""
+    if model_field.many_to_many:
+        return ", ".join(sorted(names.name(model_field, pk) for pk in value))
+    if model_field.many_to_one:
+        return names.name(model_field, value)
+    if model_field.choices:
+        return str(dict(model_field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Ja" if value else "Nej"
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "j F Y H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "j F Y")
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f").replace(".", ",")
+    if isinstance(model_field, models.FileField):
+        return str(value).rsplit("/", 1)[-1]
+    return str(value)
+
+
+_TOKENS = re.compile(r"\S+|\s+")
+EMPTY = mark_safe('<span class="history-empty">(tomt)</span>')
+
+
+def _segments(old: str, new: str) -> list[tuple[bool, str, str]]:
+    """(changed, old text, new text) runs of a word diff. Whitespace between two changes
+    joins them, so that a rewritten sentence reads as one change, not word by word."""
+    old_tokens, new_tokens = _TOKENS.findall(old), _TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(a=old_tokens, b=new_tokens, autojunk=False)
+    runs: list[list] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(old_tokens[i1:i2]), "".join(new_tokens[j1:j2])
+        runs.append([tag != "equal", removed, added])
+    merged: list[list] = []
+    for index, run in enumerate(runs):
+        between_changes = (
+            not run[0]
+            and not run[1].strip()
+            and 0 < index < len(runs) - 1
+            and runs[index - 1][0]
+            and runs[index + 1][0]
+        )
+        if (run[0] or between_changes) and merged and merged[-1][0]:
+            merged[-1][1] += run[1]
+            merged[-1][2] += run[2]
+        else:
+            merged.append([run[0] or between_changes, run[1], run[2]])
+    return [tuple(run) for run in merged]
+
+
+def _marked(old: str, new: str) -> tuple[SafeString, SafeString]:
+    """Old and new text with the removed words in <del> and the added words in <ins>."""
+    if not old or not new:
+        return (escape(old) if old else EMPTY), (escape(new) if new else EMPTY)
+    old_html, new_html = [], []
+    for changed, removed, added in _segments(old, new):
+        if not changed:
+            old_html.append(escape(removed))
+            new_html.append(escape(added))
+            continue
+        if removed:
+            old_html.append(f"<del>{escape(removed)}</del>")
+        if added:
+            new_html.append(f"<ins>{escape(added)}</ins>")
+    return mark_safe("".join(old_html)), mark_safe("".join(new_html))
+
+
+def _object_label(model, values: dict, names: _Names) -> str:
+    if model is Agreement:
+        return "Överenskommelsen"
+    if model is AgreementSection:
+        return f"Avsnitt ”{_short(values.get('heading', ''))}”"
+    if model is Party:
+        organisation = Party._meta.get_field("organisation")
+        return f"Part: {names.name(organisation, values.get('organisation_id'))}"
+    if model is Goal:
+        return f"Mål ”{_short(values.get('text', ''))}”"
+    if model is Attachment:
+        return f"Bilaga ”{_short(values.get('title', ''))}”"
+    party = names.name(model._meta.get_field("party"), values.get("party_id"))
+    return f"Åtagande för {party}: ”{_short(values.get('heading') or values.get('text', ''))}”"
+
+
+def _shown_fields(model):
+    return [
+        f
+        for f in model._meta.get_fields()
+        if f.concrete and not f.auto_created and f.name not in UNSHOWN_FIELDS
+    ]
+
+
+def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> list[ObjectChange]:
+    names = names or _Names([old, new])
+    changes = []
+    keys = sorted(
+        set(old.objects) | set(new.objects),
+        key=lambda key: (MODEL_ORDER.get(key[0]._meta.model_name, 9), int(key[1])),
+    )
+    for key in keys:
+        model = key[0]
+        before, after = old.objects.get(key), new.objects.get(key)
+        if before is None or after is None:
+            values = after if before is None else before
+            action = "added" if before is None else "removed"
+            change = ObjectChange(_object_label(model, values, names), action)
+            for model_field in _shown_fields(model):
+                shown = _display(model_field, values.get(model_field.attname), names)
+                if shown:
+                    text = escape(shown)
+                    change.fields.append(
+                        FieldChange(
+                            str(model_field.verbose_name),
+                            EMPTY if action == "added" else text,
+                            text if action == "added" else EMPTY,
+                        )
+                    )
+            changes.append(change)
+            continue
+        change = ObjectChange(_object_label(model, after, names), "changed")
+        for model_field in _shown_fields(model):
+            was, now = before.get(model_field.attname), after.get(model_field.attname)
+            if model_field.many_to_many:
+                was, now = sorted(was or []), sorted(now or [])
+            elif isinstance(was, str) and isinstance(now, str):
+                # Line endings alone are not a change a reader can see.
+                was, now = was.replace("\r\n", "\n"), now.replace("\r\n", "\n")
+            if was == now:
+                continue
+            old_text = _display(model_field, was, names)
+            new_text = _display(model_field, now, names)
+            if old_text == new_text:
+                continue
+            if isinstance(model_field, models.TextField):
+                old_html, new_html = _marked(old_text, new_text)
+            else:
+                old_html = escape(old_text) if old_text else EMPTY
+                new_html = escape(new_text) if new_text else EMPTY
+            change.fields.append(FieldChange(str(model_field.verbose_name), old_html, new_html))
+        if change.fields:
+            changes.append(change)
+    return changes
+
+
+# The history list -----------------------------------------------------------------------
+
+
+@dataclass
+class HistoryEntry:
+    revision: Revision
+    changes: list[ObjectChange]
+    is_first: bool
+    summary: str = ""
+
+    @property
+    def who(self) -> str:
+        user = self.revision.user
+        if user is None:
+            return "Systemet"
+        return user.get_full_name() or user.get_username()
+
+
+def _revisions_with_snapshots(agreement: Agreement, limit: int | None):
+    revision_ids = list(
+        Version.objects.get_for_object(agreement)
+        .order_by("-revision__date_created", "-revision_id")
+        .values_list("revision_id", flat=True)
+    )
+    shown = revision_ids if limit is None else revision_ids[: limit + 1]
+    revisions = {r.pk: r for r in Revision.objects.filter(pk__in=shown).select_related("user")}
+    versions_by_revision: dict[int, list[Version]] = {pk: [] for pk in shown}
+    for version in Version.objects.filter(revision_id__in=shown).select_related("content_type"):
+        versions_by_revision[version.revision_id].append(version)
+    return len(revision_ids), [
+        (revisions[pk], snapshot_of_revision(versions_by_revision[pk])) for pk in shown
+    ]
+
+
+def agreement_history(*, agreement: Agreement, limit: int | None = 50) -> tuple[int, list]:
+    """The newest `limit` revisions of the agreement, newest first, each with what changed
+    since the revision before it. Returns (number of revisions in all, entries)."""
+    total, rows = _revisions_with_snapshots(agreement, limit)
+    names = _Names([snapshot for _, snapshot in rows])
+    entries = []
+    for index, (revision, snapshot) in enumerate(rows):
+        if limit is not None and index == limit:
+            break
+        older = rows[index + 1][1] if index + 1 < len(rows) else None
+        if older is None:
+            parts = _count_parts(snapshot)
+            entries.append(HistoryEntry(revision, [], True, parts))
+        else:
+            entries.append(HistoryEntry(revision, snapshot_diff(older, snapshot, names), False))
+    return total, entries
+
+
+def _count_parts(snapshot: Snapshot) -> str:
+    counts = {}
+    for model, _ in snapshot.objects:
+        counts[model] = counts.get(model, 0) + 1
+    labels = [
+        (Party, "part", "parter"),
+        (Goal, "mål", "mål"),
+        (_commitment_model(), "åtagande", "åtaganden"),
+        (AgreementSection, "avsnitt", "avsnitt"),
+        (Attachment, "bilaga", "bilagor"),
+    ]
+    return ", ".join(
+        f"{counts.get(model, 0)} {one if counts.get(model, 0) == 1 else many}"
+        for model, one, many in labels
+    )
+
+
+def revision_of_agreement(*, agreement: Agreement, revision_id: int) -> Revision:
+    """The revision, if it is a snapshot of this agreement; Revision.DoesNotExist otherwise."""
+    return Revision.objects.select_related("user").get(
+        pk=revision_id,
+        pk__in=Version.objects.get_for_object(agreement).values("revision_id"),
+    )
+
+
+def revision_snapshot(revision: Revision) -> Snapshot:
+    return snapshot_of_revision(revision.version_set.select_related("content_type"))
+
+
+def snapshot_at_lock_version(*, agreement: Agreement, lock_version: int):
+    """The revision the form showed when it was opened: the newest with this lock version or
+    an earlier one, and its snapshot. (None, None) when the history does not reach back."""
+    agreement_versions = (
+        Version.objects.get_for_object(agreement)
+        .select_related("revision__user")
+        .order_by("-revision__date_created", "-revision_id")
+    )
+    for version in agreement_versions:
+        # Saves that changed nothing are not recorded, so the newest state at or before the
+        # form's number is the one the form showed.
+        if (version.field_dict.get("lock_version") or 0) <= lock_version:
+            return version.revision, revision_snapshot(version.revision)
+    return None, None
+
+
+def revisions_since(*, agreement: Agreement, revision: Revision | None) -> list[Revision]:
+    revisions = Revision.objects.filter(
+        pk__in=Version.objects.get_for_object(agreement).values("revision_id")
+    ).select_related("user")
+    if revision is not None:
+        revisions = revisions.filter(date_created__gt=revision.date_created)
+    return list(revisions.order_by("date_created"))

@@ -1,0 +1,225 @@
+"""The agreement page: no lost edits (two sessions), the history list, restoring."""
+
+import pytest
+from django.test import Client
+from reversion.models import Version
+
+from agreements.history import history_record
+from commitments.models import Commitment
+from tests.agreements.helpers import (
+    change_url,
+    form_data,
+    history_url,
+    inline_index,
+    restore_url,
+)
+from tests.factories import (
+    AgreementFactory,
+    CommitmentFactory,
+    OrganisationFactory,
+    PartyFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rok():
+    """A small published Norrbotten agreement (the seeded one has 51 commitments and a
+    change page that takes seconds to render; the rules are the same)."""
+    agreement = AgreementFactory(
+        title="Lokal överenskommelse i Kiruna", purpose="Samverkan för etablering."
+    )
+    for name in ("Kiruna kommun (test)", "Arbetsförmedlingen Kiruna (test)"):
+        party = PartyFactory(
+            agreement=agreement,
+            organisation=OrganisationFactory(name=name),
+            signatory_name="Anna Andersson",
+        )
+        CommitmentFactory(party=party, heading="Arbete", text=f"{name} erbjuder praktik.")
+        CommitmentFactory(party=party, heading="Boende", text=f"{name} ordnar boende.")
+    return agreement
+
+
+@pytest.fixture
+def colleague(norrbotten):
+    from actors.models import StaffScope
+    from actors.services import staff_group_ensure
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="kollega", first_name="Kim", last_name="Kollega", is_staff=True)
+    user.groups.add(staff_group_ensure())
+    StaffScope.objects.create(user=user, county=norrbotten)
+    return user
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_a_commitment_change_shows_in_the_history_with_old_and_new_text(rok, norrbotten_staff):
+    client = _client(norrbotten_staff)
+    page = client.get(change_url(rok))
+    data = form_data(page)
+    commitment = rok.commitments.order_by("party__order", "party_id", "order", "id").first()
+    index = inline_index(page, "commitments", lambda c: c.pk == commitment.pk)
+    old_text = commitment.text
+    data[f"commitments-{index}-text"] = "Erbjuda samhällsorientering på modersmål inom tre månader."
+
+    response = client.post(change_url(rok), data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    commitment.refresh_from_db()
+    assert commitment.text.startswith("Erbjuda samhällsorientering på modersmål")
+    history = client.get(history_url(rok)).content.decode()
+    assert "Åtagande för" in history
+    assert old_text.split()[0] in history
+    assert "<ins>samhällsorientering" in history or "samhällsorientering på modersmål" in history
+    assert "norrbotten" in history  # who
+
+
+def test_two_sessions_the_second_save_is_refused_and_both_states_are_recoverable(
+    rok, norrbotten_staff, colleague
+):
+    first, second = _client(colleague), _client(norrbotten_staff)
+    first_data = form_data(first.get(change_url(rok)))
+    second_data = form_data(second.get(change_url(rok)))
+    original_title = rok.title
+
+    first_data["title"] = "Regional överenskommelse – kollegans version"
+    assert first.post(change_url(rok), first_data).status_code == 302
+
+    second_data["title"] = "Regional överenskommelse – min version"
+    refused = second.post(change_url(rok), second_data)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Någon annan har sparat överenskommelsen medan du hade den öppen" in page
+    assert "Kim Kollega" in page  # who changed it
+    assert "kollegans version" in page  # what they changed, shown
+    assert 'value="Regional överenskommelse – min version"' in page  # own edits kept
+    rok.refresh_from_db()
+    assert rok.title == "Regional överenskommelse – kollegans version"
+
+    # Both states are in the history: the original and the colleague's.
+    revisions = [v.revision for v in Version.objects.get_for_object(rok)]
+    titles = {
+        version.field_dict["title"]
+        for revision in revisions
+        for version in revision.version_set.filter(content_type__model="agreement")
+        if version.object_id == str(rok.pk)
+    }
+    assert {original_title, "Regional överenskommelse – kollegans version"} <= titles
+
+    # Having seen the changes, saving again overwrites knowingly; the colleague's version
+    # stays in the history and can be restored.
+    resubmitted = form_data(refused)
+    assert second.post(change_url(rok), resubmitted).status_code == 302
+    rok.refresh_from_db()
+    assert rok.title == "Regional överenskommelse – min version"
+    colleagues = next(
+        v.revision_id
+        for v in Version.objects.get_for_object(rok)
+        if v.field_dict["title"].endswith("kollegans version")
+    )
+    restore = restore_url(rok, colleagues)
+    assert second.get(restore).status_code == 200
+    assert second.post(restore).status_code == 302
+    rok.refresh_from_db()
+    assert rok.title == "Regional överenskommelse – kollegans version"
+
+
+def test_concurrent_edit_of_a_commitment_is_refused_too(rok, norrbotten_staff, colleague):
+    first, second = _client(colleague), _client(norrbotten_staff)
+    page = first.get(change_url(rok))
+    first_data, second_data = form_data(page), form_data(second.get(change_url(rok)))
+    commitment = rok.commitments.order_by("party__order", "party_id", "order", "id").first()
+    index = inline_index(page, "commitments", lambda c: c.pk == commitment.pk)
+    first_data[f"commitments-{index}-text"] = "Kollegans nya åtagandetext."
+    second_data[f"commitments-{index}-text"] = "Min nya åtagandetext."
+
+    assert first.post(change_url(rok), first_data).status_code == 302
+    refused = second.post(change_url(rok), second_data)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Kollegans nya åtagandetext." in page
+    assert Commitment.objects.get(pk=commitment.pk).text == "Kollegans nya åtagandetext."
+
+
+def test_history_is_readable_only_by_those_who_may_read_the_agreement(
+    client, norrbotten_staff, stockholm_staff, unscoped_staff
+):
+    draft = AgreementFactory(draft=True, title="Norrbottensutkast")
+    client.force_login(stockholm_staff)
+    assert client.get(history_url(draft)).status_code == 404
+    client.force_login(unscoped_staff)
+    assert client.get(history_url(draft)).status_code == 404
+    client.force_login(norrbotten_staff)
+    assert client.get(history_url(draft)).status_code == 200
+
+
+def test_stockholm_staff_may_read_the_history_of_a_published_agreement_but_not_restore(
+    client, rok, stockholm_staff
+):
+    history_record(agreement=rok, comment="Första läget.")
+    client.force_login(stockholm_staff)
+    page = client.get(history_url(rok)).content.decode()
+    assert "Historik" in page
+    assert "Återställ till detta läge" not in page
+    revision_id = Version.objects.get_for_object(rok).first().revision_id
+    assert client.post(restore_url(rok, revision_id)).status_code == 403
+
+
+def test_saving_from_a_browser_unchanged_changes_no_text(rok, norrbotten_staff):
+    """Browsers send line breaks as CRLF; an unchanged save must not rewrite every text."""
+    rok.purpose = "Första stycket.\n\nAndra stycket."
+    rok.save()
+    client = _client(norrbotten_staff)
+    data = {
+        key: value.replace("\n", "\r\n") if isinstance(value, str) else value
+        for key, value in form_data(client.get(change_url(rok))).items()
+    }
+    assert client.post(change_url(rok), data).status_code == 302
+    rok.refresh_from_db()
+    assert rok.purpose == "Första stycket.\n\nAndra stycket."
+    history = client.get(history_url(rok)).content.decode()
+    assert "Första läget i historiken" in history
+    assert "– ändrat" not in history  # a save that changed nothing is no entry
+    from django.contrib.admin.models import LogEntry
+
+    assert (
+        LogEntry.objects.filter(object_id=str(rok.pk)).latest("action_time").get_change_message()
+        == "Inga fält ändrade."
+    )
+
+
+def test_a_new_signatory_party_needs_the_name_of_who_signed(rok, norrbotten_staff):
+    from actors.models import Organisation
+
+    client = _client(norrbotten_staff)
+    data = form_data(client.get(change_url(rok)))
+    index = int(data["parties-TOTAL_FORMS"])
+    organisation = Organisation.objects.get(slug="arbetsformedlingen")
+    data |= {
+        "parties-TOTAL_FORMS": str(index + 1),
+        f"parties-{index}-organisation": str(organisation.pk),
+        f"parties-{index}-role": "signatory",
+        f"parties-{index}-order": "5",
+    }
+    response = client.post(change_url(rok), data)
+    assert response.status_code == 200
+    assert "Ange vem som undertecknade för Arbetsförmedlingen" in response.content.decode()
+    assert not rok.parties.filter(organisation=organisation).exists()
+
+
+def test_a_commitment_must_belong_to_a_party_of_this_agreement(rok, norrbotten_staff):
+    other_party = PartyFactory()
+    client = _client(norrbotten_staff)
+    data = form_data(client.get(change_url(rok)))
+    data["commitments-0-party"] = str(other_party.pk)
+    response = client.post(change_url(rok), data)
+    assert response.status_code == 200
+    assert "Välj en av den här överenskommelsens parter" in response.content.decode()
