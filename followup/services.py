@@ -268,6 +268,12 @@ def followup_completion_problems(*, followup: FollowUp) -> list[str]:
         for commitment_id, status in followup.assessments.values_list("commitment_id", "status")
     }
     commitments = list(followup.agreement.commitments.select_related("party__organisation"))
+    added = [c for c in commitments if c.pk not in assessed]
+    if added:
+        problems.append(
+            f"{len(added)} åtaganden har lagts till i överenskommelsen efter att uppföljningen "
+            "startades. Spara uppföljningen, så kommer de med i listan och kan bedömas."
+        )
     missing = [
         c
         for c in commitments

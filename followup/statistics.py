@@ -246,13 +246,19 @@ def stock_by_year(
             else years[row["signing_year"]].revised
         )
         counter[row["level"]] += row["n"]
-    for year, stock in years.items():
-        for row in (
-            in_force_during(agreements, year=year)
-            .values("level")
-            .annotate(n=Count("lineage", distinct=True))
-        ):
-            stock.in_force[row["level"]] = row["n"]
+    # One query for every year: a count per year over the versions in force that year.
+    in_force = {
+        f"in_force_{year}": Count(
+            "lineage",
+            distinct=True,
+            filter=Q(pk__in=in_force_during(agreements, year=year).values("pk")),
+        )
+        for year in years
+    }
+    for row in agreements.order_by().values("level").annotate(**in_force):
+        for year, stock in years.items():
+            if row[f"in_force_{year}"]:
+                stock.in_force[row["level"]] = row[f"in_force_{year}"]
     return list(years.values())
 
 
