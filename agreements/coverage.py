@@ -67,12 +67,15 @@ def in_force_during(queryset, *, year: int):
 
 
 def municipality_coverage(
-    *, county=None, on: datetime.date | None = None
+    *, county=None, on: datetime.date | None = None, geometry: bool = True
 ) -> list[MunicipalityCoverage]:
     """One row per municipality (of the county, or of Sweden), in code order. Three queries
-    whatever the number of agreements."""
+    whatever the number of agreements. With geometry=False the municipalities and counties come
+    without their boundaries, which is most of the time spent for the whole country."""
     on = on or timezone.localdate()
     municipalities = Municipality.objects.select_related("county").order_by("code")
+    if not geometry:
+        municipalities = municipalities.defer("geometry", "county__geometry")
     if county is not None:
         municipalities = municipalities.filter(county=county)
     through = Agreement.municipalities.through.objects.filter(

@@ -293,26 +293,26 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
     def save_formset(self, request, form, formset, change):
         # What formset.save() would have noted, for the admin's change history.
         formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
+        assessments, outcomes = [], []
         for item_form in formset.forms:
             if not item_form.has_changed():
                 continue
             item, data = item_form.instance, item_form.cleaned_data
             formset.changed_objects.append((item, item_form.changed_data))
             if isinstance(item, CommitmentAssessment):
-                services.assessment_record(
-                    assessment=item,
-                    user=request.user,
-                    status=data.get("status", AssessmentStatus.NOT_ASSESSED),
-                    comment=data.get("comment", ""),
-                )
+                status = data.get("status", AssessmentStatus.NOT_ASSESSED)
+                assessments.append((item, status, data.get("comment", "")))
             else:
-                services.goal_outcome_record(
-                    outcome=item,
-                    user=request.user,
-                    value=data.get("value"),
-                    achieved=data.get("achieved"),
-                    comment=data.get("comment", ""),
+                outcomes.append(
+                    (item, data.get("value"), data.get("achieved"), data.get("comment", ""))
                 )
+        if assessments or outcomes:
+            services.followup_record(
+                followup=form.instance,
+                user=request.user,
+                assessments=assessments,
+                outcomes=outcomes,
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -20,7 +20,7 @@ class StatisticsForm(forms.Form):
     )
     lan = forms.ModelChoiceField(
         label="Län",
-        queryset=County.objects.order_by("code"),
+        queryset=County.objects.order_by("code").defer("geometry"),
         to_field_name="slug",
         required=False,
         empty_label="Hela landet",

@@ -224,23 +224,49 @@ def followup_update(*, followup: FollowUp, user, data: dict) -> FollowUp:
 
 
 @transaction.atomic
+def followup_record(
+    *,
+    followup: FollowUp,
+    user,
+    assessments: list[tuple[CommitmentAssessment, str, str]] = (),
+    outcomes: list[tuple[GoalOutcome, Decimal | None, bool | None, str]] = (),
+) -> None:
+    """Record statuses (assessment, status, comment) and goal outcomes (outcome, value,
+    achieved, comment) of one draft follow-up: one lock and one scope check for them all."""
+    followup = _locked(followup)
+    _require_editable(agreement=followup.agreement, user=user)
+    _require_draft(followup)
+    # Only the recorded values change; the rows' follow-up and commitment or goal do not.
+    unchanged = {"exclude": ["followup", "commitment", "goal"], "validate_constraints": False}
+    for assessment, status, comment in assessments:
+        if assessment.followup_id != followup.pk:
+            raise ValueError("Bedömningen hör till en annan uppföljning.")
+        if status not in AssessmentStatus.values:
+            choices = ", ".join(AssessmentStatus.labels)
+            raise ValidationError({"status": f"Okänd status ”{status}”. Välj en av: {choices}."})
+        assessment.status = status
+        assessment.comment = comment
+        assessment.full_clean(validate_unique=False, **unchanged)
+        assessment.save(update_fields=["status", "comment"])
+    for outcome, value, achieved, comment in outcomes:
+        if outcome.followup_id != followup.pk:
+            raise ValueError("Utfallet hör till en annan uppföljning.")
+        outcome.value = value
+        outcome.achieved = achieved
+        outcome.comment = comment
+        outcome.full_clean(validate_unique=False, **unchanged)
+        outcome.save(update_fields=["value", "achieved", "comment"])
+
+
 def assessment_record(
     *, assessment: CommitmentAssessment, user, status: str, comment: str = ""
 ) -> CommitmentAssessment:
-    followup = _locked(assessment.followup)
-    _require_editable(agreement=followup.agreement, user=user)
-    _require_draft(followup)
-    if status not in AssessmentStatus.values:
-        choices = ", ".join(AssessmentStatus.labels)
-        raise ValidationError({"status": f"Okänd status ”{status}”. Välj en av: {choices}."})
-    assessment.status = status
-    assessment.comment = comment
-    assessment.full_clean()
-    assessment.save(update_fields=["status", "comment"])
+    followup_record(
+        followup=assessment.followup, user=user, assessments=[(assessment, status, comment)]
+    )
     return assessment
 
 
-@transaction.atomic
 def goal_outcome_record(
     *,
     outcome: GoalOutcome,
@@ -249,14 +275,9 @@ def goal_outcome_record(
     achieved: bool | None = None,
     comment: str = "",
 ) -> GoalOutcome:
-    followup = _locked(outcome.followup)
-    _require_editable(agreement=followup.agreement, user=user)
-    _require_draft(followup)
-    outcome.value = value
-    outcome.achieved = achieved
-    outcome.comment = comment
-    outcome.full_clean()
-    outcome.save(update_fields=["value", "achieved", "comment"])
+    followup_record(
+        followup=outcome.followup, user=user, outcomes=[(outcome, value, achieved, comment)]
+    )
     return outcome
 
 

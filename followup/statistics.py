@@ -19,6 +19,7 @@ from django.db.models import (
     F,
     Min,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Value,
@@ -95,7 +96,7 @@ def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], Coverag
     """Municipalities covered by a local agreement in force, per county and for the country."""
     per_county: dict[int, list] = {}
     counties: dict[int, County] = {}
-    for row in municipality_coverage(on=on):
+    for row in municipality_coverage(on=on, geometry=False):
         county = row.municipality.county
         counties[county.pk] = county
         per_county.setdefault(county.pk, []).append(row.is_covered)
@@ -121,7 +122,7 @@ class MunicipalityRow:
 
 
 def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
-    rows = municipality_coverage(county=county, on=on)
+    rows = municipality_coverage(county=county, on=on, geometry=False)
     ids = {pk for row in rows for pk in row.agreement_ids}
     agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
     return [
@@ -157,7 +158,7 @@ def regional_agreements_in_force(
         .filter(level=Level.REGIONAL)
         .select_related("lineage")
     )
-    counties = County.objects.order_by("code")
+    counties = County.objects.order_by("code").defer("geometry")
     if county is not None:
         agreements = agreements.filter(county=county)
         counties = counties.filter(pk=county.pk)
@@ -182,7 +183,10 @@ def multi_municipality_agreements(
         .annotate(municipality_count=Count("municipalities"))
         .filter(municipality_count__gte=2)
         .select_related("county", "lineage")
-        .prefetch_related("municipalities")
+        .defer("county__geometry")
+        .prefetch_related(
+            Prefetch("municipalities", queryset=Municipality.objects.defer("geometry"))
+        )
     )
     if county is not None:
         agreements = agreements.filter(county=county)
@@ -647,7 +651,7 @@ def followup_share(
         .filter(year=year, agreement__lineage_id__in=county_of)
         .values_list("agreement__lineage_id", flat=True)
     )
-    counties = County.objects.order_by("code")
+    counties = County.objects.order_by("code").defer("geometry")
     if county is not None:
         counties = counties.filter(pk=county.pk)
     in_force, done = Counter(county_of.values()), Counter(county_of[pk] for pk in followed)
@@ -750,6 +754,7 @@ def reception_figures(*, county: County | None = None) -> list[ReceptionRow]:
             | Q(source_agreement__publication=Publication.PUBLISHED)
         )
         .select_related("municipality__county", "source_agreement__lineage")
+        .defer("municipality__geometry", "municipality__county__geometry")
         .annotate(
             source_start=Coalesce("source_agreement__valid_from", "source_agreement__signed_on")
         )

@@ -154,10 +154,11 @@ def test_stockholm_staff_reads_but_cannot_reopen_a_completed_norrbotten_followup
 ):
     followup = services.followup_start(agreement=rok, year=2009, user=norrbotten_staff)
     services.followup_update(followup=followup, user=norrbotten_staff, data={"summary": "Klar."})
-    for assessment in followup.assessments.all():
-        services.assessment_record(
-            assessment=assessment, user=norrbotten_staff, status=AssessmentStatus.FULFILLED
-        )
+    services.followup_record(
+        followup=followup,
+        user=norrbotten_staff,
+        assessments=[(a, AssessmentStatus.FULFILLED, "") for a in followup.assessments.all()],
+    )
     services.followup_complete(followup=followup, user=norrbotten_staff)
     client.force_login(stockholm_staff)
     page = client.get(change_url(followup))
@@ -199,10 +200,11 @@ def test_missing_list_shows_my_countys_agreements_without_a_completed_followup(
     assert change_url(followup) in text
 
     services.followup_update(followup=followup, user=norrbotten_staff, data={"summary": "Klar."})
-    for assessment in followup.assessments.all():
-        services.assessment_record(
-            assessment=assessment, user=norrbotten_staff, status=AssessmentStatus.FULFILLED
-        )
+    services.followup_record(
+        followup=followup,
+        user=norrbotten_staff,
+        assessments=[(a, AssessmentStatus.FULFILLED, "") for a in followup.assessments.all()],
+    )
     services.followup_complete(followup=followup, user=norrbotten_staff)
     text = client.get(MISSING, {"year": 2009}).content.decode()
     assert rok.title not in text

@@ -33,8 +33,11 @@ def rok():
 
 
 def assess_all(followup, user, status=AssessmentStatus.FULFILLED):
-    for assessment in followup.assessments.all():
-        services.assessment_record(assessment=assessment, user=user, status=status)
+    services.followup_record(
+        followup=followup,
+        user=user,
+        assessments=[(a, status, "") for a in followup.assessments.all()],
+    )
 
 
 def complete(followup, user):
@@ -303,3 +306,20 @@ def test_commitments_added_after_the_start_are_added_on_request(rok, norrbotten_
     assert services.followup_items_ensure(followup=followup, user=norrbotten_staff) == (1, 0)
     assert followup.assessments.count() == 52
     assert services.followup_items_ensure(followup=followup, user=norrbotten_staff) == (0, 0)
+
+
+def test_recording_refuses_an_assessment_of_another_followup(rok, norrbotten_staff):
+    followup = services.followup_start(agreement=rok, year=2009, user=norrbotten_staff)
+    other = services.followup_start(
+        agreement=AgreementFactory(valid_from=datetime.date(2020, 1, 1)),
+        year=2021,
+        user=norrbotten_staff,
+    )
+    CommitmentFactory(party=PartyFactory(agreement=other.agreement))
+    services.followup_items_ensure(followup=other, user=norrbotten_staff)
+    with pytest.raises(ValueError):
+        services.followup_record(
+            followup=followup,
+            user=norrbotten_staff,
+            assessments=[(other.assessments.get(), AssessmentStatus.FULFILLED, "")],
+        )
