@@ -219,3 +219,26 @@ def test_missing_list_defaults_to_last_year(client, norrbotten_staff):
     last_year = datetime.date.today().year - 1
     text = client.get(MISSING).content.decode()
     assert f"saknar avslutad uppföljning för {last_year}" in text
+
+
+def test_reception_figures_change_only_in_the_own_county(client, norrbotten_staff, stockholm_staff):
+    from followup.models import ReceptionFigure
+
+    figure = ReceptionFigure.objects.filter(municipality__code="2580").first()  # Luleå
+    url = reverse("admin:followup_receptionfigure_change", args=[figure.pk])
+    data = {
+        "municipality": figure.municipality_id,
+        "year": figure.year,
+        "agreed_number": 1,
+        "assigned_number": "",
+        "source_agreement": figure.source_agreement_id,
+    }
+    client.force_login(stockholm_staff)
+    assert client.get(url).status_code == 200  # public figures may be read
+    assert client.post(url, data).status_code == 403
+    figure.refresh_from_db()
+    assert figure.agreed_number == 120
+    client.force_login(norrbotten_staff)
+    assert client.post(url, data).status_code == 302
+    figure.refresh_from_db()
+    assert figure.agreed_number == 1
