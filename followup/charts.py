@@ -17,7 +17,7 @@ SERIES_COLOURS = ["#0b4f6c", "#b4530a", "#4d7a1f", "#6b3e8f", "#5c5c5c"]
 STATUS_COLOURS = {
     "fulfilled": "#1d6b2f",
     "in_progress": "#0b4f6c",
-    "not_started": "#a86400",
+    "not_started": "#8a5100",
     "not_fulfilled": "#a4262c",
     "not_applicable": "#6e6e6e",
     "": "#bdbdbd",

@@ -1,3 +1,5 @@
+import datetime
+
 from django import forms
 from django.utils import timezone
 
@@ -5,6 +7,8 @@ from actors.models import County
 from agreements.models import YEAR_VALIDATORS
 from followup.statistics import Selection
 from followup.tables import Params
+
+FIRST_DAY, LAST_DAY = datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)
 
 
 class StatisticsForm(forms.Form):
@@ -38,6 +42,14 @@ class StatisticsForm(forms.Form):
         required=False,
         error_messages={"invalid_choice": "Välj ett av urvalen i listan."},
     )
+
+    def clean_datum(self):
+        day = self.cleaned_data.get("datum")
+        if day and not (FIRST_DAY <= day <= LAST_DAY):
+            raise forms.ValidationError(
+                "Välj ett datum mellan 1 januari 1990 och 31 december 2100."
+            )
+        return day
 
     def params(self) -> Params:
         """The parameters to compute with: what was given and valid, defaults for the rest."""

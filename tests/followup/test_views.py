@@ -190,6 +190,12 @@ def test_bad_choices_get_a_swedish_message(client):
     assert "Skriv datumet som ÅÅÅÅ-MM-DD" in response.content.decode()
 
 
+def test_a_date_outside_the_registrys_years_is_refused(client):
+    response = client.get("/statistik/uppfoljning/", {"datum": "0001-01-01"})
+    assert response.status_code == 400
+    assert "Välj ett datum mellan 1 januari 1990 och 31 december 2100." in response.content.decode()
+
+
 def test_unknown_sections_and_tables_are_not_found(client):
     assert client.get("/statistik/okand/").status_code == 404
     assert client.get("/statistik/okand.json").status_code == 404
