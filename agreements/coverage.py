@@ -11,11 +11,12 @@ pages, the reports and the statistics share.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Max, Q
+from django.db.models import Exists, F, Max, OuterRef, Q, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from actors.models import Municipality
-from agreements.models import Agreement, Level, effective_start
+from agreements.models import Agreement, Level, Publication, effective_start
 from followup.models import FollowUpState
 
 
@@ -35,13 +36,46 @@ def local_agreements_in_force(*, on: datetime.date | None = None):
     return Agreement.objects.published().in_force(on=on).filter(level=Level.LOCAL)
 
 
+def in_force_during(queryset, *, year: int):
+    """The versions in `queryset` that were in force on at least one day of `year`, by the
+    same rule as AgreementQuerySet.in_force(on=).
+
+    The days a version is in force form one unbroken stretch from its start (it ends when its
+    validity ends or a newer published version starts, and neither undoes itself). So a version
+    is in force on some day of the year exactly when it is in force on the later of its start
+    and 1 January; that day differs per row, which is why the superseding test is written
+    here with a row-dependent date instead of calling in_force()."""
+    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    newer_started = Agreement.objects.filter(
+        lineage_id=OuterRef("lineage_id"),
+        version_number__gt=OuterRef("version_number"),
+        publication=Publication.PUBLISHED,
+    ).filter(
+        Q(valid_from__isnull=True, signed_on__isnull=True)
+        | Q(valid_from__lte=OuterRef("first_day_in_year"))
+        | Q(valid_from__isnull=True, signed_on__lte=OuterRef("first_day_in_year"))
+    )
+    return (
+        queryset.alias(
+            start=effective_start(),
+            first_day_in_year=Greatest(effective_start(), Value(first)),
+        )
+        .filter(start__lte=last)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=F("first_day_in_year")))
+        .filter(~Exists(newer_started))
+    )
+
+
 def municipality_coverage(
-    *, county=None, on: datetime.date | None = None
+    *, county=None, on: datetime.date | None = None, geometry: bool = True
 ) -> list[MunicipalityCoverage]:
     """One row per municipality (of the county, or of Sweden), in code order. Three queries
-    whatever the number of agreements."""
+    whatever the number of agreements. With geometry=False the municipalities and counties come
+    without their boundaries, which is most of the time spent for the whole country."""
     on = on or timezone.localdate()
     municipalities = Municipality.objects.select_related("county").order_by("code")
+    if not geometry:
+        municipalities = municipalities.defer("geometry", "county__geometry")
     if county is not None:
         municipalities = municipalities.filter(county=county)
     through = Agreement.municipalities.through.objects.filter(

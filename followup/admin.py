@@ -1,57 +1,550 @@
-from django.contrib import admin
-from django.db.models import Q
+"""The yearly follow-up in the admin: start (pre-filled from last year), record, complete,
+reopen with a reason, and the list of agreements that lack last year's follow-up.
 
-from actors.models import Scope
+Every write goes through followup/services.py, which checks the user's scope again."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
+
+from actors.models import County, Scope
 from agreements.admin import ScopedAdminMixin
-from agreements.models import Agreement
-from followup.models import CommitmentAssessment, FollowUp, GoalOutcome, ReceptionFigure
+from agreements.models import YEAR_VALIDATORS, Agreement, Publication
+from followup import selectors, services
+from followup.models import (
+    AssessmentStatus,
+    CommitmentAssessment,
+    FollowUp,
+    FollowUpState,
+    GoalOutcome,
+    ReceptionFigure,
+)
 
 
-class AssessmentInline(admin.TabularInline):
+def _is_draft(followup) -> bool:
+    return followup is None or followup.state == FollowUpState.DRAFT
+
+
+def _may_record(request, followup) -> bool:
+    """Assessments and outcomes change only in a draft follow-up of the user's own county."""
+    if followup is None:
+        return False
+    return _is_draft(followup) and Scope.of(request.user).covers_county(
+        followup.agreement.county_id
+    )
+
+
+class FollowUpItemInline(admin.TabularInline):
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and _may_record(request, obj)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "comment":
+            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class AssessmentInline(FollowUpItemInline):
     model = CommitmentAssessment
-    extra = 0
-    autocomplete_fields = ["commitment"]
+    fields = ["commitment_text", "last_year", "status", "comment"]
+    readonly_fields = ["commitment_text", "last_year"]
+    verbose_name_plural = "bedömning av varje åtagande"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("commitment__party__organisation")
+            .order_by("commitment__party__order", "commitment__order", "commitment_id")
+        )
+
+    @admin.display(description="förra uppföljningen")
+    def last_year(self, assessment):
+        return assessment.get_previous_status_display() if assessment.previous_status else "–"
+
+    @admin.display(description="åtagande")
+    def commitment_text(self, assessment):
+        commitment = assessment.commitment
+        return format_html(
+            "<strong>{}</strong><br>{}", commitment.party.organisation, commitment.text
+        )
 
 
-class GoalOutcomeInline(admin.TabularInline):
+class GoalOutcomeInline(FollowUpItemInline):
     model = GoalOutcome
-    extra = 0
-    autocomplete_fields = ["goal"]
+    fields = ["goal_text", "value", "achieved", "comment"]
+    readonly_fields = ["goal_text"]
+    verbose_name_plural = "utfall för varje mål"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("goal").order_by("goal__order")
+
+    @admin.display(description="mål")
+    def goal_text(self, outcome):
+        goal = outcome.goal
+        if goal.is_measurable:
+            target = formats.number_format(goal.target_value, use_l10n=True)
+            return format_html(
+                "{}<br><small>{}: målvärde {} {} år {}</small>",
+                goal.text,
+                goal.indicator,
+                target,
+                goal.unit,
+                goal.target_year,
+            )
+        return goal.text
+
+
+class FollowUpForm(forms.ModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if (
+            self.instance.pk
+            and not FollowUp.objects.filter(pk=self.instance.pk, state=FollowUpState.DRAFT).exists()
+        ):
+            raise ValidationError(
+                "Uppföljningen har avslutats medan du arbetade med den. Ladda om sidan; "
+                "öppna den igen om något behöver ändras."
+            )
+        return cleaned
+
+
+class FollowUpStartForm(forms.Form):
+    agreement = forms.ModelChoiceField(
+        label="Överenskommelse",
+        queryset=Agreement.objects.none(),
+        error_messages={
+            "required": "Välj vilken överenskommelse som ska följas upp.",
+            "invalid_choice": "Du kan bara följa upp överenskommelser i ditt eget län. Välj en "
+            "av dem.",
+        },
+    )
+    year = forms.IntegerField(
+        label="År",
+        validators=YEAR_VALIDATORS,
+        help_text="Året som uppföljningen gäller, oftast förra året.",
+        error_messages={
+            "required": "Ange vilket år uppföljningen gäller.",
+            "invalid": "Skriv året med fyra siffror, till exempel 2025.",
+        },
+    )
+
+    def __init__(self, *args, user, admin_site, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["agreement"]
+        field.widget = AutocompleteSelect(FollowUp._meta.get_field("agreement"), admin_site)
+        # Setting the queryset after the widget gives the widget its choices.
+        field.queryset = Agreement.objects.editable_by(user).select_related("lineage")
+
+
+class FollowUpReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Varför öppnas uppföljningen igen?",
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text="Sparas i uppföljningens historik, med ditt namn och tidpunkten.",
+        error_messages={"required": "Skriv varför uppföljningen öppnas igen."},
+    )
+
+
+class MissingFilterForm(forms.Form):
+    year = forms.IntegerField(label="År", validators=YEAR_VALIDATORS, required=False)
+    county = forms.ModelChoiceField(
+        label="Län",
+        queryset=County.objects.order_by("code"),
+        required=False,
+        empty_label="Alla län jag får ändra",
+    )
+
+
+def _datetime(value) -> str:
+    return formats.date_format(timezone.localtime(value), "j F Y H:i")
 
 
 @admin.register(FollowUp)
 class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
     agreement_path = "agreement"
-    list_display = ["agreement", "year", "state", "held_on", "revision_recommended"]
+    form = FollowUpForm
+    list_display = [
+        "agreement",
+        "year",
+        "state",
+        "progress",
+        "held_on",
+        "revision_recommended",
+    ]
     list_filter = ["state", "year", "revision_recommended", "agreement__county"]
     search_fields = ["agreement__title", "summary", "conclusions"]
     autocomplete_fields = ["agreement", "responsible_organisation"]
-    readonly_fields = ["completed_at"]
     list_select_related = ["agreement"]
     inlines = [AssessmentInline, GoalOutcomeInline]
+    change_form_template = "admin/followup/followup/change_form.html"
+    change_list_template = "admin/followup/followup/change_list.html"
+    fieldsets = [
+        (None, {"fields": ["agreement", "year", "state", "completed_at"]}),
+        (
+            "Uppföljningen",
+            {
+                "fields": [
+                    "held_on",
+                    "method",
+                    "responsible_organisation",
+                    "summary",
+                    "conclusions",
+                    "revision_recommended",
+                ]
+            },
+        ),
+        ("Historik", {"fields": ["history"]}),
+    ]
+    base_readonly = ["agreement", "year", "state", "completed_at", "history"]
+
+    # Reading -----------------------------------------------------------------------------
+
+    def get_queryset(self, request):
+        """Staff see their own counties' follow-ups and other counties' completed ones of
+        published agreements; never another county's drafts."""
+        queryset = super().get_queryset(request)
+        editable = Agreement.objects.editable_by(request.user).values("pk")
+        return queryset.filter(
+            Q(agreement__in=editable)
+            | Q(state=FollowUpState.COMPLETED, agreement__publication=Publication.PUBLISHED)
+        ).annotate(
+            assessed_count=Count("assessments", filter=~Q(assessments__status="")),
+            assessment_count=Count("assessments"),
+        )
+
+    @admin.display(description="bedömda åtaganden")
+    def progress(self, followup):
+        return f"{followup.assessed_count} av {followup.assessment_count}"
+
+    @admin.display(description="händelser")
+    def history(self, followup):
+        events = followup.events.select_related("actor") if followup.pk else []
+        if not events:
+            return "–"
+        return format_html(
+            "<ul class='followup-history'>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} – {} av {}{}</li>",
+                (
+                    (
+                        _datetime(event.at),
+                        event.get_kind_display(),
+                        event.actor_name or "okänd",
+                        format_html(". Anledning: {}", event.reason) if event.reason else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and not _is_draft(obj):
+            return [*self.base_readonly, *FollowUpAdmin.fieldsets[1][1]["fields"]]
+        return list(self.base_readonly)
+
+    # Permissions --------------------------------------------------------------------------
+
+    def has_change_permission(self, request, obj=None):
+        """A completed follow-up is read-only; reopening it is a separate step."""
+        return super().has_change_permission(request, obj) and _is_draft(obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and _is_draft(obj)
+
+    def may_reopen(self, request, obj) -> bool:
+        return (
+            obj is not None
+            and obj.state == FollowUpState.COMPLETED
+            and request.user.has_perm("followup.change_followup")
+            and self._may_change(request, obj)
+        )
+
+    # Writing through the services ---------------------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        fields = [f for f in services.FOLLOWUP_EDITABLE_FIELDS if f in form.cleaned_data]
+        services.followup_update(
+            followup=obj,
+            user=request.user,
+            data={field: form.cleaned_data[field] for field in fields},
+        )
+
+    def save_formset(self, request, form, formset, change):
+        # What formset.save() would have noted, for the admin's change history.
+        formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
+        assessments, outcomes = [], []
+        for item_form in formset.forms:
+            if not item_form.has_changed():
+                continue
+            item, data = item_form.instance, item_form.cleaned_data
+            formset.changed_objects.append((item, item_form.changed_data))
+            if isinstance(item, CommitmentAssessment):
+                status = data.get("status", AssessmentStatus.NOT_ASSESSED)
+                assessments.append((item, status, data.get("comment", "")))
+            else:
+                outcomes.append(
+                    (item, data.get("value"), data.get("achieved"), data.get("comment", ""))
+                )
+        if assessments or outcomes:
+            services.followup_record(
+                followup=form.instance,
+                user=request.user,
+                assessments=assessments,
+                outcomes=outcomes,
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        added = services.followup_items_ensure(followup=form.instance, user=request.user)
+        if any(added):
+            self.message_user(
+                request,
+                f"{added[0]} nya åtaganden och {added[1]} nya mål har lagts till i "
+                "uppföljningen sedan den startades. Bedöm dem också.",
+                messages.WARNING,
+            )
+
+    def response_change(self, request, obj):
+        if "_complete" in request.POST:
+            try:
+                services.followup_complete(followup=obj, user=request.user)
+            except ValidationError as error:
+                for message in error.messages:
+                    self.message_user(request, message, messages.ERROR)
+                self.message_user(
+                    request,
+                    "Ändringarna är sparade, men uppföljningen är inte avslutad.",
+                    messages.WARNING,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Uppföljningen {obj.year} är avslutad och kan inte längre ändras. "
+                    + (
+                        "Den visas nu på överenskommelsens publika sida."
+                        if obj.agreement.is_published
+                        else "Den blir publik när överenskommelsen publiceras."
+                    ),
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {"show_save_and_add_another": False, **(extra_context or {})}
+        if object_id:
+            obj = self.get_object(request, object_id)
+            if obj is not None:
+                extra_context["may_reopen"] = self.may_reopen(request, obj)
+                extra_context["may_complete"] = self.has_change_permission(request, obj)
+                extra_context["reopen_url"] = reverse(
+                    "admin:followup_followup_reopen", args=[obj.pk]
+                )
+                if obj.state == FollowUpState.DRAFT:
+                    extra_context["problems"] = services.followup_completion_problems(followup=obj)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        url = reverse("admin:followup_followup_start")
+        if request.GET:
+            url = f"{url}?{request.GET.urlencode()}"
+        return HttpResponseRedirect(url)
+
+    # Own pages ----------------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path("starta/", view(self.start_view), name="followup_followup_start"),
+            path("saknas/", view(self.missing_view), name="followup_followup_missing"),
+            path("<int:pk>/oppna-igen/", view(self.reopen_view), name="followup_followup_reopen"),
+            *super().get_urls(),
+        ]
+
+    def _context(self, request, title, **context):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": title,
+            **context,
+        }
+
+    def start_view(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        last_year = timezone.localdate().year - 1
+        if request.method == "POST":
+            form = FollowUpStartForm(request.POST, user=request.user, admin_site=self.admin_site)
+            if form.is_valid():
+                try:
+                    followup = services.followup_start(
+                        agreement=form.cleaned_data["agreement"],
+                        year=form.cleaned_data["year"],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    form.add_error(None, error)
+                except PermissionDenied as error:
+                    form.add_error("agreement", str(error))
+                else:
+                    previous = services.followup_previous(
+                        agreement=followup.agreement, year=followup.year
+                    )
+                    note = (
+                        f" Statusar och kommentarer är ifyllda från uppföljningen {previous.year}; "
+                        "gå igenom och ändra det som gäller i år."
+                        if previous
+                        else " Det finns ingen tidigare avslutad uppföljning att utgå från."
+                    )
+                    self.message_user(
+                        request,
+                        f"Uppföljningen {followup.year} är startad med "
+                        f"{followup.assessments.count()} åtaganden och "
+                        f"{followup.goal_outcomes.count()} mål." + note,
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:followup_followup_change", args=[followup.pk])
+                    )
+        else:
+            form = FollowUpStartForm(
+                initial={
+                    "agreement": request.GET.get("agreement"),
+                    "year": request.GET.get("year") or last_year,
+                },
+                user=request.user,
+                admin_site=self.admin_site,
+            )
+        return TemplateResponse(
+            request,
+            "admin/followup/followup/start.html",
+            self._context(
+                request, "Starta en uppföljning", form=form, media=self.media + form.media
+            ),
+        )
+
+    def reopen_view(self, request, pk):
+        followup = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.may_reopen(request, followup):
+            raise PermissionDenied
+        form = FollowUpReopenForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.followup_reopen(
+                    followup=followup, user=request.user, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error("reason", error.messages)
+            else:
+                self.message_user(
+                    request,
+                    f"Uppföljningen {followup.year} är öppen för ändringar igen. Anledningen "
+                    "finns i historiken. Avsluta den när du är klar.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:followup_followup_change", args=[followup.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/followup/followup/reopen.html",
+            self._context(
+                request,
+                f"Öppna uppföljningen {followup.year} igen",
+                form=form,
+                original=followup,
+            ),
+        )
+
+    def missing_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        last_year = timezone.localdate().year - 1
+        form = MissingFilterForm(request.GET or None)
+        year, county = last_year, None
+        if form.is_bound and form.is_valid():
+            year = form.cleaned_data["year"] or last_year
+            county = form.cleaned_data["county"]
+        scope = Scope.of(request.user)
+        if not scope.national:
+            form.fields["county"].queryset = County.objects.filter(pk__in=scope.county_ids)
+        rows = selectors.followup_missing(user=request.user, year=year, county=county)
+        start_url = reverse("admin:followup_followup_start")
+        items = [
+            {
+                "agreement": row.agreement,
+                "agreement_url": reverse(
+                    "admin:agreements_agreement_change", args=[row.agreement.pk]
+                ),
+                "draft": row.draft,
+                "draft_url": reverse("admin:followup_followup_change", args=[row.draft.pk])
+                if row.draft
+                else "",
+                "start_url": start_url
+                + "?"
+                + urlencode({"agreement": row.agreement.pk, "year": year}),
+            }
+            for row in rows
+        ]
+        return TemplateResponse(
+            request,
+            "admin/followup/followup/missing.html",
+            self._context(
+                request,
+                f"Överenskommelser som saknar avslutad uppföljning för {year}",
+                form=form,
+                items=items,
+                year=year,
+                scope_is_empty=scope.is_empty,
+            ),
+        )
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "last_year": timezone.localdate().year - 1,
+            "start_url": reverse("admin:followup_followup_start"),
+            "missing_url": reverse("admin:followup_followup_missing"),
+        }
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(ReceptionFigure)
 class ReceptionFigureAdmin(admin.ModelAdmin):
-    """Figures whose source is another county's draft are not listed; staff change only the
-    figures of municipalities in their own county."""
+    """Reception figures are public facts; staff change those of their own county."""
 
-    def get_queryset(self, request):
-        visible = Agreement.objects.visible_to(request.user).values("pk")
-        return (
-            super()
-            .get_queryset(request)
-            .filter(Q(source_agreement__isnull=True) | Q(source_agreement__in=visible))
-        )
+    list_display = ["municipality", "year", "agreed_number", "assigned_number", "source_agreement"]
+    list_filter = ["year", "municipality__county"]
+    search_fields = ["municipality__name", "municipality__code"]
+    autocomplete_fields = ["municipality", "source_agreement"]
+    list_select_related = ["municipality", "source_agreement"]
 
-    def _may_change(self, request, obj):
+    def _may_change(self, request, obj) -> bool:
         scope = Scope.of(request.user)
         if obj is None:
             return not scope.is_empty
         return scope.covers_county(obj.municipality.county_id)
-
-    def has_add_permission(self, request):
-        return super().has_add_permission(request) and self._may_change(request, None)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_change(request, obj)
@@ -59,8 +552,18 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and self._may_change(request, obj)
 
-    list_display = ["municipality", "year", "agreed_number", "assigned_number", "source_agreement"]
-    list_filter = ["year", "municipality__county"]
-    search_fields = ["municipality__name", "municipality__code"]
-    autocomplete_fields = ["municipality", "source_agreement"]
-    list_select_related = ["municipality", "source_agreement"]
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not Scope.of(request.user).is_empty
+
+    def get_queryset(self, request):
+        """Figures from drafts only for the staff who may change the draft."""
+        queryset = super().get_queryset(request)
+        return queryset.filter(
+            Q(source_agreement__isnull=True)
+            | Q(source_agreement__in=Agreement.objects.visible_to(request.user).values("pk"))
+        )
+
+    def save_model(self, request, obj, form, change):
+        if not self._may_change(request, obj):
+            raise PermissionDenied
+        super().save_model(request, obj, form, change)

@@ -1,6 +1,8 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from actors.models import Municipality, Organisation
 from agreements.models import YEAR_VALIDATORS, Agreement, Goal, Publication
@@ -77,6 +79,9 @@ class FollowUp(models.Model):
 
 
 class AssessmentStatus(models.TextChoices):
+    # A follow-up starts with every commitment listed; those that last year's follow-up did
+    # not assess have no status yet. A follow-up cannot be completed while any is left so.
+    NOT_ASSESSED = "", "Ej bedömt än"
     FULFILLED = "fulfilled", "Uppfyllt"
     IN_PROGRESS = "in_progress", "Pågår"
     NOT_STARTED = "not_started", "Ej påbörjat"
@@ -91,8 +96,25 @@ class CommitmentAssessment(models.Model):
     commitment = models.ForeignKey(
         Commitment, verbose_name="åtagande", on_delete=models.CASCADE, related_name="assessments"
     )
-    status = models.CharField("status", max_length=20, choices=AssessmentStatus.choices)
+    status = models.CharField(
+        "status",
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        blank=True,
+        default=AssessmentStatus.NOT_ASSESSED,
+        help_text="Förifylld med förra årets bedömning. ”Ej bedömt än” måste ändras innan "
+        "uppföljningen kan avslutas; välj ”Ej aktuellt” om åtagandet inte gällde i år.",
+    )
     comment = models.TextField("kommentar", blank=True)
+    previous_status = models.CharField(
+        "förra årets status",
+        max_length=20,
+        choices=AssessmentStatus.choices,
+        blank=True,
+        editable=False,
+        help_text="Statusen i den senaste avslutade uppföljningen före denna, när "
+        "uppföljningen startades.",
+    )
 
     class Meta:
         verbose_name = "bedömning av åtagande"
@@ -108,6 +130,10 @@ class CommitmentAssessment(models.Model):
 
     def __str__(self):
         return f"{self.commitment}: {self.get_status_display()}"
+
+    @property
+    def is_assessed(self) -> bool:
+        return self.status != AssessmentStatus.NOT_ASSESSED
 
     def clean(self):
         if (
@@ -206,3 +232,52 @@ class ReceptionFigure(models.Model):
 
     def __str__(self):
         return f"{self.municipality} {self.year}: {self.agreed_number}"
+
+
+class FollowUpEventKind(models.TextChoices):
+    STARTED = "started", "Startades"
+    COMPLETED = "completed", "Avslutades"
+    REOPENED = "reopened", "Öppnades igen"
+
+
+class FollowUpEvent(models.Model):
+    """The history of a follow-up's state: who started, completed or reopened it, when, and
+    why it was reopened."""
+
+    followup = models.ForeignKey(
+        FollowUp, verbose_name="uppföljning", on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField("händelse", max_length=20, choices=FollowUpEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="av",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="followup_events",
+    )
+    actor_name = models.CharField(
+        "namn",
+        max_length=150,
+        blank=True,
+        help_text="Användarnamnet när händelsen inträffade; finns kvar om kontot tas bort.",
+    )
+    at = models.DateTimeField("tidpunkt", default=timezone.now)
+    reason = models.TextField(
+        "anledning", blank=True, help_text="Krävs när en avslutad uppföljning öppnas igen."
+    )
+
+    class Meta:
+        verbose_name = "händelse i uppföljning"
+        verbose_name_plural = "händelser i uppföljningar"
+        ordering = ["followup", "at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=FollowUpEventKind.REOPENED) | ~Q(reason=""),
+                name="followup_reopened_has_reason",
+                violation_error_message="Ange varför uppföljningen öppnas igen.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M} av {self.actor_name or '–'}"

@@ -8,5 +8,6 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("statistik/", include("followup.urls")),
     path("", include("agreements.urls")),
 ]

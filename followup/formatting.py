@@ -1,0 +1,77 @@
+"""Values as the statistics show them: Swedish on the page, plain in CSV and JSON."""
+
+import datetime
+from decimal import Decimal
+
+from django.utils import formats, translation
+from django.utils.html import format_html, format_html_join
+
+NO_VALUE = "–"
+
+
+def swedish_date(day: datetime.date) -> str:
+    """ "1 mars 2009", whatever language the request is in."""
+    with translation.override("sv"):
+        return formats.date_format(day, "j F Y")
+
+
+def swedish_number(value, decimals: int = 0) -> str:
+    with translation.override("sv"):
+        return formats.number_format(value, decimals, use_l10n=True, force_grouping=True)
+
+
+def percent(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio * 100, 1)
+
+
+def html_cell(value, kind: str):
+    if kind == "links":
+        if not value:
+            return NO_VALUE
+        return format_html_join(", ", '<a href="{}">{}</a>', ((v.url, v.text) for v in value))
+    if value is None or value == "":
+        return NO_VALUE if kind != "text" or value is None else ""
+    if kind == "int":
+        return swedish_number(value)
+    if kind == "number":
+        return swedish_number(value, 0 if float(value).is_integer() else 1)
+    if kind == "percent":
+        return format_html("{}\xa0%", swedish_number(percent(value), 1))
+    if kind == "date":
+        return swedish_date(value)
+    return str(value)
+
+
+def _plain_number(value, decimal_comma: bool) -> str:
+    text = f"{value:.1f}" if isinstance(value, float | Decimal) else str(value)
+    if text.endswith(".0"):
+        text = text[:-2]
+    return text.replace(".", ",") if decimal_comma else text
+
+
+def csv_cell(value, kind: str, *, decimal_comma: bool) -> str:
+    if value is None:
+        return ""
+    if kind == "links":
+        return "; ".join(link.text for link in value)
+    if kind == "percent":
+        return _plain_number(percent(value), decimal_comma)
+    if kind in ("int", "number"):
+        return _plain_number(value, decimal_comma)
+    if kind == "date":
+        return value.isoformat()
+    return str(value)
+
+
+def json_cell(value, kind: str):
+    if value is None:
+        return None
+    if kind == "links":
+        return [{"title": link.text, "url": link.url} for link in value]
+    if kind == "percent":
+        return percent(value)
+    if kind == "number":
+        return float(value)
+    if kind == "date":
+        return value.isoformat()
+    return value

@@ -1,0 +1,168 @@
+"""Read queries for follow-ups: the public record on an agreement's page (and, later, the API)
+and the staff list of agreements that lack a completed follow-up."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet
+
+from actors.models import County, Organisation
+from agreements.coverage import in_force_during
+from agreements.models import Agreement
+from followup.models import (
+    AssessmentStatus,
+    CommitmentAssessment,
+    FollowUp,
+    FollowUpState,
+    GoalOutcome,
+)
+from registry.text import swedish_sort_key
+
+
+@dataclass
+class Fulfilment:
+    """How one party (or any group of commitments) fared in a follow-up. The rate counts the
+    commitments that were fulfilled among those that applied this year: "not applicable" and
+    "not assessed" are left out of the denominator."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, status: str) -> None:
+        self.counts[status] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def fulfilled(self) -> int:
+        return self.counts[AssessmentStatus.FULFILLED]
+
+    @property
+    def applicable(self) -> int:
+        return self.total - self.counts[AssessmentStatus.NOT_APPLICABLE] - self.counts[""]
+
+    @property
+    def rate(self) -> float | None:
+        return self.fulfilled / self.applicable if self.applicable else None
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.rate is None else round(self.rate * 100)
+
+    def by_status(self) -> list[tuple[str, str, int]]:
+        """(value, label, count) for the statuses that occur, in the order of the choices."""
+        return [
+            (value, label, self.counts[value])
+            for value, label in AssessmentStatus.choices
+            if self.counts[value]
+        ]
+
+
+@dataclass
+class PartyResult:
+    organisation: Organisation
+    fulfilment: Fulfilment
+    assessments: list[CommitmentAssessment]
+
+
+@dataclass
+class PublicFollowUp:
+    followup: FollowUp
+    parties: list[PartyResult]
+    outcomes: list[GoalOutcome]
+
+    @property
+    def overall(self) -> Fulfilment:
+        total = Fulfilment()
+        for party in self.parties:
+            total.counts.update(party.fulfilment.counts)
+        return total
+
+
+def followups_public_queryset() -> QuerySet:
+    """Completed follow-ups of published agreements with what the public record shows, in
+    three queries whatever the number of follow-ups."""
+    return (
+        FollowUp.objects.published()
+        .select_related("agreement__lineage", "responsible_organisation")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=CommitmentAssessment.objects.select_related(
+                    "commitment__party__organisation"
+                ).order_by("commitment__party__order", "commitment__order", "commitment_id"),
+            ),
+            Prefetch(
+                "goal_outcomes",
+                queryset=GoalOutcome.objects.select_related("goal").order_by("goal__order"),
+            ),
+        )
+    )
+
+
+def followup_public_result(followup: FollowUp) -> PublicFollowUp:
+    parties: dict[int, PartyResult] = {}
+    for assessment in followup.assessments.all():
+        party = assessment.commitment.party
+        result = parties.get(party.pk)
+        if result is None:
+            result = parties[party.pk] = PartyResult(party.organisation, Fulfilment(), [])
+        result.fulfilment.add(assessment.status)
+        result.assessments.append(assessment)
+    return PublicFollowUp(
+        followup=followup,
+        parties=list(parties.values()),
+        outcomes=list(followup.goal_outcomes.all()),
+    )
+
+
+def followup_list_public(*, agreement: Agreement) -> list[PublicFollowUp]:
+    """The completed follow-ups of every published version of the agreement, newest year
+    first, each with every party's fulfilment rate."""
+    followups = followups_public_queryset().filter(agreement__lineage_id=agreement.lineage_id)
+    return [
+        followup_public_result(followup)
+        for followup in followups.order_by("-year", "-agreement__version_number")
+    ]
+
+
+@dataclass
+class MissingFollowUp:
+    agreement: Agreement
+    draft: FollowUp | None
+
+
+def followup_missing(*, user, year: int, county: County | None = None) -> list[MissingFollowUp]:
+    """Agreements the user may change that were in force during `year` and that no version of
+    which has a completed follow-up for that year. One row per agreement (its newest version
+    in force that year), drafts included, since staff follow up what they registered."""
+    agreements = in_force_during(Agreement.objects.editable_by(user), year=year)
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    newest: dict[int, Agreement] = {}
+    for agreement in agreements.select_related("county", "lineage").order_by("version_number"):
+        newest[agreement.lineage_id] = agreement
+    completed = set(
+        FollowUp.objects.filter(
+            year=year, state=FollowUpState.COMPLETED, agreement__lineage_id__in=newest
+        ).values_list("agreement__lineage_id", flat=True)
+    )
+    drafts = {
+        followup.agreement.lineage_id: followup
+        for followup in FollowUp.objects.filter(
+            year=year, state=FollowUpState.DRAFT, agreement__lineage_id__in=newest
+        ).select_related("agreement")
+    }
+    rows = [
+        MissingFollowUp(agreement=agreement, draft=drafts.get(lineage_id))
+        for lineage_id, agreement in newest.items()
+        if lineage_id not in completed
+    ]
+    return sorted(
+        rows,
+        key=lambda row: (
+            row.agreement.county.code if row.agreement.county else "",
+            swedish_sort_key(row.agreement.title),
+        ),
+    )

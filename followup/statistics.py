@@ -1,0 +1,816 @@
+"""Statistics over the registry, computed from the agreements and follow-ups every time (never
+stored). Every figure reads published agreements only; municipal coverage comes from
+agreements/coverage.py, which holds the counting rules.
+
+Functions take the day (`on`) or the year they describe and, where it makes sense, a county;
+without a county they describe the whole country."""
+
+import datetime
+import statistics as pystatistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, ExtractYear
+
+from actors.models import County, Municipality, Organisation, OrganisationKind
+from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
+from agreements.models import Agreement, Goal, Level, Party, Publication
+from commitments.models import Theme
+from followup.models import CommitmentAssessment, FollowUp, ReceptionFigure
+from followup.selectors import Fulfilment
+from registry.text import swedish_sort_key
+
+LEVELS = [Level.CENTRAL, Level.REGIONAL, Level.LOCAL]
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+# --------------------------------------------------------------------------------------------
+# Which agreements a figure counts
+
+
+class Selection:
+    """Which agreements participation and content figures describe."""
+
+    IN_FORCE = "galler"
+    ALL = "alla"
+    CHOICES = [
+        (IN_FORCE, "Överenskommelser som gäller på dagen"),
+        (ALL, "Alla publicerade överenskommelser (senaste versionen), oavsett giltighet"),
+    ]
+
+
+def published_newest_versions() -> QuerySet:
+    """The newest published version of every agreement (a newer draft does not hide it)."""
+    newer = Agreement.objects.published().filter(
+        lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
+    )
+    return Agreement.objects.published().filter(~Exists(newer))
+
+
+def agreements_selected(
+    *, on: datetime.date, county: County | None = None, selection: str = Selection.IN_FORCE
+) -> QuerySet:
+    if selection == Selection.ALL:
+        agreements = published_newest_versions()
+    else:
+        agreements = Agreement.objects.published().in_force(on=on)
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    return agreements
+
+
+# --------------------------------------------------------------------------------------------
+# Coverage
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    county: County | None  # None: the whole country
+    municipalities: int
+    covered: int
+
+    @property
+    def share(self) -> float | None:
+        return share(self.covered, self.municipalities)
+
+
+def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], CoverageRow]:
+    """Municipalities covered by a local agreement in force, per county and for the country."""
+    per_county: dict[int, list] = {}
+    counties: dict[int, County] = {}
+    for row in municipality_coverage(on=on, geometry=False):
+        county = row.municipality.county
+        counties[county.pk] = county
+        per_county.setdefault(county.pk, []).append(row.is_covered)
+    rows = [
+        CoverageRow(counties[pk], len(flags), sum(flags))
+        for pk, flags in sorted(per_county.items(), key=lambda item: counties[item[0]].code)
+    ]
+    total = CoverageRow(
+        None, sum(row.municipalities for row in rows), sum(row.covered for row in rows)
+    )
+    return rows, total
+
+
+@dataclass(frozen=True)
+class MunicipalityRow:
+    municipality: Municipality
+    agreements: list[Agreement]
+    in_force_since: datetime.date | None
+
+    @property
+    def is_covered(self) -> bool:
+        return bool(self.agreements)
+
+
+def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
+    rows = municipality_coverage(county=county, on=on, geometry=False)
+    ids = {pk for row in rows for pk in row.agreement_ids}
+    agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
+    return [
+        MunicipalityRow(
+            municipality=row.municipality,
+            agreements=sorted(
+                (agreements[pk] for pk in row.agreement_ids),
+                key=lambda a: swedish_sort_key(a.title),
+            ),
+            in_force_since=row.in_force_since,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class RegionalRow:
+    county: County
+    agreements: list[Agreement]
+
+    @property
+    def has_agreement(self) -> bool:
+        return bool(self.agreements)
+
+
+def regional_agreements_in_force(
+    *, on: datetime.date, county: County | None = None
+) -> list[RegionalRow]:
+    """Every county (or the one asked for) with its regional agreements in force on the day."""
+    agreements = (
+        Agreement.objects.published()
+        .in_force(on=on)
+        .filter(level=Level.REGIONAL)
+        .select_related("lineage")
+    )
+    counties = County.objects.order_by("code").defer("geometry")
+    if county is not None:
+        agreements = agreements.filter(county=county)
+        counties = counties.filter(pk=county.pk)
+    by_county: dict[int, list[Agreement]] = defaultdict(list)
+    for agreement in agreements:
+        by_county[agreement.county_id].append(agreement)
+    return [RegionalRow(c, sorted(by_county[c.pk], key=lambda a: a.title)) for c in counties]
+
+
+@dataclass(frozen=True)
+class MultiMunicipalityRow:
+    agreement: Agreement
+    municipalities: list[Municipality]
+
+
+def multi_municipality_agreements(
+    *, on: datetime.date, county: County | None = None
+) -> list[MultiMunicipalityRow]:
+    """Local agreements in force that span two or more municipalities."""
+    agreements = (
+        local_agreements_in_force(on=on)
+        .annotate(municipality_count=Count("municipalities"))
+        .filter(municipality_count__gte=2)
+        .select_related("county", "lineage")
+        .defer("county__geometry")
+        .prefetch_related(
+            Prefetch("municipalities", queryset=Municipality.objects.defer("geometry"))
+        )
+    )
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    rows = [
+        MultiMunicipalityRow(a, sorted(a.municipalities.all(), key=lambda m: m.code))
+        for a in agreements
+    ]
+    return sorted(
+        rows, key=lambda row: (row.agreement.county.code, swedish_sort_key(row.agreement.title))
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stock over time
+
+
+@dataclass
+class StockYear:
+    year: int
+    signed: Counter = field(default_factory=Counter)
+    revised: Counter = field(default_factory=Counter)
+    in_force: Counter = field(default_factory=Counter)
+
+
+def _signing_day():
+    # The day a version was agreed: its signing date, or its start when no signing date is known.
+    return Coalesce("signed_on", "valid_from")
+
+
+def stock_first_year(*, county: County | None = None) -> int | None:
+    agreements = Agreement.objects.published()
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    first = agreements.aggregate(first=Min(ExtractYear(Coalesce("signed_on", "valid_from"))))[
+        "first"
+    ]
+    return first
+
+
+def stock_by_year(
+    *, first_year: int, last_year: int, county: County | None = None
+) -> list[StockYear]:
+    """Per year and level: first versions signed, revisions (later versions) signed, and
+    agreements in force at some time during the year (each agreement once, whatever the
+    number of its versions in force that year). Published agreements only."""
+    agreements = Agreement.objects.published()
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    years = {year: StockYear(year) for year in range(first_year, last_year + 1)}
+    signed = (
+        agreements.annotate(signing_year=ExtractYear(_signing_day()))
+        .filter(signing_year__gte=first_year, signing_year__lte=last_year)
+        .annotate(is_first=Case(When(version_number=1, then=Value(True)), default=Value(False)))
+        .values("signing_year", "level", "is_first")
+        .annotate(n=Count("pk"))
+    )
+    for row in signed:
+        counter = (
+            years[row["signing_year"]].signed
+            if row["is_first"]
+            else years[row["signing_year"]].revised
+        )
+        counter[row["level"]] += row["n"]
+    # One query for every year: a count per year over the versions in force that year.
+    in_force = {
+        f"in_force_{year}": Count(
+            "lineage",
+            distinct=True,
+            filter=Q(pk__in=in_force_during(agreements, year=year).values("pk")),
+        )
+        for year in years
+    }
+    for row in agreements.order_by().values("level").annotate(**in_force):
+        for year, stock in years.items():
+            if row[f"in_force_{year}"]:
+                stock.in_force[row["level"]] = row[f"in_force_{year}"]
+    return list(years.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Participation
+
+
+@dataclass(frozen=True)
+class Category:
+    """What kind of actor an organisation is for the statistics. A unit counts as the
+    organisation it belongs to ("Arbetsförmedlingen Luleå" is Arbetsförmedlingen, a national
+    agency); a national agency is named, every other kind is counted as its kind."""
+
+    key: str
+    label: str
+    sort: tuple
+
+
+KIND_ORDER = [
+    OrganisationKind.MUNICIPALITY,
+    OrganisationKind.COUNTY_BOARD,
+    OrganisationKind.REGION,
+    OrganisationKind.NATIONAL_AGENCY,
+    OrganisationKind.MUNICIPAL_ASSOCIATION,
+    OrganisationKind.UNIT,
+    OrganisationKind.CIVIL_SOCIETY,
+    OrganisationKind.FAITH_COMMUNITY,
+    OrganisationKind.BUSINESS,
+    OrganisationKind.TRADE_UNION,
+    OrganisationKind.UNIVERSITY,
+    OrganisationKind.EDUCATION_PROVIDER,
+    OrganisationKind.OTHER,
+]
+
+
+def kind_category(kind: str) -> Category:
+    return Category(kind, OrganisationKind(kind).label, (KIND_ORDER.index(kind), ""))
+
+
+def organisation_roots(organisation_ids) -> dict[int, dict]:
+    """For each organisation, the top of its parent chain (itself if it has no parent), as
+    values dicts with id, name, kind. A few queries: one per level of nesting."""
+    known: dict[int, dict] = {}
+    wanted = set(organisation_ids)
+    while wanted - known.keys():
+        for row in Organisation.objects.filter(pk__in=wanted - known.keys()).values(
+            "id", "name", "kind", "parent_id"
+        ):
+            known[row["id"]] = row
+        wanted = {row["parent_id"] for row in known.values() if row["parent_id"]} | wanted
+    roots = {}
+    for pk in organisation_ids:
+        row, seen = known[pk], set()
+        while row["parent_id"] and row["parent_id"] not in seen:
+            seen.add(row["id"])
+            row = known[row["parent_id"]]
+        roots[pk] = row
+    return roots
+
+
+def actor_category(root: dict) -> Category:
+    if root["kind"] == OrganisationKind.NATIONAL_AGENCY:
+        order = KIND_ORDER.index(OrganisationKind.NATIONAL_AGENCY)
+        return Category(
+            f"myndighet:{root['id']}", root["name"], (order, swedish_sort_key(root["name"]))
+        )
+    category = kind_category(root["kind"])
+    return Category(category.key, category.label.lower(), category.sort)
+
+
+@dataclass
+class ParticipationData:
+    levels: dict[int, str]  # agreement id → level
+    kinds: dict[int, set[Category]]  # agreement id → kinds of its parties
+    actors: dict[int, set[Category]]  # agreement id → actor categories of its parties
+    party_counts: dict[int, int]  # agreement id → number of parties
+
+
+def participation_data(agreements: QuerySet) -> ParticipationData:
+    levels = dict(agreements.values_list("pk", "level"))
+    party_rows = list(
+        Party.objects.filter(agreement_id__in=levels).values_list("agreement_id", "organisation_id")
+    )
+    roots = organisation_roots({organisation for _, organisation in party_rows})
+    kinds: dict[int, set] = {pk: set() for pk in levels}
+    actors: dict[int, set] = {pk: set() for pk in levels}
+    party_counts: Counter = Counter({pk: 0 for pk in levels})
+    for agreement_id, organisation_id in party_rows:
+        root = roots[organisation_id]
+        kinds[agreement_id].add(kind_category(root["kind"]))
+        actors[agreement_id].add(actor_category(root))
+        party_counts[agreement_id] += 1
+    return ParticipationData(levels, kinds, actors, dict(party_counts))
+
+
+@dataclass
+class CountByLevel:
+    category: Category
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+def _count_by_level(data: ParticipationData, sets: dict[int, set]) -> list[CountByLevel]:
+    rows: dict[str, CountByLevel] = {}
+    for agreement_id, categories in sets.items():
+        for category in categories:
+            row = rows.setdefault(category.key, CountByLevel(category))
+            row.counts[data.levels[agreement_id]] += 1
+    return sorted(rows.values(), key=lambda row: (-row.total, row.category.sort))
+
+
+def participation_by_kind(data: ParticipationData) -> list[CountByLevel]:
+    """In how many agreements each kind of organisation takes part, per level."""
+    return _count_by_level(data, data.kinds)
+
+
+def participation_by_agency(data: ParticipationData) -> list[CountByLevel]:
+    """The same for each national agency by name."""
+    agencies = {
+        pk: {c for c in categories if c.key.startswith("myndighet:")}
+        for pk, categories in data.actors.items()
+    }
+    return _count_by_level(data, agencies)
+
+
+@dataclass(frozen=True)
+class Combination:
+    categories: tuple[Category, ...]
+    count: int
+
+    @property
+    def label(self) -> str:
+        return " + ".join(c.label for c in self.categories) or "(inga parter registrerade)"
+
+
+def participation_combinations(data: ParticipationData) -> list[Combination]:
+    """The sets of actors that make up agreements, most common first."""
+    counts = Counter(
+        tuple(sorted(categories, key=lambda c: c.sort)) for categories in data.actors.values()
+    )
+    rows = [Combination(categories, n) for categories, n in counts.items()]
+    return sorted(rows, key=lambda row: (-row.count, swedish_sort_key(row.label)))
+
+
+@dataclass(frozen=True)
+class PartyCountSummary:
+    level: str | None  # None: every level
+    agreements: int
+    minimum: int | None
+    median: float | None
+    maximum: int | None
+
+
+def parties_per_agreement(data: ParticipationData) -> list[PartyCountSummary]:
+    summaries = []
+    for level in [*LEVELS, None]:
+        counts = [
+            n for pk, n in data.party_counts.items() if level is None or data.levels[pk] == level
+        ]
+        summaries.append(
+            PartyCountSummary(
+                level,
+                len(counts),
+                min(counts) if counts else None,
+                pystatistics.median(counts) if counts else None,
+                max(counts) if counts else None,
+            )
+        )
+    return summaries
+
+
+# --------------------------------------------------------------------------------------------
+# Content quality
+
+
+class Answer:
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+    LABELS = {YES: "Ja", PARTLY: "Delvis", NO: "Nej"}
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str  # as a row of the statistics table
+    question: str  # as a line of one agreement's checklist
+
+
+CRITERIA = [
+    Criterion("purpose", "Anger ett syfte", "Syfte"),
+    Criterion("goals", "Anger mål", "Mål"),
+    Criterion("measurable_goals", "Har mätbara mål (indikator och målvärde)", "Mätbara mål"),
+    Criterion("target_group", "Anger en målgrupp", "Målgrupp"),
+    Criterion("commitments", "Åtaganden för varje part", "Åtaganden för varje part"),
+    Criterion("organisation", "Beskriver hur samverkan är organiserad", "Organisation"),
+    Criterion("followup_routine", "Har en rutin för uppföljning", "Rutin för uppföljning"),
+    Criterion("followup_who", "Anger vem som följer upp", "Vem som följer upp"),
+    Criterion("followup_how_often", "Anger hur ofta uppföljning sker", "Hur ofta uppföljning sker"),
+    Criterion("revision_routine", "Har en rutin för revidering", "Rutin för revidering"),
+    Criterion("gender_equality", "Har ett jämställdhetsperspektiv", "Jämställdhetsperspektiv"),
+    Criterion("child", "Har ett barnperspektiv", "Barnperspektiv"),
+    Criterion("family", "Har ett familjeperspektiv", "Familjeperspektiv"),
+    Criterion("legal_references", "Hänvisar till författningar", "Hänvisning till författningar"),
+]
+PERSPECTIVE_SLUGS = {"gender_equality": "jamstalldhet", "child": "barn", "family": "familj"}
+
+
+def _has_text(field_name: str):
+    return ExpressionWrapper(Q(**{f"{field_name}__regex": r"\S"}), output_field=BooleanField())
+
+
+def _quality_rows(agreements: QuerySet) -> list[dict]:
+    """One dict per agreement with what the criteria need, in one query."""
+    through = Agreement.perspectives.through
+    annotations = {
+        "has_purpose": _has_text("purpose"),
+        "has_target_group_text": _has_text("target_group"),
+        "has_organisation": _has_text("organisation"),
+        "has_followup_routine": _has_text("followup_routine"),
+        "has_revision_routine": _has_text("revision_routine"),
+        "has_target_group_tags": Exists(
+            Agreement.target_groups.through.objects.filter(agreement_id=OuterRef("pk"))
+        ),
+        "has_legal_references": Exists(
+            Agreement.legal_references.through.objects.filter(agreement_id=OuterRef("pk"))
+        ),
+        "has_goals": Exists(Goal.objects.filter(agreement_id=OuterRef("pk"))),
+        "has_measurable_goals": Exists(
+            Goal.objects.filter(agreement_id=OuterRef("pk"), target_value__isnull=False).exclude(
+                indicator=""
+            )
+        ),
+        "party_count": Count("parties", distinct=True),
+        "parties_with_commitments": Count(
+            "parties", filter=Q(parties__commitments__isnull=False), distinct=True
+        ),
+    }
+    for key, slug in PERSPECTIVE_SLUGS.items():
+        annotations[f"has_{key}"] = Exists(
+            through.objects.filter(agreement_id=OuterRef("pk"), perspective__slug=slug)
+        )
+    return list(
+        agreements.annotate(**annotations).values(
+            "pk",
+            "level",
+            "followup_frequency",
+            "followup_responsible_id",
+            *annotations.keys(),
+        )
+    )
+
+
+def _answers(row: dict) -> dict[str, str]:
+    def yes_no(value) -> str:
+        return Answer.YES if value else Answer.NO
+
+    parties, with_commitments = row["party_count"], row["parties_with_commitments"]
+    if parties and with_commitments == parties:
+        commitments = Answer.YES
+    elif with_commitments:
+        commitments = Answer.PARTLY
+    else:
+        commitments = Answer.NO
+    return {
+        "purpose": yes_no(row["has_purpose"]),
+        "goals": yes_no(row["has_goals"]),
+        "measurable_goals": yes_no(row["has_measurable_goals"]),
+        "target_group": yes_no(row["has_target_group_text"] or row["has_target_group_tags"]),
+        "commitments": commitments,
+        "organisation": yes_no(row["has_organisation"]),
+        "followup_routine": yes_no(row["has_followup_routine"]),
+        "followup_who": yes_no(row["followup_responsible_id"]),
+        "followup_how_often": yes_no(row["followup_frequency"]),
+        "revision_routine": yes_no(row["has_revision_routine"]),
+        "gender_equality": yes_no(row["has_gender_equality"]),
+        "child": yes_no(row["has_child"]),
+        "family": yes_no(row["has_family"]),
+        "legal_references": yes_no(row["has_legal_references"]),
+    }
+
+
+@dataclass
+class QualityRow:
+    key: str
+    label: str
+    counts: Counter  # level → agreements meeting the row
+    totals: Counter  # level → agreements counted
+
+    @property
+    def count(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def total(self) -> int:
+        return sum(self.totals.values())
+
+    @property
+    def share(self) -> float | None:
+        return share(self.count, self.total)
+
+    def share_of(self, level: str) -> float | None:
+        return share(self.counts[level], self.totals[level])
+
+
+def content_quality(agreements: QuerySet) -> list[QualityRow]:
+    """How many of the agreements meet each criterion, per level. The commitments criterion
+    has three rows: every party, some parties, no party has commitments."""
+    answers = [(row["level"], _answers(row)) for row in _quality_rows(agreements)]
+    totals = Counter(level for level, _ in answers)
+    rows = []
+    for criterion in CRITERIA:
+        if criterion.key == "commitments":
+            variants = [
+                (Answer.YES, "Åtaganden för varje part"),
+                (Answer.PARTLY, "Åtaganden för några av parterna"),
+                (Answer.NO, "Inga åtaganden"),
+            ]
+        else:
+            variants = [(Answer.YES, criterion.label)]
+        for answer, label in variants:
+            key = criterion.key if answer == Answer.YES else f"{criterion.key}_{answer}"
+            counts = Counter(level for level, given in answers if given[criterion.key] == answer)
+            rows.append(QualityRow(key, label, counts, totals))
+    return rows
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    question: str
+    answer: str
+    detail: str = ""
+
+    @property
+    def answer_label(self) -> str:
+        return Answer.LABELS[self.answer]
+
+
+def agreement_checklist(*, agreement: Agreement) -> list[ChecklistItem]:
+    """The content criteria for one agreement, by the same rules as content_quality()."""
+    row = _quality_rows(Agreement.objects.filter(pk=agreement.pk))[0]
+    answers = _answers(row)
+    details = {
+        "commitments": f"{row['parties_with_commitments']} av {row['party_count']} parter "
+        "har åtaganden",
+    }
+    return [
+        ChecklistItem(c.key, c.question, answers[c.key], details.get(c.key, "")) for c in CRITERIA
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Follow-up
+
+
+@dataclass(frozen=True)
+class FollowUpShareRow:
+    county: County | None  # None: central agreements (no county)
+    in_force: int
+    followed_up: int
+
+    @property
+    def share(self) -> float | None:
+        return share(self.followed_up, self.in_force)
+
+
+def followup_share(
+    *, year: int, county: County | None = None
+) -> tuple[list[FollowUpShareRow], FollowUpShareRow]:
+    """Per county: the published agreements in force at some time during `year`, and how many
+    of them have a completed follow-up for that year (of any of their versions)."""
+    agreements = in_force_during(Agreement.objects.published(), year=year)
+    if county is not None:
+        agreements = agreements.filter(county=county)
+    county_of: dict[int, int | None] = {}
+    for lineage_id, county_id in agreements.order_by("version_number").values_list(
+        "lineage_id", "county_id"
+    ):
+        county_of[lineage_id] = county_id
+    followed = set(
+        FollowUp.objects.published()
+        .filter(year=year, agreement__lineage_id__in=county_of)
+        .values_list("agreement__lineage_id", flat=True)
+    )
+    counties = County.objects.order_by("code").defer("geometry")
+    if county is not None:
+        counties = counties.filter(pk=county.pk)
+    in_force, done = Counter(county_of.values()), Counter(county_of[pk] for pk in followed)
+    rows = [FollowUpShareRow(c, in_force[c.pk], done[c.pk]) for c in counties]
+    if county is None:
+        rows.append(FollowUpShareRow(None, in_force[None], done[None]))
+    total = FollowUpShareRow(None, len(county_of), len(followed))
+    return rows, total
+
+
+@dataclass
+class StatusRow:
+    key: str
+    label: str
+    fulfilment: Fulfilment
+
+
+def _assessments(*, year: int, county: County | None):
+    followups = FollowUp.objects.published().filter(year=year)
+    if county is not None:
+        followups = followups.filter(agreement__county=county)
+    return CommitmentAssessment.objects.filter(followup__in=followups)
+
+
+def commitment_status_by_theme(*, year: int, county: County | None = None) -> list[StatusRow]:
+    """The statuses of the commitments assessed in completed follow-ups of `year`, per theme.
+    A commitment with several themes counts under each; one without, under "Utan tema"."""
+    rows: dict[str, StatusRow] = {}
+    themes = {theme.pk: theme for theme in Theme.objects.all()}
+    counted = (
+        _assessments(year=year, county=county)
+        .values("commitment__themes", "status")
+        .annotate(n=Count("pk"))
+    )
+    for row in counted:
+        theme = themes.get(row["commitment__themes"])
+        key = theme.slug if theme else ""
+        if key not in rows:
+            rows[key] = StatusRow(key, theme.name if theme else "Utan tema", Fulfilment())
+        rows[key].fulfilment.counts[row["status"]] += row["n"]
+    order = {theme.slug: (theme.order, swedish_sort_key(theme.name)) for theme in themes.values()}
+    return sorted(rows.values(), key=lambda row: order.get(row.key, (10**6, "")))
+
+
+def commitment_status_by_organisation_kind(
+    *, year: int, county: County | None = None
+) -> list[StatusRow]:
+    """The same per kind of organisation that made the commitment (a unit counts as the
+    organisation it belongs to)."""
+    counted = list(
+        _assessments(year=year, county=county)
+        .values("commitment__party__organisation", "status")
+        .annotate(n=Count("pk"))
+    )
+    roots = organisation_roots({row["commitment__party__organisation"] for row in counted})
+    rows: dict[str, StatusRow] = {}
+    for row in counted:
+        category = kind_category(roots[row["commitment__party__organisation"]]["kind"])
+        if category.key not in rows:
+            rows[category.key] = StatusRow(category.key, category.label, Fulfilment())
+        rows[category.key].fulfilment.counts[row["status"]] += row["n"]
+    return sorted(rows.values(), key=lambda row: KIND_ORDER.index(row.key))
+
+
+def status_total(rows: list[StatusRow]) -> Fulfilment:
+    """All assessments once, even those counted under several themes."""
+    total = Fulfilment()
+    for row in rows:
+        total.counts.update(row.fulfilment.counts)
+    return total
+
+
+def assessment_totals(*, year: int, county: County | None = None) -> Fulfilment:
+    total = Fulfilment()
+    for row in _assessments(year=year, county=county).values("status").annotate(n=Count("pk")):
+        total.counts[row["status"]] += row["n"]
+    return total
+
+
+# --------------------------------------------------------------------------------------------
+# Reception figures
+
+
+@dataclass(frozen=True)
+class ReceptionRow:
+    municipality: Municipality
+    year: int
+    agreed: int
+    assigned: int | None
+    source: Agreement | None
+
+
+def reception_figures(*, county: County | None = None) -> list[ReceptionRow]:
+    """One figure per municipality and year. Figures whose source agreement is a draft are
+    left out; when several sources give a figure for the same municipality and year, the newest
+    source counts (latest start, then highest version; a figure without a source last)."""
+    figures = (
+        ReceptionFigure.objects.filter(
+            Q(source_agreement__isnull=True)
+            | Q(source_agreement__publication=Publication.PUBLISHED)
+        )
+        .select_related("municipality__county", "source_agreement__lineage")
+        .defer("municipality__geometry", "municipality__county__geometry")
+        .annotate(
+            source_start=Coalesce("source_agreement__valid_from", "source_agreement__signed_on")
+        )
+        .order_by(
+            "municipality__code",
+            "year",
+            F("source_start").desc(nulls_last=True),
+            F("source_agreement__version_number").desc(nulls_last=True),
+            "-pk",
+        )
+    )
+    if county is not None:
+        figures = figures.filter(municipality__county=county)
+    rows, seen = [], set()
+    for figure in figures:
+        key = (figure.municipality_id, figure.year)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(
+            ReceptionRow(
+                figure.municipality,
+                figure.year,
+                figure.agreed_number,
+                figure.assigned_number,
+                figure.source_agreement,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ReceptionTotal:
+    county: County
+    year: int
+    municipalities: int
+    agreed: int
+    assigned: int  # the municipalities whose source gives no figure count as 0
+
+
+def reception_totals(rows: list[ReceptionRow]) -> list[ReceptionTotal]:
+    totals: dict[tuple[int, int], list[ReceptionRow]] = defaultdict(list)
+    counties = {}
+    for row in rows:
+        county = row.municipality.county
+        counties[county.pk] = county
+        totals[(county.pk, row.year)].append(row)
+    return [
+        ReceptionTotal(
+            counties[county_id],
+            year,
+            len(group),
+            sum(r.agreed for r in group),
+            sum(r.assigned or 0 for r in group),
+        )
+        for (county_id, year), group in sorted(
+            totals.items(), key=lambda item: (counties[item[0][0]].code, item[0][1])
+        )
+    ]
