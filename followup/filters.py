@@ -1,0 +1,29 @@
+import django_filters
+
+from followup.models import FollowUp, ReceptionFigure
+
+
+class FollowUpFilterSet(django_filters.FilterSet):
+    county = django_filters.CharFilter(
+        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    )
+    year = django_filters.NumberFilter(label="År")
+    agreement = django_filters.NumberFilter(field_name="agreement_id", label="Överenskommelse")
+
+    class Meta:
+        model = FollowUp
+        fields = ["county", "year", "agreement"]
+
+
+class ReceptionFigureFilterSet(django_filters.FilterSet):
+    county = django_filters.CharFilter(
+        field_name="municipality__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    )
+    municipality = django_filters.CharFilter(
+        field_name="municipality__code", label="Kommun", help_text="Kommunkod, t.ex. 2580."
+    )
+    year = django_filters.NumberFilter(label="År")
+
+    class Meta:
+        model = ReceptionFigure
+        fields = ["county", "municipality", "year"]
