@@ -162,8 +162,12 @@ class AgreementQuerySet(models.QuerySet):
             )
         )
 
-    def latest_versions(self):
-        newer = Agreement.objects.filter(
+    def latest_versions(self, among=None):
+        """The newest version of each agreement among `among` (a queryset of versions, by
+        default all): the public pass `Agreement.objects.published()`, so that a draft
+        revision does not hide the published version it will replace."""
+        among = Agreement.objects.all() if among is None else among
+        newer = among.filter(
             lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
         )
         return self.filter(~Exists(newer))

@@ -8,7 +8,7 @@ def agreement_list_published() -> list[Agreement]:
     """The latest published version of every agreement, in Swedish title order."""
     agreements = (
         Agreement.objects.published()
-        .latest_versions()
+        .latest_versions(among=Agreement.objects.published())
         .with_status()
         .select_related("county", "lineage")
         .prefetch_related("municipalities")

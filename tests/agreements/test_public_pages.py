@@ -17,6 +17,16 @@ def test_home_lists_published_agreements_and_hides_drafts(client):
     assert "kvastfenor" not in page
 
 
+def test_a_draft_revision_does_not_hide_the_published_version(client):
+    published = AgreementFactory(title="Gällande version om isvakar")
+    AgreementFactory(
+        lineage=published.lineage, version_number=2, title="Utkast om isvakar 2", draft=True
+    )
+    page = client.get(reverse("agreements:home")).content.decode()
+    assert "Gällande version om isvakar" in page
+    assert "Utkast om isvakar 2" not in page
+
+
 def test_agreement_page_shows_parties_and_commitments(client):
     response = client.get(reverse("agreements:detail", kwargs={"slug": "norrbotten-rok"}))
     assert response.status_code == 200
