@@ -25,9 +25,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
         fields = ["q", "kind", "county", "municipality", "active"]
 
     def filter_q(self, queryset, name, value):
-        return queryset.filter(name__icontains=value) | queryset.filter(
-            abbreviation__iexact=value
-        )
+        return queryset.filter(name__icontains=value) | queryset.filter(abbreviation__iexact=value)
 
     def filter_active(self, queryset, name, value):
         return queryset.filter(active_until__isnull=value)

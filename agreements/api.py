@@ -1,6 +1,8 @@
 import hashlib
 
-from django.db.models import Max, Prefetch
+import django_filters
+from django.contrib.postgres.aggregates import StringAgg
+from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
@@ -12,7 +14,7 @@ from actors.api import (
     MunicipalitySummarySerializer,
     OrganisationSummarySerializer,
 )
-from actors.models import County, Scope
+from actors.models import County, OrganisationKind, Scope
 from agreements.filters import AgreementFilterSet
 from agreements.models import (
     Agreement,
@@ -51,16 +53,29 @@ class AgreementSummarySerializer(AgreementLinkSerializer):
     county = CountySummarySerializer(read_only=True)
     municipalities = MunicipalitySummarySerializer(many=True, read_only=True)
     status = serializers.ChoiceField(
-        source="legal_status", choices=LegalStatus.choices, read_only=True,
+        source="legal_status",
+        choices=LegalStatus.choices,
+        read_only=True,
         help_text="Rättslig status i dag: gäller, har upphört, ersatt, börjar senare, okänd.",
     )
 
     class Meta(AgreementLinkSerializer.Meta):
         fields = [
             *AgreementLinkSerializer.Meta.fields,
-            "html_url", "alias", "level", "kind", "county", "municipalities", "status",
-            "publication", "signed_on", "valid_from", "valid_until", "published_at",
-            "updated_at", "is_good_example",
+            "html_url",
+            "alias",
+            "level",
+            "kind",
+            "county",
+            "municipalities",
+            "status",
+            "publication",
+            "signed_on",
+            "valid_from",
+            "valid_until",
+            "published_at",
+            "updated_at",
+            "is_good_example",
         ]
 
     def get_html_url(self, agreement) -> str:
@@ -72,8 +87,15 @@ class PartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Party
-        fields = ["id", "organisation", "role", "is_convener", "signatory_name",
-                  "signatory_title", "signed_on"]
+        fields = [
+            "id",
+            "organisation",
+            "role",
+            "is_convener",
+            "signatory_name",
+            "signatory_title",
+            "signed_on",
+        ]
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -84,13 +106,25 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = ["id", "text", "party", "indicator", "unit", "baseline_value", "baseline_year",
-                  "target_value", "target_year", "is_measurable"]
+        fields = [
+            "id",
+            "text",
+            "party",
+            "indicator",
+            "unit",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "target_year",
+            "is_measurable",
+        ]
 
 
 class CommitmentInAgreementSerializer(serializers.ModelSerializer):
     party = serializers.SlugRelatedField(
-        source="party.organisation", slug_field="slug", read_only=True,
+        source="party.organisation",
+        slug_field="slug",
+        read_only=True,
         help_text="Kortnamnet på den organisation som har åtagit sig detta.",
     )
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
@@ -99,8 +133,19 @@ class CommitmentInAgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Commitment
-        fields = ["id", "url", "party", "heading", "text", "themes", "target_groups", "phase",
-                  "period_start", "period_end", "deadline"]
+        fields = [
+            "id",
+            "url",
+            "party",
+            "heading",
+            "text",
+            "themes",
+            "target_groups",
+            "phase",
+            "period_start",
+            "period_end",
+            "deadline",
+        ]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -114,8 +159,17 @@ class FollowUpInAgreementSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FollowUp
-        fields = ["id", "year", "held_on", "method", "summary", "conclusions",
-                  "revision_recommended", "completed_at", "assessments"]
+        fields = [
+            "id",
+            "year",
+            "held_on",
+            "method",
+            "summary",
+            "conclusions",
+            "revision_recommended",
+            "completed_at",
+            "assessments",
+        ]
 
 
 class SectionSerializer(serializers.Serializer):
@@ -134,11 +188,15 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
     goals = GoalSerializer(many=True, read_only=True)
     commitments = CommitmentInAgreementSerializer(many=True, read_only=True)
     followups = FollowUpInAgreementSerializer(
-        source="public_followups", many=True, read_only=True,
+        source="public_followups",
+        many=True,
+        read_only=True,
         help_text="Avslutade uppföljningar, senaste året först.",
     )
     versions = AgreementLinkSerializer(
-        source="visible_versions", many=True, read_only=True,
+        source="visible_versions",
+        many=True,
+        read_only=True,
         help_text="Alla versioner av överenskommelsen som du får se, äldsta först.",
     )
     parent = AgreementLinkSerializer(read_only=True)
@@ -147,10 +205,25 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
 
     class Meta(AgreementSummarySerializer.Meta):
         fields = [
-            *AgreementSummarySerializer.Meta.fields, "registration_number", *TEXT_SECTIONS,
-            "extra_sections", "themes", "target_groups", "perspectives", "legal_references",
-            "followup_frequency", "followup_responsible", "good_example_note", "parties",
-            "goals", "commitments", "followups", "versions", "parent", "annex_to", "based_on",
+            *AgreementSummarySerializer.Meta.fields,
+            "registration_number",
+            *TEXT_SECTIONS,
+            "extra_sections",
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            "followup_frequency",
+            "followup_responsible",
+            "good_example_note",
+            "parties",
+            "goals",
+            "commitments",
+            "followups",
+            "versions",
+            "parent",
+            "annex_to",
+            "based_on",
         ]
 
 
@@ -168,15 +241,18 @@ class PartyWriteSerializer(serializers.Serializer):
 
 class GoalWriteSerializer(serializers.Serializer):
     text = serializers.CharField()
-    party = serializers.SlugField(allow_null=True, default=None,
-                                  help_text="Kortnamn på en av parterna, eller null.")
+    party = serializers.SlugField(
+        allow_null=True, default=None, help_text="Kortnamn på en av parterna, eller null."
+    )
     indicator = serializers.CharField(max_length=300, allow_blank=True, default="")
     unit = serializers.CharField(max_length=50, allow_blank=True, default="")
-    baseline_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
-                                              default=None)
+    baseline_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, default=None
+    )
     baseline_year = serializers.IntegerField(allow_null=True, default=None)
-    target_value = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True,
-                                            default=None)
+    target_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, default=None
+    )
     target_year = serializers.IntegerField(allow_null=True, default=None)
 
 
@@ -191,8 +267,8 @@ class CommitmentWriteSerializer(serializers.Serializer):
 
 class AgreementWriteSerializer(serializers.Serializer):
     lineage = serializers.SlugField(
-        required=False, help_text="Kortnamn i adressen; skapas ur titeln om det saknas. "
-        "Kan inte ändras."
+        required=False,
+        help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
     )
     title = serializers.CharField(max_length=300)
     alias = serializers.CharField(max_length=100, allow_blank=True, default="")
@@ -200,10 +276,15 @@ class AgreementWriteSerializer(serializers.Serializer):
     version_label = serializers.CharField(max_length=100, allow_blank=True, default="")
     level = serializers.ChoiceField(choices=Level.choices)
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.AGREEMENT)
-    county = serializers.CharField(max_length=2, allow_null=True, default=None,
-                                   help_text="Länskod; null för en central överenskommelse.")
-    municipalities = serializers.ListField(child=serializers.CharField(max_length=4),
-                                           default=list, help_text="Kommunkoder.")
+    county = serializers.CharField(
+        max_length=2,
+        allow_null=True,
+        default=None,
+        help_text="Länskod; null för en central överenskommelse.",
+    )
+    municipalities = serializers.ListField(
+        child=serializers.CharField(max_length=4), default=list, help_text="Kommunkoder."
+    )
     parent = serializers.SlugField(allow_null=True, default=None)
     annex_to = serializers.SlugField(allow_null=True, default=None)
     based_on = serializers.SlugField(allow_null=True, default=None)
@@ -223,10 +304,12 @@ class AgreementWriteSerializer(serializers.Serializer):
     themes = serializers.ListField(child=serializers.SlugField(), default=list)
     target_groups = serializers.ListField(child=serializers.SlugField(), default=list)
     perspectives = serializers.ListField(child=serializers.SlugField(), default=list)
-    legal_references = serializers.ListField(child=serializers.CharField(max_length=20),
-                                             default=list)
-    followup_frequency = serializers.ChoiceField(choices=FollowUpFrequency.choices,
-                                                 allow_blank=True, default="")
+    legal_references = serializers.ListField(
+        child=serializers.CharField(max_length=20), default=list
+    )
+    followup_frequency = serializers.ChoiceField(
+        choices=FollowUpFrequency.choices, allow_blank=True, default=""
+    )
     followup_responsible = serializers.SlugField(allow_null=True, default=None)
     is_good_example = serializers.BooleanField(default=False)
     good_example_note = serializers.CharField(allow_blank=True, default="")
@@ -236,7 +319,8 @@ class AgreementWriteSerializer(serializers.Serializer):
 
 
 def representation_etag(data) -> str:
-    return '"%s"' % hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()
+    digest = hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()
+    return f'"{digest}"'
 
 
 class IsStaffWriter(permissions.BasePermission):
@@ -247,8 +331,11 @@ class IsStaffWriter(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        return bool(request.user.is_authenticated and request.user.is_staff
-                    and not Scope.of(request.user).is_empty)
+        return bool(
+            request.user.is_authenticated
+            and request.user.is_staff
+            and not Scope.of(request.user).is_empty
+        )
 
 
 AGREEMENT_WRITE_DOC = (
@@ -261,20 +348,25 @@ AGREEMENT_WRITE_DOC = (
 @extend_schema_view(
     list=extend_schema(summary="Publicerade överenskommelser (senaste versionen av varje)"),
     retrieve=extend_schema(summary="En version av en överenskommelse med allt innehåll"),
-    create=extend_schema(summary="Registrera en överenskommelse", description=AGREEMENT_WRITE_DOC,
-                         request=AgreementWriteSerializer,
-                         responses={201: AgreementDetailSerializer}),
+    create=extend_schema(
+        summary="Registrera en överenskommelse",
+        description=AGREEMENT_WRITE_DOC,
+        request=AgreementWriteSerializer,
+        responses={201: AgreementDetailSerializer},
+    ),
     update=extend_schema(
         summary="Ersätt en överenskommelses innehåll",
         description=AGREEMENT_WRITE_DOC + " Kräver If-Match med ETag från senaste läsningen; "
         "har någon annan ändrat sedan dess blir svaret 409.",
-        request=AgreementWriteSerializer, responses={200: AgreementDetailSerializer},
+        request=AgreementWriteSerializer,
+        responses={200: AgreementDetailSerializer},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     ),
     partial_update=extend_schema(
         summary="Ändra delar av en överenskommelse",
         description="Som PUT, men bara de fält som skickas ändras.",
-        request=AgreementWriteSerializer, responses={200: AgreementDetailSerializer},
+        request=AgreementWriteSerializer,
+        responses={200: AgreementDetailSerializer},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     ),
 )
@@ -294,40 +386,62 @@ class AgreementViewSet(
     ordering = ["id"]
     export_name = "overenskommelser"
     export_columns = [
-        ("id", "id"), ("kortnamn", "lineage__slug"), ("version", "version_number"),
-        ("versionsbeteckning", "version_label"), ("titel", "title"), ("nivå", "level"),
-        ("typ", "kind"), ("län", "county__code"), ("kommuner", "municipality_codes"),
-        ("undertecknad", "signed_on"), ("gäller från", "valid_from"),
-        ("gäller till", "valid_until"), ("status", "legal_status"),
-        ("gott exempel", "is_good_example"), ("antal parter", "party_count"),
+        ("id", "id"),
+        ("kortnamn", "lineage__slug"),
+        ("version", "version_number"),
+        ("versionsbeteckning", "version_label"),
+        ("titel", "title"),
+        ("nivå", "level"),
+        ("typ", "kind"),
+        ("län", "county__code"),
+        ("kommuner", "municipality_codes"),
+        ("undertecknad", "signed_on"),
+        ("gäller från", "valid_from"),
+        ("gäller till", "valid_until"),
+        ("status", "legal_status"),
+        ("gott exempel", "is_good_example"),
+        ("antal parter", "party_count"),
     ]
 
     def get_queryset(self):
-        agreements = Agreement.objects.visible_to(self.request.user).with_status()
-        if self.action == "list" and self.request.query_params.get("versions") != "all":
-            agreements = agreements.latest_versions_visible_to(self.request.user)
+        visible = Agreement.objects.visible_to(self.request.user)
+        agreements = visible.with_status()
+        listing = self.action in ("list", "export")
+        if listing and self.request.query_params.get("versions") != "all":
+            agreements = agreements.latest_versions(among=visible)
         related = ["county", "lineage"]
-        if self.action == "list":
+        if listing:
             return agreements.select_related(*related).prefetch_related("municipalities")
-        visible_versions = Agreement.objects.visible_to(self.request.user).select_related(
-            "lineage"
-        ).order_by("version_number")
+        visible_versions = (
+            Agreement.objects.visible_to(self.request.user)
+            .select_related("lineage")
+            .order_by("version_number")
+        )
         return agreements.select_related(
-            *related, "followup_responsible", "parent__lineage", "annex_to__lineage",
+            *related,
+            "followup_responsible",
+            "parent__lineage",
+            "annex_to__lineage",
             "based_on__lineage",
         ).prefetch_related(
-            "municipalities", "sections", "themes", "target_groups", "perspectives",
+            "municipalities",
+            "sections",
+            "themes",
+            "target_groups",
+            "perspectives",
             "legal_references",
             Prefetch("parties", queryset=Party.objects.select_related("organisation")),
             Prefetch("goals", queryset=Goal.objects.select_related("party__organisation")),
             Prefetch(
                 "commitments",
-                queryset=Commitment.objects.select_related("party__organisation")
-                .prefetch_related("themes", "target_groups"),
+                queryset=Commitment.objects.select_related("party__organisation").prefetch_related(
+                    "themes", "target_groups"
+                ),
             ),
             Prefetch(
                 "followups",
-                queryset=FollowUp.objects.published().prefetch_related("assessments")
+                queryset=FollowUp.objects.published()
+                .prefetch_related("assessments")
                 .order_by("-year"),
                 to_attr="public_followups",
             ),
@@ -350,8 +464,10 @@ class AgreementViewSet(
     def last_modified(self):
         if self.action == "retrieve" and "pk" in self.kwargs:
             return (
-                Agreement.objects.published().filter(pk=self.kwargs["pk"])
-                .values_list("updated_at", flat=True).first()
+                Agreement.objects.published()
+                .filter(pk=self.kwargs["pk"])
+                .values_list("updated_at", flat=True)
+                .first()
             )
         return Agreement.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
@@ -361,9 +477,6 @@ class AgreementViewSet(
         return response
 
     def export_rows(self, queryset):
-        from django.contrib.postgres.aggregates import StringAgg
-        from django.db.models import Count
-
         return (
             queryset.order_by("pk")
             .annotate(
@@ -390,7 +503,8 @@ class AgreementViewSet(
         county_code = document.get("county")
         county_id = (
             County.objects.filter(code=county_code).values_list("pk", flat=True).first()
-            if county_code else None
+            if county_code
+            else None
         )
         if county_code and county_id is None:
             return  # the document's own validation names the unknown county
@@ -425,9 +539,10 @@ class AgreementViewSet(
         self._check_if_match(request, agreement)
         current = agreement_document_dump(agreement=agreement)
         document = self._document(request, partial_base=current if partial else None)
-        document["lineage"], document["version_number"] = current["lineage"], current[
-            "version_number"
-        ]
+        document["lineage"], document["version_number"] = (
+            current["lineage"],
+            current["version_number"],
+        )
         self._require_scope_for(document)
         try:
             agreement = agreement_document_apply(agreement=agreement, document=document)
@@ -462,3 +577,67 @@ class Conflict(exceptions.APIException):
         "din ändring och skicka den med den nya ETag:en."
     )
     default_code = "conflict"
+
+
+class PartyFilterSet(django_filters.FilterSet):
+    organisation = django_filters.CharFilter(
+        field_name="organisation__slug", label="Organisation", help_text="Organisationens kortnamn."
+    )
+    organisation_kind = django_filters.MultipleChoiceFilter(
+        field_name="organisation__kind", choices=OrganisationKind.choices, label="Typ av part"
+    )
+    county = django_filters.CharFilter(
+        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    )
+    level = django_filters.MultipleChoiceFilter(
+        field_name="agreement__level", choices=Level.choices, label="Nivå"
+    )
+    role = django_filters.MultipleChoiceFilter(choices=PartyRole.choices, label="Roll")
+
+    class Meta:
+        model = Party
+        fields = []
+
+
+class PartyListSerializer(PartySerializer):
+    agreement = AgreementLinkSerializer(read_only=True)
+
+    class Meta(PartySerializer.Meta):
+        fields = [*PartySerializer.Meta.fields, "agreement"]
+
+
+class PartyViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Parterna i överenskommelserna: vem som deltar, i vilken roll och vem som skrev under."""
+
+    serializer_class = PartyListSerializer
+    filterset_class = PartyFilterSet
+    ordering_fields = ["id"]
+    ordering = ["id"]
+    export_name = "parter"
+    export_columns = [
+        ("id", "id"),
+        ("överenskommelse", "agreement__title"),
+        ("överenskommelsens kortnamn", "agreement__lineage__slug"),
+        ("version", "agreement__version_number"),
+        ("län", "agreement__county__code"),
+        ("organisation", "organisation__name"),
+        ("organisationens kortnamn", "organisation__slug"),
+        ("typ", "organisation__kind"),
+        ("roll", "role"),
+        ("sammankallande", "is_convener"),
+        ("undertecknad av", "signatory_name"),
+        ("titel", "signatory_title"),
+        ("undertecknad", "signed_on"),
+    ]
+
+    def get_queryset(self):
+        return Party.objects.filter(
+            agreement__in=Agreement.objects.visible_to(self.request.user)
+        ).select_related("organisation", "agreement__lineage")
+
+    def export_rows(self, queryset):
+        return (
+            queryset.order_by("pk")
+            .values(*[key for _, key in self.export_columns])
+            .iterator(chunk_size=2000)
+        )

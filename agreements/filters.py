@@ -16,12 +16,15 @@ class AgreementFilterSet(django_filters.FilterSet):
         field_name="municipalities__code", label="Kommun", help_text="Kommunkod, t.ex. 0181."
     )
     organisation = django_filters.CharFilter(
-        field_name="parties__organisation__slug", label="Organisation",
+        field_name="parties__organisation__slug",
+        label="Organisation",
         help_text="En parts kortnamn, t.ex. arbetsformedlingen.",
     )
     organisation_kind = django_filters.MultipleChoiceFilter(
-        field_name="parties__organisation__kind", choices=OrganisationKind.choices,
-        label="Typ av part", distinct=True,
+        field_name="parties__organisation__kind",
+        choices=OrganisationKind.choices,
+        label="Typ av part",
+        distinct=True,
     )
     theme = django_filters.CharFilter(field_name="themes__slug", label="Tema")
     target_group = django_filters.CharFilter(field_name="target_groups__slug", label="Målgrupp")

@@ -428,8 +428,9 @@ def agreement_document_dump(*, agreement: Agreement) -> dict:
                 "target_groups": sorted(group.slug for group in commitment.target_groups.all()),
                 "phase": commitment.phase,
             }
-            for commitment in agreement.commitments.prefetch_related("themes", "target_groups")
-            .order_by("order", "id")
+            for commitment in agreement.commitments.prefetch_related(
+                "themes", "target_groups"
+            ).order_by("order", "id")
         ],
     }
 

@@ -17,11 +17,13 @@ class CommitmentFilterSet(django_filters.FilterSet):
         field_name="target_groups__slug", label="Målgrupp", help_text="Målgruppens kortnamn."
     )
     organisation = django_filters.CharFilter(
-        field_name="party__organisation__slug", label="Organisation",
+        field_name="party__organisation__slug",
+        label="Organisation",
         help_text="Den åtagande partens kortnamn, t.ex. migrationsverket.",
     )
     organisation_kind = django_filters.MultipleChoiceFilter(
-        field_name="party__organisation__kind", choices=OrganisationKind.choices,
+        field_name="party__organisation__kind",
+        choices=OrganisationKind.choices,
         label="Typ av part",
     )
     county = django_filters.CharFilter(

@@ -1,28 +1,16 @@
-"""What every API endpoint shares: pagination with a stable order, cache headers for public
-responses, throttling of anonymous clients, and streamed exports of filtered lists."""
+"""What the API viewsets share: cache headers for public responses and streamed exports of
+filtered lists. Pagination and throttling live in their own modules, because DRF's settings
+import those while DRF itself is still loading."""
 
 from django.conf import settings
+from django.urls import re_path
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
-from rest_framework import pagination, throttling
-from rest_framework.decorators import action
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
 
-from registry.exports import export_response
-
-
-class Pagination(pagination.PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 500
-    page_query_description = "Sidnummer, från 1."
-    page_size_query_description = "Antal per sida (högst 500)."
-
-
-class AnonymousThrottle(throttling.AnonRateThrottle):
-    """Reads the rate when asked, so that it can be set per environment (API_ANON_RATE)."""
-
-    def get_rate(self):
-        return settings.API_ANON_RATE
+from registry.exports import EXPORT_FORMATS, export_response
 
 
 class PublicCacheMixin:
@@ -46,7 +34,8 @@ class PublicCacheMixin:
 
 
 class ExportMixin:
-    """`export.csv`, `export.xlsx` and `export.json` of the filtered list, streamed.
+    """`export.csv`, `export.xlsx` and `export.json` of the filtered list, streamed (routed in
+    registry/api_urls.py, without the router's trailing slash).
 
     The view names `export_columns`: (heading, key) pairs read from `export_rows(queryset)`,
     which yields dicts from one server-side cursor."""
@@ -57,13 +46,34 @@ class ExportMixin:
     def export_rows(self, queryset):
         raise NotImplementedError
 
-    @action(
-        detail=False,
-        methods=["get"],
-        url_path=r"export\.(?P<file_format>csv|xlsx|json)",
-        pagination_class=None,
+    @extend_schema(
+        summary="Exportera den filtrerade listan",
+        description="Hela listan med samma filter som listan, strömmad. CSV är UTF-8 med BOM; "
+        "`delimiter=;` ger semikolon som svensk Excel väntar sig.",
+        parameters=[
+            OpenApiParameter(
+                "file_format",
+                str,
+                OpenApiParameter.PATH,
+                enum=EXPORT_FORMATS,
+                description="csv, xlsx eller json",
+            ),
+            OpenApiParameter(
+                "delimiter", str, enum=[",", ";"], description="Fältavgränsare i CSV (standard ,)."
+            ),
+        ],
+        responses={
+            (200, content_type): OpenApiTypes.BINARY
+            for content_type in (
+                "text/csv",
+                "application/json",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
     )
     def export(self, request, file_format):
+        if file_format not in EXPORT_FORMATS:
+            raise NotFound("Exportformaten finns inte. Välj csv, xlsx eller json.")
         queryset = self.filter_queryset(self.get_queryset())
         return export_response(
             rows=self.export_rows(queryset),
@@ -73,3 +83,10 @@ class ExportMixin:
             delimiter=";" if request.query_params.get("delimiter") in (";", "semikolon") else ",",
         )
 
+
+def export_path(prefix: str, viewset):
+    return re_path(
+        rf"^{prefix}/export\.(?P<file_format>csv|xlsx|json)$",
+        viewset.as_view({"get": "export"}, pagination_class=None),
+        name=f"{prefix}-export",
+    )

@@ -68,7 +68,8 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     sheet.append([heading for heading, _ in columns])
     for row in rows:
         sheet.append([_xlsx_cell(row.get(key)) for _, key in columns])
-    target = tempfile.TemporaryFile(suffix=".xlsx")
+    # FileResponse closes the file once it has streamed it.
+    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(target)
     target.seek(0)
     return target
@@ -84,8 +85,9 @@ def _xlsx_cell(value):
 def export_response(*, rows, columns, file_format: str, filename: str, delimiter: str = ","):
     attachment = f'attachment; filename="{filename}.{file_format}"'
     if file_format == "xlsx":
-        response = FileResponse(xlsx_file(rows=rows, columns=columns),
-                                content_type=CONTENT_TYPES["xlsx"])
+        response = FileResponse(
+            xlsx_file(rows=rows, columns=columns), content_type=CONTENT_TYPES["xlsx"]
+        )
     elif file_format == "csv":
         response = StreamingHttpResponse(
             csv_lines(rows=rows, columns=columns, delimiter=delimiter),

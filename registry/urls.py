@@ -8,5 +8,6 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("registry.api_urls")),
     path("", include("agreements.urls")),
 ]
