@@ -37,6 +37,7 @@ from agreements.services import (
 from commitments.models import Commitment, Phase
 from followup.models import CommitmentAssessment, FollowUp
 from registry.api import ExportMixin, PublicCacheMixin
+from registry.exports import Column
 
 
 class AgreementLinkSerializer(serializers.ModelSerializer):
@@ -386,21 +387,21 @@ class AgreementViewSet(
     ordering = ["id"]
     export_name = "overenskommelser"
     export_columns = [
-        ("id", "id"),
-        ("kortnamn", "lineage__slug"),
-        ("version", "version_number"),
-        ("versionsbeteckning", "version_label"),
-        ("titel", "title"),
-        ("nivå", "level"),
-        ("typ", "kind"),
-        ("län", "county__code"),
-        ("kommuner", "municipality_codes"),
-        ("undertecknad", "signed_on"),
-        ("gäller från", "valid_from"),
-        ("gäller till", "valid_until"),
-        ("status", "legal_status"),
-        ("gott exempel", "is_good_example"),
-        ("antal parter", "party_count"),
+        Column("id", "id", "id"),
+        Column("slug", "kortnamn", "lineage__slug"),
+        Column("version", "version", "version_number"),
+        Column("version_label", "versionsbeteckning", "version_label"),
+        Column("title", "titel", "title"),
+        Column("level", "nivå", "level"),
+        Column("kind", "typ", "kind"),
+        Column("county", "län", "county__code"),
+        Column("municipalities", "kommuner", "municipality_codes"),
+        Column("signed_on", "undertecknad", "signed_on"),
+        Column("valid_from", "gäller från", "valid_from"),
+        Column("valid_until", "gäller till", "valid_until"),
+        Column("status", "status", "legal_status"),
+        Column("is_good_example", "gott exempel", "is_good_example"),
+        Column("party_count", "antal parter", "party_count"),
     ]
 
     def get_queryset(self):
@@ -476,15 +477,10 @@ class AgreementViewSet(
         response["ETag"] = representation_etag(response.data)
         return response
 
-    def export_rows(self, queryset):
-        return (
-            queryset.order_by("pk")
-            .annotate(
-                municipality_codes=StringAgg("municipalities__code", ", ", distinct=True),
-                party_count=Count("parties", distinct=True),
-            )
-            .values(*[key for _, key in self.export_columns])
-            .iterator(chunk_size=2000)
+    def export_queryset(self, queryset):
+        return queryset.annotate(
+            municipality_codes=StringAgg("municipalities__code", ", ", distinct=True),
+            party_count=Count("parties", distinct=True),
         )
 
     # Writing
@@ -615,29 +611,22 @@ class PartyViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewSet)
     ordering = ["id"]
     export_name = "parter"
     export_columns = [
-        ("id", "id"),
-        ("överenskommelse", "agreement__title"),
-        ("överenskommelsens kortnamn", "agreement__lineage__slug"),
-        ("version", "agreement__version_number"),
-        ("län", "agreement__county__code"),
-        ("organisation", "organisation__name"),
-        ("organisationens kortnamn", "organisation__slug"),
-        ("typ", "organisation__kind"),
-        ("roll", "role"),
-        ("sammankallande", "is_convener"),
-        ("undertecknad av", "signatory_name"),
-        ("titel", "signatory_title"),
-        ("undertecknad", "signed_on"),
+        Column("id", "id", "id"),
+        Column("agreement_title", "överenskommelse", "agreement__title"),
+        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
+        Column("agreement_version", "version", "agreement__version_number"),
+        Column("county", "län", "agreement__county__code"),
+        Column("organisation", "organisation", "organisation__name"),
+        Column("organisation_slug", "organisationens kortnamn", "organisation__slug"),
+        Column("organisation_kind", "typ", "organisation__kind"),
+        Column("role", "roll", "role"),
+        Column("is_convener", "sammankallande", "is_convener"),
+        Column("signatory_name", "undertecknad av", "signatory_name"),
+        Column("signatory_title", "titel", "signatory_title"),
+        Column("signed_on", "undertecknad", "signed_on"),
     ]
 
     def get_queryset(self):
         return Party.objects.filter(
             agreement__in=Agreement.objects.visible_to(self.request.user)
         ).select_related("organisation", "agreement__lineage")
-
-    def export_rows(self, queryset):
-        return (
-            queryset.order_by("pk")
-            .values(*[key for _, key in self.export_columns])
-            .iterator(chunk_size=2000)
-        )

@@ -7,6 +7,7 @@ from agreements.models import Agreement
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment
 from registry.api import ExportMixin, PublicCacheMixin
+from registry.exports import Column
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -46,18 +47,18 @@ class CommitmentViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelVie
     ordering = ["id"]
     export_name = "ataganden"
     export_columns = [
-        ("id", "id"),
-        ("överenskommelse", "agreement__title"),
-        ("överenskommelsens kortnamn", "agreement__lineage__slug"),
-        ("version", "agreement__version_number"),
-        ("län", "agreement__county__code"),
-        ("part", "party__organisation__name"),
-        ("partens typ", "party__organisation__kind"),
-        ("rubrik", "heading"),
-        ("åtagande", "text"),
-        ("teman", "theme_slugs"),
-        ("målgrupper", "target_group_slugs"),
-        ("fas", "phase"),
+        Column("id", "id", "id"),
+        Column("agreement_title", "överenskommelse", "agreement__title"),
+        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
+        Column("agreement_version", "version", "agreement__version_number"),
+        Column("county", "län", "agreement__county__code"),
+        Column("organisation", "part", "party__organisation__name"),
+        Column("organisation_kind", "partens typ", "party__organisation__kind"),
+        Column("heading", "rubrik", "heading"),
+        Column("text", "åtagande", "text"),
+        Column("themes", "teman", "theme_slugs"),
+        Column("target_groups", "målgrupper", "target_group_slugs"),
+        Column("phase", "fas", "phase"),
     ]
 
     def get_queryset(self):
@@ -67,14 +68,8 @@ class CommitmentViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelVie
             .prefetch_related("themes", "target_groups")
         )
 
-    def export_rows(self, queryset):
-        return (
-            queryset.order_by("pk")
-            .prefetch_related(None)
-            .annotate(
-                theme_slugs=StringAgg("themes__slug", ", ", distinct=True),
-                target_group_slugs=StringAgg("target_groups__slug", ", ", distinct=True),
-            )
-            .values(*[key for _, key in self.export_columns])
-            .iterator(chunk_size=2000)
+    def export_queryset(self, queryset):
+        return queryset.annotate(
+            theme_slugs=StringAgg("themes__slug", ", ", distinct=True),
+            target_group_slugs=StringAgg("target_groups__slug", ", ", distinct=True),
         )

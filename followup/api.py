@@ -6,6 +6,7 @@ from agreements.models import Agreement
 from followup.filters import FollowUpFilterSet, ReceptionFigureFilterSet
 from followup.models import FollowUp, ReceptionFigure
 from registry.api import ExportMixin, PublicCacheMixin
+from registry.exports import Column
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -43,15 +44,15 @@ class FollowUpViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewS
     ordering = ["-year", "id"]
     export_name = "uppfoljningar"
     export_columns = [
-        ("id", "id"),
-        ("överenskommelse", "agreement__title"),
-        ("överenskommelsens kortnamn", "agreement__lineage__slug"),
-        ("år", "year"),
-        ("genomförd", "held_on"),
-        ("sammanfattning", "summary"),
-        ("slutsatser", "conclusions"),
-        ("revidering rekommenderas", "revision_recommended"),
-        ("status", "state"),
+        Column("id", "id", "id"),
+        Column("agreement_title", "överenskommelse", "agreement__title"),
+        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
+        Column("year", "år", "year"),
+        Column("held_on", "genomförd", "held_on"),
+        Column("summary", "sammanfattning", "summary"),
+        Column("conclusions", "slutsatser", "conclusions"),
+        Column("revision_recommended", "revidering rekommenderas", "revision_recommended"),
+        Column("state", "status", "state"),
     ]
 
     def get_queryset(self):
@@ -60,14 +61,6 @@ class FollowUpViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewS
         return followups.select_related(
             "agreement__lineage", "responsible_organisation"
         ).prefetch_related("assessments")
-
-    def export_rows(self, queryset):
-        return (
-            queryset.order_by("pk")
-            .prefetch_related(None)
-            .values(*[key for _, key in self.export_columns])
-            .iterator(chunk_size=2000)
-        )
 
 
 class ReceptionFigureSerializer(serializers.ModelSerializer):

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 
-from registry.exports import EXPORT_FORMATS, export_response
+from registry.exports import EXPORT_FORMATS, Column, export_response
 
 
 class PublicCacheMixin:
@@ -37,14 +37,21 @@ class ExportMixin:
     """`export.csv`, `export.xlsx` and `export.json` of the filtered list, streamed (routed in
     registry/api_urls.py, without the router's trailing slash).
 
-    The view names `export_columns`: (heading, key) pairs read from `export_rows(queryset)`,
-    which yields dicts from one server-side cursor."""
+    The view names `export_columns` (registry.exports.Column) and may annotate the queryset
+    in `export_queryset`; the rows come from one server-side cursor."""
 
     export_name = "export"
-    export_columns: list[tuple[str, str]] = []
+    export_columns: list[Column] = []
+
+    def export_queryset(self, queryset):
+        return queryset
 
     def export_rows(self, queryset):
-        raise NotImplementedError
+        return (
+            self.export_queryset(queryset.order_by("pk").prefetch_related(None))
+            .values(*[column.source for column in self.export_columns])
+            .iterator(chunk_size=2000)
+        )
 
     @extend_schema(
         summary="Exportera den filtrerade listan",

@@ -8,6 +8,7 @@ import decimal
 import json
 import tempfile
 from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
 from django.http import FileResponse, StreamingHttpResponse
 
@@ -18,6 +19,12 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 UTF8_BOM = "\ufeff"
+
+
+class Column(NamedTuple):
+    name: str  # key in JSON
+    heading: str  # Swedish heading in CSV and XLSX
+    source: str  # key in the rows, a queryset values() path
 
 
 class _LineBuffer:
@@ -39,9 +46,9 @@ def _cell(value):
 
 def csv_lines(*, rows: Iterable[dict], columns, delimiter: str = ",") -> Iterator[str]:
     writer = csv.writer(_LineBuffer(), delimiter=delimiter)
-    yield UTF8_BOM + writer.writerow([heading for heading, _ in columns])
+    yield UTF8_BOM + writer.writerow([column.heading for column in columns])
     for row in rows:
-        yield writer.writerow([_cell(row.get(key)) for _, key in columns])
+        yield writer.writerow([_cell(row.get(column.source)) for column in columns])
 
 
 def _json_default(value):
@@ -55,7 +62,7 @@ def _json_default(value):
 def json_chunks(*, rows: Iterable[dict], columns) -> Iterator[str]:
     yield "["
     for index, row in enumerate(rows):
-        item = {key: row.get(key) for _, key in columns}
+        item = {column.name: row.get(column.source) for column in columns}
         yield ("," if index else "") + json.dumps(item, ensure_ascii=False, default=_json_default)
     yield "]\n"
 
@@ -65,9 +72,9 @@ def xlsx_file(*, rows: Iterable[dict], columns):
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
-    sheet.append([heading for heading, _ in columns])
+    sheet.append([column.heading for column in columns])
     for row in rows:
-        sheet.append([_xlsx_cell(row.get(key)) for _, key in columns])
+        sheet.append([_xlsx_cell(row.get(column.source)) for column in columns])
     # FileResponse closes the file once it has streamed it.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(target)
