@@ -49,10 +49,10 @@ class OrganisationSummarySerializer(serializers.ModelSerializer):
 
 
 class OrganisationSerializer(OrganisationSummarySerializer):
-    county = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    municipality = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    parent = OrganisationSummarySerializer(read_only=True)
-    successor = OrganisationSummarySerializer(read_only=True)
+    county = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    municipality = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    parent = OrganisationSummarySerializer(read_only=True, allow_null=True)
+    successor = OrganisationSummarySerializer(read_only=True, allow_null=True)
 
     class Meta(OrganisationSummarySerializer.Meta):
         fields = [
@@ -76,6 +76,7 @@ class CountyViewSet(PublicCacheMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CountySerializer
     lookup_field = "code"
     pagination_class = None
+    ordering_fields = ["code", "name"]
 
 
 class MunicipalityViewSet(PublicCacheMixin, viewsets.ReadOnlyModelViewSet):

@@ -1,6 +1,7 @@
 import django_filters
 
 from actors.models import Municipality, Organisation, OrganisationKind
+from registry.filters import StrictBooleanFilter
 
 
 class OrganisationFilterSet(django_filters.FilterSet):
@@ -16,7 +17,7 @@ class OrganisationFilterSet(django_filters.FilterSet):
     municipality = django_filters.CharFilter(
         field_name="municipality__code", label="Kommun", help_text="Kommunkod, till exempel 2580."
     )
-    active = django_filters.BooleanFilter(
+    active = StrictBooleanFilter(
         method="filter_active", label="Finns kvar", help_text="true: bara verksamma i dag."
     )
 

@@ -51,7 +51,7 @@ class AgreementLinkSerializer(serializers.ModelSerializer):
 
 class AgreementSummarySerializer(AgreementLinkSerializer):
     html_url = serializers.SerializerMethodField(help_text="Överenskommelsens sida på webben.")
-    county = CountySummarySerializer(read_only=True)
+    county = CountySummarySerializer(read_only=True, allow_null=True)
     municipalities = MunicipalitySummarySerializer(many=True, read_only=True)
     status = serializers.ChoiceField(
         source="legal_status",
@@ -184,7 +184,7 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
     target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     perspectives = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     legal_references = serializers.SlugRelatedField(slug_field="sfs", many=True, read_only=True)
-    followup_responsible = OrganisationSummarySerializer(read_only=True)
+    followup_responsible = OrganisationSummarySerializer(read_only=True, allow_null=True)
     parties = PartySerializer(many=True, read_only=True)
     goals = GoalSerializer(many=True, read_only=True)
     commitments = CommitmentInAgreementSerializer(many=True, read_only=True)
@@ -200,9 +200,9 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
         read_only=True,
         help_text="Alla versioner av överenskommelsen som du får se, äldsta först.",
     )
-    parent = AgreementLinkSerializer(read_only=True)
-    annex_to = AgreementLinkSerializer(read_only=True)
-    based_on = AgreementLinkSerializer(read_only=True)
+    parent = AgreementLinkSerializer(read_only=True, allow_null=True)
+    annex_to = AgreementLinkSerializer(read_only=True, allow_null=True)
+    based_on = AgreementLinkSerializer(read_only=True, allow_null=True)
 
     class Meta(AgreementSummarySerializer.Meta):
         fields = [

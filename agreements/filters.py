@@ -3,6 +3,7 @@ from django.db.models import Q
 
 from actors.models import OrganisationKind
 from agreements.models import Agreement, Kind, LegalStatus, Level
+from registry.filters import StrictBooleanFilter, YearFilter
 
 
 class AgreementFilterSet(django_filters.FilterSet):
@@ -31,8 +32,8 @@ class AgreementFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=LegalStatus.choices, method="filter_status", label="Status"
     )
-    year_signed = django_filters.NumberFilter(field_name="signed_on__year", label="År undertecknad")
-    good_example = django_filters.BooleanFilter(field_name="is_good_example", label="Gott exempel")
+    year_signed = YearFilter(field_name="signed_on__year", label="År undertecknad")
+    good_example = StrictBooleanFilter(field_name="is_good_example", label="Gott exempel")
 
     class Meta:
         model = Agreement

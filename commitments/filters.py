@@ -4,6 +4,7 @@ from django.db.models import Q
 from actors.models import OrganisationKind
 from agreements.models import Level
 from commitments.models import Commitment, Phase
+from registry.filters import IdFilter
 
 
 class CommitmentFilterSet(django_filters.FilterSet):
@@ -33,7 +34,7 @@ class CommitmentFilterSet(django_filters.FilterSet):
         field_name="agreement__level", choices=Level.choices, label="Nivå"
     )
     phase = django_filters.ChoiceFilter(choices=Phase.choices, label="Fas")
-    agreement = django_filters.NumberFilter(
+    agreement = IdFilter(
         field_name="agreement_id", label="Överenskommelse", help_text="Överenskommelsens id."
     )
 

@@ -12,7 +12,7 @@ from registry.exports import Column
 class FollowUpSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:followup-detail")
     agreement = AgreementLinkSerializer(read_only=True)
-    responsible_organisation = OrganisationSummarySerializer(read_only=True)
+    responsible_organisation = OrganisationSummarySerializer(read_only=True, allow_null=True)
     assessments = AssessmentSerializer(many=True, read_only=True)
 
     class Meta:
@@ -65,7 +65,7 @@ class FollowUpViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewS
 
 class ReceptionFigureSerializer(serializers.ModelSerializer):
     municipality = MunicipalitySummarySerializer(read_only=True)
-    source_agreement = AgreementLinkSerializer(read_only=True)
+    source_agreement = AgreementLinkSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = ReceptionFigure

@@ -1,14 +1,15 @@
 import django_filters
 
 from followup.models import FollowUp, ReceptionFigure
+from registry.filters import IdFilter, YearFilter
 
 
 class FollowUpFilterSet(django_filters.FilterSet):
     county = django_filters.CharFilter(
         field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
     )
-    year = django_filters.NumberFilter(label="År")
-    agreement = django_filters.NumberFilter(field_name="agreement_id", label="Överenskommelse")
+    year = YearFilter(label="År")
+    agreement = IdFilter(field_name="agreement_id", label="Överenskommelse")
 
     class Meta:
         model = FollowUp
@@ -22,7 +23,7 @@ class ReceptionFigureFilterSet(django_filters.FilterSet):
     municipality = django_filters.CharFilter(
         field_name="municipality__code", label="Kommun", help_text="Kommunkod, t.ex. 2580."
     )
-    year = django_filters.NumberFilter(label="År")
+    year = YearFilter(label="År")
 
     class Meta:
         model = ReceptionFigure

@@ -7,8 +7,8 @@ from django.urls import re_path
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.exceptions import NotFound
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound, ValidationError
 
 from registry.exports import EXPORT_FORMATS, Column, export_response
 
@@ -70,24 +70,29 @@ class ExportMixin:
             ),
         ],
         responses={
-            (200, content_type): OpenApiTypes.BINARY
-            for content_type in (
-                "text/csv",
-                "application/json",
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            )
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
+                OpenApiTypes.BINARY
+            ),
+            (200, "application/json"): OpenApiResponse(
+                response={"type": "array", "items": {"type": "object"}},
+                description="En lista med en post per rad; nycklarna är kolumnernas namn.",
+            ),
         },
     )
     def export(self, request, file_format):
         if file_format not in EXPORT_FORMATS:
             raise NotFound("Exportformaten finns inte. Välj csv, xlsx eller json.")
+        delimiter = request.query_params.get("delimiter") or ","
+        if delimiter not in (",", ";"):
+            raise ValidationError({"delimiter": ["Ange , eller ; som avgränsare."]})
         queryset = self.filter_queryset(self.get_queryset())
         return export_response(
             rows=self.export_rows(queryset),
             columns=self.export_columns,
             file_format=file_format,
             filename=self.export_name,
-            delimiter=";" if request.query_params.get("delimiter") in (";", "semikolon") else ",",
+            delimiter=delimiter,
         )
 
 

@@ -123,7 +123,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "registry.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "registry.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["registry.throttling.AnonymousThrottle"],
@@ -147,6 +147,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.schema.add_error_responses",
+        "registry.schema.describe_query_parameters",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "AgreementKindEnum": "agreements.models.Kind",
         "OrganisationKindEnum": "actors.models.OrganisationKind",

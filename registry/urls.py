@@ -11,3 +11,5 @@ urlpatterns = [
     path("api/v1/", include("registry.api_urls")),
     path("", include("agreements.urls")),
 ]
+
+handler404 = "registry.views.not_found"

@@ -26,15 +26,29 @@ def new_local_agreement(**changes):
             {"organisation": "arbetsformedlingen"},
         ],
         "goals": [
-            {"text": "Fler i arbete efter 90 dagar.", "indicator": "Andel i arbete",
-             "unit": "%", "baseline_value": "20", "baseline_year": 2025,
-             "target_value": "35", "target_year": 2027},
+            {
+                "text": "Fler i arbete efter 90 dagar.",
+                "indicator": "Andel i arbete",
+                "unit": "%",
+                "baseline_value": "20",
+                "baseline_year": 2025,
+                "target_value": "35",
+                "target_year": 2027,
+            },
         ],
         "commitments": [
-            {"party": "kiruna-kommun", "heading": "Sfi", "text": "Erbjuda sfi inom en månad.",
-             "themes": ["sfi"]},
-            {"party": "arbetsformedlingen", "heading": "Matchning",
-             "text": "Matcha mot lediga jobb i gruvnäringen.", "themes": ["arbete"]},
+            {
+                "party": "kiruna-kommun",
+                "heading": "Sfi",
+                "text": "Erbjuda sfi inom en månad.",
+                "themes": ["sfi"],
+            },
+            {
+                "party": "arbetsformedlingen",
+                "heading": "Matchning",
+                "text": "Matcha mot lediga jobb i gruvnäringen.",
+                "themes": ["arbete"],
+            },
         ],
     }
     document.update(changes)
@@ -54,7 +68,8 @@ def test_staff_creates_a_whole_agreement_in_one_request(norrbotten_api):
     assert body["publication"] == Publication.DRAFT
     assert body["slug"] == "lokal-overenskommelse-om-etablering-i-kiruna"
     assert [p["organisation"]["slug"] for p in body["parties"]] == [
-        "kiruna-kommun", "arbetsformedlingen"
+        "kiruna-kommun",
+        "arbetsformedlingen",
     ]
     assert body["goals"][0]["is_measurable"] is True
     assert {c["party"] for c in body["commitments"]} == {"kiruna-kommun", "arbetsformedlingen"}
@@ -87,7 +102,8 @@ def test_commitment_of_a_non_party_is_refused_and_nothing_half_saved(norrbotten_
 
 def test_municipality_outside_the_county_is_refused(norrbotten_api):
     response = norrbotten_api.post(
-        "/api/v1/agreements/", new_local_agreement(municipalities=["2584", "0181"]),
+        "/api/v1/agreements/",
+        new_local_agreement(municipalities=["2584", "0181"]),
         format="json",
     )
     assert response.status_code == 400
@@ -108,16 +124,23 @@ def test_outside_scope_is_403_and_nothing_saved(stockholm_api, unscoped_api):
     assert "behörighet" in response.json()["detail"]
     central = new_local_agreement(level="central", county=None, municipalities=[])
     assert stockholm_api.post("/api/v1/agreements/", central, format="json").status_code == 403
-    assert unscoped_api.post("/api/v1/agreements/", new_local_agreement(),
-                             format="json").status_code == 403
+    assert (
+        unscoped_api.post("/api/v1/agreements/", new_local_agreement(), format="json").status_code
+        == 403
+    )
     assert not Agreement.objects.filter(title__contains="Kiruna").exists()
 
 
 def test_national_editor_writes_central_agreements(national_api):
-    central = new_local_agreement(level="central", county=None, municipalities=[],
-                                  title="Central överenskommelse 2027",
-                                  parties=[{"organisation": "arbetsformedlingen"}],
-                                  commitments=[], goals=[])
+    central = new_local_agreement(
+        level="central",
+        county=None,
+        municipalities=[],
+        title="Central överenskommelse 2027",
+        parties=[{"organisation": "arbetsformedlingen"}],
+        commitments=[],
+        goals=[],
+    )
     response = national_api.post("/api/v1/agreements/", central, format="json")
     assert response.status_code == 201, response.json()
 
@@ -137,15 +160,15 @@ def test_update_needs_if_match_and_refuses_a_stale_one_with_409(norrbotten_api):
     assert ok.json()["parties"][0]["signatory_name"] == "Per-Ola Eriksson"  # untouched parts kept
     assert len(ok.json()["commitments"]) == 51
 
-    stale = norrbotten_api.patch(url, {"alias": "Skrivs över?"}, format="json",
-                                 HTTP_IF_MATCH=etag)
+    stale = norrbotten_api.patch(url, {"alias": "Skrivs över?"}, format="json", HTTP_IF_MATCH=etag)
     assert stale.status_code == 409
     assert "Någon annan har ändrat" in stale.json()["detail"]
     agreement.refresh_from_db()
     assert agreement.alias == "RÖK BD"
 
-    fresh = norrbotten_api.patch(url, {"alias": "RÖK Norrbotten"}, format="json",
-                                 HTTP_IF_MATCH=ok["ETag"])
+    fresh = norrbotten_api.patch(
+        url, {"alias": "RÖK Norrbotten"}, format="json", HTTP_IF_MATCH=ok["ETag"]
+    )
     assert fresh.status_code == 200
 
 
@@ -166,7 +189,8 @@ def test_failed_update_changes_nothing(norrbotten_api):
     response = norrbotten_api.patch(
         url,
         {"title": "Ny titel", "commitments": [{"party": "okand-organisation", "text": "x"}]},
-        format="json", HTTP_IF_MATCH=etag,
+        format="json",
+        HTTP_IF_MATCH=etag,
     )
     assert response.status_code == 400
     agreement.refresh_from_db()
@@ -177,11 +201,14 @@ def test_failed_update_changes_nothing(norrbotten_api):
 def test_other_countys_agreements(norrbotten_api, stockholm):
     draft = AgreementFactory(county=stockholm, draft=True)
     url = f"/api/v1/agreements/{draft.pk}/"
-    assert norrbotten_api.patch(url, {"alias": "x"}, format="json",
-                                HTTP_IF_MATCH='"x"').status_code == 404
+    assert (
+        norrbotten_api.patch(url, {"alias": "x"}, format="json", HTTP_IF_MATCH='"x"').status_code
+        == 404
+    )
     published = Agreement.objects.get(lineage__slug="sodertalje-lok")
-    response = norrbotten_api.patch(f"/api/v1/agreements/{published.pk}/", {"alias": "x"},
-                                    format="json", HTTP_IF_MATCH='"x"')
+    response = norrbotten_api.patch(
+        f"/api/v1/agreements/{published.pk}/", {"alias": "x"}, format="json", HTTP_IF_MATCH='"x"'
+    )
     assert response.status_code == 403
     published.refresh_from_db()
     assert published.alias != "x"
