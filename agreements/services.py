@@ -1,13 +1,13 @@
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
 
 from actors.models import ContactPerson, County, Municipality, Organisation
-from actors.services import FixtureError
 from agreements.history import (
     history_ensure_baseline,
     history_record,
@@ -42,93 +42,128 @@ TEXT_SECTIONS = (
 )
 
 
+class AgreementDocumentError(Exception):
+    """An agreement document breaks a rule. `errors` maps a field path ("valid_until",
+    "parties[2].organisation") to Swedish messages that say what to fix."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    def __str__(self):
+        return "; ".join(
+            f"{field}: {message}" if field else message
+            for field, messages in self.errors.items()
+            for message in messages
+        )
+
+
 class DocumentReader:
-    """Resolves the natural keys of an agreement document (slugs, codes) to rows, with
-    errors that name the document and the key."""
+    """Resolves the natural keys of an agreement document (slugs, codes) to rows."""
 
-    def __init__(self, document: dict, source: str):
-        self.document = document
-        self.source = source
+    def fail(self, field: str, message: str):
+        raise AgreementDocumentError({field: [message]})
 
-    def fail(self, message: str):
-        raise FixtureError(f"{self.source}: {message}")
-
-    def get(self, model, label: str, **lookup):
+    def get(self, model, field: str, label: str, **lookup):
         try:
             return model.objects.get(**lookup)
         except model.DoesNotExist:
             value = ", ".join(str(v) for v in lookup.values())
-            self.fail(f"{label} {value} finns inte.")
+            self.fail(field, f"{label} {value} finns inte.")
 
-    def many(self, model, label: str, field: str, values) -> list:
+    def many(self, model, field: str, label: str, key: str, values) -> list:
         found = {
-            getattr(row, field): row for row in model.objects.filter(**{f"{field}__in": values})
+            row_key: row
+            for row in model.objects.filter(**{f"{key}__in": values})
+            if (row_key := getattr(row, key))
         }
         missing = [value for value in values if value not in found]
         if missing:
-            self.fail(f"{label} finns inte: {', '.join(missing)}.")
+            self.fail(field, f"{label} finns inte: {', '.join(missing)}.")
         return [found[value] for value in values]
 
-    def organisation(self, slug: str) -> Organisation:
-        return self.get(Organisation, "organisationen", slug=slug)
+    def organisation(self, field: str, slug: str) -> Organisation:
+        return self.get(Organisation, field, "Organisationen", slug=slug)
 
-    def latest_version(self, lineage_slug: str | None) -> Agreement | None:
+    def latest_version(self, field: str, lineage_slug: str | None) -> Agreement | None:
         if not lineage_slug:
             return None
         agreement = (
             Agreement.objects.filter(lineage__slug=lineage_slug).order_by("-version_number").first()
         )
         if agreement is None:
-            self.fail(f"överenskommelsen {lineage_slug} finns inte (ladda den först).")
+            self.fail(field, f"Överenskommelsen {lineage_slug} finns inte.")
         return agreement
 
 
-def _date(value: str | None) -> datetime.date | None:
-    return datetime.date.fromisoformat(value) if value else None
+def _date(value) -> datetime.date | None:
+    if not value or isinstance(value, datetime.date):
+        return value or None
+    return datetime.date.fromisoformat(value)
 
 
-def _full_clean(instance, reader: DocumentReader, label: str, exclude=None) -> None:
+def _full_clean(instance, path: str = "", exclude=None) -> None:
     try:
         instance.full_clean(exclude=exclude)
     except ValidationError as error:
-        reader.fail(f"{label}: {'; '.join(error.messages)}")
+        prefix = f"{path}." if path else ""
+        raise AgreementDocumentError(
+            {
+                (f"{prefix}{field}" if field != NON_FIELD_ERRORS else path): messages
+                for field, messages in error.message_dict.items()
+            }
+        ) from None
 
 
 @transaction.atomic
-def agreement_document_load(*, document: dict, source: str, update: bool = False) -> Agreement:
+def agreement_document_load(
+    *, document: dict, update: bool = False, source: str = "fixtures"
+) -> Agreement:
     """Create an agreement version from a document of fixtures/README.md's format.
 
     An existing version is left as staff may have edited it, unless update is true; then it
     is overwritten and its parts matched on their natural keys, so nothing is duplicated."""
-    reader = DocumentReader(document, source)
     lineage, _ = AgreementLineage.objects.get_or_create(slug=document["lineage"])
     agreement = Agreement.objects.filter(
         lineage=lineage, version_number=document["version_number"]
     ).first()
     if agreement is not None and not update:
         return agreement
+    if agreement is not None:
+        history_ensure_baseline(agreement=agreement)
     agreement = agreement or Agreement(lineage=lineage, version_number=document["version_number"])
+    agreement = agreement_document_apply(agreement=agreement, document=document)
+    history_record(agreement=agreement, comment=f"Inläst från {source}.", only_if_changed=True)
+    return agreement
 
+
+@transaction.atomic
+def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreement:
+    """Give the agreement version the content of the document: fields, tags, sections,
+    parties, goals, commitments, contacts and reception figures. All or nothing."""
+    reader = DocumentReader()
     county = (
-        reader.get(County, "länet", code=document["county"]) if document.get("county") else None
+        reader.get(County, "county", "Länet", code=document["county"])
+        if document.get("county")
+        else None
     )
     municipalities = reader.many(
-        Municipality, "kommunerna", "code", document.get("municipalities", [])
+        Municipality, "municipalities", "Kommunerna", "code", document.get("municipalities", [])
     )
     fields = {
         "version_label": document.get("version_label", ""),
-        "title": document["title"],
+        "title": document.get("title", ""),
         "alias": document.get("alias", ""),
         "registration_number": document.get("registration_number", ""),
-        "level": document["level"],
+        "level": document.get("level", ""),
         "kind": document.get("kind", "agreement"),
         "county": county,
-        "parent": reader.latest_version(document.get("parent")),
-        "annex_to": reader.latest_version(document.get("annex_to")),
-        "based_on": reader.latest_version(document.get("based_on")),
+        "parent": reader.latest_version("parent", document.get("parent")),
+        "annex_to": reader.latest_version("annex_to", document.get("annex_to")),
+        "based_on": reader.latest_version("based_on", document.get("based_on")),
         "followup_frequency": document.get("followup_frequency", ""),
         "followup_responsible": (
-            reader.organisation(document["followup_responsible"])
+            reader.organisation("followup_responsible", document["followup_responsible"])
             if document.get("followup_responsible")
             else None
         ),
@@ -144,23 +179,37 @@ def agreement_document_load(*, document: dict, source: str, update: bool = False
         setattr(agreement, field, value)
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
-    _full_clean(agreement, reader, "överenskommelsen")
+    if agreement.publication == Publication.DRAFT:
+        agreement.published_at = None
+    if agreement.pk:
+        agreement.lock_version += 1
+    _full_clean(agreement)
     try:
         validate_municipalities(level=agreement.level, county=county, municipalities=municipalities)
     except ValidationError as error:
-        reader.fail("; ".join(error.messages))
+        raise AgreementDocumentError(error.message_dict) from None
     agreement.save()
 
     agreement.municipalities.set(municipalities)
-    agreement.themes.set(reader.many(Theme, "temana", "slug", document.get("themes", [])))
+    agreement.themes.set(reader.many(Theme, "themes", "Temana", "slug", document.get("themes", [])))
     agreement.target_groups.set(
-        reader.many(TargetGroup, "målgrupperna", "slug", document.get("target_groups", []))
+        reader.many(
+            TargetGroup, "target_groups", "Målgrupperna", "slug", document.get("target_groups", [])
+        )
     )
     agreement.perspectives.set(
-        reader.many(Perspective, "perspektiven", "slug", document.get("perspectives", []))
+        reader.many(
+            Perspective, "perspectives", "Perspektiven", "slug", document.get("perspectives", [])
+        )
     )
     agreement.legal_references.set(
-        reader.many(LegalReference, "författningarna", "sfs", document.get("legal_references", []))
+        reader.many(
+            LegalReference,
+            "legal_references",
+            "Författningarna",
+            "sfs",
+            document.get("legal_references", []),
+        )
     )
 
     _sections_load(agreement, document.get("extra_sections", []))
@@ -169,7 +218,6 @@ def agreement_document_load(*, document: dict, source: str, update: bool = False
     _commitments_load(agreement, reader, parties, document.get("commitments", []))
     agreement.contacts.set(_contacts_load(reader, document.get("contacts", [])))
     _reception_figures_load(agreement, reader, document.get("reception_figures", []))
-    history_record(agreement=agreement, comment=f"Inläst från {source}.", only_if_changed=True)
     return agreement
 
 
@@ -192,7 +240,11 @@ def _sections_load(agreement, rows) -> None:
 def _parties_load(agreement, reader, rows) -> dict[str, Party]:
     parties = {}
     for order, row in enumerate(rows):
-        organisation = reader.organisation(row["organisation"])
+        path = f"parties[{order}]"
+        slug = row.get("organisation", "")
+        if slug in parties:
+            reader.fail(f"{path}.organisation", f"{slug} är redan part i överenskommelsen.")
+        organisation = reader.organisation(f"{path}.organisation", slug)
         party = Party.objects.filter(agreement=agreement, organisation=organisation).first()
         party = party or Party(agreement=agreement, organisation=organisation)
         party.role = row.get("role", "signatory")
@@ -201,34 +253,39 @@ def _parties_load(agreement, reader, rows) -> dict[str, Party]:
         party.signatory_title = row.get("signatory_title", "")
         party.signed_on = _date(row.get("signed_on"))
         party.order = order
-        _full_clean(party, reader, f"parten {organisation}", exclude=["agreement"])
+        _full_clean(party, path)
         party.save()
-        parties[row["organisation"]] = party
+        parties[slug] = party
     _keep_only(agreement.parties.all(), [party.pk for party in parties.values()])
     return parties
 
 
-def _party_of(reader, parties, slug, what) -> Party | None:
+def _party_of(reader, parties, slug, path) -> Party | None:
     if not slug:
         return None
     if slug not in parties:
-        reader.fail(f"{what} hör till {slug}, som inte är part i överenskommelsen.")
+        reader.fail(
+            f"{path}.party",
+            f"{slug} är inte part i överenskommelsen. Lägg till organisationen bland parterna "
+            "eller välj en av parterna.",
+        )
     return parties[slug]
 
 
 def _goals_load(agreement, reader, parties, rows) -> None:
     keep = []
     for order, row in enumerate(rows):
+        path = f"goals[{order}]"
         goal = Goal.objects.filter(agreement=agreement, order=order).first() or Goal(
             agreement=agreement, order=order
         )
-        goal.text = row["text"]
-        goal.party = _party_of(reader, parties, row.get("party"), "målet")
+        goal.text = row.get("text", "")
+        goal.party = _party_of(reader, parties, row.get("party"), path)
         for field in ("indicator", "unit"):
             setattr(goal, field, row.get(field, ""))
         for field in ("baseline_value", "baseline_year", "target_value", "target_year"):
             setattr(goal, field, row.get(field))
-        _full_clean(goal, reader, f"mål {order + 1}")
+        _full_clean(goal, path)
         goal.save()
         keep.append(goal.pk)
     _keep_only(agreement.goals.all(), keep)
@@ -237,20 +294,31 @@ def _goals_load(agreement, reader, parties, rows) -> None:
 def _commitments_load(agreement, reader, parties, rows) -> None:
     keep = []
     for order, row in enumerate(rows):
-        party = _party_of(reader, parties, row["party"], f"åtagande {order + 1}")
+        path = f"commitments[{order}]"
+        party = _party_of(reader, parties, row.get("party"), path)
+        if party is None:
+            reader.fail(f"{path}.party", "Ange vilken part som har åtagit sig detta.")
         commitment = Commitment.objects.filter(agreement=agreement, order=order).first()
         commitment = commitment or Commitment(agreement=agreement, order=order)
         commitment.party = party
         commitment.heading = row.get("heading", "")
-        commitment.text = row["text"]
+        commitment.text = row.get("text", "")
         commitment.phase = row.get("phase", "")
         for field in ("activity_how", "activity_when", "activity_followup"):
             setattr(commitment, field, row.get(field, ""))
-        _full_clean(commitment, reader, f"åtagande {order + 1}")
+        _full_clean(commitment, path)
         commitment.save()
-        commitment.themes.set(reader.many(Theme, "temana", "slug", row.get("themes", [])))
+        commitment.themes.set(
+            reader.many(Theme, f"{path}.themes", "Temana", "slug", row.get("themes", []))
+        )
         commitment.target_groups.set(
-            reader.many(TargetGroup, "målgrupperna", "slug", row.get("target_groups", []))
+            reader.many(
+                TargetGroup,
+                f"{path}.target_groups",
+                "Målgrupperna",
+                "slug",
+                row.get("target_groups", []),
+            )
         )
         keep.append(commitment.pk)
     _keep_only(agreement.commitments.all(), keep)
@@ -258,42 +326,155 @@ def _commitments_load(agreement, reader, parties, rows) -> None:
 
 def _contacts_load(reader, rows) -> list[ContactPerson]:
     contacts = []
-    for row in rows:
-        organisation = reader.organisation(row["organisation"])
-        contact, _ = ContactPerson.objects.update_or_create(
-            organisation=organisation,
-            email=row.get("email", ""),
-            name=row.get("name", ""),
-            defaults={
-                "title": row.get("title", ""),
-                "phone": row.get("phone", ""),
-                "is_public": row.get("is_public", False),
-            },
+    for index, row in enumerate(rows):
+        path = f"contacts[{index}]"
+        organisation = reader.organisation(f"{path}.organisation", row.get("organisation", ""))
+        contact = ContactPerson.objects.filter(
+            organisation=organisation, email=row.get("email", ""), name=row.get("name", "")
+        ).first() or ContactPerson(
+            organisation=organisation, email=row.get("email", ""), name=row.get("name", "")
         )
-        _full_clean(contact, reader, f"kontakten {contact}")
+        contact.title = row.get("title", "")
+        contact.phone = row.get("phone", "")
+        contact.is_public = row.get("is_public", False)
+        _full_clean(contact, path)
+        contact.save()
         contacts.append(contact)
     return contacts
 
 
 def _reception_figures_load(agreement, reader, rows) -> None:
     keep = []
-    codes = {row["municipality"] for row in rows}
+    codes = {row.get("municipality") for row in rows}
     municipalities = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
-    for row in rows:
-        if row["municipality"] not in municipalities:
-            reader.fail(f"kommunen {row['municipality']} i mottagandetabellen finns inte.")
-        figure, _ = ReceptionFigure.objects.update_or_create(
-            municipality=municipalities[row["municipality"]],
-            year=row["year"],
-            source_agreement=agreement,
-            defaults={
-                "agreed_number": row["agreed_number"],
-                "assigned_number": row.get("assigned_number"),
-            },
+    for index, row in enumerate(rows):
+        path = f"reception_figures[{index}]"
+        municipality = municipalities.get(row.get("municipality"))
+        if municipality is None:
+            reader.fail(f"{path}.municipality", f"Kommunen {row.get('municipality')} finns inte.")
+        figure = ReceptionFigure.objects.filter(
+            municipality=municipality, year=row.get("year"), source_agreement=agreement
+        ).first() or ReceptionFigure(
+            municipality=municipality, year=row.get("year"), source_agreement=agreement
         )
-        _full_clean(figure, reader, f"mottagandesiffran {figure}")
+        figure.agreed_number = row.get("agreed_number")
+        figure.assigned_number = row.get("assigned_number")
+        _full_clean(figure, path)
+        figure.save()
         keep.append(figure.pk)
     _keep_only(agreement.reception_figures.all(), keep)
+
+
+def agreement_document_dump(*, agreement: Agreement) -> dict:
+    """The agreement version as a document of fixtures/README.md's format: what
+    agreement_document_apply takes, so that dump → apply changes nothing."""
+
+    def lineage_of(related):
+        return related.lineage.slug if related else None
+
+    parties = list(agreement.parties.select_related("organisation").order_by("order", "id"))
+    slug_of_party = {party.pk: party.organisation.slug for party in parties}
+    return {
+        "lineage": agreement.lineage.slug,
+        "version_number": agreement.version_number,
+        "version_label": agreement.version_label,
+        "title": agreement.title,
+        "alias": agreement.alias,
+        "registration_number": agreement.registration_number,
+        "level": agreement.level,
+        "kind": agreement.kind,
+        "county": agreement.county.code if agreement.county else None,
+        "municipalities": sorted(agreement.municipalities.values_list("code", flat=True)),
+        "parent": lineage_of(agreement.parent),
+        "annex_to": lineage_of(agreement.annex_to),
+        "based_on": lineage_of(agreement.based_on),
+        "publication": agreement.publication,
+        "signed_on": agreement.signed_on,
+        "valid_from": agreement.valid_from,
+        "valid_until": agreement.valid_until,
+        **{section: getattr(agreement, section) for section in TEXT_SECTIONS},
+        "extra_sections": [
+            {"heading": section.heading, "text": section.text}
+            for section in agreement.sections.order_by("order", "id")
+        ],
+        "themes": list(agreement.themes.order_by("slug").values_list("slug", flat=True)),
+        "target_groups": list(
+            agreement.target_groups.order_by("slug").values_list("slug", flat=True)
+        ),
+        "perspectives": list(
+            agreement.perspectives.order_by("slug").values_list("slug", flat=True)
+        ),
+        "legal_references": list(
+            agreement.legal_references.order_by("sfs").values_list("sfs", flat=True)
+        ),
+        "followup_frequency": agreement.followup_frequency,
+        "followup_responsible": (
+            agreement.followup_responsible.slug if agreement.followup_responsible else None
+        ),
+        "is_good_example": agreement.is_good_example,
+        "good_example_note": agreement.good_example_note,
+        "parties": [
+            {
+                "organisation": party.organisation.slug,
+                "role": party.role,
+                "is_convener": party.is_convener,
+                "signatory_name": party.signatory_name,
+                "signatory_title": party.signatory_title,
+                "signed_on": party.signed_on,
+            }
+            for party in parties
+        ],
+        "goals": [
+            {
+                "text": goal.text,
+                "party": slug_of_party.get(goal.party_id),
+                "indicator": goal.indicator,
+                "unit": goal.unit,
+                "baseline_value": goal.baseline_value,
+                "baseline_year": goal.baseline_year,
+                "target_value": goal.target_value,
+                "target_year": goal.target_year,
+            }
+            for goal in agreement.goals.order_by("order", "id")
+        ],
+        "commitments": [
+            {
+                "party": slug_of_party[commitment.party_id],
+                "heading": commitment.heading,
+                "text": commitment.text,
+                "themes": sorted(theme.slug for theme in commitment.themes.all()),
+                "target_groups": sorted(group.slug for group in commitment.target_groups.all()),
+                "phase": commitment.phase,
+            }
+            for commitment in agreement.commitments.prefetch_related(
+                "themes", "target_groups"
+            ).order_by("order", "id")
+        ],
+    }
+
+
+@transaction.atomic
+def agreement_create(*, document: dict) -> Agreement:
+    """A new agreement (version 1 of a new lineage) from a document. The lineage slug is the
+    document's, or made from the title."""
+    slug = document.get("lineage") or _free_lineage_slug(document.get("title", ""))
+    if AgreementLineage.objects.filter(slug=slug).exists():
+        raise AgreementDocumentError(
+            {"lineage": [f"Kortnamnet {slug} används redan av en annan överenskommelse."]}
+        )
+    lineage = AgreementLineage.objects.create(slug=slug)
+    return agreement_document_apply(
+        agreement=Agreement(lineage=lineage, version_number=1), document=document
+    )
+
+
+def _free_lineage_slug(title: str) -> str:
+    base = slugify(title)[:100] or "overenskommelse"
+    slug, number = base, 1
+    while AgreementLineage.objects.filter(slug=slug).exists():
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 # The staff workflow: revise, publish, unpublish, restore ---------------------------------

@@ -30,6 +30,9 @@ INSTALLED_APPS = [
     "django_filters",
     "rest_framework",
     "reversion",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "actors",
     "agreements",
     "commitments",
@@ -41,6 +44,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -90,9 +94,12 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env("DJANGO_MEDIA_ROOT", default=str(BASE_DIR / "var" / "media")))
+# In development (and tests) WhiteNoise serves straight from the app folders; in production
+# from STATIC_ROOT after collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 if DEBUG:
-    # WhiteNoise serves from the app folders in development but warns if the root is missing.
-    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -106,8 +113,53 @@ STORAGES = {
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
+API_ANON_RATE = env("API_ANON_RATE", default="120/min")
+API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+
 REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "registry.filters.StrictOrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "registry.pagination.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["registry.throttling.AnonymousThrottle"],
+    "EXCEPTION_HANDLER": "registry.throttling.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "ORDERING_PARAM": "ordering",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Samverkansregistret API",
+    "DESCRIPTION": (
+        "Öppna data om överenskommelser om samverkan för nyanländas etablering: centrala, "
+        "regionala och lokala överenskommelser, parter, åtaganden, uppföljningar och "
+        "mottagande. Läsning är öppen för alla och ger bara publicerade uppgifter; handläggare "
+        "skriver med token. Listor kan exporteras som CSV (UTF-8 med BOM, `?delimiter=;` för "
+        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.schema.add_error_responses",
+        "registry.schema.describe_query_parameters",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "agreements.models.Kind",
+        "OrganisationKindEnum": "actors.models.OrganisationKind",
+        "LegalStatusEnum": "agreements.models.LegalStatus",
+        "AssessmentStatusEnum": "followup.models.AssessmentStatus",
+        "FollowUpStateEnum": "followup.models.FollowUpState",
+    },
 }
 
 LOGGING = {

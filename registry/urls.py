@@ -9,5 +9,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("statistik/", include("followup.urls")),
+    path("api/v1/", include("registry.api_urls")),
     path("", include("agreements.urls")),
 ]
+
+handler404 = "registry.views.not_found"

@@ -13,7 +13,7 @@ from actors.services import (
     read_json,
 )
 from agreements.models import Agreement
-from agreements.services import agreement_document_load
+from agreements.services import AgreementDocumentError, agreement_document_load
 from commitments.services import vocabularies_load
 
 REFERENCES = ("parent", "annex_to", "based_on")
@@ -86,13 +86,13 @@ class Command(BaseCommand):
             loaded = []
             if not no_examples:
                 for path, document in agreement_files_in_load_order(examples):
-                    loaded.append(
-                        agreement_document_load(
-                            document=document,
-                            source=str(path.relative_to(settings.BASE_DIR)),
-                            update=update,
+                    source = str(path.relative_to(settings.BASE_DIR))
+                    try:
+                        loaded.append(
+                            agreement_document_load(document=document, update=update, source=source)
                         )
-                    )
+                    except AgreementDocumentError as error:
+                        raise FixtureError(f"{source}: {error}") from None
         except FixtureError as error:
             raise CommandError(str(error)) from None
         self.stdout.write(

@@ -1,0 +1,646 @@
+import hashlib
+
+import django_filters
+from django.contrib.postgres.aggregates import StringAgg
+from django.db import transaction
+from django.db.models import Count, Max, Prefetch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from actors.api import (
+    CountySummarySerializer,
+    MunicipalitySummarySerializer,
+    OrganisationSummarySerializer,
+)
+from actors.models import County, OrganisationKind, Scope
+from agreements.filters import AgreementFilterSet
+from agreements.history import history_ensure_baseline, history_record
+from agreements.models import (
+    Agreement,
+    FollowUpFrequency,
+    Goal,
+    Kind,
+    LegalStatus,
+    Level,
+    Party,
+    PartyRole,
+    Publication,
+)
+from agreements.services import (
+    TEXT_SECTIONS,
+    AgreementDocumentError,
+    agreement_create,
+    agreement_document_apply,
+    agreement_document_dump,
+)
+from commitments.models import Commitment, Phase
+from followup.models import CommitmentAssessment, FollowUp
+from registry.api import ExportMixin, PublicCacheMixin
+from registry.exports import Column
+
+
+class AgreementLinkSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(view_name="api:agreement-detail")
+    slug = serializers.CharField(source="lineage.slug", read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "url", "slug", "title", "version_number", "version_label"]
+
+
+class AgreementSummarySerializer(AgreementLinkSerializer):
+    html_url = serializers.SerializerMethodField(help_text="Överenskommelsens sida på webben.")
+    county = CountySummarySerializer(read_only=True, allow_null=True)
+    municipalities = MunicipalitySummarySerializer(many=True, read_only=True)
+    status = serializers.ChoiceField(
+        source="legal_status",
+        choices=LegalStatus.choices,
+        read_only=True,
+        help_text="Rättslig status i dag: gäller, har upphört, ersatt, börjar senare, okänd.",
+    )
+
+    class Meta(AgreementLinkSerializer.Meta):
+        fields = [
+            *AgreementLinkSerializer.Meta.fields,
+            "html_url",
+            "alias",
+            "level",
+            "kind",
+            "county",
+            "municipalities",
+            "status",
+            "publication",
+            "signed_on",
+            "valid_from",
+            "valid_until",
+            "published_at",
+            "updated_at",
+            "is_good_example",
+        ]
+
+    def get_html_url(self, agreement) -> str:
+        return self.context["request"].build_absolute_uri(agreement.get_absolute_url())
+
+
+class PartySerializer(serializers.ModelSerializer):
+    organisation = OrganisationSummarySerializer(read_only=True)
+
+    class Meta:
+        model = Party
+        fields = [
+            "id",
+            "organisation",
+            "role",
+            "is_convener",
+            "signatory_name",
+            "signatory_title",
+            "signed_on",
+        ]
+
+
+class GoalSerializer(serializers.ModelSerializer):
+    party = serializers.SlugRelatedField(
+        source="party.organisation", slug_field="slug", read_only=True, allow_null=True
+    )
+    is_measurable = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Goal
+        fields = [
+            "id",
+            "text",
+            "party",
+            "indicator",
+            "unit",
+            "baseline_value",
+            "baseline_year",
+            "target_value",
+            "target_year",
+            "is_measurable",
+        ]
+
+
+class CommitmentInAgreementSerializer(serializers.ModelSerializer):
+    party = serializers.SlugRelatedField(
+        source="party.organisation",
+        slug_field="slug",
+        read_only=True,
+        help_text="Kortnamnet på den organisation som har åtagit sig detta.",
+    )
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
+
+    class Meta:
+        model = Commitment
+        fields = [
+            "id",
+            "url",
+            "party",
+            "heading",
+            "text",
+            "themes",
+            "target_groups",
+            "phase",
+            "period_start",
+            "period_end",
+            "deadline",
+        ]
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CommitmentAssessment
+        fields = ["commitment", "status", "comment"]
+
+
+class FollowUpInAgreementSerializer(serializers.ModelSerializer):
+    assessments = AssessmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "year",
+            "held_on",
+            "method",
+            "summary",
+            "conclusions",
+            "revision_recommended",
+            "completed_at",
+            "assessments",
+        ]
+
+
+class SectionSerializer(serializers.Serializer):
+    heading = serializers.CharField(max_length=300)
+    text = serializers.CharField()
+
+
+class AgreementDetailSerializer(AgreementSummarySerializer):
+    extra_sections = SectionSerializer(source="sections", many=True, read_only=True)
+    themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    perspectives = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    legal_references = serializers.SlugRelatedField(slug_field="sfs", many=True, read_only=True)
+    followup_responsible = OrganisationSummarySerializer(read_only=True, allow_null=True)
+    parties = PartySerializer(many=True, read_only=True)
+    goals = GoalSerializer(many=True, read_only=True)
+    commitments = CommitmentInAgreementSerializer(many=True, read_only=True)
+    followups = FollowUpInAgreementSerializer(
+        source="public_followups",
+        many=True,
+        read_only=True,
+        help_text="Avslutade uppföljningar, senaste året först.",
+    )
+    versions = AgreementLinkSerializer(
+        source="visible_versions",
+        many=True,
+        read_only=True,
+        help_text="Alla versioner av överenskommelsen som du får se, äldsta först.",
+    )
+    parent = AgreementLinkSerializer(read_only=True, allow_null=True)
+    annex_to = AgreementLinkSerializer(read_only=True, allow_null=True)
+    based_on = AgreementLinkSerializer(read_only=True, allow_null=True)
+
+    class Meta(AgreementSummarySerializer.Meta):
+        fields = [
+            *AgreementSummarySerializer.Meta.fields,
+            "registration_number",
+            *TEXT_SECTIONS,
+            "extra_sections",
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            "followup_frequency",
+            "followup_responsible",
+            "good_example_note",
+            "parties",
+            "goals",
+            "commitments",
+            "followups",
+            "versions",
+            "parent",
+            "annex_to",
+            "based_on",
+        ]
+
+
+# The write API takes the same agreement document as fixtures/README.md describes.
+
+
+class PartyWriteSerializer(serializers.Serializer):
+    organisation = serializers.SlugField(help_text="Organisationens kortnamn.")
+    role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.SIGNATORY)
+    is_convener = serializers.BooleanField(default=False)
+    signatory_name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    signatory_title = serializers.CharField(max_length=200, allow_blank=True, default="")
+    signed_on = serializers.DateField(allow_null=True, default=None)
+
+
+class GoalWriteSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    party = serializers.SlugField(
+        allow_null=True, default=None, help_text="Kortnamn på en av parterna, eller null."
+    )
+    indicator = serializers.CharField(max_length=300, allow_blank=True, default="")
+    unit = serializers.CharField(max_length=50, allow_blank=True, default="")
+    baseline_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, default=None
+    )
+    baseline_year = serializers.IntegerField(allow_null=True, default=None)
+    target_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, allow_null=True, default=None
+    )
+    target_year = serializers.IntegerField(allow_null=True, default=None)
+
+
+class CommitmentWriteSerializer(serializers.Serializer):
+    party = serializers.SlugField(help_text="Kortnamn på den part som har åtagit sig detta.")
+    heading = serializers.CharField(max_length=300, allow_blank=True, default="")
+    text = serializers.CharField()
+    themes = serializers.ListField(child=serializers.SlugField(), default=list)
+    target_groups = serializers.ListField(child=serializers.SlugField(), default=list)
+    phase = serializers.ChoiceField(choices=Phase.choices, allow_blank=True, default="")
+
+
+class AgreementWriteSerializer(serializers.Serializer):
+    lineage = serializers.SlugField(
+        required=False,
+        help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
+    )
+    title = serializers.CharField(max_length=300)
+    alias = serializers.CharField(max_length=100, allow_blank=True, default="")
+    registration_number = serializers.CharField(max_length=100, allow_blank=True, default="")
+    version_label = serializers.CharField(max_length=100, allow_blank=True, default="")
+    level = serializers.ChoiceField(choices=Level.choices)
+    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.AGREEMENT)
+    county = serializers.CharField(
+        max_length=2,
+        allow_null=True,
+        default=None,
+        help_text="Länskod; null för en central överenskommelse.",
+    )
+    municipalities = serializers.ListField(
+        child=serializers.CharField(max_length=4), default=list, help_text="Kommunkoder."
+    )
+    parent = serializers.SlugField(allow_null=True, default=None)
+    annex_to = serializers.SlugField(allow_null=True, default=None)
+    based_on = serializers.SlugField(allow_null=True, default=None)
+    publication = serializers.ChoiceField(choices=Publication.choices, default=Publication.DRAFT)
+    signed_on = serializers.DateField(allow_null=True, default=None)
+    valid_from = serializers.DateField(allow_null=True, default=None)
+    valid_until = serializers.DateField(allow_null=True, default=None)
+    background = serializers.CharField(allow_blank=True, default="")
+    purpose = serializers.CharField(allow_blank=True, default="")
+    target_group = serializers.CharField(allow_blank=True, default="")
+    organisation = serializers.CharField(allow_blank=True, default="")
+    followup_routine = serializers.CharField(allow_blank=True, default="")
+    revision_routine = serializers.CharField(allow_blank=True, default="")
+    disagreement_handling = serializers.CharField(allow_blank=True, default="")
+    communication = serializers.CharField(allow_blank=True, default="")
+    extra_sections = SectionSerializer(many=True, default=list)
+    themes = serializers.ListField(child=serializers.SlugField(), default=list)
+    target_groups = serializers.ListField(child=serializers.SlugField(), default=list)
+    perspectives = serializers.ListField(child=serializers.SlugField(), default=list)
+    legal_references = serializers.ListField(
+        child=serializers.CharField(max_length=20), default=list
+    )
+    followup_frequency = serializers.ChoiceField(
+        choices=FollowUpFrequency.choices, allow_blank=True, default=""
+    )
+    followup_responsible = serializers.SlugField(allow_null=True, default=None)
+    is_good_example = serializers.BooleanField(default=False)
+    good_example_note = serializers.CharField(allow_blank=True, default="")
+    parties = PartyWriteSerializer(many=True, default=list)
+    goals = GoalWriteSerializer(many=True, default=list)
+    commitments = CommitmentWriteSerializer(many=True, default=list)
+
+
+def representation_etag(data) -> str:
+    digest = hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()
+    return f'"{digest}"'
+
+
+class IsStaffWriter(permissions.BasePermission):
+    """Anyone may read; writing needs a staff member with a scope (county or national)."""
+
+    message = _("Du behöver vara inloggad handläggare med behörighet för att ändra.")
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return bool(
+            request.user.is_authenticated
+            and request.user.is_staff
+            and not Scope.of(request.user).is_empty
+        )
+
+
+AGREEMENT_WRITE_DOC = (
+    "Kräver token (Authorization: Token …) för en handläggare. Hela överenskommelsen med "
+    "avsnitt, parter, mål och åtaganden i ett anrop; sparas helt eller inte alls. Fel ger 400 "
+    "med svenska meddelanden per fält, ett län utanför din behörighet 403."
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Publicerade överenskommelser (senaste versionen av varje)"),
+    retrieve=extend_schema(summary="En version av en överenskommelse med allt innehåll"),
+    create=extend_schema(
+        summary="Registrera en överenskommelse",
+        description=AGREEMENT_WRITE_DOC,
+        request=AgreementWriteSerializer,
+        responses={201: AgreementDetailSerializer},
+    ),
+    update=extend_schema(
+        summary="Ersätt en överenskommelses innehåll",
+        description=AGREEMENT_WRITE_DOC + " Kräver If-Match med ETag från senaste läsningen; "
+        "har någon annan ändrat sedan dess blir svaret 409.",
+        request=AgreementWriteSerializer,
+        responses={200: AgreementDetailSerializer},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    ),
+    partial_update=extend_schema(
+        summary="Ändra delar av en överenskommelse",
+        description="Som PUT, men bara de fält som skickas ändras.",
+        request=AgreementWriteSerializer,
+        responses={200: AgreementDetailSerializer},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    ),
+)
+class AgreementViewSet(
+    PublicCacheMixin,
+    ExportMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.ReadOnlyModelViewSet,
+):
+    """Överenskommelser. Anonyma användare ser bara publicerade; inloggade handläggare också
+    utkasten i sina egna län."""
+
+    filterset_class = AgreementFilterSet
+    permission_classes = [IsStaffWriter]
+    ordering_fields = ["title", "valid_from", "signed_on", "published_at", "id"]
+    ordering = ["id"]
+    export_name = "overenskommelser"
+    export_columns = [
+        Column("id", "id", "id"),
+        Column("slug", "kortnamn", "lineage__slug"),
+        Column("version", "version", "version_number"),
+        Column("version_label", "versionsbeteckning", "version_label"),
+        Column("title", "titel", "title"),
+        Column("level", "nivå", "level"),
+        Column("kind", "typ", "kind"),
+        Column("county", "län", "county__code"),
+        Column("municipalities", "kommuner", "municipality_codes"),
+        Column("signed_on", "undertecknad", "signed_on"),
+        Column("valid_from", "gäller från", "valid_from"),
+        Column("valid_until", "gäller till", "valid_until"),
+        Column("status", "status", "legal_status"),
+        Column("is_good_example", "gott exempel", "is_good_example"),
+        Column("party_count", "antal parter", "party_count"),
+    ]
+
+    def get_queryset(self):
+        visible = Agreement.objects.visible_to(self.request.user)
+        agreements = visible.with_status()
+        listing = self.action in ("list", "export")
+        if listing and self.request.query_params.get("versions") != "all":
+            agreements = agreements.latest_versions(among=visible)
+        related = ["county", "lineage"]
+        if listing:
+            return agreements.select_related(*related).prefetch_related("municipalities")
+        visible_versions = (
+            Agreement.objects.visible_to(self.request.user)
+            .select_related("lineage")
+            .order_by("version_number")
+        )
+        return agreements.select_related(
+            *related,
+            "followup_responsible",
+            "parent__lineage",
+            "annex_to__lineage",
+            "based_on__lineage",
+        ).prefetch_related(
+            "municipalities",
+            "sections",
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            Prefetch("parties", queryset=Party.objects.select_related("organisation")),
+            Prefetch("goals", queryset=Goal.objects.select_related("party__organisation")),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related("party__organisation").prefetch_related(
+                    "themes", "target_groups"
+                ),
+            ),
+            Prefetch(
+                "followups",
+                queryset=FollowUp.objects.published()
+                .prefetch_related("assessments")
+                .order_by("-year"),
+                to_attr="public_followups",
+            ),
+            Prefetch("lineage__versions", queryset=visible_versions, to_attr="visible"),
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return AgreementSummarySerializer
+        if self.action in ("create", "update", "partial_update"):
+            return AgreementWriteSerializer
+        return AgreementDetailSerializer
+
+    def get_object(self):
+        agreement = super().get_object()
+        if hasattr(agreement.lineage, "visible"):
+            agreement.visible_versions = agreement.lineage.visible
+        return agreement
+
+    def last_modified(self):
+        if self.action == "retrieve" and "pk" in self.kwargs:
+            return (
+                Agreement.objects.published()
+                .filter(pk=self.kwargs["pk"])
+                .values_list("updated_at", flat=True)
+                .first()
+            )
+        return Agreement.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        response["ETag"] = representation_etag(response.data)
+        return response
+
+    def export_queryset(self, queryset):
+        return queryset.annotate(
+            municipality_codes=StringAgg("municipalities__code", ", ", distinct=True),
+            party_count=Count("parties", distinct=True),
+        )
+
+    # Writing
+
+    def _document(self, request, *, partial_base=None) -> dict:
+        serializer = AgreementWriteSerializer(data=request.data, partial=partial_base is not None)
+        serializer.is_valid(raise_exception=True)
+        document = dict(partial_base or {})
+        document.update(serializer.validated_data)
+        for field in ("extra_sections", "parties", "goals", "commitments"):
+            if field in serializer.validated_data:
+                document[field] = [dict(item) for item in serializer.validated_data[field]]
+        return document
+
+    def _require_scope_for(self, document) -> None:
+        county_code = document.get("county")
+        county_id = (
+            County.objects.filter(code=county_code).values_list("pk", flat=True).first()
+            if county_code
+            else None
+        )
+        if county_code and county_id is None:
+            return  # the document's own validation names the unknown county
+        if not Scope.of(self.request.user).covers_county(county_id):
+            where = f"län {county_code}" if county_code else "centrala överenskommelser"
+            raise exceptions.PermissionDenied(f"Du har inte behörighet att ändra {where}.")
+
+    def _respond(self, agreement, status_code):
+        agreement = self.get_queryset().get(pk=agreement.pk)
+        if hasattr(agreement.lineage, "visible"):
+            agreement.visible_versions = agreement.lineage.visible
+        data = AgreementDetailSerializer(agreement, context=self.get_serializer_context()).data
+        response = Response(data, status=status_code)
+        response["ETag"] = representation_etag(data)
+        return response
+
+    def create(self, request, *args, **kwargs):
+        document = self._document(request)
+        self._require_scope_for(document)
+        try:
+            with transaction.atomic():
+                agreement = agreement_create(document=document)
+                history_record(
+                    agreement=agreement, user=request.user, comment="Registrerad via API:t."
+                )
+        except AgreementDocumentError as error:
+            raise exceptions.ValidationError(error.errors) from None
+        return self._respond(agreement, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, partial=False, **kwargs):
+        visible = self.get_object()
+        try:
+            with transaction.atomic():
+                # Locked, so that two writers cannot both pass the If-Match check.
+                agreement = (
+                    Agreement.objects.editable_by(request.user)
+                    .select_for_update()
+                    .filter(pk=visible.pk)
+                    .first()
+                )
+                if agreement is None:
+                    raise exceptions.PermissionDenied(
+                        "Överenskommelsen hör till ett län du inte har behörighet för."
+                    )
+                self._check_if_match(request, self.get_object())
+                current = agreement_document_dump(agreement=agreement)
+                document = self._document(request, partial_base=current if partial else None)
+                document["lineage"] = current["lineage"]
+                document["version_number"] = current["version_number"]
+                self._require_scope_for(document)
+                history_ensure_baseline(agreement=agreement)
+                agreement = agreement_document_apply(agreement=agreement, document=document)
+                history_record(agreement=agreement, user=request.user, comment="Ändrad via API:t.")
+        except AgreementDocumentError as error:
+            raise exceptions.ValidationError(error.errors) from None
+        return self._respond(agreement, status.HTTP_200_OK)
+
+    def _check_if_match(self, request, agreement) -> None:
+        expected = request.headers.get("If-Match")
+        if not expected:
+            raise PreconditionRequired()
+        current = representation_etag(
+            AgreementDetailSerializer(agreement, context=self.get_serializer_context()).data
+        )
+        if expected.strip() != current:
+            raise Conflict()
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = 428
+    default_detail = (
+        "Skicka If-Match med den ETag du fick när du läste överenskommelsen, så att ingen "
+        "annans ändring skrivs över."
+    )
+    default_code = "precondition_required"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "Någon annan har ändrat överenskommelsen sedan du läste den. Läs den igen, gör om "
+        "din ändring och skicka den med den nya ETag:en."
+    )
+    default_code = "conflict"
+
+
+class PartyFilterSet(django_filters.FilterSet):
+    organisation = django_filters.CharFilter(
+        field_name="organisation__slug", label="Organisation", help_text="Organisationens kortnamn."
+    )
+    organisation_kind = django_filters.MultipleChoiceFilter(
+        field_name="organisation__kind", choices=OrganisationKind.choices, label="Typ av part"
+    )
+    county = django_filters.CharFilter(
+        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    )
+    level = django_filters.MultipleChoiceFilter(
+        field_name="agreement__level", choices=Level.choices, label="Nivå"
+    )
+    role = django_filters.MultipleChoiceFilter(choices=PartyRole.choices, label="Roll")
+
+    class Meta:
+        model = Party
+        fields = []
+
+
+class PartyListSerializer(PartySerializer):
+    agreement = AgreementLinkSerializer(read_only=True)
+
+    class Meta(PartySerializer.Meta):
+        fields = [*PartySerializer.Meta.fields, "agreement"]
+
+
+class PartyViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewSet):
+    """Parterna i överenskommelserna: vem som deltar, i vilken roll och vem som skrev under."""
+
+    serializer_class = PartyListSerializer
+    filterset_class = PartyFilterSet
+    ordering_fields = ["id"]
+    ordering = ["id"]
+    export_name = "parter"
+    export_columns = [
+        Column("id", "id", "id"),
+        Column("agreement_title", "överenskommelse", "agreement__title"),
+        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
+        Column("agreement_version", "version", "agreement__version_number"),
+        Column("county", "län", "agreement__county__code"),
+        Column("organisation", "organisation", "organisation__name"),
+        Column("organisation_slug", "organisationens kortnamn", "organisation__slug"),
+        Column("organisation_kind", "typ", "organisation__kind"),
+        Column("role", "roll", "role"),
+        Column("is_convener", "sammankallande", "is_convener"),
+        Column("signatory_name", "undertecknad av", "signatory_name"),
+        Column("signatory_title", "titel", "signatory_title"),
+        Column("signed_on", "undertecknad", "signed_on"),
+    ]
+
+    def get_queryset(self):
+        return Party.objects.filter(
+            agreement__in=Agreement.objects.visible_to(self.request.user)
+        ).select_related("organisation", "agreement__lineage")
