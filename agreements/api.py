@@ -550,8 +550,9 @@ class AgreementViewSet(
                 self._check_if_match(request, self.get_object())
                 current = agreement_document_dump(agreement=agreement)
                 document = self._document(request, partial_base=current if partial else None)
-                document["lineage"] = current["lineage"]
-                document["version_number"] = current["version_number"]
+                # The API does not manage contacts and reception figures: keep them.
+                for kept in ("lineage", "version_number", "contacts", "reception_figures"):
+                    document[kept] = current[kept]
                 self._require_scope_for(document)
                 history_ensure_baseline(agreement=agreement)
                 agreement = agreement_document_apply(agreement=agreement, document=document)

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -181,8 +181,11 @@ def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreeme
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:
         agreement.published_at = None
-    if agreement.pk:
-        agreement.lock_version += 1
+    before = (
+        agreement_document_dump(agreement=Agreement.objects.get(pk=agreement.pk))
+        if agreement.pk
+        else None
+    )
     _full_clean(agreement)
     try:
         validate_municipalities(level=agreement.level, county=county, municipalities=municipalities)
@@ -218,6 +221,10 @@ def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreeme
     _commitments_load(agreement, reader, parties, document.get("commitments", []))
     agreement.contacts.set(_contacts_load(reader, document.get("contacts", [])))
     _reception_figures_load(agreement, reader, document.get("reception_figures", []))
+    if before is not None and agreement_document_dump(agreement=agreement) != before:
+        # Any change refuses an admin form opened before it (optimistic locking).
+        Agreement.objects.filter(pk=agreement.pk).update(lock_version=F("lock_version") + 1)
+        agreement.refresh_from_db(fields=["lock_version"])
     return agreement
 
 
@@ -449,6 +456,28 @@ def agreement_document_dump(*, agreement: Agreement) -> dict:
             for commitment in agreement.commitments.prefetch_related(
                 "themes", "target_groups"
             ).order_by("order", "id")
+        ],
+        "contacts": [
+            {
+                "organisation": contact.organisation.slug,
+                "name": contact.name,
+                "title": contact.title,
+                "email": contact.email,
+                "phone": contact.phone,
+                "is_public": contact.is_public,
+            }
+            for contact in agreement.contacts.select_related("organisation").order_by("pk")
+        ],
+        "reception_figures": [
+            {
+                "municipality": figure.municipality.code,
+                "year": figure.year,
+                "agreed_number": figure.agreed_number,
+                "assigned_number": figure.assigned_number,
+            }
+            for figure in agreement.reception_figures.select_related("municipality").order_by(
+                "year", "municipality__code"
+            )
         ],
     }
 

@@ -172,6 +172,31 @@ def test_update_needs_if_match_and_refuses_a_stale_one_with_409(norrbotten_api):
     assert fresh.status_code == 200
 
 
+def test_update_keeps_contacts_and_reception_figures(norrbotten_api):
+    agreement = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    url = f"/api/v1/agreements/{agreement.pk}/"
+    etag = norrbotten_api.get(url)["ETag"]
+    response = norrbotten_api.patch(url, {"alias": "RÖK BD"}, format="json", HTTP_IF_MATCH=etag)
+    assert response.status_code == 200
+    assert agreement.contacts.count() == 12
+    assert agreement.reception_figures.count() == 41
+
+
+def test_an_api_change_is_in_the_history_and_refuses_an_open_admin_form(norrbotten_api):
+    from reversion.models import Version
+
+    agreement = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    lock_before = agreement.lock_version
+    url = f"/api/v1/agreements/{agreement.pk}/"
+    etag = norrbotten_api.get(url)["ETag"]
+    norrbotten_api.patch(url, {"alias": "RÖK BD"}, format="json", HTTP_IF_MATCH=etag)
+    agreement.refresh_from_db()
+    assert agreement.lock_version == lock_before + 1
+    latest = Version.objects.get_for_object(agreement).order_by("-revision__date_created").first()
+    assert latest.revision.comment == "Ändrad via API:t."
+    assert latest.revision.user.username == "norrbotten"
+
+
 def test_put_replaces_the_whole_content(norrbotten_api):
     created = norrbotten_api.post("/api/v1/agreements/", new_local_agreement(), format="json")
     url = f"/api/v1/agreements/{created.json()['id']}/"
