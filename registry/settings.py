@@ -105,6 +105,17 @@ STORAGES = {
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
 
+# "pdf": finished PDF documents (agreements/pdf.py), on disk so that every worker shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pdf": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env("DJANGO_PDF_CACHE_DIR", default=str(BASE_DIR / "var" / "cache" / "pdf")),
+        "TIMEOUT": 7 * 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
 }
