@@ -32,38 +32,49 @@ def _newer_published_version():
     )
 
 
+def _municipalities():
+    # Without the map geometry: the documents print names, never maps.
+    return Prefetch("municipalities", queryset=Municipality.objects.defer("geometry"))
+
+
 def _with_document_parts(queryset):
-    return queryset.select_related(
-        "county",
-        "lineage",
-        "parent__lineage",
-        "annex_to__lineage",
-        "based_on__lineage",
-        "followup_responsible",
-    ).prefetch_related(
-        "municipalities",
-        "themes",
-        "target_groups",
-        "perspectives",
-        "legal_references",
-        Prefetch(
-            "parties",
-            queryset=Party.objects.select_related("organisation").prefetch_related(
-                Prefetch(
-                    "commitments",
-                    queryset=Commitment.objects.order_by("order", "id").prefetch_related(
-                        "themes", "target_groups"
-                    ),
-                )
+    return (
+        queryset.defer("county__geometry")
+        .select_related(
+            "county",
+            "lineage",
+            "parent__lineage",
+            "annex_to__lineage",
+            "based_on__lineage",
+            "followup_responsible",
+        )
+        .prefetch_related(
+            _municipalities(),
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("organisation").prefetch_related(
+                    Prefetch(
+                        "commitments",
+                        queryset=Commitment.objects.order_by("order", "id").prefetch_related(
+                            "themes", "target_groups"
+                        ),
+                    )
+                ),
             ),
-        ),
-        "goals__party__organisation",
-        "sections",
-        Prefetch(
-            "contacts",
-            queryset=ContactPerson.objects.filter(is_public=True).select_related("organisation"),
-            to_attr="public_contacts",
-        ),
+            "goals__party__organisation",
+            "sections",
+            Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.filter(is_public=True).select_related(
+                    "organisation"
+                ),
+                to_attr="public_contacts",
+            ),
+        )
     )
 
 
@@ -221,7 +232,8 @@ def _attach_followup_status(agreements: list[Agreement]) -> None:
 def _agreements_for_report(queryset):
     return list(
         queryset.select_related("county", "lineage")
-        .prefetch_related("municipalities")
+        .defer("county__geometry")
+        .prefetch_related(_municipalities())
         .annotate(
             party_count=Count("parties", distinct=True),
             commitment_count=Count("commitments", distinct=True),
@@ -297,6 +309,7 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
             | Q(source_agreement__publication=Publication.PUBLISHED)
         )
         .select_related("municipality")
+        .defer("municipality__geometry")
         .order_by("municipality__code", "year")
     )
     years = sorted({f.year for f in figures})
@@ -382,7 +395,7 @@ def national_report(*, on: datetime.date) -> NationalReport:
         in_force.filter(level=Level.LOCAL).values_list("county_id", flat=True)
     )
     coverage = municipality_coverage(on=on)
-    counties = list(County.objects.order_by("code"))
+    counties = list(County.objects.defer("geometry").order_by("code"))
     rows = []
     for county in counties:
         county_rows = [row for row in coverage if row.municipality.county_id == county.pk]

@@ -82,7 +82,7 @@ class _BadRequest(Exception):
 
 @require_GET
 def county_report_pdf(request, slug):
-    county = get_object_or_404(County, slug=slug)
+    county = get_object_or_404(County.objects.defer("geometry"), slug=slug)
     try:
         on = _report_date(request)
     except _BadRequest as error:
@@ -120,7 +120,7 @@ class SelectionForm(forms.Form):
         value = self.cleaned_data["county"].strip()
         if not value:
             return None
-        county = County.objects.filter(Q(slug=value) | Q(code=value)).first()
+        county = County.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
         if county is None:
             raise forms.ValidationError(
                 f"Länet ”{value}” finns inte. Ange länets kortnamn (stockholms-lan) eller "
@@ -132,7 +132,9 @@ class SelectionForm(forms.Form):
         value = self.cleaned_data["municipality"].strip()
         if not value:
             return None
-        municipality = Municipality.objects.filter(Q(slug=value) | Q(code=value)).first()
+        municipality = (
+            Municipality.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
+        )
         if municipality is None:
             raise forms.ValidationError(
                 f"Kommunen ”{value}” finns inte. Ange kommunens kortnamn (lulea) eller "
