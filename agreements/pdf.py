@@ -7,10 +7,11 @@ nothing but the registry's own static files (`StaticFilesFetcher`): no network, 
 URLs, no data: URLs.
 
 Fast: a finished PDF is cached under the digest of everything that goes into it (the HTML,
-the attached JSON, the stylesheet, the fonts and the WeasyPrint version). Any edit to what is
-printed (the agreement, a party, a commitment, an organisation's name, a follow-up) changes
-the HTML and so the key, whichever model was edited; the print date in the footer changes it
-daily. No signal has to remember which models feed the document.
+the attached JSON, the stylesheet, the fonts and the WeasyPrint version), so any edit to what
+is printed gives a new PDF, whichever model was edited; the print date in the footer changes
+it daily. A repeated request for an agreement finds that digest through a fast pointer keyed
+by version, print day and cache generation, without building the HTML (agreements/pdf_cache.py
+and agreements/pdf_signals.py).
 """
 
 import datetime
@@ -29,7 +30,6 @@ import zipstream
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.cache import caches
 from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -38,10 +38,12 @@ from django.utils.text import slugify
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from agreements.models import Agreement, Level, Party
+from agreements.pdf_cache import FAST_PATH_SECONDS, generations, pdf_cache
 from agreements.pdf_selectors import (
     CountyReport,
     NationalReport,
     agreement_get_for_pdf,
+    agreement_version_stamp,
     followup_latest_for,
 )
 from commitments.models import Commitment
@@ -51,7 +53,6 @@ from followup.models import AssessmentStatus, FollowUp
 # fetcher below answers its static URLs from disk and refuses everything else.
 PDF_BASE_URL = "https://samverkansregistret.invalid/"
 PDF_VARIANT = "pdf/a-3b"
-PDF_CACHE_ALIAS = "pdf"
 DATA_SCHEMA = "https://samverkansregistret.invalid/schema/overenskommelse/1"
 
 
@@ -164,12 +165,9 @@ def render_pdf(
     )
 
 
-def pdf_cache():
-    return caches[PDF_CACHE_ALIAS] if PDF_CACHE_ALIAS in settings.CACHES else caches["default"]
-
-
-def cached_pdf(html: str, *, label: str, attachments: Iterable[PdfAttachment] = ()) -> bytes:
-    """The PDF of this HTML, from the cache when the same document was rendered before."""
+def _cached_pdf_and_key(
+    html: str, *, label: str, attachments: Iterable[PdfAttachment] = ()
+) -> tuple[bytes, str]:
     attachments = list(attachments)
     digest = hashlib.sha256(_style_digest().encode())
     digest.update(html.encode())
@@ -182,7 +180,12 @@ def cached_pdf(html: str, *, label: str, attachments: Iterable[PdfAttachment] = 
     if pdf is None:
         pdf = render_pdf(html, attachments=attachments)
         store.set(key, pdf)
-    return pdf
+    return pdf, key
+
+
+def cached_pdf(html: str, *, label: str, attachments: Iterable[PdfAttachment] = ()) -> bytes:
+    """The PDF of this HTML, from the cache when the same document was rendered before."""
+    return _cached_pdf_and_key(html, label=label, attachments=attachments)[0]
 
 
 def _render_html(template: str, context: dict) -> str:
@@ -497,7 +500,41 @@ def agreement_filename(agreement: Agreement, extension: str = "pdf") -> str:
 
 def agreement_pdf(agreement: Agreement, *, today: datetime.date | None = None) -> bytes:
     """The PDF of one agreement version (fetched with `agreement_get_for_pdf`)."""
+    return _agreement_pdf_and_key(agreement, today=today or timezone.localdate())[0]
+
+
+@dataclass(frozen=True)
+class PrintedAgreement:
+    content: bytes
+    filename: str
+    is_published: bool
+
+
+def agreement_pdf_get(
+    *, slug: str, number: int | None = None, user=None, today: datetime.date | None = None
+) -> PrintedAgreement:
+    """The PDF of an agreement version as `agreement_get_for_pdf` chooses it, through the fast
+    path when it was printed before today with nothing changed since.
+    Raises Agreement.DoesNotExist like `agreement_get_for_pdf`."""
     today = today or timezone.localdate()
+    stamp = agreement_version_stamp(slug=slug, number=number, user=user)
+    agreement_generation, all_generation = generations(stamp.pk)
+    fast_key = (
+        f"pdf:fast:{stamp.pk}:{stamp.version_number}:{stamp.updated_at.timestamp()}:"
+        f"{agreement_generation}:{all_generation}:{today.isoformat()}:{_style_digest()[:16]}"
+    )
+    filename = f"{slug}-version-{stamp.version_number}.pdf"
+    store = pdf_cache()
+    digest_key = store.get(fast_key)
+    content = store.get(digest_key) if digest_key else None
+    if content is None:
+        agreement = agreement_get_for_pdf(slug=slug, number=stamp.version_number, user=user)
+        content, digest_key = _agreement_pdf_and_key(agreement, today=today)
+        store.set(fast_key, digest_key, timeout=FAST_PATH_SECONDS)
+    return PrintedAgreement(content=content, filename=filename, is_published=stamp.is_published)
+
+
+def _agreement_pdf_and_key(agreement: Agreement, *, today: datetime.date) -> tuple[bytes, str]:
     followup = followup_latest_for(agreement)
     html = _render_html(
         "pdf/agreement.html", agreement_document_context(agreement, followup=followup, today=today)
@@ -509,7 +546,7 @@ def agreement_pdf(agreement: Agreement, *, today: datetime.date | None = None) -
         description=f"Överenskommelsen som data (JSON): {agreement.title}",
         modified=agreement.updated_at,
     )
-    return cached_pdf(
+    return _cached_pdf_and_key(
         html,
         label=f"{agreement.lineage.slug}:{agreement.version_number}",
         attachments=[attachment],
@@ -572,8 +609,7 @@ def national_report_pdf(report: NationalReport, *, today: datetime.date | None =
 def _one_pdf(slug: str, number: int, today: datetime.date) -> Iterator[bytes]:
     # A generator: zipstream-ng iterates it only when it writes this entry, so each PDF is
     # fetched and rendered while the archive streams, one at a time.
-    agreement = agreement_get_for_pdf(slug=slug, number=number)
-    yield agreement_pdf(agreement, today=today)
+    yield agreement_pdf_get(slug=slug, number=number, today=today).content
 
 
 def agreements_zip(agreements: Iterable[Agreement], *, today: datetime.date | None = None):

@@ -78,15 +78,43 @@ def _with_document_parts(queryset):
     )
 
 
+def _versions(*, slug: str, number: int | None, user):
+    versions = Agreement.objects.filter(lineage__slug=slug)
+    if number is None:
+        return versions.published().order_by("-version_number")
+    return versions.visible_to(user or AnonymousUser()).filter(version_number=number)
+
+
+@dataclass(frozen=True)
+class VersionStamp:
+    pk: int
+    version_number: int
+    updated_at: datetime.datetime
+    publication: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == Publication.PUBLISHED
+
+
+def agreement_version_stamp(*, slug: str, number: int | None = None, user=None) -> VersionStamp:
+    """Which version `agreement_get_for_pdf` would print and when it last changed; one query.
+    Raises Agreement.DoesNotExist."""
+    row = (
+        _versions(slug=slug, number=number, user=user)
+        .values("pk", "version_number", "updated_at", "publication")
+        .first()
+    )
+    if row is None:
+        raise Agreement.DoesNotExist(slug)
+    return VersionStamp(**row)
+
+
 def agreement_get_for_pdf(*, slug: str, number: int | None = None, user=None) -> Agreement:
     """The version to print, with all its parts. Without `number`, the newest published
     version. With `number`, that version if it is published, or if `user` may see the draft.
     Raises Agreement.DoesNotExist otherwise."""
-    versions = Agreement.objects.filter(lineage__slug=slug)
-    if number is None:
-        versions = versions.published().order_by("-version_number")
-    else:
-        versions = versions.visible_to(user or AnonymousUser()).filter(version_number=number)
+    versions = _versions(slug=slug, number=number, user=user)
     agreement = (
         _with_document_parts(versions.with_status())
         .annotate(

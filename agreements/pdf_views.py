@@ -15,7 +15,6 @@ from agreements import pdf
 from agreements.models import Agreement, Level
 from agreements.pdf_selectors import (
     Selection,
-    agreement_get_for_pdf,
     agreement_list_for_selection,
     county_report,
     national_report,
@@ -39,26 +38,20 @@ def _pdf_response(content: bytes, *, filename: str, public: bool) -> HttpRespons
 def agreement_pdf(request, slug):
     """The newest published version of the agreement."""
     try:
-        agreement = agreement_get_for_pdf(slug=slug)
+        printed = pdf.agreement_pdf_get(slug=slug)
     except Agreement.DoesNotExist:
         raise Http404("Överenskommelsen finns inte eller är inte publicerad.") from None
-    return _pdf_response(
-        pdf.agreement_pdf(agreement), filename=pdf.agreement_filename(agreement), public=True
-    )
+    return _pdf_response(printed.content, filename=printed.filename, public=True)
 
 
 @require_GET
 def agreement_version_pdf(request, slug, number):
     """One version at a stable address. A draft only for staff who may change it."""
     try:
-        agreement = agreement_get_for_pdf(slug=slug, number=number, user=request.user)
+        printed = pdf.agreement_pdf_get(slug=slug, number=number, user=request.user)
     except Agreement.DoesNotExist:
         raise Http404("Versionen finns inte eller är inte publicerad.") from None
-    return _pdf_response(
-        pdf.agreement_pdf(agreement),
-        filename=pdf.agreement_filename(agreement),
-        public=agreement.is_published,
-    )
+    return _pdf_response(printed.content, filename=printed.filename, public=printed.is_published)
 
 
 class ReportDateForm(forms.Form):

@@ -10,6 +10,7 @@ from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
 from agreements import pdf
+from agreements import pdf_cache as cache_module
 
 BUNDLED_FONTS = {
     "SourceSans3-Regular",
@@ -71,14 +72,14 @@ def pdf_cache(settings):
     """A fresh in-memory PDF cache for the test."""
     settings.CACHES = {
         **settings.CACHES,
-        pdf.PDF_CACHE_ALIAS: {
+        cache_module.PDF_CACHE_ALIAS: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "pdf-tests",
         },
     }
-    pdf.pdf_cache().clear()
-    yield pdf.pdf_cache()
-    pdf.pdf_cache().clear()
+    cache_module.pdf_cache().clear()
+    yield cache_module.pdf_cache()
+    cache_module.pdf_cache().clear()
 
 
 @pytest.fixture

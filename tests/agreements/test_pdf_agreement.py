@@ -314,7 +314,7 @@ def test_query_count_does_not_grow_with_the_agreement(
         CommitmentFactory(party=parties[index % 4], heading=f"Rubrik {index}")
     for _ in range(3):
         GoalFactory(agreement=agreement, party=parties[0])
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(17):
         response = client.get(reverse("agreements:pdf", kwargs={"slug": agreement.lineage.slug}))
     assert response.status_code == 200
     assert no_render[0].count("<li>") >= commitments
