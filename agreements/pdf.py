@@ -21,6 +21,7 @@ import mimetypes
 import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
@@ -325,6 +326,26 @@ def _validity(agreement: Agreement) -> str:
     return "Giltighetstiden anges inte"
 
 
+def _swedish_number(value: Decimal | None) -> str:
+    """45 → "45", 50.50 → "50,5", 12000 → "12 000" (no-break space)."""
+    if value is None:
+        return ""
+    text = format(value.normalize() if value != value.to_integral() else value.to_integral(), "f")
+    whole, _, fraction = text.partition(".")
+    whole = f"{int(whole):,}".replace(",", "\u00a0")
+    return f"{whole},{fraction}" if fraction else whole
+
+
+def _with_number_displays(goals, followup):
+    for goal in goals:
+        goal.baseline_display = _swedish_number(goal.baseline_value)
+        goal.target_display = _swedish_number(goal.target_value)
+    if followup is not None:
+        for outcome in followup.goal_outcomes.all():
+            outcome.value_display = _swedish_number(outcome.value)
+    return goals
+
+
 def _swedish_date(value: datetime.date) -> str:
     with translation.override("sv"):
         return date_format(value, "j F Y")
@@ -358,7 +379,7 @@ def agreement_document_context(
         "commitments_by_party": by_party,
         "followup": followup,
         "followup_rows": _followup_rows(followup, by_party),
-        "goals": list(agreement.goals.all()),
+        "goals": _with_number_displays(list(agreement.goals.all()), followup),
         "parties": list(agreement.parties.all()),
         "sections": [
             (f"avsnitt-{index}", section)

@@ -85,7 +85,7 @@ def synthetic_agreement() -> Agreement:
     )
     agreement.themes.set(Theme.objects.all()[:6])
     themes = list(Theme.objects.all()[:12])
-    for p in range(14):
+    for p in range(10):
         organisation = Organisation.objects.create(
             name=f"Syntetisk part {p + 1}, Norrbotten",
             slug=f"benchmark-part-{p + 1}",

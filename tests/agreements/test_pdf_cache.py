@@ -2,8 +2,10 @@
 renders it anew, and a repeated request does not even build the HTML."""
 
 import datetime
+import io
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from agreements import pdf
@@ -166,3 +168,14 @@ def test_pdfs_are_stored_by_agreement_version_and_content(agreement, pdf_cache, 
     assert len(keys) == 1
     assert f":pdf:{agreement.lineage.slug}:1:" in keys[0]
     assert Agreement.objects.filter(pk=agreement.pk).exists()
+
+
+def test_prerender_puts_every_published_agreement_in_the_cache(no_render):
+    out = io.StringIO()
+    call_command("pdf_prerender", "--lan", "stockholms-lan", stdout=out)
+    assert len(no_render) == 10
+    assert out.getvalue().startswith("10 PDF:er finns i cachen för i dag")
+    call_command("pdf_prerender", "--lan", "01", stdout=io.StringIO())
+    assert len(no_render) == 10
+    with pytest.raises(CommandError, match="Länet ”atlantis” finns inte"):
+        call_command("pdf_prerender", "--lan", "atlantis")
