@@ -54,7 +54,7 @@ from followup.models import AssessmentStatus, FollowUp
 # fetcher below answers its static URLs from disk and refuses everything else.
 PDF_BASE_URL = "https://samverkansregistret.invalid/"
 PDF_VARIANT = "pdf/a-3b"
-DATA_SCHEMA = "https://samverkansregistret.invalid/schema/overenskommelse/1"
+DATA_FORMAT = "samverkansregistret/overenskommelse/1"
 
 
 class FetchRefused(ValueError):
@@ -415,7 +415,7 @@ def agreement_data(agreement: Agreement, followup: FollowUp | None) -> dict:
         }
 
     return {
-        "$schema": DATA_SCHEMA,
+        "format": DATA_FORMAT,
         "slug": agreement.lineage.slug,
         "version_number": agreement.version_number,
         "version_label": agreement.version_label,

@@ -62,15 +62,15 @@ class ReportDateForm(forms.Form):
     )
 
 
+class _BadRequest(Exception):
+    pass
+
+
 def _report_date(request) -> datetime.date:
     form = ReportDateForm(request.GET)
     if not form.is_valid():
         raise _BadRequest(" ".join(form.errors["datum"]))
     return form.cleaned_data["datum"] or timezone.localdate()
-
-
-class _BadRequest(Exception):
-    pass
 
 
 @require_GET
