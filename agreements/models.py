@@ -674,7 +674,7 @@ def validate_pdf(file) -> None:
     file.seek(position)
     if b"%PDF-" not in head:
         raise ValidationError("Filen är inte en PDF. Bara PDF-filer kan bifogas.", code="not_a_pdf")
-    from agreements.pdf import pdf_check_readable
+    from agreements.attachments import pdf_check_readable
 
     pdf_check_readable(file)
 

@@ -1,51 +1,651 @@
-"""Attached PDFs: checked by their content, and their text extracted for search (pypdf)."""
+"""Printed documents: an agreement version, the county report and the national report, as
+archival PDF (PDF/A-3b, tagged, with the agreement's data attached as JSON), rendered by
+WeasyPrint from the templates in templates/pdf/ and the stylesheet static/css/pdf.css.
 
-import logging
+Safe: user text reaches WeasyPrint only escaped by the templates, and the renderer fetches
+nothing but the registry's own static files (`StaticFilesFetcher`): no network, no file:
+URLs, no data: URLs.
 
-from django.core.exceptions import ValidationError
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+Fast: a finished PDF is cached under the digest of everything that goes into it (the HTML,
+the attached JSON, the stylesheet, the fonts and the WeasyPrint version), so any edit to what
+is printed gives a new PDF, whichever model was edited; the print date in the footer changes
+it daily. A repeated request for an agreement finds that digest through a fast pointer keyed
+by version, print day and cache generation, without building the HTML (agreements/pdf_cache.py
+and agreements/pdf_signals.py).
+"""
 
-logger = logging.getLogger(__name__)
+import datetime
+import hashlib
+import json
+import mimetypes
+import posixpath
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+
+import weasyprint
+import zipstream
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.exceptions import SuspiciousFileOperation
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.dateformat import format as date_format
+from django.utils.text import slugify
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from agreements.models import Agreement, Level, Party
+from agreements.pdf_cache import FAST_PATH_SECONDS, generations, pdf_cache
+from agreements.pdf_selectors import (
+    CountyReport,
+    NationalReport,
+    agreement_get_for_pdf,
+    agreement_version_stamp,
+    followup_latest_for,
+)
+from commitments.models import Commitment
+from followup.models import AssessmentStatus, FollowUp
+
+# The documents are rendered against this origin. It never resolves (RFC 2606: .invalid); the
+# fetcher below answers its static URLs from disk and refuses everything else.
+PDF_BASE_URL = "https://samverkansregistret.invalid/"
+PDF_VARIANT = "pdf/a-3b"
+DATA_FORMAT = "samverkansregistret/overenskommelse/1"
 
 
-def _reader(file) -> PdfReader:
-    position = file.tell() if hasattr(file, "tell") else 0
-    file.seek(0)
-    try:
-        reader = PdfReader(file)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise ValidationError(
-                "PDF-filen är lösenordsskyddad. Spara den utan lösenord och ladda upp den igen.",
-                code="pdf_encrypted",
+class FetchRefused(ValueError):
+    """The document asked for something that is not one of the registry's static files."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """WeasyPrint URL fetcher that serves the registry's own static files and nothing else.
+
+    It records what it served and what it refused, so a test can see that a document asked
+    for nothing outside the registry."""
+
+    def __init__(self):
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False)
+        self.served: list[str] = []
+        self.refused: list[str] = []
+        self._static_prefix = urljoin(PDF_BASE_URL, settings.STATIC_URL)
+
+    def fetch(self, url, headers=None):
+        path = self._static_file(url)
+        if path is None:
+            self.refused.append(url)
+            raise FetchRefused(
+                f"PDF-utskriften hämtar bara registrets egna statiska filer, inte {url[:200]}"
             )
-        if len(reader.pages) == 0:
-            raise ValidationError("PDF-filen har inga sidor.", code="pdf_empty")
-        return reader
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:
-        logger.info("Unreadable PDF: %s", error)
-        raise ValidationError(
-            "Filen ser ut som en PDF men går inte att läsa; den kan vara skadad. "
-            "Spara om den som PDF och ladda upp den igen.",
-            code="pdf_unreadable",
-        ) from None
-    finally:
-        file.seek(position)
+        self.served.append(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(
+            url, body=path.read_bytes(), headers={"Content-Type": content_type}
+        )
+
+    def _static_file(self, url: str) -> Path | None:
+        if not url.startswith(self._static_prefix):
+            return None
+        parts = urlsplit(url)
+        if parts.query or parts.fragment:
+            return None
+        name = unquote(url[len(self._static_prefix) :])
+        normalised = posixpath.normpath(name)
+        if not name or normalised != name or normalised.startswith(("/", "..")) or "\\" in name:
+            return None
+        return _static_path(name)
 
 
-def pdf_check_readable(file) -> None:
-    """Raises a Swedish ValidationError unless pypdf can open the file and it has pages."""
-    _reader(file)
+@cache
+def _static_path(name: str) -> Path | None:
+    """The file behind a static name: the collected (hashed) file in production, the source
+    file in development. Cached: the set of static files does not change while running."""
+    try:
+        if staticfiles_storage.exists(name):
+            return Path(staticfiles_storage.path(name))
+        found = finders.find(name)
+    except (SuspiciousFileOperation, NotImplementedError):
+        return None
+    return Path(found) if found else None
 
 
-def pdf_extract_text(file) -> str:
-    """The text of every page, pages separated by a blank line. A page pypdf cannot read
-    contributes nothing rather than failing the upload: the file itself is still valid."""
-    reader = _reader(file)
-    pages = []
-    for page in reader.pages:
-        try:
-            pages.append((page.extract_text() or "").strip())
-        except Exception as error:  # pypdf raises many kinds on odd pages
-            logger.info("Could not extract text from a page: %s", error)
-    return "\n\n".join(text for text in pages if text)
+@cache
+def _style_digest() -> str:
+    """Part of every cache key: a new stylesheet, font or WeasyPrint gives new PDFs."""
+    digest = hashlib.sha256(weasyprint.__version__.encode())
+    for name in ("css/pdf.css", *(f"fonts/{font}" for font in FONT_FILES)):
+        path = _static_path(name)
+        digest.update(name.encode())
+        digest.update(path.read_bytes() if path else b"missing")
+    return digest.hexdigest()
+
+
+FONT_FILES = (
+    "SourceSans3-Regular.ttf",
+    "SourceSans3-It.ttf",
+    "SourceSans3-Semibold.ttf",
+    "SourceSans3-Bold.ttf",
+)
+
+
+@dataclass(frozen=True)
+class PdfAttachment:
+    name: str
+    content: bytes
+    description: str
+    modified: datetime.datetime
+
+
+def render_pdf(
+    html: str,
+    *,
+    attachments: Iterable[PdfAttachment] = (),
+    url_fetcher: StaticFilesFetcher | None = None,
+) -> bytes:
+    """HTML to PDF/A-3b, tagged, with the attachments embedded as associated files."""
+    fetcher = url_fetcher or StaticFilesFetcher()
+    document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
+    return document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        pdf_tags=True,
+        attachments=[
+            weasyprint.Attachment(
+                string=attachment.content,
+                name=attachment.name,
+                description=attachment.description,
+                created=attachment.modified,
+                modified=attachment.modified,
+                relationship="Data",
+                url_fetcher=fetcher,
+            )
+            for attachment in attachments
+        ],
+    )
+
+
+def _cached_pdf_and_key(
+    html: str, *, label: str, attachments: Iterable[PdfAttachment] = ()
+) -> tuple[bytes, str]:
+    attachments = list(attachments)
+    digest = hashlib.sha256(_style_digest().encode())
+    digest.update(html.encode())
+    for attachment in attachments:
+        digest.update(attachment.name.encode())
+        digest.update(attachment.content)
+    key = f"pdf:{label}:{digest.hexdigest()}"
+    store = pdf_cache()
+    pdf = store.get(key)
+    if pdf is None:
+        pdf = render_pdf(html, attachments=attachments)
+        store.set(key, pdf)
+    return pdf, key
+
+
+def cached_pdf(html: str, *, label: str, attachments: Iterable[PdfAttachment] = ()) -> bytes:
+    """The PDF of this HTML, from the cache when the same document was rendered before."""
+    return _cached_pdf_and_key(html, label=label, attachments=attachments)[0]
+
+
+def _render_html(template: str, context: dict) -> str:
+    # The documents are Swedish whatever language the request asked the pages in.
+    with translation.override("sv"):
+        return render_to_string(template, context)
+
+
+# The agreement document --------------------------------------------------------------------
+
+
+@dataclass
+class Chapter:
+    """One entry of the table of contents and the part of the document it points to."""
+
+    id: str
+    heading: str
+    kind: str
+    text: str = ""
+    subentries: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class CommitmentGroup:
+    heading: str
+    commitments: list[Commitment]
+
+
+@dataclass
+class PartyCommitments:
+    anchor: str
+    party: Party
+    groups: list[CommitmentGroup]
+
+
+STANDARD_TEXT_SECTIONS = (
+    ("background", "bakgrund", "Bakgrund"),
+    ("purpose", "syfte", "Syfte"),
+    ("target_group", "malgrupp", "Målgrupp"),
+)
+ROUTINE_SECTIONS = (
+    ("organisation", "organisation", "Organisation"),
+    ("followup_routine", "uppfoljning", "Rutin för uppföljning"),
+    ("revision_routine", "revidering", "Rutin för revidering"),
+    ("disagreement_handling", "oenighet", "Hantering av oenighet"),
+    ("communication", "kommunikation", "Kommunikation och kontaktvägar"),
+)
+
+
+def _commitments_by_party(agreement: Agreement) -> list[PartyCommitments]:
+    result = []
+    for index, party in enumerate(agreement.parties.all(), start=1):
+        commitments = list(party.commitments.all())
+        if not commitments:
+            continue
+        groups: list[CommitmentGroup] = []
+        for commitment in commitments:
+            heading = commitment.heading.strip()
+            if heading == party.organisation.name:
+                heading = ""
+            if groups and groups[-1].heading == heading:
+                groups[-1].commitments.append(commitment)
+            else:
+                groups.append(CommitmentGroup(heading=heading, commitments=[commitment]))
+        result.append(PartyCommitments(anchor=f"ataganden-{index}", party=party, groups=groups))
+    return result
+
+
+def _followup_rows(followup: FollowUp | None, by_party: list[PartyCommitments]):
+    """Each commitment of the agreement with its status in the follow-up, party by party."""
+    if followup is None:
+        return []
+    assessments = {a.commitment_id: a for a in followup.assessments.all()}
+    rows = []
+    for entry in by_party:
+        commitments = [
+            (commitment, assessments.get(commitment.pk))
+            for group in entry.groups
+            for commitment in group.commitments
+        ]
+        rows.append((entry.party, commitments))
+    return rows
+
+
+def _chapters(agreement: Agreement, by_party, followup) -> list[Chapter]:
+    chapters = []
+    for field, anchor, heading in STANDARD_TEXT_SECTIONS:
+        text = getattr(agreement, field)
+        if text.strip():
+            chapters.append(Chapter(anchor, heading, "text", text=text))
+    chapters.append(Chapter("mal", "Mål", "goals"))
+    chapters.append(Chapter("parter", "Parter och undertecknare", "parties"))
+    chapters.append(
+        Chapter(
+            "ataganden",
+            "Åtaganden",
+            "commitments",
+            subentries=tuple((entry.anchor, entry.party.organisation.name) for entry in by_party),
+        )
+    )
+    for field, anchor, heading in ROUTINE_SECTIONS:
+        text = getattr(agreement, field)
+        if text.strip():
+            chapters.append(Chapter(anchor, heading, "text", text=text))
+    sections = list(agreement.sections.all())
+    if sections:
+        chapters.append(
+            Chapter(
+                "ovriga-avsnitt",
+                "Övriga avsnitt",
+                "sections",
+                subentries=tuple(
+                    (f"avsnitt-{index}", section.heading)
+                    for index, section in enumerate(sections, start=1)
+                ),
+            )
+        )
+    if agreement.public_contacts:
+        chapters.append(Chapter("kontaktpersoner", "Kontaktpersoner", "contacts"))
+    heading = f"Senaste uppföljning ({followup.year})" if followup else "Senaste uppföljning"
+    chapters.append(Chapter("senaste-uppfoljning", heading, "followup"))
+    return chapters
+
+
+def _validity(agreement: Agreement) -> str:
+    def day(value):
+        return _swedish_date(value)
+
+    if agreement.valid_from and agreement.valid_until:
+        return f"{day(agreement.valid_from)} – {day(agreement.valid_until)}"
+    if agreement.valid_from:
+        return f"från {day(agreement.valid_from)}, tills vidare"
+    if agreement.valid_until:
+        return f"till {day(agreement.valid_until)}; startdatum anges inte"
+    if agreement.signed_on:
+        return f"från undertecknandet {day(agreement.signed_on)}, tills vidare"
+    return "Giltighetstiden anges inte"
+
+
+def _swedish_number(value: Decimal | None) -> str:
+    """45 → "45", 50.50 → "50,5", 12000 → "12 000" (no-break space)."""
+    if value is None:
+        return ""
+    text = format(value.normalize() if value != value.to_integral() else value.to_integral(), "f")
+    whole, _, fraction = text.partition(".")
+    whole = f"{int(whole):,}".replace(",", "\u00a0")
+    return f"{whole},{fraction}" if fraction else whole
+
+
+def _with_number_displays(goals, followup):
+    for goal in goals:
+        goal.baseline_display = _swedish_number(goal.baseline_value)
+        goal.target_display = _swedish_number(goal.target_value)
+    if followup is not None:
+        for outcome in followup.goal_outcomes.all():
+            outcome.value_display = _swedish_number(outcome.value)
+    return goals
+
+
+def _swedish_date(value: datetime.date) -> str:
+    with translation.override("sv"):
+        return date_format(value, "j F Y")
+
+
+def agreement_document_context(
+    agreement: Agreement, *, followup: FollowUp | None, today: datetime.date
+) -> dict:
+    by_party = _commitments_by_party(agreement)
+    level = Level(agreement.level).label
+    place = (
+        str(agreement.county)
+        if agreement.level == Level.REGIONAL
+        else ", ".join(m.name for m in agreement.municipalities.all())
+        if agreement.level == Level.LOCAL
+        else "Hela Sverige"
+    )
+    version = f"version {agreement.version_number}"
+    if agreement.version_label:
+        version += f" ({agreement.version_label})"
+    authors = [party.organisation.name for party in agreement.parties.all()] or [
+        "Samverkansregistret"
+    ]
+    subject = f"{level} överenskommelse om samverkan för nyanländas etablering – {place}, {version}"
+    return {
+        "agreement": agreement,
+        "today": today,
+        "place": place,
+        "validity": _validity(agreement),
+        "chapters": _chapters(agreement, by_party, followup),
+        "commitments_by_party": by_party,
+        "followup": followup,
+        "followup_rows": _followup_rows(followup, by_party),
+        "goals": _with_number_displays(list(agreement.goals.all()), followup),
+        "parties": list(agreement.parties.all()),
+        "sections": [
+            (f"avsnitt-{index}", section)
+            for index, section in enumerate(agreement.sections.all(), start=1)
+        ],
+        "has_newer_version": (agreement.newest_published_number or 0) > agreement.version_number,
+        "is_draft": not agreement.is_published,
+        "meta": {
+            "title": agreement.title,
+            "short_title": agreement.alias or agreement.title,
+            "authors": authors,
+            "subject": subject,
+            "keywords": [theme.name for theme in agreement.themes.all()],
+            "modified": agreement.updated_at,
+        },
+    }
+
+
+def agreement_data(agreement: Agreement, followup: FollowUp | None) -> dict:
+    """The agreement as data, embedded in its PDF: what the document prints, by field."""
+
+    def day(value):
+        return value.isoformat() if value else None
+
+    def number(value):
+        return str(value) if value is not None else None
+
+    def organisation(org):
+        return {
+            "slug": org.slug,
+            "name": org.name,
+            "organisation_number": org.organisation_number or None,
+        }
+
+    return {
+        "format": DATA_FORMAT,
+        "slug": agreement.lineage.slug,
+        "version_number": agreement.version_number,
+        "version_label": agreement.version_label,
+        "title": agreement.title,
+        "alias": agreement.alias,
+        "registration_number": agreement.registration_number,
+        "level": agreement.level,
+        "kind": agreement.kind,
+        "county": (
+            {"code": agreement.county.code, "name": agreement.county.name}
+            if agreement.county
+            else None
+        ),
+        "municipalities": [
+            {"code": m.code, "name": m.name} for m in agreement.municipalities.all()
+        ],
+        "parent": agreement.parent.lineage.slug if agreement.parent else None,
+        "annex_to": agreement.annex_to.lineage.slug if agreement.annex_to else None,
+        "based_on": agreement.based_on.lineage.slug if agreement.based_on else None,
+        "publication": agreement.publication,
+        "signed_on": day(agreement.signed_on),
+        "valid_from": day(agreement.valid_from),
+        "valid_until": day(agreement.valid_until),
+        "sections": {
+            field: getattr(agreement, field)
+            for field, _, _ in STANDARD_TEXT_SECTIONS + ROUTINE_SECTIONS
+        },
+        "extra_sections": [
+            {"heading": section.heading, "text": section.text}
+            for section in agreement.sections.all()
+        ],
+        "themes": [t.slug for t in agreement.themes.all()],
+        "target_groups": [t.slug for t in agreement.target_groups.all()],
+        "perspectives": [p.slug for p in agreement.perspectives.all()],
+        "legal_references": [ref.sfs for ref in agreement.legal_references.all()],
+        "followup_frequency": agreement.followup_frequency,
+        "followup_responsible": (
+            organisation(agreement.followup_responsible) if agreement.followup_responsible else None
+        ),
+        "parties": [
+            {
+                "organisation": organisation(party.organisation),
+                "role": party.role,
+                "is_convener": party.is_convener,
+                "signatory_name": party.signatory_name,
+                "signatory_title": party.signatory_title,
+                "signed_on": day(party.signed_on),
+            }
+            for party in agreement.parties.all()
+        ],
+        "goals": [
+            {
+                "text": goal.text,
+                "party": goal.party.organisation.slug if goal.party else None,
+                "indicator": goal.indicator,
+                "unit": goal.unit,
+                "baseline_value": number(goal.baseline_value),
+                "baseline_year": goal.baseline_year,
+                "target_value": number(goal.target_value),
+                "target_year": goal.target_year,
+            }
+            for goal in agreement.goals.all()
+        ],
+        "commitments": [
+            {
+                "party": party.organisation.slug,
+                "heading": commitment.heading,
+                "text": commitment.text,
+                "themes": [t.slug for t in commitment.themes.all()],
+                "target_groups": [t.slug for t in commitment.target_groups.all()],
+                "phase": commitment.phase,
+                "deadline": day(commitment.deadline),
+            }
+            for party in agreement.parties.all()
+            for commitment in party.commitments.all()
+        ],
+        "latest_followup": (
+            {
+                "year": followup.year,
+                "held_on": day(followup.held_on),
+                "summary": followup.summary,
+                "conclusions": followup.conclusions,
+                "revision_recommended": followup.revision_recommended,
+                "assessments": [
+                    {
+                        "party": a.commitment.party.organisation.slug,
+                        "commitment": a.commitment.heading or a.commitment.text[:80],
+                        "status": a.status,
+                        "comment": a.comment,
+                    }
+                    for a in followup.assessments.all()
+                ],
+            }
+            if followup
+            else None
+        ),
+    }
+
+
+def agreement_filename(agreement: Agreement, extension: str = "pdf") -> str:
+    return f"{agreement.lineage.slug}-version-{agreement.version_number}.{extension}"
+
+
+def agreement_pdf(agreement: Agreement, *, today: datetime.date | None = None) -> bytes:
+    """The PDF of one agreement version (fetched with `agreement_get_for_pdf`)."""
+    return _agreement_pdf_and_key(agreement, today=today or timezone.localdate())[0]
+
+
+@dataclass(frozen=True)
+class PrintedAgreement:
+    content: bytes
+    filename: str
+    is_published: bool
+
+
+def agreement_pdf_get(
+    *, slug: str, number: int | None = None, user=None, today: datetime.date | None = None
+) -> PrintedAgreement:
+    """The PDF of an agreement version as `agreement_get_for_pdf` chooses it, through the fast
+    path when it was printed before today with nothing changed since.
+    Raises Agreement.DoesNotExist like `agreement_get_for_pdf`."""
+    today = today or timezone.localdate()
+    stamp = agreement_version_stamp(slug=slug, number=number, user=user)
+    agreement_generation, all_generation = generations(stamp.pk)
+    fast_key = (
+        f"pdf:fast:{stamp.pk}:{stamp.version_number}:{stamp.updated_at.timestamp()}:"
+        f"{agreement_generation}:{all_generation}:{today.isoformat()}:{_style_digest()[:16]}"
+    )
+    filename = f"{slug}-version-{stamp.version_number}.pdf"
+    store = pdf_cache()
+    digest_key = store.get(fast_key)
+    content = store.get(digest_key) if digest_key else None
+    if content is None:
+        agreement = agreement_get_for_pdf(slug=slug, number=stamp.version_number, user=user)
+        content, digest_key = _agreement_pdf_and_key(agreement, today=today)
+        store.set(fast_key, digest_key, timeout=FAST_PATH_SECONDS)
+    return PrintedAgreement(content=content, filename=filename, is_published=stamp.is_published)
+
+
+def _agreement_pdf_and_key(agreement: Agreement, *, today: datetime.date) -> tuple[bytes, str]:
+    followup = followup_latest_for(agreement)
+    html = _render_html(
+        "pdf/agreement.html", agreement_document_context(agreement, followup=followup, today=today)
+    )
+    data = json.dumps(agreement_data(agreement, followup), ensure_ascii=False, indent=2)
+    attachment = PdfAttachment(
+        name=agreement_filename(agreement, "json"),
+        content=data.encode(),
+        description=f"Överenskommelsen som data (JSON): {agreement.title}",
+        modified=agreement.updated_at,
+    )
+    return _cached_pdf_and_key(
+        html,
+        label=f"{agreement.lineage.slug}:{agreement.version_number}",
+        attachments=[attachment],
+    )
+
+
+# Reports -----------------------------------------------------------------------------------
+
+
+def status_labels() -> dict[str, str]:
+    return dict(AssessmentStatus.choices)
+
+
+def county_report_pdf(report: CountyReport, *, today: datetime.date | None = None) -> bytes:
+    today = today or timezone.localdate()
+    html = _render_html(
+        "pdf/county_report.html",
+        {
+            "report": report,
+            "today": today,
+            "meta": {
+                "title": f"Länsrapport: {report.county.name}",
+                "short_title": f"Länsrapport {report.county.name}, {_swedish_date(report.on)}",
+                "authors": ["Samverkansregistret"],
+                "subject": "Överenskommelser om samverkan för nyanländas etablering i "
+                f"{report.county.name} som gäller {_swedish_date(report.on)}: "
+                "kommunernas täckning och uppföljning",
+                "keywords": [report.county.name, "länsrapport", "samverkansöverenskommelser"],
+                "modified": None,
+            },
+        },
+    )
+    return cached_pdf(html, label=f"lan-{report.county.slug}:{report.on.isoformat()}")
+
+
+def national_report_pdf(report: NationalReport, *, today: datetime.date | None = None) -> bytes:
+    today = today or timezone.localdate()
+    html = _render_html(
+        "pdf/national_report.html",
+        {
+            "report": report,
+            "today": today,
+            "meta": {
+                "title": "Nationell rapport: samverkansöverenskommelser i Sverige",
+                "short_title": f"Nationell rapport, {_swedish_date(report.on)}",
+                "authors": ["Samverkansregistret"],
+                "subject": "Centrala, regionala och lokala överenskommelser om samverkan för "
+                f"nyanländas etablering som gäller {_swedish_date(report.on)}, län för län",
+                "keywords": ["nationell rapport", "samverkansöverenskommelser"],
+                "modified": None,
+            },
+        },
+    )
+    return cached_pdf(html, label=f"riket:{report.on.isoformat()}")
+
+
+# Bulk ---------------------------------------------------------------------------------------
+
+
+def _one_pdf(slug: str, number: int, today: datetime.date) -> Iterator[bytes]:
+    # A generator: zipstream-ng iterates it only when it writes this entry, so each PDF is
+    # fetched and rendered while the archive streams, one at a time.
+    yield agreement_pdf_get(slug=slug, number=number, today=today).content
+
+
+def agreements_zip(agreements: Iterable[Agreement], *, today: datetime.date | None = None):
+    """A streamed ZIP archive with the PDF of every (published) agreement given.
+
+    PDFs are stored, not deflated: they are compressed already."""
+    today = today or timezone.localdate()
+    archive = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED)
+    for agreement in agreements:
+        archive.add(
+            _one_pdf(agreement.lineage.slug, agreement.version_number, today),
+            agreement_filename(agreement),
+        )
+    return archive
+
+
+def zip_filename(description: str) -> str:
+    return f"overenskommelser-{slugify(description)[:60] or 'urval'}.zip"

@@ -8,6 +8,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
 from actors.models import ContactPerson, County, Municipality, Organisation
+from agreements.attachments import pdf_extract_text
 from agreements.history import (
     history_ensure_baseline,
     history_record,
@@ -26,7 +27,6 @@ from agreements.models import (
     Publication,
     validate_municipalities,
 )
-from agreements.pdf import pdf_extract_text
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import ReceptionFigure
 

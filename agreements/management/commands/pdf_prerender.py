@@ -1,0 +1,36 @@
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
+
+from actors.models import County
+from agreements import pdf
+from agreements.pdf_selectors import Selection, agreement_list_for_selection
+
+
+class Command(BaseCommand):
+    help = (
+        "Lägger PDF:en för den senaste publicerade versionen av varje överenskommelse i "
+        "cachen för dagens datum, så att ingen besökare behöver vänta på en rendering. Kör "
+        "den strax efter midnatt (datumet i sidfoten byter då PDF) och gärna efter större "
+        "inläsningar. Redan cachade PDF:er renderas inte om."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--lan", dest="county", help="Bara ett län (kortnamn eller länskod).")
+
+    def handle(self, *args, county=None, **options):
+        selection = Selection()
+        if county:
+            found = County.objects.filter(Q(slug=county) | Q(code=county)).first()
+            if found is None:
+                raise CommandError(f"Länet ”{county}” finns inte. Ange kortnamn eller länskod.")
+            selection = Selection(county=found)
+        agreements = list(agreement_list_for_selection(selection=selection))
+        started = time.perf_counter()
+        for agreement in agreements:
+            pdf.agreement_pdf_get(slug=agreement.lineage.slug, number=agreement.version_number)
+        self.stdout.write(
+            f"{len(agreements)} PDF:er finns i cachen för i dag "
+            f"({time.perf_counter() - started:.1f} s)."
+        )

@@ -1,0 +1,446 @@
+"""Reads for the printed documents: one agreement version with everything it prints, the
+selection of a bulk download, and the figures of the county and national reports.
+
+Public reads go through `published()`; a draft version is read only through
+`visible_to(user)`, so staff may print the drafts they may change and nobody else sees them.
+"""
+
+import datetime
+from collections import Counter
+from dataclasses import dataclass, field
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+
+from actors.models import ContactPerson, County, Municipality
+from agreements.coverage import MunicipalityCoverage, municipality_coverage
+from agreements.models import Agreement, Level, Party, Publication
+from commitments.models import Commitment
+from followup.models import (
+    AssessmentStatus,
+    CommitmentAssessment,
+    FollowUp,
+    FollowUpState,
+    ReceptionFigure,
+)
+from registry.text import swedish_sort_key
+
+
+def _newer_published_version():
+    return Agreement.objects.published().filter(
+        lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
+    )
+
+
+def _municipalities():
+    # Without the map geometry: the documents print names, never maps.
+    return Prefetch("municipalities", queryset=Municipality.objects.defer("geometry"))
+
+
+def _with_document_parts(queryset):
+    return (
+        queryset.defer("county__geometry")
+        .select_related(
+            "county",
+            "lineage",
+            "parent__lineage",
+            "annex_to__lineage",
+            "based_on__lineage",
+            "followup_responsible",
+        )
+        .prefetch_related(
+            _municipalities(),
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("organisation").prefetch_related(
+                    Prefetch(
+                        "commitments",
+                        queryset=Commitment.objects.order_by("order", "id").prefetch_related(
+                            "themes", "target_groups"
+                        ),
+                    )
+                ),
+            ),
+            "goals__party__organisation",
+            "sections",
+            Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.filter(is_public=True).select_related(
+                    "organisation"
+                ),
+                to_attr="public_contacts",
+            ),
+        )
+    )
+
+
+def _versions(*, slug: str, number: int | None, user):
+    versions = Agreement.objects.filter(lineage__slug=slug)
+    if number is None:
+        return versions.published().order_by("-version_number")
+    return versions.visible_to(user or AnonymousUser()).filter(version_number=number)
+
+
+@dataclass(frozen=True)
+class VersionStamp:
+    pk: int
+    version_number: int
+    updated_at: datetime.datetime
+    publication: str
+
+    @property
+    def is_published(self) -> bool:
+        return self.publication == Publication.PUBLISHED
+
+
+def agreement_version_stamp(*, slug: str, number: int | None = None, user=None) -> VersionStamp:
+    """Which version `agreement_get_for_pdf` would print and when it last changed; one query.
+    Raises Agreement.DoesNotExist."""
+    row = (
+        _versions(slug=slug, number=number, user=user)
+        .values("pk", "version_number", "updated_at", "publication")
+        .first()
+    )
+    if row is None:
+        raise Agreement.DoesNotExist(slug)
+    return VersionStamp(**row)
+
+
+def agreement_get_for_pdf(*, slug: str, number: int | None = None, user=None) -> Agreement:
+    """The version to print, with all its parts. Without `number`, the newest published
+    version. With `number`, that version if it is published, or if `user` may see the draft.
+    Raises Agreement.DoesNotExist otherwise."""
+    versions = _versions(slug=slug, number=number, user=user)
+    agreement = (
+        _with_document_parts(versions.with_status())
+        .annotate(
+            newest_published_number=_newest_published_number(),
+        )
+        .first()
+    )
+    if agreement is None:
+        raise Agreement.DoesNotExist(slug)
+    return agreement
+
+
+def _newest_published_number():
+    return Subquery(
+        Agreement.objects.published()
+        .filter(lineage_id=OuterRef("lineage_id"))
+        .values("lineage_id")
+        .annotate(newest=Max("version_number"))
+        .values("newest")[:1]
+    )
+
+
+def followup_latest_for(agreement: Agreement) -> FollowUp | None:
+    """The newest completed follow-up of this version, with its assessments and outcomes."""
+    return (
+        FollowUp.objects.filter(agreement=agreement)
+        .filter(state=FollowUpState.COMPLETED)
+        .select_related("responsible_organisation")
+        .prefetch_related(
+            Prefetch(
+                "assessments",
+                queryset=CommitmentAssessment.objects.select_related(
+                    "commitment__party__organisation"
+                ),
+            ),
+            "goal_outcomes__goal",
+        )
+        .order_by("-year")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Selection:
+    """A simple catalogue selection for the bulk download. All fields optional."""
+
+    level: str = ""
+    county: County | None = None
+    municipality: Municipality | None = None
+    q: str = ""
+
+    def describe(self) -> str:
+        parts = []
+        if self.level:
+            parts.append(f"nivå {Level(self.level).label.lower()}")
+        if self.county:
+            parts.append(str(self.county))
+        if self.municipality:
+            parts.append(f"{self.municipality} kommun")
+        if self.q:
+            parts.append(f"”{self.q}”")
+        return ", ".join(parts) or "alla publicerade överenskommelser"
+
+
+def agreement_list_for_selection(*, selection: Selection):
+    """The newest published version of every agreement in the selection, by title.
+
+    Until the catalogue's shared FilterSet is merged this is a plain filter on level, county,
+    municipality and a title/alias match; the bulk view should then take its FilterSet."""
+    agreements = (
+        Agreement.objects.published()
+        .filter(~Exists(_newer_published_version()))
+        .select_related("lineage")
+        .order_by("title", "lineage__slug")
+    )
+    if selection.level:
+        agreements = agreements.filter(level=selection.level)
+    if selection.county:
+        agreements = agreements.filter(county=selection.county)
+    if selection.municipality:
+        agreements = agreements.filter(municipalities=selection.municipality)
+    if selection.q:
+        agreements = agreements.filter(
+            Q(title__icontains=selection.q) | Q(alias__icontains=selection.q)
+        )
+    return agreements
+
+
+# Reports ------------------------------------------------------------------------------------
+
+
+@dataclass
+class FollowUpStatus:
+    """The newest completed follow-up of an agreement, counted by assessment status."""
+
+    year: int
+    held_on: datetime.date | None
+    revision_recommended: bool
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def summary(self) -> list[tuple[str, int]]:
+        return [
+            (label, self.counts[value])
+            for value, label in AssessmentStatus.choices
+            if self.counts.get(value)
+        ]
+
+
+def _followup_status_by_agreement(agreement_ids) -> dict[int, FollowUpStatus]:
+    latest = list(
+        FollowUp.objects.published()
+        .filter(agreement_id__in=agreement_ids)
+        .order_by("agreement_id", "-year")
+        .distinct("agreement_id")
+        .values("pk", "agreement_id", "year", "held_on", "revision_recommended")
+    )
+    counts: dict[int, Counter] = {row["pk"]: Counter() for row in latest}
+    for row in (
+        CommitmentAssessment.objects.filter(followup_id__in=counts)
+        .values("followup_id", "status")
+        .annotate(n=Count("pk"))
+    ):
+        counts[row["followup_id"]][row["status"]] = row["n"]
+    return {
+        row["agreement_id"]: FollowUpStatus(
+            year=row["year"],
+            held_on=row["held_on"],
+            revision_recommended=row["revision_recommended"],
+            counts=dict(counts[row["pk"]]),
+        )
+        for row in latest
+    }
+
+
+def _attach_followup_status(agreements: list[Agreement]) -> None:
+    """Sets `followup_status` (a FollowUpStatus or None) on each agreement."""
+    statuses = _followup_status_by_agreement([a.pk for a in agreements])
+    for agreement in agreements:
+        agreement.followup_status = statuses.get(agreement.pk)
+
+
+def _agreements_for_report(queryset):
+    return list(
+        queryset.select_related("county", "lineage")
+        .defer("county__geometry")
+        .prefetch_related(_municipalities())
+        .annotate(
+            party_count=Count("parties", distinct=True),
+            commitment_count=Count("commitments", distinct=True),
+        )
+    )
+
+
+def _sorted(agreements):
+    level_order = {Level.CENTRAL: 0, Level.REGIONAL: 1, Level.LOCAL: 2}
+    return sorted(agreements, key=lambda a: (level_order[a.level], swedish_sort_key(a.title)))
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    coverage: MunicipalityCoverage
+    agreement_titles: list[str]
+
+
+@dataclass
+class CountyReport:
+    county: County
+    on: datetime.date
+    in_force: list[Agreement]
+    others: list[Agreement]
+    coverage: list[CoverageRow]
+    reception_years: list[int]
+    reception_rows: list[tuple[Municipality, list[ReceptionFigure | None]]]
+
+    @property
+    def covered_count(self) -> int:
+        return sum(1 for row in self.coverage if row.coverage.is_covered)
+
+    @property
+    def followed_up_count(self) -> int:
+        return sum(1 for a in self.in_force if a.followup_status)
+
+    @property
+    def covered_percent(self) -> int:
+        return round(100 * self.covered_count / len(self.coverage)) if self.coverage else 0
+
+    @property
+    def in_force_counts(self) -> dict[str, int]:
+        counts = Counter(a.level for a in self.in_force)
+        return {level: counts.get(level, 0) for level in Level.values}
+
+
+def county_report(*, county: County, on: datetime.date) -> CountyReport:
+    """Every published agreement of the county in force on the day, the coverage of its
+    municipalities, the newest follow-ups and the reception figures. A fixed number of
+    queries whatever the number of agreements."""
+    published = Agreement.objects.published().filter(county=county)
+    in_force = _agreements_for_report(published.in_force(on=on).with_status(on))
+    in_force_ids = {a.pk for a in in_force}
+    others = [
+        a
+        for a in _agreements_for_report(
+            published.filter(~Exists(_newer_published_version())).with_status(on)
+        )
+        if a.pk not in in_force_ids
+    ]
+    _attach_followup_status(in_force)
+    coverage = municipality_coverage(county=county, on=on)
+    covering_ids = {pk for row in coverage for pk in row.agreement_ids}
+    titles = dict(Agreement.objects.filter(pk__in=covering_ids).values_list("pk", "title"))
+    coverage_rows = [
+        CoverageRow(coverage=row, agreement_titles=[titles[pk] for pk in row.agreement_ids])
+        for row in coverage
+    ]
+    figures = list(
+        ReceptionFigure.objects.filter(municipality__county=county)
+        .filter(
+            Q(source_agreement__isnull=True)
+            | Q(source_agreement__publication=Publication.PUBLISHED)
+        )
+        .select_related("municipality")
+        .defer("municipality__geometry")
+        .order_by("municipality__code", "year")
+    )
+    years = sorted({f.year for f in figures})
+    by_municipality: dict[int, dict[int, ReceptionFigure]] = {}
+    municipalities: dict[int, Municipality] = {}
+    for figure in figures:
+        by_municipality.setdefault(figure.municipality_id, {})[figure.year] = figure
+        municipalities[figure.municipality_id] = figure.municipality
+    reception_rows = [
+        (municipalities[pk], [by_municipality[pk].get(year) for year in years])
+        for pk in sorted(municipalities, key=lambda pk: municipalities[pk].code)
+    ]
+    return CountyReport(
+        county=county,
+        on=on,
+        in_force=_sorted(in_force),
+        others=_sorted(others),
+        coverage=coverage_rows,
+        reception_years=years,
+        reception_rows=reception_rows,
+    )
+
+
+@dataclass
+class CountySummary:
+    county: County
+    regional_in_force: list[Agreement]
+    local_in_force: int
+    municipality_count: int
+    covered_count: int
+    last_followup_year: int | None
+
+    @property
+    def covered_percent(self) -> int:
+        return (
+            round(100 * self.covered_count / self.municipality_count)
+            if self.municipality_count
+            else 0
+        )
+
+
+@dataclass
+class NationalReport:
+    on: datetime.date
+    central_and_regional: list[Agreement]
+    counties: list[CountySummary]
+    local_in_force: int
+
+    @property
+    def municipality_count(self) -> int:
+        return sum(c.municipality_count for c in self.counties)
+
+    @property
+    def covered_count(self) -> int:
+        return sum(c.covered_count for c in self.counties)
+
+    @property
+    def covered_percent(self) -> int:
+        total = self.municipality_count
+        return round(100 * self.covered_count / total) if total else 0
+
+    @property
+    def in_force_counts(self) -> dict[str, int]:
+        counts = Counter(a.level for a in self.central_and_regional)
+        return {
+            Level.CENTRAL: counts.get(Level.CENTRAL, 0),
+            Level.REGIONAL: counts.get(Level.REGIONAL, 0),
+            Level.LOCAL: self.local_in_force,
+        }
+
+
+def national_report(*, on: datetime.date) -> NationalReport:
+    """Central and regional agreements in force one by one; local agreements counted per
+    county, with the coverage of every county's municipalities."""
+    in_force = Agreement.objects.published().in_force(on=on)
+    upper = _sorted(
+        _agreements_for_report(
+            in_force.filter(level__in=[Level.CENTRAL, Level.REGIONAL]).with_status(on)
+        )
+    )
+    _attach_followup_status(upper)
+    local_by_county = Counter(
+        in_force.filter(level=Level.LOCAL).values_list("county_id", flat=True)
+    )
+    coverage = municipality_coverage(on=on)
+    counties = list(County.objects.defer("geometry").order_by("code"))
+    rows = []
+    for county in counties:
+        county_rows = [row for row in coverage if row.municipality.county_id == county.pk]
+        followup_years = [row.last_followup_year for row in county_rows if row.last_followup_year]
+        rows.append(
+            CountySummary(
+                county=county,
+                regional_in_force=[a for a in upper if a.county_id == county.pk],
+                local_in_force=local_by_county.get(county.pk, 0),
+                municipality_count=len(county_rows),
+                covered_count=sum(1 for row in county_rows if row.is_covered),
+                last_followup_year=max(followup_years) if followup_years else None,
+            )
+        )
+    return NationalReport(
+        on=on,
+        central_and_regional=upper,
+        counties=rows,
+        local_in_force=sum(local_by_county.values()),
+    )

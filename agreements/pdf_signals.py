@@ -1,0 +1,90 @@
+"""Keeps the fast path of the PDF cache honest: any saved or deleted row that an agreement
+PDF prints gives that agreement (or, for shared rows such as an organisation's name, every
+agreement) a new cache generation once the transaction commits.
+
+The generations only decide whether the fast path may skip building the HTML. A write that
+bypasses signals (QuerySet.update, raw SQL) is caught within `pdf_cache.FAST_PATH_SECONDS` at the
+latest, when the fast entry expires and the HTML is built and compared again."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from actors.models import ContactPerson, County, Municipality, Organisation
+from agreements.models import Agreement, AgreementSection, Goal, LegalReference, Party, Perspective
+from agreements.pdf_cache import agreement_pdfs_invalidate
+from commitments.models import Commitment, TargetGroup, Theme
+from followup.models import CommitmentAssessment, FollowUp, GoalOutcome
+
+# Rows of one agreement.
+PARTS = (Party, Goal, AgreementSection, Commitment, FollowUp)
+# Rows of a follow-up.
+FOLLOWUP_PARTS = (CommitmentAssessment, GoalOutcome)
+# Rows that many agreements print (names, titles), and agreements themselves: a new version
+# changes the older versions' notice and status, a new title the umbrella line of others.
+SHARED = (
+    Agreement,
+    Organisation,
+    ContactPerson,
+    County,
+    Municipality,
+    Theme,
+    TargetGroup,
+    Perspective,
+    LegalReference,
+)
+M2M = (
+    Agreement.municipalities.through,
+    Agreement.themes.through,
+    Agreement.target_groups.through,
+    Agreement.perspectives.through,
+    Agreement.legal_references.through,
+    Agreement.contacts.through,
+    Commitment.themes.through,
+    Commitment.target_groups.through,
+)
+
+
+def _part_changed(sender, instance, **kwargs):
+    agreement_pdfs_invalidate(agreement_id=instance.agreement_id)
+
+
+def _followup_part_changed(sender, instance, **kwargs):
+    agreement_id = (
+        FollowUp.objects.filter(pk=instance.followup_id)
+        .values_list("agreement_id", flat=True)
+        .first()
+    )
+    if agreement_id:
+        agreement_pdfs_invalidate(agreement_id=agreement_id)
+
+
+def _shared_changed(sender, **kwargs):
+    agreement_pdfs_invalidate()
+
+
+for model in PARTS:
+    post_save.connect(_part_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-save")
+    post_delete.connect(_part_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-del")
+for model in FOLLOWUP_PARTS:
+    post_save.connect(
+        _followup_part_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-save"
+    )
+    post_delete.connect(
+        _followup_part_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-del"
+    )
+for model in SHARED:
+    post_save.connect(_shared_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-save")
+    post_delete.connect(_shared_changed, sender=model, dispatch_uid=f"pdf-{model.__name__}-del")
+
+
+@receiver(m2m_changed, dispatch_uid="pdf-m2m")
+def _tags_changed(sender, instance, action, pk_set, **kwargs):
+    if sender not in M2M or not action.startswith("post_"):
+        return
+    if isinstance(instance, Agreement):
+        agreement_pdfs_invalidate(agreement_id=instance.pk)
+    elif isinstance(instance, Commitment):
+        agreement_pdfs_invalidate(agreement_id=instance.agreement_id)
+    else:
+        # Changed from the other side (a theme's agreements): the set may be large.
+        agreement_pdfs_invalidate()

@@ -1,0 +1,168 @@
+"""Views that answer with PDF documents or a streamed ZIP of them."""
+
+import datetime
+
+from django import forms
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+from django.views.decorators.http import require_GET
+
+from actors.models import County, Municipality
+from agreements import pdf
+from agreements.models import Agreement, Level
+from agreements.pdf_selectors import (
+    Selection,
+    agreement_list_for_selection,
+    county_report,
+    national_report,
+)
+
+# A bulk download renders up to this many PDFs in one response; a bigger selection is refused
+# with a message that asks for a narrower one.
+ZIP_MAX_AGREEMENTS = 200
+
+
+def _pdf_response(content: bytes, *, filename: str, public: bool) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(False, filename)
+    # Public documents may be kept an hour (the print date is in the footer); a draft is
+    # never stored by a shared cache.
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
+@require_GET
+def agreement_pdf(request, slug):
+    """The newest published version of the agreement."""
+    try:
+        printed = pdf.agreement_pdf_get(slug=slug)
+    except Agreement.DoesNotExist:
+        raise Http404("Överenskommelsen finns inte eller är inte publicerad.") from None
+    return _pdf_response(printed.content, filename=printed.filename, public=True)
+
+
+@require_GET
+def agreement_version_pdf(request, slug, number):
+    """One version at a stable address. A draft only for staff who may change it."""
+    try:
+        printed = pdf.agreement_pdf_get(slug=slug, number=number, user=request.user)
+    except Agreement.DoesNotExist:
+        raise Http404("Versionen finns inte eller är inte publicerad.") from None
+    return _pdf_response(printed.content, filename=printed.filename, public=printed.is_published)
+
+
+class ReportDateForm(forms.Form):
+    datum = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."},
+    )
+
+
+class _BadRequest(Exception):
+    pass
+
+
+def _report_date(request) -> datetime.date:
+    form = ReportDateForm(request.GET)
+    if not form.is_valid():
+        raise _BadRequest(" ".join(form.errors["datum"]))
+    return form.cleaned_data["datum"] or timezone.localdate()
+
+
+@require_GET
+def county_report_pdf(request, slug):
+    county = get_object_or_404(County.objects.defer("geometry"), slug=slug)
+    try:
+        on = _report_date(request)
+    except _BadRequest as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    content = pdf.county_report_pdf(county_report(county=county, on=on))
+    return _pdf_response(content, filename=f"lansrapport-{county.slug}-{on}.pdf", public=True)
+
+
+@require_GET
+def national_report_pdf(request):
+    try:
+        on = _report_date(request)
+    except _BadRequest as error:
+        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+    content = pdf.national_report_pdf(national_report(on=on))
+    return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
+
+
+class SelectionForm(forms.Form):
+    """The catalogue parameters the bulk download understands, until it takes the
+    catalogue's own FilterSet."""
+
+    level = forms.ChoiceField(
+        required=False,
+        choices=[("", "alla"), *Level.choices],
+        error_messages={
+            "invalid_choice": "Nivån ”%(value)s” finns inte. Välj central, regional eller local."
+        },
+    )
+    county = forms.CharField(required=False, max_length=100)
+    municipality = forms.CharField(required=False, max_length=100)
+    q = forms.CharField(required=False, max_length=200, strip=True)
+
+    def clean_county(self):
+        value = self.cleaned_data["county"].strip()
+        if not value:
+            return None
+        county = County.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
+        if county is None:
+            raise forms.ValidationError(
+                f"Länet ”{value}” finns inte. Ange länets kortnamn (stockholms-lan) eller "
+                "länskod (01)."
+            )
+        return county
+
+    def clean_municipality(self):
+        value = self.cleaned_data["municipality"].strip()
+        if not value:
+            return None
+        municipality = (
+            Municipality.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
+        )
+        if municipality is None:
+            raise forms.ValidationError(
+                f"Kommunen ”{value}” finns inte. Ange kommunens kortnamn (lulea) eller "
+                "kommunkod (2580)."
+            )
+        return municipality
+
+    def selection(self) -> Selection:
+        return Selection(**self.cleaned_data)
+
+
+@require_GET
+def agreements_pdf_zip(request):
+    """The PDFs of a catalogue selection, as one ZIP streamed while it is made."""
+    form = SelectionForm(request.GET)
+    if not form.is_valid():
+        messages = [message for errors in form.errors.values() for message in errors]
+        return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
+    selection = form.selection()
+    agreements = list(agreement_list_for_selection(selection=selection)[: ZIP_MAX_AGREEMENTS + 1])
+    if not agreements:
+        return HttpResponse(
+            f"Inga publicerade överenskommelser matchar urvalet ({selection.describe()}).",
+            status=404,
+            content_type="text/plain; charset=utf-8",
+        )
+    if len(agreements) > ZIP_MAX_AGREEMENTS:
+        return HttpResponseBadRequest(
+            f"Urvalet har fler än {ZIP_MAX_AGREEMENTS} överenskommelser. Begränsa det, till "
+            "exempel med län, kommun eller nivå, och hämta flera mindre ZIP-filer.",
+            content_type="text/plain; charset=utf-8",
+        )
+    response = StreamingHttpResponse(pdf.agreements_zip(agreements), content_type="application/zip")
+    response["Content-Disposition"] = content_disposition_header(
+        True, pdf.zip_filename(selection.describe())
+    )
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
