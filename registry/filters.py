@@ -13,6 +13,8 @@ FIRST_YEAR, LAST_YEAR = 1990, 2100
 class YearFilter(django_filters.NumberFilter):
     """A year the registry can hold; others are refused with a Swedish message (400)."""
 
+    field_class = forms.IntegerField
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", FIRST_YEAR)
         kwargs.setdefault("max_value", LAST_YEAR)
@@ -21,6 +23,8 @@ class YearFilter(django_filters.NumberFilter):
 
 @extend_schema_field({"type": "integer", "minimum": 1})
 class IdFilter(django_filters.NumberFilter):
+    field_class = forms.IntegerField
+
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", 2**63 - 1)

@@ -163,3 +163,11 @@ def test_list_and_detail_query_counts_are_fixed(api, django_assert_max_num_queri
     detail = Agreement.objects.get(lineage__slug="norrbotten-rok")
     with django_assert_max_num_queries(15):
         api.get(f"/api/v1/agreements/{detail.pk}/")
+
+
+@pytest.mark.parametrize(
+    "query", ["agreement=4.6e%2B16", "agreement=1.5", "year=2006.5", "year=0", "agreement=0"]
+)
+def test_ids_and_years_must_be_whole_numbers_in_range(api, query):
+    response = api.get(f"/api/v1/followups/?{query}")
+    assert response.status_code == 400
