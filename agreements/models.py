@@ -1,5 +1,7 @@
 import datetime
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -168,6 +170,23 @@ class AgreementQuerySet(models.QuerySet):
         )
         return self.filter(~Exists(newer))
 
+    def latest_published(self):
+        """The newest published version of each agreement. Unlike latest_versions(), a draft
+        revision in progress does not hide the version the public is reading."""
+        newer = Agreement.objects.filter(
+            lineage_id=OuterRef("lineage_id"),
+            version_number__gt=OuterRef("version_number"),
+            publication=Publication.PUBLISHED,
+        )
+        return self.published().filter(~Exists(newer))
+
+    def search(self, query: str):
+        """Swedish full-text search ranked by relevance (annotation `rank`); when the words
+        are found nowhere, agreements whose names are spelled like them (pg_trgm)."""
+        from agreements import search
+
+        return search.agreements_search(self, query)
+
 
 class Agreement(models.Model):
     lineage = models.ForeignKey(
@@ -327,6 +346,25 @@ class Agreement(models.Model):
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     updated_at = models.DateTimeField("ändrad", auto_now=True)
 
+    # Denormalised for search; written by agreements.search.agreement_search_refresh whenever
+    # the agreement or one of its parts changes (agreements/signals.py).
+    search_document = SearchVectorField(
+        "sökindex",
+        null=True,
+        editable=False,
+        help_text="Viktad svensk fulltext: titel (A), syfte och mål (B), åtaganden och avsnitt "
+        "(C), parter och bilagor (D).",
+    )
+    search_text = models.TextField(
+        "söktext", blank=True, editable=False, help_text="Texten som sökträffarnas utdrag tas ur."
+    )
+    search_terms = models.TextField(
+        "namn för stavningstolerant sökning",
+        blank=True,
+        editable=False,
+        help_text="Titel, län, kommuner och parter med å, ä, ö skrivna a, a, o, för pg_trgm.",
+    )
+
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
@@ -369,6 +407,13 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["publication", "level"]),
             models.Index(fields=["valid_from", "valid_until"]),
+            GinIndex(fields=["search_document"], name="agreement_search_document"),
+            GinIndex(
+                fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
+            ),
+            models.Index(
+                fields=["lineage", "publication", "version_number"], name="agreement_lineage_published"
+            ),
         ]
 
     def __str__(self):
@@ -377,6 +422,13 @@ class Agreement(models.Model):
 
     def get_absolute_url(self):
         return reverse("agreements:detail", kwargs={"slug": self.lineage.slug})
+
+    def get_version_url(self):
+        """The stable address of this very version, also after newer ones are published."""
+        return reverse(
+            "agreements:version",
+            kwargs={"slug": self.lineage.slug, "number": self.version_number},
+        )
 
     @property
     def slug(self) -> str:
