@@ -412,7 +412,8 @@ class Agreement(models.Model):
                 fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
             ),
             models.Index(
-                fields=["lineage", "publication", "version_number"], name="agreement_lineage_published"
+                fields=["lineage", "publication", "version_number"],
+                name="agreement_lineage_published",
             ),
         ]
 

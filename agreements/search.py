@@ -125,7 +125,7 @@ def snippet_html(raw: str | None) -> SafeString:
     if not raw:
         return mark_safe("")
     html = escape(raw).replace(_START, "<mark>").replace(_STOP, "</mark>")
-    return mark_safe(html)  # noqa: S308 – escaped above; only our own <mark> added
+    return mark_safe(html)  # escaped above; only our own <mark> is added
 
 
 def _tables():

@@ -1,5 +1,9 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
+
+from agreements.sitemaps import SITEMAPS
 
 admin.site.site_header = "Samverkansregistret – administration"
 admin.site.site_title = "Samverkansregistret"
@@ -8,5 +12,18 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("agreements.urls")),
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
 ]
+# Swedish at /, English at /en/. Swedish whatever the browser asks for (LocaleMiddleware
+# uses LANGUAGE_CODE for addresses without a prefix).
+urlpatterns += i18n_patterns(
+    path("", include("agreements.urls")),
+    path("", include("actors.urls")),
+    path("", include("commitments.urls")),
+    prefix_default_language=False,
+)

@@ -1,0 +1,241 @@
+"""The one FilterSet for published agreements: the public catalogue uses it, and so can an API.
+No HTML here: parameters in, a QuerySet out.
+
+Within one filter several values mean "any of them"; different filters must all hold.
+Without a status filter, the newest published version of each agreement is listed; with one,
+every published version whose status is among those chosen (so "superseded" finds the older
+versions)."""
+
+import django_filters
+from django import forms
+from django.db.models import Exists, F, Func, OuterRef, QuerySet, Value
+from django.db.models.functions import Coalesce, ExtractYear, Lower
+from django.utils.translation import gettext_lazy as _
+
+from actors.models import County, Municipality, Organisation, OrganisationKind
+from agreements import search
+from agreements.models import Agreement, LegalStatus, Level, Party
+from commitments.models import TargetGroup, Theme
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    TITLE = "title"
+    CHOICES = [
+        (RELEVANCE, _("Relevans")),
+        (NEWEST, _("Nyast först")),
+        (TITLE, _("Titel (A–Ö)")),
+    ]
+
+
+STATUS_CHOICES = [
+    (LegalStatus.IN_FORCE, LegalStatus.IN_FORCE.label),
+    (LegalStatus.EXPIRED, LegalStatus.EXPIRED.label),
+    (LegalStatus.SUPERSEDED, LegalStatus.SUPERSEDED.label),
+    (LegalStatus.UPCOMING, LegalStatus.UPCOMING.label),
+    (LegalStatus.UNKNOWN, LegalStatus.UNKNOWN.label),
+]
+YEAR_CHOICES = [(year, str(year)) for year in range(1990, 2101)]
+
+# Sorting by title in Swedish order without ICU: å, ä, ö become the three characters after
+# z in byte order, other accented letters their base letter (as registry.text does).
+_SORT_FROM = "åäæöøéèêáàüíóúçñ"
+_SORT_TO = "{||}}eeeaayiouc" + "n"
+
+
+def swedish_title_key():
+    return Func(
+        Lower("title"),
+        Value(_SORT_FROM),
+        Value(_SORT_TO),
+        function="translate",
+        template='%(function)s(%(expressions)s) COLLATE "C"',
+    )
+
+
+def _is_empty(value) -> bool:
+    if isinstance(value, QuerySet):
+        return value.query.is_empty()
+    return value is None or value in ("", [], ())
+
+
+def _through_exists(field: str, column: str, values):
+    through = getattr(Agreement, field).through
+    return Exists(through.objects.filter(agreement_id=OuterRef("pk"), **{f"{column}__in": values}))
+
+
+class AgreementFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_search", label=_("Sökord"))
+    level = django_filters.MultipleChoiceFilter(
+        choices=Level.choices, distinct=False, label=_("Nivå")
+    )
+    county = django_filters.ModelMultipleChoiceFilter(
+        queryset=County.objects.all(),
+        to_field_name="slug",
+        method="filter_county",
+        label=_("Län"),
+    )
+    municipality = django_filters.ModelMultipleChoiceFilter(
+        queryset=Municipality.objects.all(),
+        to_field_name="slug",
+        method="filter_municipality",
+        label=_("Kommun"),
+    )
+    organisation_kind = django_filters.MultipleChoiceFilter(
+        choices=OrganisationKind.choices,
+        method="filter_organisation_kind",
+        label=_("Typ av organisation"),
+    )
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_organisation",
+        label=_("Organisation"),
+    )
+    theme = django_filters.ModelMultipleChoiceFilter(
+        queryset=Theme.objects.all(), to_field_name="slug", method="filter_theme", label=_("Tema")
+    )
+    target_group = django_filters.ModelMultipleChoiceFilter(
+        queryset=TargetGroup.objects.all(),
+        to_field_name="slug",
+        method="filter_target_group",
+        label=_("Målgrupp"),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=STATUS_CHOICES, method="filter_status", label=_("Status")
+    )
+    year = django_filters.TypedMultipleChoiceFilter(
+        choices=YEAR_CHOICES, coerce=int, method="filter_year", label=_("Undertecknad år")
+    )
+    good_example = django_filters.BooleanFilter(
+        field_name="is_good_example", label=_("Gott exempel")
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=Sort.CHOICES, method="filter_sort", empty_label=None, label=_("Sortering")
+    )
+
+    # Applied in filter_queryset, not in the loop over the form's values.
+    SPECIAL = ("status", "sort")
+    FACETS = (
+        "level",
+        "county",
+        "municipality",
+        "organisation_kind",
+        "organisation",
+        "theme",
+        "target_group",
+        "status",
+        "year",
+        "good_example",
+    )
+
+    class Meta:
+        model = Agreement
+        fields = []
+
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Agreement.objects.published()
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.form.fields["good_example"].widget = forms.NullBooleanSelect()
+
+    # -- the query ---------------------------------------------------------------------------
+
+    @property
+    def query(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound else ""
+
+    @property
+    def full_text(self) -> bool:
+        """Whether the words are found by full-text search; if not, the spelling fallback
+        is used for the results and for every count. Decided once per request."""
+        if not hasattr(self, "_full_text"):
+            self._full_text = bool(self.query) and search.finds_words(
+                Agreement.objects.published(), self.query
+            )
+        return self._full_text
+
+    def filter_search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        if self.full_text:
+            return search.full_text_filter(queryset, value.strip())
+        return search.similar_filter(queryset, value.strip())
+
+    # -- facets ------------------------------------------------------------------------------
+
+    def filter_county(self, queryset, name, value):
+        return queryset.filter(county__in=value)
+
+    def filter_municipality(self, queryset, name, value):
+        return queryset.filter(_through_exists("municipalities", "municipality", value))
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(_through_exists("themes", "theme", value))
+
+    def filter_target_group(self, queryset, name, value):
+        return queryset.filter(_through_exists("target_groups", "targetgroup", value))
+
+    def filter_organisation(self, queryset, name, value):
+        parties = Party.objects.filter(agreement_id=OuterRef("pk"), organisation__in=value)
+        return queryset.filter(Exists(parties))
+
+    def filter_organisation_kind(self, queryset, name, value):
+        parties = Party.objects.filter(agreement_id=OuterRef("pk"), organisation__kind__in=value)
+        return queryset.filter(Exists(parties))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.annotate(signed_year=ExtractYear("signed_on")).filter(signed_year__in=value)
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset.latest_published()
+        return queryset.with_status().filter(legal_status__in=value)
+
+    def filter_sort(self, queryset, name, value):
+        sort = value or (Sort.RELEVANCE if self.query else Sort.TITLE)
+        if sort == Sort.RELEVANCE and self.query:
+            rank = search.rank_expression(self.query, full_text=self.full_text)
+            return queryset.annotate(rank=rank).order_by("-rank", swedish_title_key(), "pk")
+        if sort == Sort.NEWEST:
+            return queryset.order_by(
+                F("signed_on").desc(nulls_last=True),
+                Coalesce("valid_from", "published_at").desc(nulls_last=True),
+                "pk",
+            )
+        return queryset.order_by(swedish_title_key(), "version_number", "pk")
+
+    @property
+    def sort_value(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.is_bound else ""
+        return value or (Sort.RELEVANCE if self.query else Sort.TITLE)
+
+    def filter_queryset(self, queryset, *, without=None, ordered=True):
+        """All filters, or all but one (`without`, a facet's name): a facet counts with
+        every other filter applied."""
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name in self.SPECIAL or name == without or _is_empty(value):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        if without != "status":
+            queryset = self.filter_status(queryset, "status", data.get("status"))
+        if ordered:
+            queryset = self.filter_sort(queryset, "sort", data.get("sort"))
+        return queryset
+
+    def facet_queryset(self, facet: str):
+        """The agreements a facet counts in: every filter except the facet's own."""
+        self.errors  # noqa: B018 – validates the form, as .qs does
+        queryset = self.queryset.all()
+        if facet == "status":
+            queryset = queryset.with_status()
+        return self.filter_queryset(queryset, without=facet, ordered=False)
+
+    def selected(self, name: str) -> list:
+        """The valid values chosen for a filter, as the form cleaned them."""
+        value = self.form.cleaned_data.get(name) if self.is_bound else None
+        if _is_empty(value):
+            return []
+        return list(value) if isinstance(value, list | tuple) or hasattr(value, "all") else [value]
