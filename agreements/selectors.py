@@ -361,7 +361,9 @@ def agreement_feed_items(*, params, limit: int = 50) -> tuple[AgreementFilterSet
     catalogue."""
     filterset = AgreementFilterSet(params)
     filterset.is_valid()
-    queryset = filterset.filter_queryset(filterset.queryset.all(), ordered=False)
+    # Every published version is news, unless a status is asked for.
+    without = None if filterset.selected("status") else "status"
+    queryset = filterset.filter_queryset(filterset.queryset.all(), without=without, ordered=False)
     items = list(
         queryset.select_related("county", "lineage").order_by("-published_at", "-pk")[:limit]
     )
