@@ -41,7 +41,9 @@ def municipality_coverage(
     """One row per municipality (of the county, or of Sweden), in code order. Three queries
     whatever the number of agreements."""
     on = on or timezone.localdate()
-    municipalities = Municipality.objects.select_related("county").order_by("code")
+    municipalities = (
+        Municipality.objects.select_related("county").defer("county__geometry").order_by("code")
+    )
     if county is not None:
         municipalities = municipalities.filter(county=county)
     through = Agreement.municipalities.through.objects.filter(
