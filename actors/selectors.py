@@ -138,7 +138,9 @@ def municipality_overview(*, municipality: Municipality) -> MunicipalityOverview
     )
     figures = list(
         ReceptionFigure.objects.filter(municipality=municipality)
-        .filter(Q(source_agreement__isnull=True) | Q(source_agreement__in=Agreement.objects.published()))
+        .filter(
+            Q(source_agreement__isnull=True) | Q(source_agreement__in=Agreement.objects.published())
+        )
         .select_related("source_agreement__lineage")
         .order_by("-year")
     )

@@ -148,7 +148,7 @@ def match_items(old: list, new: list, *, text, label) -> ItemChanges:
         paired_old.add(i)
         paired_new.add(j)
         pairs.append((j, old_left[i], new_left[j]))
-    for _, o, n in sorted(pairs, key=lambda p: p[0]):
+    for _position, o, n in sorted(pairs, key=lambda p: p[0]):
         changes.changed.append(ChangedText(label(n), text(o), text(n)))
     changes.removed = [o for i, o in enumerate(old_left) if i not in paired_old]
     changes.added = [n for j, n in enumerate(new_left) if j not in paired_new]
@@ -171,7 +171,9 @@ def _goal_text(goal) -> str:
     if goal.indicator:
         parts.append(f"{_('Indikator')}: {goal.indicator}")
     if goal.baseline_value is not None:
-        parts.append(f"{_('Utgångsvärde')}: {goal.baseline_value} {goal.unit} ({goal.baseline_year})")
+        parts.append(
+            f"{_('Utgångsvärde')}: {goal.baseline_value} {goal.unit} ({goal.baseline_year})"
+        )
     if goal.target_value is not None:
         parts.append(f"{_('Målvärde')}: {goal.target_value} {goal.unit} ({goal.target_year})")
     return " – ".join(parts)
@@ -229,7 +231,10 @@ def agreement_diff(old: Agreement, new: Agreement) -> AgreementDiff:
     def commitments_of(agreement):
         grouped: dict[int, tuple[str, list]] = {}
         for party in agreement.parties.all():
-            grouped[party.organisation_id] = (str(party.organisation), list(party.commitments.all()))
+            grouped[party.organisation_id] = (
+                str(party.organisation),
+                list(party.commitments.all()),
+            )
         return grouped
 
     old_commitments, new_commitments = commitments_of(old), commitments_of(new)

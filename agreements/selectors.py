@@ -114,7 +114,9 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
 
 def _choice_counts(rows, key, choices) -> list[FacetCount]:
     counts = {row[key]: row["n"] for row in rows}
-    return [FacetCount(value, str(label), counts[value]) for value, label in choices if value in counts]
+    return [
+        FacetCount(value, str(label), counts[value]) for value, label in choices if value in counts
+    ]
 
 
 def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount]]:
@@ -368,4 +370,3 @@ def agreement_feed_items(*, params, limit: int = 50) -> tuple[AgreementFilterSet
         queryset.select_related("county", "lineage").order_by("-published_at", "-pk")[:limit]
     )
     return filterset, items
-

@@ -74,7 +74,9 @@ def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]
         values = [
             FacetValue(
                 value=item.value,
-                label=_(item.label) if name in ("level", "status", "organisation_kind") else item.label,
+                label=_(item.label)
+                if name in ("level", "status", "organisation_kind")
+                else item.label,
                 count=item.count,
                 selected=item.value in chosen,
                 input_id=f"f-{name}-{item.value}",
@@ -93,9 +95,7 @@ def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]
         if not values:
             continue
         values.sort(key=lambda v: not v.selected)
-        facets.append(
-            Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:])
-        )
+        facets.append(Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:]))
     return facets
 
 
@@ -216,5 +216,3 @@ def agreement_diff_view(request, slug, old, new):
             "canonical_path": request.path,
         },
     )
-
-

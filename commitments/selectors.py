@@ -30,9 +30,7 @@ def theme_commitments(*, theme: Theme, page_number=1, county=None, organisation=
     if organisation is not None:
         commitments = commitments.filter(party__organisation=organisation)
     commitments = (
-        commitments.select_related(
-            "agreement__lineage", "agreement__county", "party__organisation"
-        )
+        commitments.select_related("agreement__lineage", "agreement__county", "party__organisation")
         .prefetch_related("agreement__municipalities")
         .order_by("agreement__county__code", "agreement__title", "party__order", "order", "pk")
     )

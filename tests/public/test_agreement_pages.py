@@ -75,7 +75,9 @@ def test_only_public_contacts_are_shown(client):
     agreement = norrbotten()
     organisation = Organisation.objects.get(slug="arbetsformedlingen")
     agreement.contacts.add(
-        ContactPerson.objects.create(organisation=organisation, name="Offentlig Person", is_public=True),
+        ContactPerson.objects.create(
+            organisation=organisation, name="Offentlig Person", is_public=True
+        ),
         ContactPerson.objects.create(organisation=organisation, name="Hemlig Person"),
     )
     html = get(client, detail_url("norrbotten-rok"))
@@ -105,7 +107,9 @@ def test_versions_stay_at_stable_addresses_and_the_latest_is_at_the_main_one(cli
     assert "Du läser version 2 av 3, som har ersatts." in old
     assert f'href="{detail_url(first.slug)}"' in old
     assert reverse("agreements:diff", kwargs={"slug": first.slug, "old": 2, "new": 3}) in old
-    assert f'rel="canonical" href="http://testserver/overenskommelser/{first.slug}/version/2/"' in old
+    assert (
+        f'rel="canonical" href="http://testserver/overenskommelser/{first.slug}/version/2/"' in old
+    )
 
 
 def test_a_draft_version_is_not_public(client):
@@ -187,9 +191,7 @@ def test_agreement_page_query_count_does_not_grow(client, django_assert_max_num_
         client.get(detail_url(party.agreement.slug))
     with django_assert_max_num_queries(19):
         client.get(
-            reverse(
-                "agreements:version", kwargs={"slug": party.agreement.slug, "number": 1}
-            )
+            reverse("agreements:version", kwargs={"slug": party.agreement.slug, "number": 1})
         )
 
 

@@ -73,9 +73,7 @@ def test_theme_organisation_kind_year_and_good_example_filters(client):
     party = PartyFactory(organisation__kind="faith_community", agreement=tagged)
     assert result_titles(page(client, "theme=sfi&year=2019")) == ["Sfi-avtalet"]
     assert "Sfi-avtalet" in result_titles(page(client, "organisation_kind=faith_community"))
-    assert result_titles(page(client, f"organisation={party.organisation.slug}")) == [
-        "Sfi-avtalet"
-    ]
+    assert result_titles(page(client, f"organisation={party.organisation.slug}")) == ["Sfi-avtalet"]
     good = page(client, "good_example=true")
     assert "Sfi-avtalet" not in result_titles(good)
     assert "Lokal överenskommelse om nyanländas etablering i Södertälje" in result_titles(good)
@@ -122,10 +120,14 @@ def test_newest_sort_and_relevance_sort(client):
         "Nyare avtal",
         "Äldre lingonavtal",
     ]
-    assert result_titles(page(client, "q=lingon&county=dalarnas-lan")) == [
-        "Utan lingon",
-        "Äldre lingonavtal",
-    ] or result_titles(page(client, "q=lingon&county=dalarnas-lan"))[0] == "Utan lingon"
+    assert (
+        result_titles(page(client, "q=lingon&county=dalarnas-lan"))
+        == [
+            "Utan lingon",
+            "Äldre lingonavtal",
+        ]
+        or result_titles(page(client, "q=lingon&county=dalarnas-lan"))[0] == "Utan lingon"
+    )
 
 
 def test_pagination_keeps_the_filters_in_the_url(client):
@@ -167,7 +169,9 @@ def test_catalogue_query_count_does_not_grow(client, django_assert_max_num_queri
     organisation = Organisation.objects.get(slug="arbetsformedlingen")
     for number in range(extra):
         agreement = local_agreement(
-            municipality_codes=["2080"], title=f"Faluavtal {number}", signed_on=datetime.date(2020, 1, 1)
+            municipality_codes=["2080"],
+            title=f"Faluavtal {number}",
+            signed_on=datetime.date(2020, 1, 1),
         )
         PartyFactory(agreement=agreement, organisation=organisation)
         agreement.themes.add(Theme.objects.get(slug="sfi"))

@@ -57,7 +57,8 @@ def make_drafts():
     published = Agreement.objects.get(lineage__slug="sodertalje-lok")
     revision_create(agreement=published, publish=False, title="Vrakmulle i Södertälje")
     FollowUp.objects.create(
-        agreement=Agreement.objects.get(lineage__slug="norrbotten-rok"), year=2012,
+        agreement=Agreement.objects.get(lineage__slug="norrbotten-rok"),
+        year=2012,
         summary="Pelikanmurre.",
     )
 

@@ -30,7 +30,9 @@ def test_county_page_has_coverage_table_and_map(client):
     assert "1 av länets 8 kommuner har en lokal överenskommelse" in html
     assert "Jämtlands regionala" in html and "Östersunds lokala" in html
     assert "Krokoms utkast" not in html
-    row = re.search(r"<tr>\s*<th[^>]*><a href=\"/kommuner/ostersund/\">Östersund</a>.*?</tr>", html, re.S)
+    row = re.search(
+        r"<tr>\s*<th[^>]*><a href=\"/kommuner/ostersund/\">Östersund</a>.*?</tr>", html, re.S
+    )
     assert row and "Ja</span>" in row.group(0) and "1 mars 2020" in row.group(0)
     assert html.count('<path class="covered"') == 1
     assert html.count('<path class="not-covered"') == 7
