@@ -16,6 +16,10 @@ from followup.models import ReceptionFigure
 from registry.text import swedish_sort_key
 
 AGREEMENTS_PER_PAGE = 20
+# A municipality normally has one local agreement; a table row names at most this many.
+AGREEMENTS_PER_ROW = 3
+# The county page lists the newest local agreements; the catalogue has them all.
+LOCAL_ON_COUNTY_PAGE = 20
 
 
 @dataclass
@@ -27,9 +31,13 @@ class CoverageRow:
     def municipality(self):
         return self.coverage.municipality
 
+    @property
+    def more(self) -> int:
+        return len(self.coverage.agreement_ids) - len(self.agreements)
+
 
 def _coverage_rows(coverage: list[MunicipalityCoverage]) -> list[CoverageRow]:
-    ids = {pk for row in coverage for pk in row.agreement_ids}
+    ids = {pk for row in coverage for pk in row.agreement_ids[:AGREEMENTS_PER_ROW]}
     agreements = {
         a.pk: a
         for a in Agreement.objects.filter(pk__in=ids)
@@ -37,7 +45,10 @@ def _coverage_rows(coverage: list[MunicipalityCoverage]) -> list[CoverageRow]:
         .only("pk", "title", "version_number", "lineage__slug")
     }
     return [
-        CoverageRow(row, [agreements[pk] for pk in row.agreement_ids if pk in agreements])
+        CoverageRow(
+            row,
+            [agreements[pk] for pk in row.agreement_ids[:AGREEMENTS_PER_ROW] if pk in agreements],
+        )
         for row in coverage
     ]
 
@@ -51,6 +62,7 @@ class CountyOverview:
     county: County
     regional: list[Agreement]
     local: list[Agreement]
+    local_count: int
     coverage: list[CoverageRow]
 
     @property
@@ -61,9 +73,12 @@ class CountyOverview:
 def county_overview(*, county: County) -> CountyOverview:
     current = Agreement.objects.latest_published().filter(county=county)
     regional = _sorted(agreement_cards(current.filter(level=Level.REGIONAL)))
-    local = _sorted(agreement_cards(current.filter(level=Level.LOCAL)))
+    local = current.filter(level=Level.LOCAL)
+    newest = list(
+        agreement_cards(local.order_by("-published_at", "-pk"))[:LOCAL_ON_COUNTY_PAGE]
+    )
     coverage = _coverage_rows(municipality_coverage(county=county))
-    return CountyOverview(county, regional, local, coverage)
+    return CountyOverview(county, regional, newest, local.count(), coverage)
 
 
 @dataclass
@@ -125,7 +140,11 @@ def municipality_overview(*, municipality: Municipality) -> MunicipalityOverview
     coverage = municipality_coverage(county=municipality.county)
     row = next(r for r in coverage if r.municipality.pk == municipality.pk)
     current = Agreement.objects.latest_published()
-    local = _sorted(agreement_cards(current.filter(municipalities=municipality)))
+    local = list(
+        agreement_cards(
+            current.filter(municipalities=municipality).order_by("-published_at", "-pk")
+        )[:LOCAL_ON_COUNTY_PAGE]
+    )
     regional = _sorted(
         agreement_cards(current.filter(level=Level.REGIONAL, county_id=municipality.county_id))
     )

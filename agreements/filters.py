@@ -8,13 +8,13 @@ versions)."""
 
 import django_filters
 from django import forms
-from django.db.models import Exists, F, Func, OuterRef, QuerySet, Value
-from django.db.models.functions import Coalesce, ExtractYear, Lower
+from django.db.models import F, Func, Q, QuerySet, Value
+from django.db.models.functions import Coalesce, Lower
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import search
-from agreements.models import Agreement, LegalStatus, Level, Party
+from agreements.models import Agreement, LegalStatus, Level
 from commitments.models import TargetGroup, Theme
 
 
@@ -58,11 +58,6 @@ def _is_empty(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
     return value is None or value in ("", [], ())
-
-
-def _through_exists(field: str, column: str, values):
-    through = getattr(Agreement, field).through
-    return Exists(through.objects.filter(agreement_id=OuterRef("pk"), **{f"{column}__in": values}))
 
 
 class AgreementFilterSet(django_filters.FilterSet):
@@ -165,28 +160,33 @@ class AgreementFilterSet(django_filters.FilterSet):
 
     # -- facets ------------------------------------------------------------------------------
 
+    def _ids(self, name, value) -> list[int]:
+        """The chosen rows' ids, read once per request (the form gives a QuerySet)."""
+        cache = self.__dict__.setdefault("_chosen", {})
+        if name not in cache:
+            cache[name] = list(value)
+        return [row.pk for row in cache[name]]
+
     def filter_county(self, queryset, name, value):
-        return queryset.filter(county__in=value)
+        return queryset.filter(county_id__in=self._ids(name, value))
 
     def filter_municipality(self, queryset, name, value):
-        return queryset.filter(_through_exists("municipalities", "municipality", value))
+        return queryset.filter(facet_municipalities__overlap=self._ids(name, value))
 
     def filter_theme(self, queryset, name, value):
-        return queryset.filter(_through_exists("themes", "theme", value))
+        return queryset.filter(facet_themes__overlap=self._ids(name, value))
 
     def filter_target_group(self, queryset, name, value):
-        return queryset.filter(_through_exists("target_groups", "targetgroup", value))
+        return queryset.filter(facet_target_groups__overlap=self._ids(name, value))
 
     def filter_organisation(self, queryset, name, value):
-        parties = Party.objects.filter(agreement_id=OuterRef("pk"), organisation__in=value)
-        return queryset.filter(Exists(parties))
+        return queryset.filter(facet_organisations__overlap=self._ids(name, value))
 
     def filter_organisation_kind(self, queryset, name, value):
-        parties = Party.objects.filter(agreement_id=OuterRef("pk"), organisation__kind__in=value)
-        return queryset.filter(Exists(parties))
+        return queryset.filter(facet_organisation_kinds__overlap=list(value))
 
     def filter_year(self, queryset, name, value):
-        return queryset.annotate(signed_year=ExtractYear("signed_on")).filter(signed_year__in=value)
+        return queryset.filter(signed_on__year__in=value)
 
     def filter_status(self, queryset, name, value):
         if not value:
@@ -238,4 +238,41 @@ class AgreementFilterSet(django_filters.FilterSet):
         value = self.form.cleaned_data.get(name) if self.is_bound else None
         if _is_empty(value):
             return []
-        return list(value) if isinstance(value, list | tuple) or hasattr(value, "all") else [value]
+        if isinstance(value, QuerySet):
+            self._ids(name, value)
+            return self._chosen[name]
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+    def active_filters(self) -> dict:
+        """The facet filters with a value: name → value, as the form cleaned it."""
+        self.errors  # noqa: B018 – validates the form
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name in self.FACETS and not _is_empty(value)
+        }
+
+    def condition(self, name: str, value):
+        """The filter as a boolean expression over one agreement row, for counting facets in
+        one query (agreements.selectors.catalogue_facets). Status is handled there."""
+        if name == "level":
+            return Q(level__in=value)
+        if name == "county":
+            return Q(county_id__in=self._ids(name, value))
+        if name == "municipality":
+            return Q(facet_municipalities__overlap=self._ids(name, value))
+        if name == "organisation":
+            return Q(facet_organisations__overlap=self._ids(name, value))
+        if name == "organisation_kind":
+            return Q(facet_organisation_kinds__overlap=list(value))
+        if name == "theme":
+            return Q(facet_themes__overlap=self._ids(name, value))
+        if name == "target_group":
+            return Q(facet_target_groups__overlap=self._ids(name, value))
+        if name == "year":
+            return Q(signed_on__year__in=value)
+        if name == "good_example":
+            return Q(is_good_example=value)
+        if name == "status":
+            return Q(legal_status__in=value)
+        raise KeyError(name)

@@ -1,5 +1,6 @@
 import datetime
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
@@ -363,6 +364,31 @@ class Agreement(models.Model):
         blank=True,
         editable=False,
         help_text="Titel, län, kommuner och parter med å, ä, ö skrivna a, a, o, för pg_trgm.",
+    )
+    # Denormalised for the catalogue's facets (counted and filtered without joins); written
+    # by the same refresh as the search columns.
+    facet_municipalities = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
+    facet_organisations = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Parternas organisationer.",
+    )
+    facet_organisation_kinds = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, editable=False
+    )
+    facet_themes = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Överenskommelsens teman och dess åtagandens teman.",
+    )
+    facet_target_groups = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
     )
 
     objects = AgreementQuerySet.as_manager()

@@ -8,10 +8,13 @@ Each agreement carries a stored, weighted search document (`search_document`, GI
 - D: county, municipalities, parties (names, abbreviations, signatories) and attachment text
 
 It is rewritten by `agreement_search_refresh` whenever the agreement or one of its parts
-changes (see agreements/signals.py). Queries use PostgreSQL's `swedish` configuration with
-websearch syntax ("quotes", -word, or). When the words are found nowhere, a trigram fallback
-(pg_trgm word similarity) matches names spelled almost alike: "Norrboten", "Sodertalje". Only
-that fallback folds å, ä, ö to a, a, o; the full-text search keeps them apart, as Swedish does.
+changes (see agreements/signals.py), together with the facet arrays (facet_municipalities,
+facet_themes …) that the catalogue counts and filters on.
+
+Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
+When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
+spelled almost alike: "Norrboten", "Sodertalje". Only that fallback folds å, ä, ö to a, a, o;
+the full-text search keeps them apart, as Swedish does.
 """
 
 import re
@@ -206,7 +209,24 @@ UPDATE {agreement} a SET
     || setweight(to_tsvector('{config}', p.c_text), 'C')
     || setweight(to_tsvector('{config}', p.d_text), 'D'),
   search_text = concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
-  search_terms = translate(lower(p.terms), '{fold_from}', '{fold_to}')
+  search_terms = translate(lower(p.terms), '{fold_from}', '{fold_to}'),
+  facet_municipalities = ARRAY(
+    SELECT am.municipality_id FROM {agreement_municipalities} am
+     WHERE am.agreement_id = a.id ORDER BY 1),
+  facet_organisations = ARRAY(
+    SELECT p.organisation_id FROM {party} p WHERE p.agreement_id = a.id ORDER BY 1),
+  facet_organisation_kinds = ARRAY(
+    SELECT DISTINCT o.kind FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
+     WHERE p.agreement_id = a.id ORDER BY 1),
+  facet_themes = ARRAY(
+    SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id
+    UNION
+    SELECT ct.theme_id FROM {commitment_themes} ct
+      JOIN {commitment} c ON c.id = ct.commitment_id WHERE c.agreement_id = a.id
+    ORDER BY 1),
+  facet_target_groups = ARRAY(
+    SELECT atg.targetgroup_id FROM {agreement_target_groups} atg
+     WHERE atg.agreement_id = a.id ORDER BY 1)
 FROM parts p
 WHERE a.id = p.id
 """

@@ -3,14 +3,24 @@
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Prefetch,
+    Q,
+    Window,
+)
 from django.db.models.functions import ExtractYear
 
-from actors.models import ContactPerson, OrganisationKind
+from actors.models import ContactPerson, County, Municipality, Organisation, OrganisationKind
 from agreements import search
 from agreements.filters import STATUS_CHOICES, AgreementFilterSet
-from agreements.models import Agreement, Level, Party
-from commitments.models import Commitment
+from agreements.models import Agreement, Level, Party, Publication
+from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import FollowUp
 from registry.text import swedish_sort_key
 
@@ -94,9 +104,7 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     the size of the registry."""
     filterset = AgreementFilterSet(params)
     filterset.is_valid()
-    ids = filterset.qs.values_list("pk", flat=True)
-    page = Paginator(ids, CATALOGUE_PAGE_SIZE).get_page(page_number)
-    page_ids = list(page.object_list)
+    page, page_ids = _page_of_ids(filterset.qs, page_number)
     rows = agreement_cards(Agreement.objects.filter(pk__in=page_ids))
     if filterset.query and filterset.full_text:
         rows = rows.annotate(headline=search.headline(filterset.query))
@@ -112,6 +120,32 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     )
 
 
+def _page_of_ids(queryset, page_number) -> tuple[Page, list[int]]:
+    """One page of ids and the total in one query (a window count), as Paginator.get_page
+    would give them: a page number out of range gives the last page."""
+    try:
+        number = max(int(page_number), 1)
+    except (TypeError, ValueError):
+        number = 1
+    ids = queryset.values_list("pk", flat=True)
+    for attempt in range(2):
+        start = (number - 1) * CATALOGUE_PAGE_SIZE
+        rows = list(
+            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
+                start : start + CATALOGUE_PAGE_SIZE
+            ]
+        )
+        total = rows[0][1] if rows else (0 if number == 1 else ids.count())
+        paginator = Paginator(ids, CATALOGUE_PAGE_SIZE)
+        paginator.count = total  # cached_property: no second count query
+        if rows or number == 1 or attempt:
+            page = paginator.page(min(number, paginator.num_pages))
+            page.object_list = [pk for pk, _total in rows]
+            return page, page.object_list
+        number = paginator.num_pages
+    raise AssertionError("unreachable")
+
+
 def _choice_counts(rows, key, choices) -> list[FacetCount]:
     counts = {row[key]: row["n"] for row in rows}
     return [
@@ -119,87 +153,149 @@ def _choice_counts(rows, key, choices) -> list[FacetCount]:
     ]
 
 
+_FACET_SQL = {
+    # facet: (key and label columns, FROM clause after "m", GROUP BY, extra condition)
+    "level": ("m.level, m.level", "", "2, 3", ""),
+    "county": (
+        "c.slug, c.name",
+        f" JOIN {County._meta.db_table} c ON c.id = m.county_id",
+        "2, 3, c.code",
+        "",
+    ),
+    "municipality": (
+        "x.slug, x.name",
+        f" JOIN {Municipality._meta.db_table} x ON x.id = ANY(m.facet_municipalities)",
+        "2, 3",
+        "",
+    ),
+    "organisation_kind": ("k, k", ", unnest(m.facet_organisation_kinds) k", "2, 3", ""),
+    "organisation": (
+        "x.slug, x.name",
+        f" JOIN {Organisation._meta.db_table} x ON x.id = ANY(m.facet_organisations)",
+        "2, 3",
+        "",
+    ),
+    "theme": (
+        "x.slug, x.name",
+        f" JOIN {Theme._meta.db_table} x ON x.id = ANY(m.facet_themes)",
+        "2, 3, x.order",
+        "",
+    ),
+    "target_group": (
+        "x.slug, x.name",
+        f" JOIN {TargetGroup._meta.db_table} x ON x.id = ANY(m.facet_target_groups)",
+        "2, 3, x.order",
+        "",
+    ),
+    "status": ("m.legal_status, m.legal_status", "", "2, 3", ""),
+    "year": (
+        "m.signed_year::text, m.signed_year::text",
+        "",
+        "2, 3",
+        " AND m.signed_year IS NOT NULL",
+    ),
+    "good_example": ("'true', 'true'", "", "2, 3", " AND m.is_good_example"),
+}
+
+
 def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount]]:
-    """Each facet's counts with every other filter applied. One query per facet."""
-    facet = filterset.facet_queryset
-    facets = {}
-
-    rows = facet("level").order_by().values("level").annotate(n=Count("pk"))
-    facets["level"] = _choice_counts(rows, "level", Level.choices)
-
-    rows = (
-        facet("county")
-        .order_by()
-        .filter(county__isnull=False)
-        .values("county__slug", "county__name", "county__code")
-        .annotate(n=Count("pk"))
-        .order_by("county__code")
+    """Every facet's counts, each with all the other filters applied, in one query: the
+    matching rows are read once (search included) into a CTE with one boolean per active
+    filter, and each facet groups the rows whose other booleans all hold."""
+    active = filterset.active_filters()
+    base = filterset.queryset.all()
+    if filterset.query:
+        base = filterset.filter_search(base, "q", filterset.query)
+    newer = Agreement.objects.filter(
+        lineage_id=OuterRef("lineage_id"),
+        version_number__gt=OuterRef("version_number"),
+        publication=Publication.PUBLISHED,
     )
-    facets["county"] = [FacetCount(r["county__slug"], r["county__name"], r["n"]) for r in rows]
-
-    through = Agreement.municipalities.through.objects
-    rows = (
-        through.filter(agreement__in=facet("municipality"))
-        .values("municipality__slug", "municipality__name")
-        .annotate(n=Count("agreement_id"))
+    flags = {
+        f"f_{name}": ExpressionWrapper(filterset.condition(name, value), BooleanField())
+        for name, value in active.items()
+        if name != "status"
+    }
+    base = base.with_status().annotate(
+        is_latest=ExpressionWrapper(~Exists(newer), BooleanField()),
+        signed_year=ExtractYear("signed_on"),
+        **flags,
     )
-    facets["municipality"] = sorted(
-        (FacetCount(r["municipality__slug"], r["municipality__name"], r["n"]) for r in rows),
-        key=lambda f: swedish_sort_key(f.label),
-    )
-
-    rows = (
-        Party.objects.filter(agreement__in=facet("organisation_kind"))
-        .values("organisation__kind")
-        .annotate(n=Count("agreement_id", distinct=True))
-    )
-    facets["organisation_kind"] = _choice_counts(
-        rows, "organisation__kind", OrganisationKind.choices
-    )
-
-    rows = (
-        Party.objects.filter(agreement__in=facet("organisation"))
-        .values("organisation__slug", "organisation__name")
-        .annotate(n=Count("agreement_id", distinct=True))
-    )
-    facets["organisation"] = sorted(
-        (FacetCount(r["organisation__slug"], r["organisation__name"], r["n"]) for r in rows),
-        key=lambda f: (-f.count, swedish_sort_key(f.label)),
-    )
-
-    for name, relation, column in [
-        ("theme", "themes", "theme"),
-        ("target_group", "target_groups", "targetgroup"),
-    ]:
-        rows = (
-            getattr(Agreement, relation)
-            .through.objects.filter(agreement__in=facet(name))
-            .values(f"{column}__slug", f"{column}__name", f"{column}__order")
-            .annotate(n=Count("agreement_id"))
-            .order_by(f"{column}__order", f"{column}__name")
+    if "status" in active:
+        base = base.annotate(
+            f_status=ExpressionWrapper(
+                filterset.condition("status", active["status"]), BooleanField()
+            )
         )
-        facets[name] = [
-            FacetCount(r[f"{column}__slug"], r[f"{column}__name"], r["n"]) for r in rows
-        ]
-
-    rows = facet("status").order_by().values("legal_status").annotate(n=Count("pk"))
-    facets["status"] = _choice_counts(rows, "legal_status", STATUS_CHOICES)
-
-    rows = (
-        facet("year")
-        .order_by()
-        .filter(signed_on__isnull=False)
-        .annotate(signed_year_facet=ExtractYear("signed_on"))
-        .values("signed_year_facet")
-        .annotate(n=Count("pk"))
-        .order_by("-signed_year_facet")
+    status_flag = "m.f_status" if "status" in active else "m.is_latest"
+    columns = [
+        "id",
+        "level",
+        "county_id",
+        "is_good_example",
+        "facet_municipalities",
+        "facet_organisations",
+        "facet_organisation_kinds",
+        "facet_themes",
+        "facet_target_groups",
+        "legal_status",
+        "is_latest",
+        "signed_year",
+        *flags,
+    ] + (["f_status"] if "status" in active else [])
+    base_sql, params = base.values(*columns).order_by().query.sql_with_params()
+    branches = []
+    for facet, (keys, joins, group, extra) in _FACET_SQL.items():
+        conditions = [f"m.f_{name}" for name in active if name not in (facet, "status")]
+        if facet != "status":
+            conditions.append(status_flag)
+        where = " AND ".join(conditions) or "TRUE"
+        branches.append(
+            f"SELECT '{facet}' AS facet, {keys}, count(*) FROM m{joins} "
+            f"WHERE {where}{extra} GROUP BY {group}"
+        )
+    sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(
+        f"({branch})" for branch in branches
     )
-    facets["year"] = [
-        FacetCount(str(r["signed_year_facet"]), str(r["signed_year_facet"]), r["n"]) for r in rows
-    ]
+    rows: dict[str, list[tuple[str, str, int]]] = {facet: [] for facet in _FACET_SQL}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for facet, key, label, count in cursor.fetchall():
+            rows[facet].append((key, label, count))
 
-    good = facet("good_example").filter(is_good_example=True).order_by().count()
-    facets["good_example"] = [FacetCount("true", "Gott exempel", good)] if good else []
+    facets = {}
+    choices = {
+        "level": Level.choices,
+        "organisation_kind": OrganisationKind.choices,
+        "status": STATUS_CHOICES,
+    }
+    for facet, found in rows.items():
+        if facet in choices:
+            counts = {key: count for key, _label, count in found}
+            facets[facet] = [
+                FacetCount(value, str(label), counts[value])
+                for value, label in choices[facet]
+                if value in counts
+            ]
+        elif facet == "year":
+            facets[facet] = sorted(
+                (FacetCount(key, label, count) for key, label, count in found),
+                key=lambda f: -int(f.value),
+            )
+        elif facet == "organisation":
+            facets[facet] = sorted(
+                (FacetCount(key, label, count) for key, label, count in found),
+                key=lambda f: (-f.count, swedish_sort_key(f.label)),
+            )
+        elif facet == "municipality":
+            facets[facet] = sorted(
+                (FacetCount(key, label, count) for key, label, count in found),
+                key=lambda f: swedish_sort_key(f.label),
+            )
+        elif facet == "good_example":
+            facets[facet] = [FacetCount("true", "Gott exempel", c) for _k, _l, c in found if c]
+        else:  # county, theme, target group: in the order the SQL grouped them
+            facets[facet] = [FacetCount(key, label, count) for key, label, count in found]
     return facets
 
 

@@ -25,8 +25,10 @@ FACET_LABELS = {
 }
 # Facets shown open when nothing in them is chosen; the others start folded.
 OPEN_FACETS = ("level", "county", "status")
-# Values shown before "Visa fler".
+# Values shown before "Visa fler", and at most in all (the most frequent first; chosen
+# values always). Organisations and municipalities can run into the hundreds.
 FACET_VISIBLE = 8
+FACET_MAX = 60
 
 
 @dataclass
@@ -45,6 +47,7 @@ class Facet:
     label: str
     values: list[FacetValue]
     more: list[FacetValue]
+    hidden: int = 0
 
     @property
     def selected(self) -> list[FacetValue]:
@@ -95,7 +98,13 @@ def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]
         if not values:
             continue
         values.sort(key=lambda v: not v.selected)
-        facets.append(Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:]))
+        hidden = 0
+        if len(values) > FACET_MAX:
+            ranked = sorted(values, key=lambda v: (not v.selected, -v.count))
+            keep = {id(v) for v in ranked[:FACET_MAX]}
+            hidden = len(values) - len(keep)
+            values = [v for v in values if id(v) in keep]
+        facets.append(Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:], hidden))
     return facets
 
 

@@ -5,15 +5,9 @@ import django.contrib.postgres.search
 from django.db import migrations, models
 
 
-def fill_search_columns(apps, schema_editor):
-    from agreements.search import agreement_search_refresh_all
-
-    agreement_search_refresh_all()
-
-
 class Migration(migrations.Migration):
     """Stored search columns for Swedish full-text search and the pg_trgm fallback, filled
-    for the agreements already in the registry."""
+    (filled by the next migration)."""
 
     dependencies = [
         ("actors", "0001_initial"),
@@ -71,5 +65,4 @@ class Migration(migrations.Migration):
                 name="agreement_lineage_published",
             ),
         ),
-        migrations.RunPython(fill_search_columns, migrations.RunPython.noop),
     ]

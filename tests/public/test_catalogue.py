@@ -176,7 +176,7 @@ def test_catalogue_query_count_does_not_grow(client, django_assert_max_num_queri
         PartyFactory(agreement=agreement, organisation=organisation)
         agreement.themes.add(Theme.objects.get(slug="sfi"))
     assert county
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(9):
         client.get(f"{URL}?q=samverkan&county=dalarnas-lan&theme=sfi&sort=relevance")
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(5):
         client.get(URL)
