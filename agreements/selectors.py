@@ -399,11 +399,13 @@ def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
     newest published version of each related agreement, and only published ones."""
     current = Agreement.objects.latest_published().select_related("lineage", "county")
     lineage = agreement.lineage_id
+    # Every version of this agreement, as a subquery: the foreign keys are indexed.
+    versions = Agreement.objects.filter(lineage_id=lineage).values("pk")
     rows = list(
         current.filter(
-            Q(parent__lineage_id=lineage)
-            | Q(annex_to__lineage_id=lineage)
-            | Q(based_on__lineage_id=lineage)
+            Q(parent_id__in=versions)
+            | Q(annex_to_id__in=versions)
+            | Q(based_on_id__in=versions)
             | Q(
                 lineage_id__in=[
                     linked.lineage_id
