@@ -437,10 +437,31 @@ class Agreement(models.Model):
             GinIndex(
                 fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
             ),
+            # Covers what the catalogue counts, filters and sorts on, so that browsing reads
+            # this index rather than the whole table with its long texts.
             models.Index(
-                fields=["lineage", "publication", "version_number"],
-                name="agreement_lineage_published",
+                fields=["publication", "lineage", "version_number"],
+                include=[
+                    "id",
+                    "title",
+                    "level",
+                    "county",
+                    "is_good_example",
+                    "signed_on",
+                    "valid_from",
+                    "valid_until",
+                    "published_at",
+                    "facet_municipalities",
+                    "facet_organisations",
+                    "facet_organisation_kinds",
+                    "facet_themes",
+                    "facet_target_groups",
+                ],
+                name="agreement_catalogue",
             ),
+            GinIndex(fields=["facet_municipalities"], name="agreement_facet_municipalities"),
+            GinIndex(fields=["facet_organisations"], name="agreement_facet_organisations"),
+            GinIndex(fields=["facet_themes"], name="agreement_facet_themes"),
         ]
 
     def __str__(self):

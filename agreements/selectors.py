@@ -7,12 +7,9 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
-    Exists,
     ExpressionWrapper,
-    OuterRef,
     Prefetch,
     Q,
-    Window,
 )
 from django.db.models.functions import ExtractYear
 
@@ -104,7 +101,9 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     the size of the registry."""
     filterset = AgreementFilterSet(params)
     filterset.is_valid()
-    page, page_ids = _page_of_ids(filterset.qs, page_number)
+    ids = filterset.qs.values_list("pk", flat=True)
+    page = Paginator(ids, CATALOGUE_PAGE_SIZE).get_page(page_number)
+    page_ids = list(page.object_list)
     rows = agreement_cards(Agreement.objects.filter(pk__in=page_ids))
     if filterset.query and filterset.full_text:
         rows = rows.annotate(headline=search.headline(filterset.query))
@@ -120,41 +119,9 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     )
 
 
-def _page_of_ids(queryset, page_number) -> tuple[Page, list[int]]:
-    """One page of ids and the total in one query (a window count), as Paginator.get_page
-    would give them: a page number out of range gives the last page."""
-    try:
-        number = max(int(page_number), 1)
-    except (TypeError, ValueError):
-        number = 1
-    ids = queryset.values_list("pk", flat=True)
-    for attempt in range(2):
-        start = (number - 1) * CATALOGUE_PAGE_SIZE
-        rows = list(
-            queryset.annotate(total=Window(Count("pk"))).values_list("pk", "total")[
-                start : start + CATALOGUE_PAGE_SIZE
-            ]
-        )
-        total = rows[0][1] if rows else (0 if number == 1 else ids.count())
-        paginator = Paginator(ids, CATALOGUE_PAGE_SIZE)
-        paginator.count = total  # cached_property: no second count query
-        if rows or number == 1 or attempt:
-            page = paginator.page(min(number, paginator.num_pages))
-            page.object_list = [pk for pk, _total in rows]
-            return page, page.object_list
-        number = paginator.num_pages
-    raise AssertionError("unreachable")
-
-
-def _choice_counts(rows, key, choices) -> list[FacetCount]:
-    counts = {row[key]: row["n"] for row in rows}
-    return [
-        FacetCount(value, str(label), counts[value]) for value, label in choices if value in counts
-    ]
-
-
 _FACET_SQL = {
-    # facet: (key and label columns, FROM clause after "m", GROUP BY, extra condition)
+    # facet: (key and label columns, FROM clause after "m", GROUP BY, extra condition), or for
+    # the facets over an id array: (key and label columns, label table, array column, "")
     "level": ("m.level, m.level", "", "2, 3", ""),
     "county": (
         "c.slug, c.name",
@@ -162,31 +129,11 @@ _FACET_SQL = {
         "2, 3, c.code",
         "",
     ),
-    "municipality": (
-        "x.slug, x.name",
-        f" JOIN {Municipality._meta.db_table} x ON x.id = ANY(m.facet_municipalities)",
-        "2, 3",
-        "",
-    ),
+    "municipality": ("x.slug, x.name", Municipality._meta.db_table, "facet_municipalities", ""),
     "organisation_kind": ("k, k", ", unnest(m.facet_organisation_kinds) k", "2, 3", ""),
-    "organisation": (
-        "x.slug, x.name",
-        f" JOIN {Organisation._meta.db_table} x ON x.id = ANY(m.facet_organisations)",
-        "2, 3",
-        "",
-    ),
-    "theme": (
-        "x.slug, x.name",
-        f" JOIN {Theme._meta.db_table} x ON x.id = ANY(m.facet_themes)",
-        "2, 3, x.order",
-        "",
-    ),
-    "target_group": (
-        "x.slug, x.name",
-        f" JOIN {TargetGroup._meta.db_table} x ON x.id = ANY(m.facet_target_groups)",
-        "2, 3, x.order",
-        "",
-    ),
+    "organisation": ("x.slug, x.name", Organisation._meta.db_table, "facet_organisations", ""),
+    "theme": ("x.slug, x.name", Theme._meta.db_table, "facet_themes", ""),
+    "target_group": ("x.slug, x.name", TargetGroup._meta.db_table, "facet_target_groups", ""),
     "status": ("m.legal_status, m.legal_status", "", "2, 3", ""),
     "year": (
         "m.signed_year::text, m.signed_year::text",
@@ -206,21 +153,12 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
     base = filterset.queryset.all()
     if filterset.query:
         base = filterset.filter_search(base, "q", filterset.query)
-    newer = Agreement.objects.filter(
-        lineage_id=OuterRef("lineage_id"),
-        version_number__gt=OuterRef("version_number"),
-        publication=Publication.PUBLISHED,
-    )
     flags = {
         f"f_{name}": ExpressionWrapper(filterset.condition(name, value), BooleanField())
         for name, value in active.items()
         if name != "status"
     }
-    base = base.with_status().annotate(
-        is_latest=ExpressionWrapper(~Exists(newer), BooleanField()),
-        signed_year=ExtractYear("signed_on"),
-        **flags,
-    )
+    base = base.with_status().annotate(signed_year=ExtractYear("signed_on"), **flags)
     if "status" in active:
         base = base.annotate(
             f_status=ExpressionWrapper(
@@ -239,7 +177,8 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
         "facet_themes",
         "facet_target_groups",
         "legal_status",
-        "is_latest",
+        "lineage_id",
+        "version_number",
         "signed_year",
         *flags,
     ] + (["f_status"] if "status" in active else [])
@@ -250,13 +189,28 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
         if facet != "status":
             conditions.append(status_flag)
         where = " AND ".join(conditions) or "TRUE"
+        if group.startswith("facet_"):  # count the ids first, then join their labels
+            branches.append(
+                f"SELECT '{facet}' AS facet, {keys}, s.n FROM (SELECT v, count(*) AS n "
+                f"FROM m, unnest(m.{group}) v WHERE {where} GROUP BY v) s "
+                f"JOIN {joins} x ON x.id = s.v"
+            )
+            continue
         branches.append(
             f"SELECT '{facet}' AS facet, {keys}, count(*) FROM m{joins} "
             f"WHERE {where}{extra} GROUP BY {group}"
         )
-    sql = f"WITH m AS MATERIALIZED ({base_sql}) " + " UNION ALL ".join(
-        f"({branch})" for branch in branches
+    # The newest published version of each agreement, by one pass over an index rather than
+    # a lookup per row.
+    agreements = connection.ops.quote_name(Agreement._meta.db_table)
+    sql = (
+        f"WITH latest AS (SELECT lineage_id, max(version_number) AS newest FROM {agreements} "
+        f"WHERE publication = %s GROUP BY lineage_id), "
+        f"m AS MATERIALIZED (SELECT b.*, b.version_number = latest.newest AS is_latest "
+        f"FROM ({base_sql}) b JOIN latest ON latest.lineage_id = b.lineage_id) "
+        + " UNION ALL ".join(f"({branch})" for branch in branches)
     )
+    params = (Publication.PUBLISHED, *params)
     rows: dict[str, list[tuple[str, str, int]]] = {facet: [] for facet in _FACET_SQL}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

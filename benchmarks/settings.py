@@ -5,8 +5,8 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-not-secret")
 
-from registry.settings import *  # noqa: E402, F403
-from registry.settings import DATABASES  # noqa: E402
+from registry.settings import *  # noqa: F403
+from registry.settings import DATABASES
 
 BENCH_DATABASE = os.environ.get("BENCH_DATABASE", "samverkansregistret_benchmark")
 DATABASES["default"]["NAME"] = BENCH_DATABASE
