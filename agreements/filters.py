@@ -8,13 +8,14 @@ versions)."""
 
 import django_filters
 from django import forms
-from django.db.models import F, Func, Q, QuerySet, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import search
 from agreements.models import Agreement, LegalStatus, Level
+from agreements.search import swedish_title_key
 from commitments.models import TargetGroup, Theme
 
 
@@ -37,21 +38,6 @@ STATUS_CHOICES = [
     (LegalStatus.UNKNOWN, LegalStatus.UNKNOWN.label),
 ]
 YEAR_CHOICES = [(year, str(year)) for year in range(1990, 2101)]
-
-# Sorting by title in Swedish order without ICU: å, ä, ö become the three characters after
-# z in byte order, other accented letters their base letter (as registry.text does).
-_SORT_FROM = "åäæöøéèêáàüíóúçñ"
-_SORT_TO = "{||}}eeeaayiouc" + "n"
-
-
-def swedish_title_key():
-    return Func(
-        Lower("title"),
-        Value(_SORT_FROM),
-        Value(_SORT_TO),
-        function="translate",
-        template='%(function)s(%(expressions)s) COLLATE "C"',
-    )
 
 
 def _is_empty(value) -> bool:

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.models import County, Municipality, Organisation, Scope
+from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
@@ -459,6 +460,8 @@ class Agreement(models.Model):
                 ],
                 name="agreement_catalogue",
             ),
+            # The catalogue's title order (Swedish, see agreements.search.swedish_title_key).
+            models.Index(swedish_title_key(), "version_number", "id", name="agreement_title_order"),
             GinIndex(fields=["facet_municipalities"], name="agreement_facet_municipalities"),
             GinIndex(fields=["facet_organisations"], name="agreement_facet_organisations"),
             GinIndex(fields=["facet_themes"], name="agreement_facet_themes"),

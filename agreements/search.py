@@ -26,7 +26,8 @@ from django.contrib.postgres.search import (
     TrigramWordSimilarity,
 )
 from django.db import connection
-from django.db.models import F, Q, Value
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -42,6 +43,22 @@ _START, _STOP = "\u27e6", "\u27e7"
 
 # Attachments can hold a whole book; a tsvector holds at most 1 MB.
 _ATTACHMENT_CHARS = 100_000
+
+
+# Sorting by title in Swedish order without ICU: å, ä, ö become the three characters after
+# z in byte order, other accented letters their base letter (as registry.text does).
+_SORT_FROM = "åäæöøéèêáàüíóúçñ"
+_SORT_TO = "{||}}eeeaayiouc" + "n"
+
+
+def swedish_title_key():
+    return Func(
+        Lower("title"),
+        Value(_SORT_FROM),
+        Value(_SORT_TO),
+        function="translate",
+        template='%(function)s(%(expressions)s) COLLATE "C"',
+    )
 
 
 def fold(text: str) -> str:

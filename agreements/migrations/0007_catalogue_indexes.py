@@ -5,32 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actors', '0001_initial'),
-        ('agreements', '0006_facet_arrays'),
-        ('commitments', '0002_commitment_party_in_agreement'),
+        ("actors", "0001_initial"),
+        ("agreements", "0006_facet_arrays"),
+        ("commitments", "0002_commitment_party_in_agreement"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='agreement',
-            name='agreement_lineage_published',
+            model_name="agreement",
+            name="agreement_lineage_published",
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(fields=['publication', 'lineage', 'version_number'], include=('id', 'title', 'level', 'county', 'is_good_example', 'signed_on', 'valid_from', 'valid_until', 'published_at', 'facet_municipalities', 'facet_organisations', 'facet_organisation_kinds', 'facet_themes', 'facet_target_groups'), name='agreement_catalogue'),
+            model_name="agreement",
+            index=models.Index(
+                fields=["publication", "lineage", "version_number"],
+                include=(
+                    "id",
+                    "title",
+                    "level",
+                    "county",
+                    "is_good_example",
+                    "signed_on",
+                    "valid_from",
+                    "valid_until",
+                    "published_at",
+                    "facet_municipalities",
+                    "facet_organisations",
+                    "facet_organisation_kinds",
+                    "facet_themes",
+                    "facet_target_groups",
+                ),
+                name="agreement_catalogue",
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_municipalities'], name='agreement_facet_municipalities'),
+            model_name="agreement",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_municipalities"], name="agreement_facet_municipalities"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_organisations'], name='agreement_facet_organisations'),
+            model_name="agreement",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_organisations"], name="agreement_facet_organisations"
+            ),
         ),
         migrations.AddIndex(
-            model_name='agreement',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['facet_themes'], name='agreement_facet_themes'),
+            model_name="agreement",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["facet_themes"], name="agreement_facet_themes"
+            ),
         ),
     ]
