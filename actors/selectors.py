@@ -74,9 +74,7 @@ def county_overview(*, county: County) -> CountyOverview:
     current = Agreement.objects.latest_published().filter(county=county)
     regional = _sorted(agreement_cards(current.filter(level=Level.REGIONAL)))
     local = current.filter(level=Level.LOCAL)
-    newest = list(
-        agreement_cards(local.order_by("-published_at", "-pk"))[:LOCAL_ON_COUNTY_PAGE]
-    )
+    newest = list(agreement_cards(local.order_by("-published_at", "-pk"))[:LOCAL_ON_COUNTY_PAGE])
     coverage = _coverage_rows(municipality_coverage(county=county))
     return CountyOverview(county, regional, newest, local.count(), coverage)
 

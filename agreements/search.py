@@ -192,7 +192,7 @@ WITH parts AS (
             OR t.id IN (SELECT ct.theme_id FROM {commitment_themes} ct
                           JOIN {commitment} c ON c.id = ct.commitment_id
                          WHERE c.agreement_id = a.id)),
-      (SELECT string_agg(tg.name, ', ') FROM {target_group} tg
+      (SELECT string_agg(tg.name, ', ' ORDER BY tg.name) FROM {target_group} tg
          JOIN {agreement_target_groups} atg ON atg.targetgroup_id = tg.id
         WHERE atg.agreement_id = a.id)) AS c_text,
     concat_ws(E'\\n', county.name,
@@ -204,16 +204,16 @@ WITH parts AS (
          FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
         WHERE p.agreement_id = a.id),
       (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
-                         E'\\n')
+                         E'\\n' ORDER BY at.id)
          FROM {attachment} at WHERE at.agreement_id = a.id)) AS d_text,
     concat_ws(' ', a.title, a.alias, county.name,
-      (SELECT string_agg(m.name, ' ') FROM {municipality} m
+      (SELECT string_agg(m.name, ' ' ORDER BY m.name) FROM {municipality} m
          JOIN {agreement_municipalities} am ON am.municipality_id = m.id
         WHERE am.agreement_id = a.id),
-      (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation), ' ')
+      (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation), ' ' ORDER BY p."order", p.id)
          FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
         WHERE p.agreement_id = a.id),
-      (SELECT string_agg(t.name, ' ') FROM {theme} t
+      (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {theme} t
          JOIN {agreement_themes} at ON at.theme_id = t.id WHERE at.agreement_id = a.id)
     ) AS terms
   FROM {agreement} a LEFT JOIN {county} county ON county.id = a.county_id

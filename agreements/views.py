@@ -137,7 +137,11 @@ def catalogue(request):
             "facets": facets,
             "selected": _selected_labels(facets),
             "query": filterset.query,
-            "sort": filterset.sort_value,
+            # The form keeps the visitor's own choice; by default relevance, which orders by
+            # title until there are search words, so a new search is ranked.
+            "sort": params.get("sort")
+            if params.get("sort") in dict(Sort.CHOICES)
+            else Sort.RELEVANCE,
             "sort_choices": Sort.CHOICES,
             "errors": filterset.errors,
             "count_text": count_text,
@@ -183,6 +187,7 @@ def _agreement_page(request, *, slug, number=None):
             "compare_to": agreement.version_number if previous else latest.version_number,
             "related": selectors.agreement_related(agreement=agreement),
             "parties": list(agreement.parties.all()),
+            "has_commitments": any(party.commitments.all() for party in agreement.parties.all()),
             "goals": list(agreement.goals.all()),
             "canonical_path": agreement.get_absolute_url()
             if is_latest

@@ -5,16 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('actors', '0001_initial'),
-        ('agreements', '0007_catalogue_indexes'),
-        ('commitments', '0002_commitment_party_in_agreement'),
+        ("actors", "0001_initial"),
+        ("agreements", "0007_catalogue_indexes"),
+        ("commitments", "0002_commitment_party_in_agreement"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='agreement',
-            index=models.Index(models.Func(django.db.models.functions.text.Lower('title'), models.Value('åäæöøéèêáàüíóúçñ'), models.Value('{||}}eeeaayioucn'), function='translate', template='%(function)s(%(expressions)s) COLLATE "C"'), models.F('version_number'), models.F('id'), name='agreement_title_order'),
+            model_name="agreement",
+            index=models.Index(
+                models.Func(
+                    django.db.models.functions.text.Lower("title"),
+                    models.Value("åäæöøéèêáàüíóúçñ"),
+                    models.Value("{||}}eeeaayioucn"),
+                    function="translate",
+                    template='%(function)s(%(expressions)s) COLLATE "C"',
+                ),
+                models.F("version_number"),
+                models.F("id"),
+                name="agreement_title_order",
+            ),
         ),
     ]
