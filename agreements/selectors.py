@@ -12,6 +12,7 @@ from django.db.models import (
     Q,
 )
 from django.db.models.functions import ExtractYear
+from django.utils import timezone
 
 from actors.models import ContactPerson, County, Municipality, Organisation, OrganisationKind
 from agreements import search
@@ -130,7 +131,7 @@ _FACET_SQL = {
         "",
     ),
     "municipality": ("x.slug, x.name", Municipality._meta.db_table, "facet_municipalities", ""),
-    "organisation_kind": ("k, k", ", unnest(m.facet_organisation_kinds) k", "2, 3", ""),
+    "organisation_kind": ("u.v, u.v", "", "facet_organisation_kinds", ""),
     "organisation": ("x.slug, x.name", Organisation._meta.db_table, "facet_organisations", ""),
     "theme": ("x.slug, x.name", Theme._meta.db_table, "facet_themes", ""),
     "target_group": ("x.slug, x.name", TargetGroup._meta.db_table, "facet_target_groups", ""),
@@ -158,13 +159,7 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
         for name, value in active.items()
         if name != "status"
     }
-    base = base.with_status().annotate(signed_year=ExtractYear("signed_on"), **flags)
-    if "status" in active:
-        base = base.annotate(
-            f_status=ExpressionWrapper(
-                filterset.condition("status", active["status"]), BooleanField()
-            )
-        )
+    base = base.annotate(signed_year=ExtractYear("signed_on"), **flags)
     status_flag = "m.f_status" if "status" in active else "m.is_latest"
     columns = [
         "id",
@@ -176,12 +171,14 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
         "facet_organisation_kinds",
         "facet_themes",
         "facet_target_groups",
-        "legal_status",
         "lineage_id",
         "version_number",
+        "signed_on",
+        "valid_from",
+        "valid_until",
         "signed_year",
         *flags,
-    ] + (["f_status"] if "status" in active else [])
+    ]
     base_sql, params = base.values(*columns).order_by().query.sql_with_params()
     branches = []
     for facet, (keys, joins, group, extra) in _FACET_SQL.items():
@@ -189,10 +186,16 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
         if facet != "status":
             conditions.append(status_flag)
         where = " AND ".join(conditions) or "TRUE"
+        if facet == "organisation_kind":
+            branches.append(
+                f"SELECT '{facet}' AS facet, u.v, u.v, count(*) FROM (SELECT "
+                f"unnest(m.{group}) AS v FROM m WHERE {where}) u GROUP BY u.v"
+            )
+            continue
         if group.startswith("facet_"):  # count the ids first, then join their labels
             branches.append(
-                f"SELECT '{facet}' AS facet, {keys}, s.n FROM (SELECT v, count(*) AS n "
-                f"FROM m, unnest(m.{group}) v WHERE {where} GROUP BY v) s "
+                f"SELECT '{facet}' AS facet, {keys}, s.n FROM (SELECT u.v, count(*) AS n "
+                f"FROM (SELECT unnest(m.{group}) AS v FROM m WHERE {where}) u GROUP BY u.v) s "
                 f"JOIN {joins} x ON x.id = s.v"
             )
             continue
@@ -200,17 +203,49 @@ def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount
             f"SELECT '{facet}' AS facet, {keys}, count(*) FROM m{joins} "
             f"WHERE {where}{extra} GROUP BY {group}"
         )
-    # The newest published version of each agreement, by one pass over an index rather than
-    # a lookup per row.
+    # The newest published version of each agreement and its legal status, by one grouped
+    # pass over an index rather than a lookup per row. The status follows
+    # AgreementQuerySet.with_status() exactly (tests/public/test_catalogue.py compares them).
     agreements = connection.ops.quote_name(Agreement._meta.db_table)
+    today = timezone.localdate()
+    status_sql = (
+        "CASE WHEN b.version_number < latest.started_newest THEN 'superseded' "
+        "WHEN b.valid_until < %(today)s THEN 'expired' "
+        "WHEN b.valid_from > %(today)s OR (b.valid_from IS NULL AND b.signed_on > %(today)s) "
+        "THEN 'upcoming' "
+        "WHEN b.valid_from IS NULL AND b.signed_on IS NULL THEN 'unknown' "
+        "ELSE 'in_force' END"
+    )
+    chosen_status = list(active.get("status", []))
     sql = (
-        f"WITH latest AS (SELECT lineage_id, max(version_number) AS newest FROM {agreements} "
-        f"WHERE publication = %s GROUP BY lineage_id), "
-        f"m AS MATERIALIZED (SELECT b.*, b.version_number = latest.newest AS is_latest "
-        f"FROM ({base_sql}) b JOIN latest ON latest.lineage_id = b.lineage_id) "
+        "WITH latest AS (SELECT lineage_id, max(version_number) AS newest, "
+        "max(version_number) FILTER (WHERE (valid_from IS NULL AND signed_on IS NULL) "
+        "OR valid_from <= %(today)s OR (valid_from IS NULL AND signed_on <= %(today)s)) "
+        f"AS started_newest FROM {agreements} WHERE publication = %(published)s "
+        "GROUP BY lineage_id), "
+        "s AS (SELECT b.*, b.version_number = latest.newest AS is_latest, "
+        f"{status_sql} AS legal_status FROM (%(base)s) b "
+        "JOIN latest ON latest.lineage_id = b.lineage_id), "
+        "m AS MATERIALIZED (SELECT s.*, s.legal_status = ANY(%(status)s) AS f_status FROM s) "
         + " UNION ALL ".join(f"({branch})" for branch in branches)
     )
-    params = (Publication.PUBLISHED, *params)
+    # The base query's own placeholders come first; name ours apart from them.
+    sql = (
+        sql.replace("%(today)s", "%s")
+        .replace("%(published)s", "%s")
+        .replace("%(status)s", "%s")
+        .replace("%(base)s", base_sql)
+    )
+    params = (
+        today,  # started_newest: valid_from <= today
+        today,  # started_newest: signed_on <= today
+        Publication.PUBLISHED,
+        today,  # expired
+        today,  # upcoming: valid_from
+        today,  # upcoming: signed_on
+        *params,
+        chosen_status,
+    )
     rows: dict[str, list[tuple[str, str, int]]] = {facet: [] for facet in _FACET_SQL}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -353,8 +388,9 @@ def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
     newest published version of each related agreement, and only published ones."""
     current = Agreement.objects.latest_published().select_related("lineage", "county")
     lineage = agreement.lineage_id
-    # Every version of this agreement, as a subquery: the foreign keys are indexed.
-    versions = Agreement.objects.filter(lineage_id=lineage).values("pk")
+    # Every version of this agreement, as a list: the planner then uses the foreign keys'
+    # indexes instead of scanning the table.
+    versions = list(Agreement.objects.filter(lineage_id=lineage).values_list("pk", flat=True))
     rows = list(
         current.filter(
             Q(parent_id__in=versions)

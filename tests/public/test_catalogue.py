@@ -180,3 +180,39 @@ def test_catalogue_query_count_does_not_grow(client, django_assert_max_num_queri
         client.get(f"{URL}?q=samverkan&county=dalarnas-lan&theme=sfi&sort=relevance")
     with django_assert_max_num_queries(5):
         client.get(URL)
+
+
+def test_status_facet_counts_follow_the_status_rule_of_the_models():
+    """The facets compute the legal status in SQL in one grouped pass; it must agree with
+    AgreementQuerySet.with_status() for every kind of agreement."""
+    from collections import Counter
+
+    from agreements.models import Agreement
+    from agreements.selectors import catalogue_facets
+
+    today = datetime.date.today()
+    day = datetime.timedelta(days=1)
+    county = County.objects.get(code="20")
+    make = lambda **kw: AgreementFactory(county=county, title="Statusprov", **kw)  # noqa: E731
+    make(valid_from=today - 100 * day)  # in force
+    make(valid_from=today - 100 * day, valid_until=today - day)  # expired
+    make(valid_from=today + day)  # upcoming
+    make(signed_on=today + day)  # upcoming by signature
+    make()  # unknown
+    first = make(signed_on=today - 400 * day)
+    revision_create(agreement=first, valid_from=today - 10 * day)  # first is superseded
+    waiting = make(valid_from=today - 400 * day)
+    revision_create(agreement=waiting, valid_from=today + 10 * day)  # not yet superseded
+    undated = make(valid_from=today - 400 * day)
+    revision_create(agreement=undated, valid_from=None, signed_on=None)  # undated supersedes
+    filterset = AgreementFilterSet({"county": ["dalarnas-lan"]})
+    filterset.is_valid()
+    counted = {f.value: f.count for f in catalogue_facets(filterset)["status"]}
+    expected = Counter(
+        Agreement.objects.published()
+        .filter(county=county)
+        .with_status()
+        .values_list("legal_status", flat=True)
+    )
+    assert counted == dict(expected)
+    assert set(counted) == {"in_force", "expired", "upcoming", "unknown", "superseded"}
