@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db
+.PHONY: setup run test lint clean-db bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,13 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# axe-core for the accessibility test (package.json pins it; nothing is loaded at run time).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 ## setup: install, start the database, migrate, load reference data, examples and demo users
-setup: $(INSTALLED)
+setup: $(INSTALLED) node_modules/.installed
 	$(PY) manage.py setup_registry
 
 ## run: setup, then serve http://127.0.0.1:8000
@@ -33,6 +38,10 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+## bench: server times of the public pages on a throwaway database of 20,000 agreements
+bench: $(INSTALLED)
+	$(PY) -m benchmarks.public_pages
 
 ## clean-db: delete the embedded database in var/pgdata (stop `make run` first)
 clean-db:

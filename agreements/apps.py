@@ -9,4 +9,7 @@ class AgreementsConfig(AppConfig):
         from agreements.history import register_models
 
         register_models()
-        from agreements import pdf_signals  # noqa: F401  (connects the PDF cache signals)
+        from agreements import (
+            pdf_signals,  # noqa: F401  (connects the PDF cache signals)
+            signals,  # noqa: F401 – connects the search refresh
+        )

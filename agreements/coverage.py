@@ -73,9 +73,11 @@ def municipality_coverage(
     whatever the number of agreements. With geometry=False the municipalities and counties come
     without their boundaries, which is most of the time spent for the whole country."""
     on = on or timezone.localdate()
-    municipalities = Municipality.objects.select_related("county").order_by("code")
+    municipalities = (
+        Municipality.objects.select_related("county").defer("county__geometry").order_by("code")
+    )
     if not geometry:
-        municipalities = municipalities.defer("geometry", "county__geometry")
+        municipalities = municipalities.defer("geometry")
     if county is not None:
         municipalities = municipalities.filter(county=county)
     through = Agreement.municipalities.through.objects.filter(

@@ -1,50 +1,264 @@
-import django_filters
-from django.db.models import Q
+"""The one FilterSet for published agreements: the public catalogue uses it, and so can an API.
+No HTML here: parameters in, a QuerySet out.
 
-from actors.models import OrganisationKind
-from agreements.models import Agreement, Kind, LegalStatus, Level
-from registry.filters import StrictBooleanFilter, YearFilter
+Within one filter several values mean "any of them"; different filters must all hold.
+Without a status filter, the newest published version of each agreement is listed; with one,
+every published version whose status is among those chosen (so "superseded" finds the older
+versions)."""
+
+import django_filters
+from django import forms
+from django.db.models import F, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from actors.models import County, Municipality, Organisation, OrganisationKind
+from agreements import search
+from agreements.models import Agreement, LegalStatus, Level
+from agreements.search import swedish_title_key
+from commitments.models import TargetGroup, Theme
+
+
+class Sort:
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    TITLE = "title"
+    CHOICES = [
+        (RELEVANCE, _("Relevans")),
+        (NEWEST, _("Nyast först")),
+        (TITLE, _("Titel (A–Ö)")),
+    ]
+
+
+STATUS_CHOICES = [
+    (LegalStatus.IN_FORCE, LegalStatus.IN_FORCE.label),
+    (LegalStatus.EXPIRED, LegalStatus.EXPIRED.label),
+    (LegalStatus.SUPERSEDED, LegalStatus.SUPERSEDED.label),
+    (LegalStatus.UPCOMING, LegalStatus.UPCOMING.label),
+    (LegalStatus.UNKNOWN, LegalStatus.UNKNOWN.label),
+]
+YEAR_CHOICES = [(year, str(year)) for year in range(1990, 2101)]
+
+
+def _is_empty(value) -> bool:
+    if isinstance(value, QuerySet):
+        return value.query.is_empty()
+    return value is None or value in ("", [], ())
 
 
 class AgreementFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", label="Sök", help_text="Fritext.")
-    level = django_filters.MultipleChoiceFilter(choices=Level.choices, label="Nivå")
-    kind = django_filters.MultipleChoiceFilter(choices=Kind.choices, label="Typ")
-    county = django_filters.CharFilter(
-        field_name="county__code", label="Län", help_text="Länskod, till exempel 25."
+    q = django_filters.CharFilter(method="filter_search", label=_("Sökord"))
+    level = django_filters.MultipleChoiceFilter(
+        choices=Level.choices, distinct=False, label=_("Nivå")
     )
-    municipality = django_filters.CharFilter(
-        field_name="municipalities__code", label="Kommun", help_text="Kommunkod, t.ex. 0181."
+    county = django_filters.ModelMultipleChoiceFilter(
+        queryset=County.objects.all(),
+        to_field_name="slug",
+        method="filter_county",
+        label=_("Län"),
     )
-    organisation = django_filters.CharFilter(
-        field_name="parties__organisation__slug",
-        label="Organisation",
-        help_text="En parts kortnamn, t.ex. arbetsformedlingen.",
+    municipality = django_filters.ModelMultipleChoiceFilter(
+        queryset=Municipality.objects.all(),
+        to_field_name="slug",
+        method="filter_municipality",
+        label=_("Kommun"),
     )
     organisation_kind = django_filters.MultipleChoiceFilter(
-        field_name="parties__organisation__kind",
         choices=OrganisationKind.choices,
-        label="Typ av part",
-        distinct=True,
+        method="filter_organisation_kind",
+        label=_("Typ av organisation"),
     )
-    theme = django_filters.CharFilter(field_name="themes__slug", label="Tema")
-    target_group = django_filters.CharFilter(field_name="target_groups__slug", label="Målgrupp")
-    status = django_filters.ChoiceFilter(
-        choices=LegalStatus.choices, method="filter_status", label="Status"
+    organisation = django_filters.ModelMultipleChoiceFilter(
+        queryset=Organisation.objects.all(),
+        to_field_name="slug",
+        method="filter_organisation",
+        label=_("Organisation"),
     )
-    year_signed = YearFilter(field_name="signed_on__year", label="År undertecknad")
-    good_example = StrictBooleanFilter(field_name="is_good_example", label="Gott exempel")
+    theme = django_filters.ModelMultipleChoiceFilter(
+        queryset=Theme.objects.all(), to_field_name="slug", method="filter_theme", label=_("Tema")
+    )
+    target_group = django_filters.ModelMultipleChoiceFilter(
+        queryset=TargetGroup.objects.all(),
+        to_field_name="slug",
+        method="filter_target_group",
+        label=_("Målgrupp"),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        choices=STATUS_CHOICES, method="filter_status", label=_("Status")
+    )
+    year = django_filters.TypedMultipleChoiceFilter(
+        choices=YEAR_CHOICES, coerce=int, method="filter_year", label=_("Undertecknad år")
+    )
+    good_example = django_filters.BooleanFilter(
+        field_name="is_good_example", label=_("Gott exempel")
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=Sort.CHOICES, method="filter_sort", empty_label=None, label=_("Sortering")
+    )
+
+    # Applied in filter_queryset, not in the loop over the form's values.
+    SPECIAL = ("status", "sort")
+    FACETS = (
+        "level",
+        "county",
+        "municipality",
+        "organisation_kind",
+        "organisation",
+        "theme",
+        "target_group",
+        "status",
+        "year",
+        "good_example",
+    )
 
     class Meta:
         model = Agreement
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(title__icontains=value) | Q(alias__icontains=value))
+    def __init__(self, data=None, queryset=None, **kwargs):
+        if queryset is None:
+            queryset = Agreement.objects.published()
+        super().__init__(data, queryset=queryset, **kwargs)
+        self.form.fields["good_example"].widget = forms.NullBooleanSelect()
 
-    def filter_status(self, queryset, name, value):
-        return queryset.with_status().filter(legal_status=value)
+    # -- the query ---------------------------------------------------------------------------
 
     @property
-    def qs(self):
-        return super().qs.distinct()
+    def query(self) -> str:
+        return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound else ""
+
+    @property
+    def full_text(self) -> bool:
+        """Whether the words are found by full-text search; if not, the spelling fallback
+        is used for the results and for every count. Decided once per request."""
+        if not hasattr(self, "_full_text"):
+            self._full_text = bool(self.query) and search.finds_words(
+                Agreement.objects.published(), self.query
+            )
+        return self._full_text
+
+    def filter_search(self, queryset, name, value):
+        if not value.strip():
+            return queryset
+        if self.full_text:
+            return search.full_text_filter(queryset, value.strip())
+        return search.similar_filter(queryset, value.strip())
+
+    # -- facets ------------------------------------------------------------------------------
+
+    def _ids(self, name, value) -> list[int]:
+        """The chosen rows' ids, read once per request (the form gives a QuerySet)."""
+        cache = self.__dict__.setdefault("_chosen", {})
+        if name not in cache:
+            cache[name] = list(value)
+        return [row.pk for row in cache[name]]
+
+    def filter_county(self, queryset, name, value):
+        return queryset.filter(county_id__in=self._ids(name, value))
+
+    def filter_municipality(self, queryset, name, value):
+        return queryset.filter(facet_municipalities__overlap=self._ids(name, value))
+
+    def filter_theme(self, queryset, name, value):
+        return queryset.filter(facet_themes__overlap=self._ids(name, value))
+
+    def filter_target_group(self, queryset, name, value):
+        return queryset.filter(facet_target_groups__overlap=self._ids(name, value))
+
+    def filter_organisation(self, queryset, name, value):
+        return queryset.filter(facet_organisations__overlap=self._ids(name, value))
+
+    def filter_organisation_kind(self, queryset, name, value):
+        return queryset.filter(facet_organisation_kinds__overlap=list(value))
+
+    def filter_year(self, queryset, name, value):
+        return queryset.filter(signed_on__year__in=value)
+
+    def filter_status(self, queryset, name, value):
+        if not value:
+            return queryset.latest_published()
+        return queryset.with_status().filter(legal_status__in=value)
+
+    def filter_sort(self, queryset, name, value):
+        sort = value or (Sort.RELEVANCE if self.query else Sort.TITLE)
+        if sort == Sort.RELEVANCE and self.query:
+            rank = search.rank_expression(self.query, full_text=self.full_text)
+            return queryset.annotate(rank=rank).order_by("-rank", swedish_title_key(), "pk")
+        if sort == Sort.NEWEST:
+            return queryset.order_by(
+                F("signed_on").desc(nulls_last=True),
+                Coalesce("valid_from", "published_at").desc(nulls_last=True),
+                "pk",
+            )
+        return queryset.order_by(swedish_title_key(), "version_number", "pk")
+
+    @property
+    def sort_value(self) -> str:
+        value = self.form.cleaned_data.get("sort") if self.is_bound else ""
+        return value or (Sort.RELEVANCE if self.query else Sort.TITLE)
+
+    def filter_queryset(self, queryset, *, without=None, ordered=True):
+        """All filters, or all but one (`without`, a facet's name): a facet counts with
+        every other filter applied."""
+        data = self.form.cleaned_data
+        for name, value in data.items():
+            if name in self.SPECIAL or name == without or _is_empty(value):
+                continue
+            queryset = self.filters[name].filter(queryset, value)
+        if without != "status":
+            queryset = self.filter_status(queryset, "status", data.get("status"))
+        if ordered:
+            queryset = self.filter_sort(queryset, "sort", data.get("sort"))
+        return queryset
+
+    def facet_queryset(self, facet: str):
+        """The agreements a facet counts in: every filter except the facet's own."""
+        self.errors  # noqa: B018 – validates the form, as .qs does
+        queryset = self.queryset.all()
+        if facet == "status":
+            queryset = queryset.with_status()
+        return self.filter_queryset(queryset, without=facet, ordered=False)
+
+    def selected(self, name: str) -> list:
+        """The valid values chosen for a filter, as the form cleaned them."""
+        value = self.form.cleaned_data.get(name) if self.is_bound else None
+        if _is_empty(value):
+            return []
+        if isinstance(value, QuerySet):
+            self._ids(name, value)
+            return self._chosen[name]
+        return list(value) if isinstance(value, list | tuple) else [value]
+
+    def active_filters(self) -> dict:
+        """The facet filters with a value: name → value, as the form cleaned it."""
+        self.errors  # noqa: B018 – validates the form
+        return {
+            name: value
+            for name, value in self.form.cleaned_data.items()
+            if name in self.FACETS and not _is_empty(value)
+        }
+
+    def condition(self, name: str, value):
+        """The filter as a boolean expression over one agreement row, for counting facets in
+        one query (agreements.selectors.catalogue_facets). Status is handled there."""
+        if name == "level":
+            return Q(level__in=value)
+        if name == "county":
+            return Q(county_id__in=self._ids(name, value))
+        if name == "municipality":
+            return Q(facet_municipalities__overlap=self._ids(name, value))
+        if name == "organisation":
+            return Q(facet_organisations__overlap=self._ids(name, value))
+        if name == "organisation_kind":
+            return Q(facet_organisation_kinds__overlap=list(value))
+        if name == "theme":
+            return Q(facet_themes__overlap=self._ids(name, value))
+        if name == "target_group":
+            return Q(facet_target_groups__overlap=self._ids(name, value))
+        if name == "year":
+            return Q(signed_on__year__in=value)
+        if name == "good_example":
+            return Q(is_good_example=value)
+        if name == "status":
+            return Q(legal_status__in=value)
+        raise KeyError(name)

@@ -1,5 +1,8 @@
 import datetime
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -9,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from actors.models import County, Municipality, Organisation, Scope
+from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
@@ -171,6 +175,23 @@ class AgreementQuerySet(models.QuerySet):
             lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
         )
         return self.filter(~Exists(newer))
+
+    def latest_published(self):
+        """The newest published version of each agreement. Unlike latest_versions(), a draft
+        revision in progress does not hide the version the public is reading."""
+        newer = Agreement.objects.filter(
+            lineage_id=OuterRef("lineage_id"),
+            version_number__gt=OuterRef("version_number"),
+            publication=Publication.PUBLISHED,
+        )
+        return self.published().filter(~Exists(newer))
+
+    def search(self, query: str):
+        """Swedish full-text search ranked by relevance (annotation `rank`); when the words
+        are found nowhere, agreements whose names are spelled like them (pg_trgm)."""
+        from agreements import search
+
+        return search.agreements_search(self, query)
 
 
 class Agreement(models.Model):
@@ -338,6 +359,50 @@ class Agreement(models.Model):
         "persons sparning får inte skriva över den (optimistisk låsning).",
     )
 
+    # Denormalised for search; written by agreements.search.agreement_search_refresh whenever
+    # the agreement or one of its parts changes (agreements/signals.py).
+    search_document = SearchVectorField(
+        "sökindex",
+        null=True,
+        editable=False,
+        help_text="Viktad svensk fulltext: titel (A), syfte och mål (B), åtaganden och avsnitt "
+        "(C), parter och bilagor (D).",
+    )
+    search_text = models.TextField(
+        "söktext", blank=True, editable=False, help_text="Texten som sökträffarnas utdrag tas ur."
+    )
+    search_terms = models.TextField(
+        "namn för stavningstolerant sökning",
+        blank=True,
+        editable=False,
+        help_text="Titel, län, kommuner och parter med å, ä, ö skrivna a, a, o, för pg_trgm.",
+    )
+    # Denormalised for the catalogue's facets (counted and filtered without joins); written
+    # by the same refresh as the search columns.
+    facet_municipalities = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
+    facet_organisations = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Parternas organisationer.",
+    )
+    facet_organisation_kinds = ArrayField(
+        models.CharField(max_length=30), default=list, blank=True, editable=False
+    )
+    facet_themes = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Överenskommelsens teman och dess åtagandens teman.",
+    )
+    facet_target_groups = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
+
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
@@ -380,6 +445,37 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["publication", "level"]),
             models.Index(fields=["valid_from", "valid_until"]),
+            GinIndex(fields=["search_document"], name="agreement_search_document"),
+            GinIndex(
+                fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
+            ),
+            # Covers what the catalogue counts, filters and sorts on, so that browsing reads
+            # this index rather than the whole table with its long texts.
+            models.Index(
+                fields=["publication", "lineage", "version_number"],
+                include=[
+                    "id",
+                    "title",
+                    "level",
+                    "county",
+                    "is_good_example",
+                    "signed_on",
+                    "valid_from",
+                    "valid_until",
+                    "published_at",
+                    "facet_municipalities",
+                    "facet_organisations",
+                    "facet_organisation_kinds",
+                    "facet_themes",
+                    "facet_target_groups",
+                ],
+                name="agreement_catalogue",
+            ),
+            # The catalogue's title order (Swedish, see agreements.search.swedish_title_key).
+            models.Index(swedish_title_key(), "version_number", "id", name="agreement_title_order"),
+            GinIndex(fields=["facet_municipalities"], name="agreement_facet_municipalities"),
+            GinIndex(fields=["facet_organisations"], name="agreement_facet_organisations"),
+            GinIndex(fields=["facet_themes"], name="agreement_facet_themes"),
         ]
 
     def __str__(self):
@@ -388,6 +484,13 @@ class Agreement(models.Model):
 
     def get_absolute_url(self):
         return reverse("agreements:detail", kwargs={"slug": self.lineage.slug})
+
+    def get_version_url(self):
+        """The stable address of this very version, also after newer ones are published."""
+        return reverse(
+            "agreements:version",
+            kwargs={"slug": self.lineage.slug, "number": self.version_number},
+        )
 
     @property
     def slug(self) -> str:

@@ -1,22 +1,232 @@
-from django.http import Http404
-from django.shortcuts import render
+from dataclasses import dataclass
+
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from agreements import selectors
+from agreements.diff import agreement_diff
+from agreements.filters import Sort
 from agreements.models import Agreement
+
+FACET_LABELS = {
+    "level": _("Nivå"),
+    "county": _("Län"),
+    "municipality": _("Kommun"),
+    "organisation_kind": _("Typ av organisation"),
+    "organisation": _("Organisation"),
+    "theme": _("Tema"),
+    "target_group": _("Målgrupp"),
+    "status": _("Status"),
+    "year": _("Undertecknad år"),
+    "good_example": _("Gott exempel"),
+}
+# Facets shown open when nothing in them is chosen; the others start folded.
+OPEN_FACETS = ("level", "county", "status")
+# Values shown before "Visa fler", and at most in all (the most frequent first; chosen
+# values always). Organisations and municipalities can run into the hundreds.
+FACET_VISIBLE = 8
+FACET_MAX = 60
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    input_id: str
+    remove_url: str
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue]
+    more: list[FacetValue]
+    hidden: int = 0
+
+    @property
+    def selected(self) -> list[FacetValue]:
+        return [v for v in self.values + self.more if v.selected]
+
+    @property
+    def is_open(self) -> bool:
+        return self.name in OPEN_FACETS or bool(self.selected)
+
+
+def _query_without(params: QueryDict, name: str, value: str | None = None) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [v for v in query.getlist(name) if v != value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]:
+    facets = []
+    for name, label in FACET_LABELS.items():
+        chosen = set(params.getlist(name))
+        counted = {item.value: item for item in result.facets.get(name, [])}
+        values = [
+            FacetValue(
+                value=item.value,
+                label=_(item.label)
+                if name in ("level", "status", "organisation_kind")
+                else item.label,
+                count=item.count,
+                selected=item.value in chosen,
+                input_id=f"f-{name}-{item.value}",
+                remove_url=_query_without(params, name, item.value),
+            )
+            for item in counted.values()
+        ]
+        # A chosen value that no longer matches anything stays visible, with 0.
+        valid = {str(getattr(v, "slug", v)) for v in result.filterset.selected(name)}
+        for value in sorted(chosen & valid - set(counted)):
+            values.append(
+                FacetValue(
+                    value, value, 0, True, f"f-{name}-{value}", _query_without(params, name, value)
+                )
+            )
+        if not values:
+            continue
+        values.sort(key=lambda v: not v.selected)
+        hidden = 0
+        if len(values) > FACET_MAX:
+            ranked = sorted(values, key=lambda v: (not v.selected, -v.count))
+            keep = {id(v) for v in ranked[:FACET_MAX]}
+            hidden = len(values) - len(keep)
+            values = [v for v in values if id(v) in keep]
+        facets.append(Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:], hidden))
+    return facets
+
+
+def _selected_labels(facets: list[Facet]) -> list[tuple[str, FacetValue]]:
+    return [(facet.label, value) for facet in facets for value in facet.selected]
 
 
 def home(request):
-    agreements = selectors.agreement_list_published()
+    return render(request, "home.html", selectors.home_overview())
+
+
+def catalogue(request):
+    params = request.GET
+    result = selectors.catalogue_search(params=params, page_number=params.get("page") or 1)
+    facets = _facets(result, params)
+    filterset = result.filterset
+    feed_params = params.copy()
+    for name in ("page", "sort"):
+        feed_params.pop(name, None)
+    count_text = ngettext(
+        "%(count)s överenskommelse", "%(count)s överenskommelser", result.count
+    ) % {"count": result.count}
     return render(
         request,
-        "home.html",
-        {"agreement_groups": selectors.agreements_by_level(agreements), "count": len(agreements)},
+        "agreements/catalogue.html",
+        {
+            "result": result,
+            "page": result.page,
+            "agreements": result.agreements,
+            "facets": facets,
+            "selected": _selected_labels(facets),
+            "query": filterset.query,
+            # The form keeps the visitor's own choice; by default relevance, which orders by
+            # title until there are search words, so a new search is ranked.
+            "sort": params.get("sort")
+            if params.get("sort") in dict(Sort.CHOICES)
+            else Sort.RELEVANCE,
+            "sort_choices": Sort.CHOICES,
+            "errors": filterset.errors,
+            "count_text": count_text,
+            "feed_url": reverse("agreements:feed")
+            + (f"?{feed_params.urlencode()}" if feed_params else ""),
+            "clear_url": reverse("agreements:catalogue"),
+            "canonical_path": _canonical_catalogue_path(params),
+        },
+    )
+
+
+def _canonical_catalogue_path(params: QueryDict) -> str:
+    """The catalogue's address with its parameters in one order, without empty ones."""
+    query = QueryDict(mutable=True)
+    for name in sorted(params):
+        if name == "page" and params.get(name) in ("", "1"):
+            continue
+        values = sorted(v for v in params.getlist(name) if v)
+        if values:
+            query.setlist(name, values)
+    encoded = query.urlencode()
+    return reverse("agreements:catalogue") + (f"?{encoded}" if encoded else "")
+
+
+def _agreement_page(request, *, slug, number=None):
+    try:
+        agreement = selectors.agreement_get_published(slug=slug, number=number)
+    except Agreement.DoesNotExist:
+        raise Http404(_("Överenskommelsen finns inte eller är inte publicerad.")) from None
+    versions = selectors.agreement_versions(agreement=agreement)
+    latest = versions[-1]
+    is_latest = agreement.version_number == latest.version_number
+    previous = [v for v in versions if v.version_number < agreement.version_number]
+    return render(
+        request,
+        "agreements/detail.html",
+        {
+            "agreement": agreement,
+            "versions": versions,
+            "latest": latest,
+            "is_latest": is_latest,
+            "compare_from": previous[-1].version_number if previous else versions[0].version_number,
+            "compare_to": agreement.version_number if previous else latest.version_number,
+            "related": selectors.agreement_related(agreement=agreement),
+            "parties": list(agreement.parties.all()),
+            "has_commitments": any(party.commitments.all() for party in agreement.parties.all()),
+            "goals": list(agreement.goals.all()),
+            "canonical_path": agreement.get_absolute_url()
+            if is_latest
+            else agreement.get_version_url(),
+        },
     )
 
 
 def agreement_detail(request, slug):
+    return _agreement_page(request, slug=slug)
+
+
+def agreement_version(request, slug, number):
+    return _agreement_page(request, slug=slug, number=number)
+
+
+def agreement_compare(request, slug):
+    """The version picker's form: GET ?fran=1&till=2 → the comparison's own address."""
     try:
-        agreement = selectors.agreement_get_published(slug=slug)
+        old, new = int(request.GET.get("fran", "")), int(request.GET.get("till", ""))
+    except ValueError:
+        return redirect("agreements:detail", slug=slug)
+    return redirect("agreements:diff", slug=slug, old=old, new=new)
+
+
+def agreement_diff_view(request, slug, old, new):
+    try:
+        before, after = selectors.agreement_pair_for_diff(slug=slug, old=old, new=new)
     except Agreement.DoesNotExist:
-        raise Http404("Överenskommelsen finns inte eller är inte publicerad.") from None
-    return render(request, "agreements/detail.html", {"agreement": agreement})
+        raise Http404(_("Någon av versionerna finns inte eller är inte publicerad.")) from None
+    versions = selectors.agreement_versions(agreement=after)
+    return render(
+        request,
+        "agreements/diff.html",
+        {
+            "diff": agreement_diff(before, after),
+            "agreement": after,
+            "versions": versions,
+            "latest": versions[-1],
+            "canonical_path": request.path,
+        },
+    )

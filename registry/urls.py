@@ -1,8 +1,11 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from agreements import pdf_urls
 from agreements import urls as agreement_urls
+from agreements.sitemaps import SITEMAPS
 
 admin.site.site_header = "Samverkansregistret – administration"
 admin.site.site_title = "Samverkansregistret"
@@ -13,13 +16,21 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("statistik/", include("followup.urls")),
     path("api/v1/", include("registry.api_urls")),
-    # The PDF addresses live in agreements/pdf_urls.py but share the agreements namespace.
     path(
-        "",
-        include(
-            (agreement_urls.urlpatterns + pdf_urls.urlpatterns, agreement_urls.app_name),
-        ),
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
     ),
 ]
+# Swedish at /, English at /en/. Swedish whatever the browser asks for (LocaleMiddleware
+# uses LANGUAGE_CODE for addresses without a prefix). The PDF addresses live in
+# agreements/pdf_urls.py but share the agreements namespace.
+urlpatterns += i18n_patterns(
+    path("", include((agreement_urls.urlpatterns + pdf_urls.urlpatterns, agreement_urls.app_name))),
+    path("", include("actors.urls")),
+    path("", include("commitments.urls")),
+    prefix_default_language=False,
+)
 
 handler404 = "registry.views.not_found"

@@ -6,14 +6,15 @@ from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_published_agreements_and_hides_drafts(client):
+def test_home_shows_the_newest_and_good_examples_and_hides_drafts(client):
+    AgreementFactory(title="Nypublicerad om blåbärsris")
     AgreementFactory(title="Utkast om kvastfenor", draft=True)
     response = client.get(reverse("agreements:home"))
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Regional överenskommelse om samverkan för nyanlända invandrares" in page
-    assert "Central överenskommelse om utveckling av introduktionsinsatser" in page
-    assert "Södertälje" in page
+    assert "13 publicerade överenskommelser" in page  # 12 examples and the new one
+    assert "Nypublicerad om blåbärsris" in page  # newest first
+    assert "Södertälje" in page  # a good example
     assert "kvastfenor" not in page
 
 
@@ -57,7 +58,7 @@ def test_home_query_count_does_not_grow_with_the_data(
 ):
     for _ in range(extra_agreements):
         CommitmentFactory(party=PartyFactory())
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(7):
         client.get(reverse("agreements:home"))
 
 
@@ -68,5 +69,5 @@ def test_agreement_page_query_count_does_not_grow(
     party = PartyFactory()
     for _ in range(extra_commitments):
         CommitmentFactory(party=party)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(19):
         client.get(reverse("agreements:detail", kwargs={"slug": party.agreement.lineage.slug}))

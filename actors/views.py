@@ -1,0 +1,118 @@
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from actors import selectors
+from actors.maps import resolution_for, svg_map
+from actors.models import County, Municipality, Organisation
+
+
+def _county_map(overview: selectors.CountyOverview):
+    geometries = [row.municipality.geometry for row in overview.coverage]
+    regions = []
+    for row in overview.coverage:
+        municipality = row.municipality
+        if row.coverage.is_covered:
+            label = _("%(name)s: lokal överenskommelse gäller") % {"name": municipality.name}
+        else:
+            label = _("%(name)s: ingen lokal överenskommelse gäller") % {"name": municipality.name}
+        regions.append(
+            (
+                municipality.slug,
+                label,
+                "covered" if row.coverage.is_covered else "not-covered",
+                municipality.geometry,
+            )
+        )
+    return svg_map(regions, resolution=resolution_for(geometries))
+
+
+def share_class(share: int) -> str:
+    if share >= 100:
+        return "share-all"
+    if share >= 50:
+        return "share-most"
+    if share > 0:
+        return "share-some"
+    return "share-none"
+
+
+def county_detail(request, slug):
+    county = get_object_or_404(County, slug=slug)
+    overview = selectors.county_overview(county=county)
+    return render(
+        request,
+        "actors/county.html",
+        {
+            "county": county,
+            "overview": overview,
+            "map": _county_map(overview),
+            "canonical_path": request.path,
+        },
+    )
+
+
+def national(request):
+    summaries = selectors.national_overview()
+    geometries = [summary.county.geometry for summary in summaries]
+    regions = [
+        (
+            summary.county.slug,
+            _("%(name)s: %(covered)s av %(total)s kommuner har en lokal överenskommelse")
+            % {
+                "name": summary.county.name,
+                "covered": summary.covered,
+                "total": summary.municipalities,
+            },
+            share_class(summary.share),
+            summary.county.geometry,
+        )
+        for summary in summaries
+    ]
+    totals = {
+        "municipalities": sum(s.municipalities for s in summaries),
+        "covered": sum(s.covered for s in summaries),
+        "local": sum(s.local_count for s in summaries),
+    }
+    return render(
+        request,
+        "actors/national.html",
+        {
+            "summaries": summaries,
+            "totals": totals,
+            "map": svg_map(regions, resolution=resolution_for(geometries, target_units=700)),
+            "canonical_path": request.path,
+        },
+    )
+
+
+def municipality_detail(request, slug):
+    municipality = get_object_or_404(Municipality.objects.select_related("county"), slug=slug)
+    return render(
+        request,
+        "actors/municipality.html",
+        {
+            "municipality": municipality,
+            "overview": selectors.municipality_overview(municipality=municipality),
+            "canonical_path": request.path,
+        },
+    )
+
+
+def organisation_detail(request, slug):
+    organisation = get_object_or_404(
+        Organisation.objects.select_related("parent", "successor", "municipality", "county"),
+        slug=slug,
+    )
+    overview = selectors.organisation_overview(
+        organisation=organisation, page_number=request.GET.get("page") or 1
+    )
+    return render(
+        request,
+        "actors/organisation.html",
+        {
+            "organisation": organisation,
+            "overview": overview,
+            "page": overview.agreements_page,
+            "canonical_path": request.path,
+        },
+    )

@@ -1,0 +1,274 @@
+"""Swedish full-text search over agreements, after djangoproject.com's docs search.
+
+Each agreement carries a stored, weighted search document (`search_document`, GIN-indexed):
+
+- A: title and alias
+- B: purpose and goals
+- C: the other standard sections, extra sections, commitments, themes and target groups
+- D: county, municipalities, parties (names, abbreviations, signatories) and attachment text
+
+It is rewritten by `agreement_search_refresh` whenever the agreement or one of its parts
+changes (see agreements/signals.py), together with the facet arrays (facet_municipalities,
+facet_themes …) that the catalogue counts and filters on.
+
+Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
+When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
+spelled almost alike: "Norrboten", "Sodertalje". Only that fallback folds å, ä, ö to a, a, o;
+the full-text search keeps them apart, as Swedish does.
+"""
+
+import re
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
+from django.db import connection
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Lower
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+SEARCH_CONFIG = "swedish"
+
+# Only for the trigram fallback column and the words looked up in it.
+_FOLD_FROM = "åäöéèêëáàâüæøçñíìóòú"
+_FOLD_TO = "aaoeeeeaaauaocniioou"
+_FOLD = str.maketrans(_FOLD_FROM, _FOLD_TO)
+
+# Sentinels for ts_headline: the text is escaped first, then they become <mark>.
+_START, _STOP = "\u27e6", "\u27e7"
+
+# Attachments can hold a whole book; a tsvector holds at most 1 MB.
+_ATTACHMENT_CHARS = 100_000
+
+
+# Sorting by title in Swedish order without ICU: å, ä, ö become the three characters after
+# z in byte order, other accented letters their base letter (as registry.text does).
+_SORT_FROM = "åäæöøéèêáàüíóúçñ"
+_SORT_TO = "{||}}eeeaayiouc" + "n"
+
+
+def swedish_title_key():
+    return Func(
+        Lower("title"),
+        Value(_SORT_FROM),
+        Value(_SORT_TO),
+        function="translate",
+        template='%(function)s(%(expressions)s) COLLATE "C"',
+    )
+
+
+def fold(text: str) -> str:
+    """Lower case without diacritics, for the trigram fallback only."""
+    return text.lower().translate(_FOLD)
+
+
+def search_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def fallback_words(query: str) -> list[str]:
+    """The words to look up by spelling: websearch operators and excluded words dropped."""
+    words = []
+    for token in query.split():
+        if token.startswith("-") or token.lower() == "or":
+            continue
+        words += [w for w in re.findall(r"\w+", fold(token)) if len(w) >= 3]
+    return words
+
+
+def full_text_filter(queryset, query: str):
+    return queryset.filter(search_document=search_query(query))
+
+
+def similar_filter(queryset, query: str):
+    words = fallback_words(query)
+    if not words:
+        return queryset.none()
+    condition = Q()
+    for word in words:
+        condition &= Q(search_terms__trigram_word_similar=word)
+    return queryset.filter(condition)
+
+
+def rank_expression(query: str, *, full_text: bool):
+    if full_text:
+        return SearchRank(F("search_document"), search_query(query))
+    words = fallback_words(query) or [query]
+    rank = TrigramWordSimilarity(Value(words[0]), "search_terms")
+    for word in words[1:]:
+        rank = rank + TrigramWordSimilarity(Value(word), "search_terms")
+    return rank
+
+
+def finds_words(queryset, query: str) -> bool:
+    """Whether full-text search finds anything in the queryset; if not, use the fallback."""
+    return full_text_filter(queryset, query).exists()
+
+
+def agreements_search(queryset, query: str):
+    """Full-text matches ranked by relevance (annotation `rank`), or when there are none, the
+    agreements whose names are spelled like the words."""
+    query = (query or "").strip()
+    if not query:
+        return queryset.none()
+    if finds_words(queryset, query):
+        matches = full_text_filter(queryset, query)
+        full_text = True
+    else:
+        matches = similar_filter(queryset, query)
+        full_text = False
+    return matches.annotate(rank=rank_expression(query, full_text=full_text)).order_by(
+        "-rank", "pk"
+    )
+
+
+def headline(query: str) -> SearchHeadline:
+    return SearchHeadline(
+        "search_text",
+        search_query(query),
+        config=SEARCH_CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        max_words=30,
+        min_words=12,
+        max_fragments=2,
+        fragment_delimiter=" … ",
+    )
+
+
+def snippet_html(raw: str | None) -> SafeString:
+    """ts_headline's output as safe HTML: the agreement's text escaped, the matches marked."""
+    if not raw:
+        return mark_safe("")
+    html = escape(raw).replace(_START, "<mark>").replace(_STOP, "</mark>")
+    return mark_safe(html)  # escaped above; only our own <mark> is added
+
+
+def _tables():
+    from actors.models import County, Municipality, Organisation
+    from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
+    from commitments.models import Commitment, TargetGroup, Theme
+
+    q = connection.ops.quote_name
+    return {
+        "agreement": q(Agreement._meta.db_table),
+        "county": q(County._meta.db_table),
+        "municipality": q(Municipality._meta.db_table),
+        "organisation": q(Organisation._meta.db_table),
+        "goal": q(Goal._meta.db_table),
+        "section": q(AgreementSection._meta.db_table),
+        "party": q(Party._meta.db_table),
+        "attachment": q(Attachment._meta.db_table),
+        "commitment": q(Commitment._meta.db_table),
+        "theme": q(Theme._meta.db_table),
+        "target_group": q(TargetGroup._meta.db_table),
+        "agreement_municipalities": q(Agreement.municipalities.through._meta.db_table),
+        "agreement_themes": q(Agreement.themes.through._meta.db_table),
+        "agreement_target_groups": q(Agreement.target_groups.through._meta.db_table),
+        "commitment_themes": q(Commitment.themes.through._meta.db_table),
+    }
+
+
+_REFRESH_SQL = """
+WITH parts AS (
+  SELECT a.id,
+    concat_ws(' ', a.title, a.alias) AS a_text,
+    concat_ws(E'\\n', a.purpose,
+      (SELECT string_agg(concat_ws(' ', g.text, g.indicator), E'\\n' ORDER BY g."order", g.id)
+         FROM {goal} g WHERE g.agreement_id = a.id)) AS b_text,
+    concat_ws(E'\\n', a.background, a.target_group, a.organisation, a.followup_routine,
+      a.revision_routine, a.disagreement_handling, a.communication,
+      (SELECT string_agg(concat_ws(E'\\n', s.heading, s.text), E'\\n' ORDER BY s."order", s.id)
+         FROM {section} s WHERE s.agreement_id = a.id),
+      (SELECT string_agg(concat_ws(E'\\n', c.heading, c.text, c.activity_how, c.activity_when,
+                                   c.activity_followup), E'\\n' ORDER BY c."order", c.id)
+         FROM {commitment} c WHERE c.agreement_id = a.id),
+      (SELECT string_agg(DISTINCT t.name, ', ') FROM {theme} t
+         WHERE t.id IN (SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id)
+            OR t.id IN (SELECT ct.theme_id FROM {commitment_themes} ct
+                          JOIN {commitment} c ON c.id = ct.commitment_id
+                         WHERE c.agreement_id = a.id)),
+      (SELECT string_agg(tg.name, ', ' ORDER BY tg.name) FROM {target_group} tg
+         JOIN {agreement_target_groups} atg ON atg.targetgroup_id = tg.id
+        WHERE atg.agreement_id = a.id)) AS c_text,
+    concat_ws(E'\\n', county.name,
+      (SELECT string_agg(m.name, ', ' ORDER BY m.name) FROM {municipality} m
+         JOIN {agreement_municipalities} am ON am.municipality_id = m.id
+        WHERE am.agreement_id = a.id),
+      (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation, p.signatory_name,
+                                   p.signatory_title), E'\\n' ORDER BY p."order", p.id)
+         FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
+        WHERE p.agreement_id = a.id),
+      (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
+                         E'\\n' ORDER BY at.id)
+         FROM {attachment} at WHERE at.agreement_id = a.id)) AS d_text,
+    concat_ws(' ', a.title, a.alias, county.name,
+      (SELECT string_agg(m.name, ' ' ORDER BY m.name) FROM {municipality} m
+         JOIN {agreement_municipalities} am ON am.municipality_id = m.id
+        WHERE am.agreement_id = a.id),
+      (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation), ' ' ORDER BY p."order", p.id)
+         FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
+        WHERE p.agreement_id = a.id),
+      (SELECT string_agg(t.name, ' ' ORDER BY t.name) FROM {theme} t
+         JOIN {agreement_themes} at ON at.theme_id = t.id WHERE at.agreement_id = a.id)
+    ) AS terms
+  FROM {agreement} a LEFT JOIN {county} county ON county.id = a.county_id
+  WHERE {where}
+)
+UPDATE {agreement} a SET
+  search_document =
+    setweight(to_tsvector('{config}', p.a_text), 'A')
+    || setweight(to_tsvector('{config}', p.b_text), 'B')
+    || setweight(to_tsvector('{config}', p.c_text), 'C')
+    || setweight(to_tsvector('{config}', p.d_text), 'D'),
+  search_text = concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
+  search_terms = translate(lower(p.terms), '{fold_from}', '{fold_to}'),
+  facet_municipalities = ARRAY(
+    SELECT am.municipality_id FROM {agreement_municipalities} am
+     WHERE am.agreement_id = a.id ORDER BY 1),
+  facet_organisations = ARRAY(
+    SELECT p.organisation_id FROM {party} p WHERE p.agreement_id = a.id ORDER BY 1),
+  facet_organisation_kinds = ARRAY(
+    SELECT DISTINCT o.kind FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
+     WHERE p.agreement_id = a.id ORDER BY 1),
+  facet_themes = ARRAY(
+    SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id
+    UNION
+    SELECT ct.theme_id FROM {commitment_themes} ct
+      JOIN {commitment} c ON c.id = ct.commitment_id WHERE c.agreement_id = a.id
+    ORDER BY 1),
+  facet_target_groups = ARRAY(
+    SELECT atg.targetgroup_id FROM {agreement_target_groups} atg
+     WHERE atg.agreement_id = a.id ORDER BY 1)
+FROM parts p
+WHERE a.id = p.id
+"""
+
+
+def _refresh(where: str, params: list) -> None:
+    sql = _REFRESH_SQL.format(
+        where=where,
+        config=SEARCH_CONFIG,
+        fold_from=_FOLD_FROM,
+        fold_to=_FOLD_TO,
+        attachment_chars=_ATTACHMENT_CHARS,
+        **_tables(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def agreement_search_refresh(*, agreement_ids) -> None:
+    """Rewrite the search columns of these agreements from their current parts: one UPDATE,
+    whatever the number of agreements. Does not touch `updated_at`."""
+    ids = sorted({int(pk) for pk in agreement_ids if pk is not None})
+    if ids:
+        _refresh("a.id = ANY(%s)", [ids])
+
+
+def agreement_search_refresh_all() -> None:
+    _refresh("TRUE", [])

@@ -1,0 +1,365 @@
+"""Server times of the public pages on a synthetic registry of 20,000 agreements with ten
+commitments each: p50 and p95 for catalogue search with and without filters, the agreement
+page and the county page.
+
+    make bench                      # or: .venv/bin/python -m benchmarks.public_pages
+    python -m benchmarks.public_pages --agreements 2000 --requests 30 --keep
+
+The data goes into a throwaway database (benchmarks/settings.py) on the same PostgreSQL server
+(the embedded one, or DATABASE_URL's), never into the development database. Times are measured
+in-process with Django's test client: URL routing, views, queries and templates, without the
+network. The target is p95 under 100 ms for each.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+
+WORDS = [
+    "samverkan",
+    "nyanlända",
+    "etablering",
+    "arbete",
+    "praktik",
+    "sfi",
+    "svenskundervisning",
+    "samhällsorientering",
+    "boende",
+    "hälsa",
+    "bostad",
+    "utbildning",
+    "validering",
+    "mentorskap",
+    "föreningsliv",
+    "kommunen",
+    "arbetsförmedlingen",
+    "landstinget",
+    "länsstyrelsen",
+    "information",
+    "kartläggning",
+    "introduktion",
+    "ensamkommande",
+    "barn",
+    "skola",
+    "förskola",
+    "vuxenutbildning",
+    "studieförbund",
+    "civilsamhälle",
+    "arbetsgivare",
+    "företagare",
+    "jämställdhet",
+    "familj",
+    "uppföljning",
+    "handlingsplan",
+    "språkpraktik",
+    "yrkesutbildning",
+    "lärlingsplats",
+    "hälsoundersökning",
+    "tolk",
+    "samordning",
+    "kompetens",
+]
+SEARCHES = [
+    "samhällsorientering",
+    "praktik",
+    "sfi",
+    '"ensamkommande barn"',
+    "boende -stockholm",
+    "validering or mentorskap",
+    "hälsoundersökning",
+    "Norrboten",
+    "Sodertalje",
+    "arbetsgivare",
+]
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def create_database():
+    from django.conf import settings
+
+    name = settings.DATABASES["default"]["NAME"]
+    import psycopg
+    from psycopg import sql
+
+    params = {
+        "dbname": "postgres",
+        "user": settings.DATABASES["default"].get("USER") or None,
+        "password": settings.DATABASES["default"].get("PASSWORD") or None,
+        "host": settings.DATABASES["default"].get("HOST") or None,
+        "port": settings.DATABASES["default"].get("PORT") or None,
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if not exists.fetchone():
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return True
+    return False
+
+
+def drop_database():
+    from django.conf import settings
+    from django.db import connections
+
+    connections.close_all()
+    name = settings.DATABASES["default"]["NAME"]
+    import psycopg
+    from psycopg import sql
+
+    params = {
+        "dbname": "postgres",
+        "user": settings.DATABASES["default"].get("USER") or None,
+        "password": settings.DATABASES["default"].get("PASSWORD") or None,
+        "host": settings.DATABASES["default"].get("HOST") or None,
+        "port": settings.DATABASES["default"].get("PORT") or None,
+    }
+    with psycopg.connect(**{k: v for k, v in params.items() if v}, autocommit=True) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+def text(rng, words):
+    return " ".join(rng.choice(WORDS) for _ in range(words)).capitalize() + "."
+
+
+def seed(total: int, commitments_each: int, rng: random.Random) -> None:
+    """Bulk-inserts the synthetic registry; the search columns are filled at the end."""
+    import datetime
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from actors.models import County, Municipality, Organisation, OrganisationKind
+    from agreements.models import Agreement, AgreementLineage, Goal, Level, Party, Publication
+    from agreements.search import agreement_search_refresh
+    from commitments.models import Commitment, TargetGroup, Theme
+
+    municipalities = list(Municipality.objects.select_related("county"))
+    counties = list(County.objects.all())
+    municipality_orgs = {
+        o.municipality_id: o
+        for o in Organisation.objects.filter(kind=OrganisationKind.MUNICIPALITY)
+    }
+    national = list(Organisation.objects.filter(kind=OrganisationKind.NATIONAL_AGENCY))
+    others = list(Organisation.objects.exclude(kind=OrganisationKind.MUNICIPALITY)[:200])
+    themes = list(Theme.objects.all())
+    groups = list(TargetGroup.objects.all())
+    now = timezone.now()
+    batch = 1000
+    created = 0
+    while created < total:
+        size = min(batch, total - created)
+        with transaction.atomic():
+            lineages = AgreementLineage.objects.bulk_create(
+                AgreementLineage(slug=f"syntetisk-{created + i}") for i in range(size)
+            )
+            agreements = []
+            for i, lineage in enumerate(lineages):
+                number = created + i
+                municipality = rng.choice(municipalities)
+                level = Level.REGIONAL if number % 50 == 0 else Level.LOCAL
+                signed = datetime.date(rng.randint(2006, 2025), rng.randint(1, 12), 1)
+                ends = signed.replace(year=signed.year + 4) if rng.random() < 0.3 else None
+                agreements.append(
+                    Agreement(
+                        lineage=lineage,
+                        title=(
+                            f"Lokal överenskommelse om {rng.choice(WORDS)} i {municipality.name}"
+                            if level == Level.LOCAL
+                            else f"Regional överenskommelse {number} i {municipality.county.name}"
+                        ),
+                        level=level,
+                        county=municipality.county,
+                        purpose=text(rng, 40),
+                        background=text(rng, 60),
+                        organisation=text(rng, 30),
+                        signed_on=signed,
+                        valid_from=signed,
+                        valid_until=ends,
+                        publication=Publication.PUBLISHED
+                        if rng.random() < 0.95
+                        else Publication.DRAFT,
+                        published_at=now,
+                        is_good_example=rng.random() < 0.05,
+                    )
+                )
+                agreements[-1]._municipality = municipality
+            Agreement.objects.bulk_create(agreements)
+            m2m = Agreement.municipalities.through
+            m2m.objects.bulk_create(
+                m2m(agreement_id=a.pk, municipality_id=a._municipality.pk)
+                for a in agreements
+                if a.level == Level.LOCAL
+            )
+            through = Agreement.themes.through
+            through.objects.bulk_create(
+                through(agreement_id=a.pk, theme_id=t.pk)
+                for a in agreements
+                for t in rng.sample(themes, 3)
+            )
+            through = Agreement.target_groups.through
+            through.objects.bulk_create(
+                through(agreement_id=a.pk, targetgroup_id=g.pk)
+                for a in agreements
+                for g in rng.sample(groups, 2)
+            )
+            parties = []
+            for a in agreements:
+                chosen = [municipality_orgs.get(a._municipality.pk), rng.choice(national)]
+                chosen.append(rng.choice(others))
+                unique = {o.pk: o for o in chosen if o is not None}
+                parties += [
+                    Party(agreement=a, organisation=o, order=n)
+                    for n, o in enumerate(unique.values())
+                ]
+            Party.objects.bulk_create(parties)
+            by_agreement = {}
+            for party in parties:
+                by_agreement.setdefault(party.agreement_id, []).append(party)
+            Goal.objects.bulk_create(
+                Goal(agreement=a, text=text(rng, 15), order=n) for a in agreements for n in range(2)
+            )
+            commitments = [
+                Commitment(
+                    agreement=a,
+                    party=rng.choice(by_agreement[a.pk]),
+                    heading=rng.choice(WORDS).capitalize(),
+                    text=text(rng, 25),
+                    order=n,
+                )
+                for a in agreements
+                for n in range(commitments_each)
+            ]
+            Commitment.objects.bulk_create(commitments)
+            through = Commitment.themes.through
+            through.objects.bulk_create(
+                through(commitment_id=c.pk, theme_id=rng.choice(themes).pk) for c in commitments
+            )
+            agreement_search_refresh(agreement_ids=[a.pk for a in agreements])
+        created += size
+        print(f"  {created} överenskommelser", file=sys.stderr)
+    # Some agreements get a second, published version: the first is then superseded.
+    revised = list(
+        Agreement.objects.filter(lineage__slug__startswith="syntetisk-", publication="published")
+        .order_by("pk")
+        .values_list("pk", flat=True)[: total // 20]
+    )
+    with transaction.atomic():
+        originals = list(Agreement.objects.filter(pk__in=revised))
+        copies = []
+        for original in originals:
+            original.pk = None
+            original._state.adding = True
+            original.version_number = 2
+            original.valid_from = datetime.date(2025, 1, 1)
+            original.valid_until = None
+            copies.append(original)
+        Agreement.objects.bulk_create(copies)
+        agreement_search_refresh(agreement_ids=[a.pk for a in copies])
+    assert counties
+
+
+def measure(client, paths, rounds) -> list[float]:
+    times = []
+    for path in paths[:3]:  # warm up
+        client.get(path)
+    for index in range(rounds):
+        path = paths[index % len(paths)]
+        start = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: HTTP {response.status_code}")
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agreements", type=int, default=20_000)
+    parser.add_argument("--commitments", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=60, help="per scenario")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    arguments = parser.parse_args()
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from actors.models import County
+    from agreements.models import Agreement
+
+    fresh = create_database()
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_registry_data", verbosity=0)
+        rng = random.Random(4)
+        existing = Agreement.objects.filter(lineage__slug__startswith="syntetisk-").count()
+        if existing and existing < arguments.agreements:
+            raise SystemExit(
+                f"Benchmarkdatabasen har {existing} överenskommelser, inte {arguments.agreements}. "
+                "Kör utan --keep en gång, eller sätt BENCH_DATABASE till ett annat namn."
+            )
+        if fresh or not existing:
+            print(
+                f"Skapar {arguments.agreements} överenskommelser med "
+                f"{arguments.commitments} åtaganden var …",
+                file=sys.stderr,
+            )
+            started = time.perf_counter()
+            seed(arguments.agreements, arguments.commitments, rng)
+            print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        # What autovacuum does on a running server: statistics, and the visibility map that
+        # lets the catalogue read its covering index alone.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+        client = Client()
+        counties = list(County.objects.values_list("slug", flat=True))
+        slugs = list(
+            Agreement.objects.latest_published()
+            .filter(lineage__slug__startswith="syntetisk-")
+            .order_by("?")
+            .values_list("lineage__slug", flat=True)[:100]
+        )
+        filters = [
+            f"county={rng.choice(counties)}&level=local&theme=sfi",
+            "status=in_force&organisation_kind=national_agency",
+            f"county={rng.choice(counties)}&year=2015",
+            "theme=praktik&good_example=true",
+        ]
+        scenarios = {
+            "katalog, bläddra utan sökning": ["/overenskommelser/", "/overenskommelser/?page=40"],
+            "katalog, sökning utan filter": [f"/overenskommelser/?q={q}" for q in SEARCHES],
+            "katalog, sökning med filter": [
+                f"/overenskommelser/?q={q}&{filters[i % len(filters)]}"
+                for i, q in enumerate(SEARCHES)
+            ],
+            "katalog, bara filter": [f"/overenskommelser/?{f}" for f in filters],
+            "överenskommelse": [f"/overenskommelser/{slug}/" for slug in slugs],
+            "län": [f"/lan/{slug}/" for slug in counties],
+        }
+        total = Agreement.objects.count()
+        print(f"\n{total} överenskommelser (versioner) i databasen, {arguments.requests} anrop var")
+        print(f"{'sida':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+        for name, paths in scenarios.items():
+            times = measure(client, paths, arguments.requests)
+            print(
+                f"{name:34} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} "
+                f"{max(times):8.1f}"
+            )
+    finally:
+        if not arguments.keep:
+            drop_database()
+            print("Benchmarkdatabasen är borttagen.", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+from django.shortcuts import get_object_or_404, render
+
+from actors.models import County, Organisation
+from commitments import selectors
+from commitments.models import Theme
+
+
+def theme_list(request):
+    return render(
+        request,
+        "commitments/theme_list.html",
+        {"themes": selectors.theme_list(), "canonical_path": request.path},
+    )
+
+
+def theme_detail(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    county = County.objects.filter(slug=request.GET.get("county") or "").first()
+    organisation = Organisation.objects.filter(slug=request.GET.get("organisation") or "").first()
+    page = selectors.theme_commitments(
+        theme=theme,
+        page_number=request.GET.get("page") or 1,
+        county=county,
+        organisation=organisation,
+    )
+    return render(
+        request,
+        "commitments/theme.html",
+        {
+            "theme": theme,
+            "page": page,
+            "county": county,
+            "organisation": organisation,
+            "counties": County.objects.order_by("code"),
+            "agreement_count": selectors.theme_agreement_count(theme=theme),
+            "canonical_path": request.path,
+        },
+    )
