@@ -153,28 +153,28 @@ class AgreementFilterSet(django_filters.FilterSet):
             cache[name] = list(value)
         return [row.pk for row in cache[name]]
 
-    def filter_county(self, queryset, name, value):
+    def filter_county(self, queryset, name, value: str):
         return queryset.filter(county_id__in=self._ids(name, value))
 
-    def filter_municipality(self, queryset, name, value):
+    def filter_municipality(self, queryset, name, value: str):
         return queryset.filter(facet_municipalities__overlap=self._ids(name, value))
 
-    def filter_theme(self, queryset, name, value):
+    def filter_theme(self, queryset, name, value: str):
         return queryset.filter(facet_themes__overlap=self._ids(name, value))
 
-    def filter_target_group(self, queryset, name, value):
+    def filter_target_group(self, queryset, name, value: str):
         return queryset.filter(facet_target_groups__overlap=self._ids(name, value))
 
-    def filter_organisation(self, queryset, name, value):
+    def filter_organisation(self, queryset, name, value: str):
         return queryset.filter(facet_organisations__overlap=self._ids(name, value))
 
-    def filter_organisation_kind(self, queryset, name, value):
+    def filter_organisation_kind(self, queryset, name, value: str):
         return queryset.filter(facet_organisation_kinds__overlap=list(value))
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(signed_on__year__in=value)
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset, name, value: str):
         if not value:
             return queryset.latest_published()
         return queryset.with_status().filter(legal_status__in=value)

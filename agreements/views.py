@@ -116,6 +116,22 @@ def home(request):
     return render(request, "home.html", selectors.home_overview())
 
 
+def _export_links(params) -> list[tuple[str, str]]:
+    """The API's exports of the same selection (the API reads the same FilterSet)."""
+    query = params.urlencode()
+    links = []
+    for label, file_format, extra in [
+        (_("CSV för svensk Excel (semikolon)"), "csv", "delimiter=;"),
+        (_("CSV (komma)"), "csv", ""),
+        (_("Excel (XLSX)"), "xlsx", ""),
+        (_("JSON"), "json", ""),
+    ]:
+        url = reverse("api:agreements-export", kwargs={"file_format": file_format})
+        parts = "&".join(part for part in (query, extra) if part)
+        links.append((label, f"{url}?{parts}" if parts else url))
+    return links
+
+
 def catalogue(request):
     params = request.GET
     result = selectors.catalogue_search(params=params, page_number=params.get("page") or 1)
@@ -147,6 +163,7 @@ def catalogue(request):
             "count_text": count_text,
             "feed_url": reverse("agreements:feed")
             + (f"?{feed_params.urlencode()}" if feed_params else ""),
+            "export_links": _export_links(feed_params),
             "clear_url": reverse("agreements:catalogue"),
             "canonical_path": _canonical_catalogue_path(params),
         },

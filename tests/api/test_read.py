@@ -56,7 +56,7 @@ def test_staff_see_their_own_drafts_only(norrbotten_api, drafts):
 
 
 def test_list_is_a_summary_with_stable_links(api):
-    body = api.get("/api/v1/agreements/?county=25").json()
+    body = api.get("/api/v1/agreements/?county=norrbottens-lan").json()
     assert body["count"] == 1
     item = body["results"][0]
     assert item["slug"] == "norrbotten-rok"
@@ -87,7 +87,7 @@ def test_a_draft_revision_is_not_listed_publicly_but_the_published_version_is(ap
     AgreementFactory(
         lineage=published.lineage, version_number=2, draft=True, title=f"{SECRET} revidering"
     )
-    titles = [a["title"] for a in all_pages(api, "/api/v1/agreements/?county=25")]
+    titles = [a["title"] for a in all_pages(api, "/api/v1/agreements/?county=norrbottens-lan")]
     assert "Gällande om isvakar" in titles
     detail = api.get(f"/api/v1/agreements/{published.pk}/").json()
     assert [v["version_number"] for v in detail["versions"]] == [1]
@@ -98,7 +98,7 @@ def test_a_draft_revision_is_not_listed_publicly_but_the_published_version_is(ap
     [
         ("level=central", {"cok"}),
         (
-            "county=01&good_example=true",
+            "county=stockholms-lan&good_example=true",
             {
                 "sodertalje-lok",
                 "upplands-bro-lok",
@@ -109,8 +109,7 @@ def test_a_draft_revision_is_not_listed_publicly_but_the_published_version_is(ap
                 "sundbyberg-praktiskt-basar",
             },
         ),
-        ("municipality=0181", {"sodertalje-lok"}),
-        ("organisation=luleå-tekniska-universitet", set()),
+        ("municipality=sodertalje", {"sodertalje-lok"}),
         ("organisation=lulea-tekniska-universitet", {"norrbotten-rok"}),
     ],
 )
