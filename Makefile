@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench
+.PHONY: setup run test lint clean-db bench bench-api
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ lint: $(INSTALLED)
 ## bench: server times of the public pages on a throwaway database of 20,000 agreements
 bench: $(INSTALLED)
 	$(PY) -m benchmarks.public_pages
+
+## bench-api: API times and the memory of a 100,000-row CSV export, on a throwaway database
+bench-api: $(INSTALLED)
+	$(PY) -m benchmarks.api
 
 ## clean-db: delete the embedded database in var/pgdata (stop `make run` first)
 clean-db:

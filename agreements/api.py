@@ -16,7 +16,7 @@ from actors.api import (
     OrganisationSummarySerializer,
 )
 from actors.models import County, OrganisationKind, Scope
-from agreements.filters import AgreementFilterSet
+from agreements.filters import AgreementApiFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
     Agreement,
@@ -383,7 +383,7 @@ class AgreementViewSet(
     """Överenskommelser. Anonyma användare ser bara publicerade; inloggade handläggare också
     utkasten i sina egna län."""
 
-    filterset_class = AgreementFilterSet
+    filterset_class = AgreementApiFilterSet
     permission_classes = [IsStaffWriter]
     ordering_fields = ["title", "valid_from", "signed_on", "published_at", "id"]
     ordering = ["id"]
@@ -450,6 +450,12 @@ class AgreementViewSet(
             ),
             Prefetch("lineage__versions", queryset=visible_versions, to_attr="visible"),
         )
+
+    def filter_queryset(self, queryset):
+        """Filters choose among lists; one agreement is found by its id whatever they say."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return queryset
 
     def get_serializer_class(self):
         if self.action == "list":

@@ -262,3 +262,13 @@ class AgreementFilterSet(django_filters.FilterSet):
         if name == "status":
             return Q(legal_status__in=value)
         raise KeyError(name)
+
+
+class AgreementApiFilterSet(AgreementFilterSet):
+    """The catalogue's filters for the API, where the view chooses which versions a list
+    shows (staff also see their own drafts): no status means no status filter."""
+
+    def filter_status(self, queryset, name, value: str):
+        if not value:
+            return queryset
+        return super().filter_status(queryset, name, value)

@@ -19,6 +19,8 @@ from django.core.files.storage import default_storage
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
 
+from agreements.search import agreement_search_refresh_all
+
 FORMAT = "samverkansregistret"
 FORMAT_VERSION = 1
 REGISTRY_APPS = ("actors", "agreements", "commitments", "followup")
@@ -125,4 +127,6 @@ def registry_import(*, data: dict) -> dict[str, int]:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(known.values())):
             cursor.execute(statement)
+    # The search document and facet columns are derived from the imported rows.
+    agreement_search_refresh_all()
     return counts

@@ -42,6 +42,7 @@ def describe_query_parameters(result, generator, request, public):
                     and "enum" not in schema["items"]
                 ):
                     schema["items"].setdefault("pattern", "^[^\\u0000]*$")
+                    schema["items"].setdefault("minLength", 1)
     return result
 
 
