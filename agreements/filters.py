@@ -17,6 +17,7 @@ from agreements import search
 from agreements.models import Agreement, LegalStatus, Level
 from agreements.search import swedish_title_key
 from commitments.models import TargetGroup, Theme
+from registry.filters import StrictBooleanFilter
 
 
 class Sort:
@@ -89,9 +90,7 @@ class AgreementFilterSet(django_filters.FilterSet):
     year = django_filters.TypedMultipleChoiceFilter(
         choices=YEAR_CHOICES, coerce=int, method="filter_year", label=_("Undertecknad år")
     )
-    good_example = django_filters.BooleanFilter(
-        field_name="is_good_example", label=_("Gott exempel")
-    )
+    good_example = StrictBooleanFilter(field_name="is_good_example", label=_("Gott exempel"))
     sort = django_filters.ChoiceFilter(
         choices=Sort.CHOICES, method="filter_sort", empty_label=None, label=_("Sortering")
     )
@@ -266,7 +265,12 @@ class AgreementFilterSet(django_filters.FilterSet):
 
 class AgreementApiFilterSet(AgreementFilterSet):
     """The catalogue's filters for the API, where the view chooses which versions a list
-    shows (staff also see their own drafts): no status means no status filter."""
+    shows (staff also see their own drafts): no status means no status filter, and
+    good_example is read strictly (the catalogue's select widget maps unknown values to none)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["good_example"].widget = forms.TextInput()
 
     def filter_status(self, queryset, name, value: str):
         if not value:
