@@ -11,9 +11,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# Required in production, but only where something is signed: Django refuses an empty key
+# when a request needs it, so management commands (migrate, makemigrations) run without one.
 SECRET_KEY = env(
-    "DJANGO_SECRET_KEY",
-    default="utveckling-endast-inte-for-produktion" if DEBUG else environ.Env.NOTSET,
+    "DJANGO_SECRET_KEY", default="utveckling-endast-inte-for-produktion" if DEBUG else ""
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
