@@ -179,12 +179,7 @@ class AgreementQuerySet(models.QuerySet):
     def latest_published(self):
         """The newest published version of each agreement. Unlike latest_versions(), a draft
         revision in progress does not hide the version the public is reading."""
-        newer = Agreement.objects.filter(
-            lineage_id=OuterRef("lineage_id"),
-            version_number__gt=OuterRef("version_number"),
-            publication=Publication.PUBLISHED,
-        )
-        return self.published().filter(~Exists(newer))
+        return self.published().latest_versions(among=Agreement.objects.published())
 
     def search(self, query: str):
         """Swedish full-text search ranked by relevance (annotation `rank`); when the words

@@ -25,28 +25,6 @@ from registry.text import swedish_sort_key
 CATALOGUE_PAGE_SIZE = 20
 
 
-def agreement_list_published() -> list[Agreement]:
-    """The newest published version of every agreement, in Swedish title order."""
-    agreements = (
-        Agreement.objects.latest_published()
-        .with_status()
-        .select_related("county", "lineage")
-        .prefetch_related("municipalities")
-    )
-    return sorted(agreements, key=lambda agreement: swedish_sort_key(agreement.title))
-
-
-def agreements_by_level(agreements: list[Agreement]) -> list[tuple[str, list[Agreement]]]:
-    return [
-        (label, [a for a in agreements if a.level == level])
-        for level, label in [
-            (Level.CENTRAL, "Centrala överenskommelser"),
-            (Level.REGIONAL, "Regionala överenskommelser"),
-            (Level.LOCAL, "Lokala överenskommelser"),
-        ]
-    ]
-
-
 def agreement_cards(queryset):
     """What a list of agreements shows: county, municipalities, status."""
     return (

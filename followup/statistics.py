@@ -57,19 +57,11 @@ class Selection:
     ]
 
 
-def published_newest_versions() -> QuerySet:
-    """The newest published version of every agreement (a newer draft does not hide it)."""
-    newer = Agreement.objects.published().filter(
-        lineage_id=OuterRef("lineage_id"), version_number__gt=OuterRef("version_number")
-    )
-    return Agreement.objects.published().filter(~Exists(newer))
-
-
 def agreements_selected(
     *, on: datetime.date, county: County | None = None, selection: str = Selection.IN_FORCE
 ) -> QuerySet:
     if selection == Selection.ALL:
-        agreements = published_newest_versions()
+        agreements = Agreement.objects.latest_published()
     else:
         agreements = Agreement.objects.published().in_force(on=on)
     if county is not None:
