@@ -93,7 +93,7 @@ class CountySummary:
 
 
 def national_overview() -> list[CountySummary]:
-    counties = list(County.objects.order_by("code"))
+    counties = list(County.objects.defer("geometry").order_by("code"))
     coverage = municipality_coverage()
     totals: dict[int, list[int]] = {}
     for row in coverage:

@@ -2,12 +2,11 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from actors import selectors
-from actors.maps import resolution_for, svg_map
+from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
 
 
-def _county_map(overview: selectors.CountyOverview):
-    geometries = [row.municipality.geometry for row in overview.coverage]
+def _county_map(county: County, overview: selectors.CountyOverview):
     regions = []
     for row in overview.coverage:
         municipality = row.municipality
@@ -16,14 +15,10 @@ def _county_map(overview: selectors.CountyOverview):
         else:
             label = _("%(name)s: ingen lokal överenskommelse gäller") % {"name": municipality.name}
         regions.append(
-            (
-                municipality.slug,
-                label,
-                "covered" if row.coverage.is_covered else "not-covered",
-                municipality.geometry,
-            )
+            (municipality.slug, label, "covered" if row.coverage.is_covered else "not-covered")
         )
-    return svg_map(regions, resolution=resolution_for(geometries))
+    outline = outline_of(Municipality.objects.filter(county=county).order_by("code"))
+    return svg_map(outline, regions)
 
 
 def share_class(share: int) -> str:
@@ -37,7 +32,7 @@ def share_class(share: int) -> str:
 
 
 def county_detail(request, slug):
-    county = get_object_or_404(County, slug=slug)
+    county = get_object_or_404(County.objects.defer("geometry"), slug=slug)
     overview = selectors.county_overview(county=county)
     return render(
         request,
@@ -45,7 +40,7 @@ def county_detail(request, slug):
         {
             "county": county,
             "overview": overview,
-            "map": _county_map(overview),
+            "map": _county_map(county, overview),
             "canonical_path": request.path,
         },
     )
@@ -53,7 +48,6 @@ def county_detail(request, slug):
 
 def national(request):
     summaries = selectors.national_overview()
-    geometries = [summary.county.geometry for summary in summaries]
     regions = [
         (
             summary.county.slug,
@@ -64,7 +58,6 @@ def national(request):
                 "total": summary.municipalities,
             },
             share_class(summary.share),
-            summary.county.geometry,
         )
         for summary in summaries
     ]
@@ -79,14 +72,17 @@ def national(request):
         {
             "summaries": summaries,
             "totals": totals,
-            "map": svg_map(regions, resolution=resolution_for(geometries, target_units=700)),
+            "map": svg_map(outline_of(County.objects.order_by("code"), target_units=700), regions),
             "canonical_path": request.path,
         },
     )
 
 
 def municipality_detail(request, slug):
-    municipality = get_object_or_404(Municipality.objects.select_related("county"), slug=slug)
+    municipality = get_object_or_404(
+        Municipality.objects.select_related("county").defer("geometry", "county__geometry"),
+        slug=slug,
+    )
     return render(
         request,
         "actors/municipality.html",

@@ -67,17 +67,18 @@ def in_force_during(queryset, *, year: int):
 
 
 def municipality_coverage(
-    *, county=None, on: datetime.date | None = None, geometry: bool = True
+    *, county=None, on: datetime.date | None = None
 ) -> list[MunicipalityCoverage]:
     """One row per municipality (of the county, or of Sweden), in code order. Three queries
-    whatever the number of agreements. With geometry=False the municipalities and counties come
-    without their boundaries, which is most of the time spent for the whole country."""
+    whatever the number of agreements. The municipalities and counties come without their
+    boundaries, which would be most of the time spent (maps read them through
+    actors.maps.outline_of)."""
     on = on or timezone.localdate()
     municipalities = (
-        Municipality.objects.select_related("county").defer("county__geometry").order_by("code")
+        Municipality.objects.select_related("county")
+        .defer("geometry", "county__geometry")
+        .order_by("code")
     )
-    if not geometry:
-        municipalities = municipalities.defer("geometry")
     if county is not None:
         municipalities = municipalities.filter(county=county)
     through = Agreement.municipalities.through.objects.filter(

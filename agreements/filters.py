@@ -8,7 +8,7 @@ versions)."""
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -41,6 +41,18 @@ STATUS_CHOICES = [
 YEAR_CHOICES = [(year, str(year)) for year in range(1990, 2101)]
 
 
+def sort_queryset(queryset, sort: str):
+    """The catalogue's orders that do not depend on a search: newest first, or by title in
+    Swedish order (the default)."""
+    if sort == Sort.NEWEST:
+        return queryset.order_by(
+            F("signed_on").desc(nulls_last=True),
+            Coalesce("valid_from", "published_at").desc(nulls_last=True),
+            "pk",
+        )
+    return queryset.order_by(swedish_title_key(), "version_number", "pk")
+
+
 def _is_empty(value) -> bool:
     if isinstance(value, QuerySet):
         return value.query.is_empty()
@@ -53,13 +65,13 @@ class AgreementFilterSet(django_filters.FilterSet):
         choices=Level.choices, distinct=False, label=_("Nivå")
     )
     county = django_filters.ModelMultipleChoiceFilter(
-        queryset=County.objects.all(),
+        queryset=County.objects.defer("geometry"),
         to_field_name="slug",
         method="filter_county",
         label=_("Län"),
     )
     municipality = django_filters.ModelMultipleChoiceFilter(
-        queryset=Municipality.objects.all(),
+        queryset=Municipality.objects.defer("geometry"),
         to_field_name="slug",
         method="filter_municipality",
         label=_("Kommun"),
@@ -183,13 +195,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         if sort == Sort.RELEVANCE and self.query:
             rank = search.rank_expression(self.query, full_text=self.full_text)
             return queryset.annotate(rank=rank).order_by("-rank", swedish_title_key(), "pk")
-        if sort == Sort.NEWEST:
-            return queryset.order_by(
-                F("signed_on").desc(nulls_last=True),
-                Coalesce("valid_from", "published_at").desc(nulls_last=True),
-                "pk",
-            )
-        return queryset.order_by(swedish_title_key(), "version_number", "pk")
+        return sort_queryset(queryset, sort)
 
     @property
     def sort_value(self) -> str:
@@ -197,8 +203,8 @@ class AgreementFilterSet(django_filters.FilterSet):
         return value or (Sort.RELEVANCE if self.query else Sort.TITLE)
 
     def filter_queryset(self, queryset, *, without=None, ordered=True):
-        """All filters, or all but one (`without`, a facet's name): a facet counts with
-        every other filter applied."""
+        """All filters, or all but one (`without`, a filter's name: the feed leaves out
+        the status, so that every new version is news)."""
         data = self.form.cleaned_data
         for name, value in data.items():
             if name in self.SPECIAL or name == without or _is_empty(value):
@@ -209,14 +215,6 @@ class AgreementFilterSet(django_filters.FilterSet):
         if ordered:
             queryset = self.filter_sort(queryset, "sort", data.get("sort"))
         return queryset
-
-    def facet_queryset(self, facet: str):
-        """The agreements a facet counts in: every filter except the facet's own."""
-        self.errors  # noqa: B018 – validates the form, as .qs does
-        queryset = self.queryset.all()
-        if facet == "status":
-            queryset = queryset.with_status()
-        return self.filter_queryset(queryset, without=facet, ordered=False)
 
     def selected(self, name: str) -> list:
         """The valid values chosen for a filter, as the form cleaned them."""
@@ -237,30 +235,14 @@ class AgreementFilterSet(django_filters.FilterSet):
             if name in self.FACETS and not _is_empty(value)
         }
 
-    def condition(self, name: str, value):
-        """The filter as a boolean expression over one agreement row, for counting facets in
-        one query (agreements.selectors.catalogue_facets). Status is handled there."""
-        if name == "level":
-            return Q(level__in=value)
-        if name == "county":
-            return Q(county_id__in=self._ids(name, value))
-        if name == "municipality":
-            return Q(facet_municipalities__overlap=self._ids(name, value))
-        if name == "organisation":
-            return Q(facet_organisations__overlap=self._ids(name, value))
-        if name == "organisation_kind":
-            return Q(facet_organisation_kinds__overlap=list(value))
-        if name == "theme":
-            return Q(facet_themes__overlap=self._ids(name, value))
-        if name == "target_group":
-            return Q(facet_target_groups__overlap=self._ids(name, value))
-        if name == "year":
-            return Q(signed_on__year__in=value)
-        if name == "good_example":
-            return Q(is_good_example=value)
-        if name == "status":
-            return Q(legal_status__in=value)
-        raise KeyError(name)
+    def chosen_values(self) -> dict[str, list]:
+        """The facet filters with a value, as database values: ids for the filters that
+        choose rows (county, theme …), the values themselves for the others. The catalogue
+        applies them to its in-memory index (agreements/catalogue_index.py)."""
+        return {
+            name: [getattr(chosen, "pk", chosen) for chosen in self.selected(name)]
+            for name in self.active_filters()
+        }
 
 
 class AgreementApiFilterSet(AgreementFilterSet):

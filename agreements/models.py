@@ -1,4 +1,5 @@
 import datetime
+import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -105,6 +106,11 @@ def effective_start():
     return Coalesce("valid_from", "signed_on")
 
 
+# Derived from the agreement's parts for searching (agreements/search.py) and read only in SQL:
+# pages leave them out of the rows they load (.defer), they are most of a row's size.
+SEARCH_COLUMNS = ("search_document", "search_text", "search_terms")
+
+
 class AgreementQuerySet(models.QuerySet):
     def published(self):
         return self.filter(publication=Publication.PUBLISHED)
@@ -180,6 +186,16 @@ class AgreementQuerySet(models.QuerySet):
         """The newest published version of each agreement. Unlike latest_versions(), a draft
         revision in progress does not hide the version the public is reading."""
         return self.published().latest_versions(among=Agreement.objects.published())
+
+    def for_display(self, *related: str):
+        """Without the search columns and the county's boundary: what a page shows of an
+        agreement, not what it is searched or drawn by. `related`: agreements joined with
+        select_related ("parent" …) whose search columns are left out too."""
+        return self.defer(
+            *SEARCH_COLUMNS,
+            "county__geometry",
+            *(f"{link}__{column}" for link in related for column in SEARCH_COLUMNS),
+        )
 
     def search(self, query: str):
         """Swedish full-text search ranked by relevance (annotation `rank`); when the words
@@ -819,3 +835,21 @@ class Attachment(models.Model):
         return reverse(
             "agreements:attachment", kwargs={"slug": self.agreement.lineage.slug, "pk": self.pk}
         )
+
+
+class CatalogueState(models.Model):
+    """One row whose token changes with every change to what the public catalogue shows
+    (agreements/catalogue_index.py rebuilds its in-memory index when it sees a new token)."""
+
+    token = models.UUIDField(
+        "ändringsmarkör",
+        default=uuid.uuid4,
+        help_text="Byts vid varje ändring av det katalogen visar; sätts av registret självt.",
+    )
+
+    class Meta:
+        verbose_name = "katalogens ändringsmarkör"
+        verbose_name_plural = "katalogens ändringsmarkör"
+
+    def __str__(self):
+        return str(self.token)

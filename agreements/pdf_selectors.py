@@ -261,6 +261,7 @@ def _agreements_for_report(queryset):
     return list(
         queryset.select_related("county", "lineage")
         .defer("county__geometry")
+        .defer("county__geometry")
         .prefetch_related(_municipalities())
         .annotate(
             party_count=Count("parties", distinct=True),

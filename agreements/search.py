@@ -9,7 +9,8 @@ Each agreement carries a stored, weighted search document (`search_document`, GI
 
 It is rewritten by `agreement_search_refresh` whenever the agreement or one of its parts
 changes (see agreements/signals.py), together with the facet arrays (facet_municipalities,
-facet_themes …) that the catalogue counts and filters on.
+facet_themes …) that the catalogue counts and filters on; each refresh also tells the
+catalogue's in-memory index that the registry changed (agreements/catalogue_index.py).
 
 Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
 When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
@@ -249,7 +250,7 @@ WHERE a.id = p.id
 """
 
 
-def _refresh(where: str, params: list) -> None:
+def _refresh(where: str, params: list, *, notify_catalogue: bool = True) -> None:
     sql = _REFRESH_SQL.format(
         where=where,
         config=SEARCH_CONFIG,
@@ -260,6 +261,11 @@ def _refresh(where: str, params: list) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+    if notify_catalogue:
+        # Imported here: catalogue_index imports the models, and the models import this module.
+        from agreements.catalogue_index import catalogue_changed
+
+        catalogue_changed()
 
 
 def agreement_search_refresh(*, agreement_ids) -> None:
@@ -270,5 +276,7 @@ def agreement_search_refresh(*, agreement_ids) -> None:
         _refresh("a.id = ANY(%s)", [ids])
 
 
-def agreement_search_refresh_all() -> None:
-    _refresh("TRUE", [])
+def agreement_search_refresh_all(*, notify_catalogue: bool = True) -> None:
+    """Every agreement's search columns. Migrations that run before the catalogue's state
+    table exists pass notify_catalogue=False."""
+    _refresh("TRUE", [], notify_catalogue=notify_catalogue)

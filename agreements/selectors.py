@@ -2,23 +2,22 @@
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Count,
-    ExpressionWrapper,
     Prefetch,
     Q,
+    Value,
 )
-from django.db.models.functions import ExtractYear
-from django.utils import timezone
 
-from actors.models import ContactPerson, County, Municipality, Organisation, OrganisationKind
+from actors.models import ContactPerson, Municipality
 from agreements import search
-from agreements.filters import STATUS_CHOICES, AgreementFilterSet
-from agreements.models import Agreement, Level, Party, Publication
-from commitments.models import Commitment, TargetGroup, Theme
+from agreements.catalogue_index import CatalogueIndex, Selection, by_relevance, catalogue_index
+from agreements.filters import AgreementFilterSet, Sort
+from agreements.models import Agreement, Level, Party
+from commitments.models import Commitment
 from followup.models import FollowUp
 from registry.text import swedish_sort_key
 
@@ -30,7 +29,14 @@ def agreement_cards(queryset):
     return (
         queryset.with_status()
         .select_related("county", "lineage")
-        .prefetch_related(Prefetch("municipalities", to_attr="municipality_list"))
+        .for_display()
+        .prefetch_related(
+            Prefetch(
+                "municipalities",
+                queryset=Municipality.objects.defer("geometry"),
+                to_attr="municipality_list",
+            )
+        )
     )
 
 
@@ -75,195 +81,74 @@ class CatalogueResult:
         return self.filterset.full_text
 
 
+def _search_hits(queryset) -> list[tuple[int, float]]:
+    """(id, rank) of every match, read past Django's per-row converters: a search for a
+    common word matches tens of thousands of versions."""
+    sql, params = queryset.order_by().values_list("pk", "rank").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _rank(filterset: AgreementFilterSet):
+    return search.rank_expression(filterset.query, full_text=filterset.full_text)
+
+
+def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
+    """The versions to list, in order, and the facet counts. The index filters, counts and
+    sorts; the database finds and ranks the search words' matches."""
+    index = catalogue_index()
+    sort = filterset.sort_value
+    chosen = filterset.chosen_values()
+    relevance = bool(filterset.query) and sort == Sort.RELEVANCE
+    # Ranking reads every match's search document. Without filters every match is ranked
+    # anyway, in the same pass that finds them; with filters only those that pass them.
+    rank_while_searching = relevance and not chosen
+    matches = ranks_found = None
+    if filterset.query:
+        hits = filterset.filter_search(Agreement.objects.published(), "q", filterset.query)
+        rank = _rank(filterset) if rank_while_searching else Value(0.0)
+        matches, ranks_found = index.rows_and_ranks(_search_hits(hits.annotate(rank=rank)))
+    selection = index.select(
+        chosen=chosen, matches=matches, order="newest" if sort == Sort.NEWEST else "title"
+    )
+    if not relevance:
+        return index, selection
+    rank_of_row = np.zeros(len(index.ids))
+    if rank_while_searching:
+        rank_of_row[matches] = ranks_found
+    else:
+        listed = Agreement.objects.filter(pk__in=index.ids[selection.rows].tolist())
+        found, ranks = index.rows_and_ranks(_search_hits(listed.annotate(rank=_rank(filterset))))
+        rank_of_row[found] = ranks
+    rows = by_relevance(selection.rows, rank_of_row[selection.rows])
+    return index, Selection(rows=rows, facets=selection.facets)
+
+
 def catalogue_search(*, params, page_number=1) -> CatalogueResult:
-    """One page of the catalogue with its facet counts: a fixed number of queries whatever
-    the size of the registry."""
+    """One page of the catalogue with its facet counts: the FilterSet reads the parameters,
+    the in-memory index filters, counts and sorts (agreements/catalogue_index.py), and the
+    database answers only the search words and the page's own rows. A fixed number of
+    queries whatever the size of the registry."""
     filterset = AgreementFilterSet(params)
     filterset.is_valid()
-    ids = filterset.qs.values_list("pk", flat=True)
-    page = Paginator(ids, CATALOGUE_PAGE_SIZE).get_page(page_number)
-    page_ids = list(page.object_list)
-    rows = agreement_cards(Agreement.objects.filter(pk__in=page_ids))
+    index, selection = _catalogue_selection(filterset)
+    page = Paginator(index.ids[selection.rows], CATALOGUE_PAGE_SIZE).get_page(page_number)
+    page_ids = [int(pk) for pk in page.object_list]
+    cards = agreement_cards(Agreement.objects.filter(pk__in=page_ids))
     if filterset.query and filterset.full_text:
-        rows = rows.annotate(headline=search.headline(filterset.query))
-    by_id = {agreement.pk: agreement for agreement in rows}
+        cards = cards.annotate(headline=search.headline(filterset.query))
+    by_id = {agreement.pk: agreement for agreement in cards}
     agreements = [by_id[pk] for pk in page_ids if pk in by_id]
     for agreement in agreements:
         agreement.snippet = search.snippet_html(getattr(agreement, "headline", None))
-    return CatalogueResult(
-        filterset=filterset,
-        page=page,
-        agreements=agreements,
-        facets=catalogue_facets(filterset),
-    )
-
-
-_FACET_SQL = {
-    # facet: (key and label columns, FROM clause after "m", GROUP BY, extra condition), or for
-    # the facets over an id array: (key and label columns, label table, array column, "")
-    "level": ("m.level, m.level", "", "2, 3", ""),
-    "county": (
-        "c.slug, c.name",
-        f" JOIN {County._meta.db_table} c ON c.id = m.county_id",
-        "2, 3, c.code",
-        "",
-    ),
-    "municipality": ("x.slug, x.name", Municipality._meta.db_table, "facet_municipalities", ""),
-    "organisation_kind": ("u.v, u.v", "", "facet_organisation_kinds", ""),
-    "organisation": ("x.slug, x.name", Organisation._meta.db_table, "facet_organisations", ""),
-    "theme": ("x.slug, x.name", Theme._meta.db_table, "facet_themes", ""),
-    "target_group": ("x.slug, x.name", TargetGroup._meta.db_table, "facet_target_groups", ""),
-    "status": ("m.legal_status, m.legal_status", "", "2, 3", ""),
-    "year": (
-        "m.signed_year::text, m.signed_year::text",
-        "",
-        "2, 3",
-        " AND m.signed_year IS NOT NULL",
-    ),
-    "good_example": ("'true', 'true'", "", "2, 3", " AND m.is_good_example"),
-}
-
-
-def catalogue_facets(filterset: AgreementFilterSet) -> dict[str, list[FacetCount]]:
-    """Every facet's counts, each with all the other filters applied, in one query: the
-    matching rows are read once (search included) into a CTE with one boolean per active
-    filter, and each facet groups the rows whose other booleans all hold."""
-    active = filterset.active_filters()
-    base = filterset.queryset.all()
-    if filterset.query:
-        base = filterset.filter_search(base, "q", filterset.query)
-    flags = {
-        f"f_{name}": ExpressionWrapper(filterset.condition(name, value), BooleanField())
-        for name, value in active.items()
-        if name != "status"
+    facets = {
+        facet: [FacetCount(value, label, count) for value, label, count in counted]
+        for facet, counted in selection.facets.items()
     }
-    base = base.annotate(signed_year=ExtractYear("signed_on"), **flags)
-    status_flag = "m.f_status" if "status" in active else "m.is_latest"
-    columns = [
-        "id",
-        "level",
-        "county_id",
-        "is_good_example",
-        "facet_municipalities",
-        "facet_organisations",
-        "facet_organisation_kinds",
-        "facet_themes",
-        "facet_target_groups",
-        "lineage_id",
-        "version_number",
-        "signed_on",
-        "valid_from",
-        "valid_until",
-        "signed_year",
-        *flags,
-    ]
-    base_sql, params = base.values(*columns).order_by().query.sql_with_params()
-    branches = []
-    for facet, (keys, joins, group, extra) in _FACET_SQL.items():
-        conditions = [f"m.f_{name}" for name in active if name not in (facet, "status")]
-        if facet != "status":
-            conditions.append(status_flag)
-        where = " AND ".join(conditions) or "TRUE"
-        if facet == "organisation_kind":
-            branches.append(
-                f"SELECT '{facet}' AS facet, u.v, u.v, count(*) FROM (SELECT "
-                f"unnest(m.{group}) AS v FROM m WHERE {where}) u GROUP BY u.v"
-            )
-            continue
-        if group.startswith("facet_"):  # count the ids first, then join their labels
-            branches.append(
-                f"SELECT '{facet}' AS facet, {keys}, s.n FROM (SELECT u.v, count(*) AS n "
-                f"FROM (SELECT unnest(m.{group}) AS v FROM m WHERE {where}) u GROUP BY u.v) s "
-                f"JOIN {joins} x ON x.id = s.v"
-            )
-            continue
-        branches.append(
-            f"SELECT '{facet}' AS facet, {keys}, count(*) FROM m{joins} "
-            f"WHERE {where}{extra} GROUP BY {group}"
-        )
-    # The newest published version of each agreement and its legal status, by one grouped
-    # pass over an index rather than a lookup per row. The status follows
-    # AgreementQuerySet.with_status() exactly (tests/public/test_catalogue.py compares them).
-    agreements = connection.ops.quote_name(Agreement._meta.db_table)
-    today = timezone.localdate()
-    status_sql = (
-        "CASE WHEN b.version_number < latest.started_newest THEN 'superseded' "
-        "WHEN b.valid_until < %(today)s THEN 'expired' "
-        "WHEN b.valid_from > %(today)s OR (b.valid_from IS NULL AND b.signed_on > %(today)s) "
-        "THEN 'upcoming' "
-        "WHEN b.valid_from IS NULL AND b.signed_on IS NULL THEN 'unknown' "
-        "ELSE 'in_force' END"
-    )
-    chosen_status = list(active.get("status", []))
-    sql = (
-        "WITH latest AS (SELECT lineage_id, max(version_number) AS newest, "
-        "max(version_number) FILTER (WHERE (valid_from IS NULL AND signed_on IS NULL) "
-        "OR valid_from <= %(today)s OR (valid_from IS NULL AND signed_on <= %(today)s)) "
-        f"AS started_newest FROM {agreements} WHERE publication = %(published)s "
-        "GROUP BY lineage_id), "
-        "s AS (SELECT b.*, b.version_number = latest.newest AS is_latest, "
-        f"{status_sql} AS legal_status FROM (%(base)s) b "
-        "JOIN latest ON latest.lineage_id = b.lineage_id), "
-        "m AS MATERIALIZED (SELECT s.*, s.legal_status = ANY(%(status)s) AS f_status FROM s) "
-        + " UNION ALL ".join(f"({branch})" for branch in branches)
-    )
-    # The base query's own placeholders come first; name ours apart from them.
-    sql = (
-        sql.replace("%(today)s", "%s")
-        .replace("%(published)s", "%s")
-        .replace("%(status)s", "%s")
-        .replace("%(base)s", base_sql)
-    )
-    params = (
-        today,  # started_newest: valid_from <= today
-        today,  # started_newest: signed_on <= today
-        Publication.PUBLISHED,
-        today,  # expired
-        today,  # upcoming: valid_from
-        today,  # upcoming: signed_on
-        *params,
-        chosen_status,
-    )
-    rows: dict[str, list[tuple[str, str, int]]] = {facet: [] for facet in _FACET_SQL}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for facet, key, label, count in cursor.fetchall():
-            rows[facet].append((key, label, count))
-
-    facets = {}
-    choices = {
-        "level": Level.choices,
-        "organisation_kind": OrganisationKind.choices,
-        "status": STATUS_CHOICES,
-    }
-    for facet, found in rows.items():
-        if facet in choices:
-            counts = {key: count for key, _label, count in found}
-            facets[facet] = [
-                FacetCount(value, str(label), counts[value])
-                for value, label in choices[facet]
-                if value in counts
-            ]
-        elif facet == "year":
-            facets[facet] = sorted(
-                (FacetCount(key, label, count) for key, label, count in found),
-                key=lambda f: -int(f.value),
-            )
-        elif facet == "organisation":
-            facets[facet] = sorted(
-                (FacetCount(key, label, count) for key, label, count in found),
-                key=lambda f: (-f.count, swedish_sort_key(f.label)),
-            )
-        elif facet == "municipality":
-            facets[facet] = sorted(
-                (FacetCount(key, label, count) for key, label, count in found),
-                key=lambda f: swedish_sort_key(f.label),
-            )
-        elif facet == "good_example":
-            facets[facet] = [FacetCount("true", "Gott exempel", c) for _k, _l, c in found if c]
-        else:  # county, theme, target group: in the order the SQL grouped them
-            facets[facet] = [FacetCount(key, label, count) for key, label, count in found]
-    return facets
+    # The most frequent organisations first: there can be hundreds.
+    facets["organisation"].sort(key=lambda item: -item.count)
+    return CatalogueResult(filterset=filterset, page=page, agreements=agreements, facets=facets)
 
 
 # -- one agreement ---------------------------------------------------------------------------
@@ -281,8 +166,9 @@ def _agreement_detail_queryset():
             "based_on__lineage",
             "followup_responsible",
         )
+        .for_display("parent", "annex_to", "based_on")
         .prefetch_related(
-            "municipalities",
+            Prefetch("municipalities", queryset=Municipality.objects.defer("geometry")),
             "themes",
             "target_groups",
             "perspectives",
@@ -364,7 +250,7 @@ class RelatedAgreements:
 def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
     """Links are kept to the version that was current when they were made; show the
     newest published version of each related agreement, and only published ones."""
-    current = Agreement.objects.latest_published().select_related("lineage", "county")
+    current = Agreement.objects.latest_published().select_related("lineage", "county").for_display()
     lineage = agreement.lineage_id
     # Every version of this agreement, as a list: the planner then uses the foreign keys'
     # indexes instead of scanning the table.
@@ -383,6 +269,7 @@ def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
             )
         )
         .select_related("parent", "annex_to", "based_on")
+        .for_display("parent", "annex_to", "based_on")
         .order_by("title")
     )
 
@@ -433,6 +320,8 @@ def agreement_feed_items(*, params, limit: int = 50) -> tuple[AgreementFilterSet
     without = None if filterset.selected("status") else "status"
     queryset = filterset.filter_queryset(filterset.queryset.all(), without=without, ordered=False)
     items = list(
-        queryset.select_related("county", "lineage").order_by("-published_at", "-pk")[:limit]
+        queryset.select_related("county", "lineage")
+        .for_display()
+        .order_by("-published_at", "-pk")[:limit]
     )
     return filterset, items

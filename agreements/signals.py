@@ -8,11 +8,17 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from actors.models import County, Municipality, Organisation
+from agreements.catalogue_index import catalogue_changed
 from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
 from agreements.search import agreement_search_refresh
 from commitments.models import Commitment, TargetGroup, Theme
 
 PARTS = (Party, Goal, AgreementSection, Attachment, Commitment)
+
+
+@receiver(post_delete, sender=Agreement, dispatch_uid="agreement_deleted_from_catalogue")
+def agreement_deleted(sender, instance, **kwargs):
+    catalogue_changed()
 
 
 @receiver(post_save, sender=Agreement, dispatch_uid="agreement_search_on_save")

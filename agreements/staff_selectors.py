@@ -35,7 +35,7 @@ class StaffOverview:
 
 
 def _mine(user):
-    return Agreement.objects.editable_by(user).select_related("county", "lineage")
+    return Agreement.objects.editable_by(user).select_related("county", "lineage").for_display()
 
 
 def agreements_ending_soon(*, user, today: datetime.date, months: int = 6):

@@ -73,37 +73,39 @@ def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]
     facets = []
     for name, label in FACET_LABELS.items():
         chosen = set(params.getlist(name))
-        counted = {item.value: item for item in result.facets.get(name, [])}
+        counted = result.facets.get(name, [])
+        found = {item.value for item in counted}
+        # A chosen value that no longer matches anything stays visible, with 0.
+        valid = {str(getattr(v, "slug", v)) for v in result.filterset.selected(name)}
+        missing = sorted(chosen & valid - found)
+        if len(counted) + len(missing) > FACET_MAX:
+            ranked = sorted(counted, key=lambda item: (item.value not in chosen, -item.count))
+            keep = {id(item) for item in ranked[: max(FACET_MAX - len(missing), 0)]}
+            shown = [item for item in counted if id(item) in keep]
+        else:
+            shown = counted
+        hidden = len(counted) - len(shown)
+        translated = name in ("level", "status", "organisation_kind")
         values = [
             FacetValue(
                 value=item.value,
-                label=_(item.label)
-                if name in ("level", "status", "organisation_kind")
-                else item.label,
+                label=_(item.label) if translated else item.label,
                 count=item.count,
                 selected=item.value in chosen,
                 input_id=f"f-{name}-{item.value}",
-                remove_url=_query_without(params, name, item.value),
+                remove_url=_query_without(params, name, item.value) if item.value in chosen else "",
             )
-            for item in counted.values()
+            for item in shown
         ]
-        # A chosen value that no longer matches anything stays visible, with 0.
-        valid = {str(getattr(v, "slug", v)) for v in result.filterset.selected(name)}
-        for value in sorted(chosen & valid - set(counted)):
-            values.append(
-                FacetValue(
-                    value, value, 0, True, f"f-{name}-{value}", _query_without(params, name, value)
-                )
+        values += [
+            FacetValue(
+                value, value, 0, True, f"f-{name}-{value}", _query_without(params, name, value)
             )
+            for value in missing
+        ]
         if not values:
             continue
         values.sort(key=lambda v: not v.selected)
-        hidden = 0
-        if len(values) > FACET_MAX:
-            ranked = sorted(values, key=lambda v: (not v.selected, -v.count))
-            keep = {id(v) for v in ranked[:FACET_MAX]}
-            hidden = len(values) - len(keep)
-            values = [v for v in values if id(v) in keep]
         facets.append(Facet(name, label, values[:FACET_VISIBLE], values[FACET_VISIBLE:], hidden))
     return facets
 

@@ -141,7 +141,8 @@ def followup_missing(*, user, year: int, county: County | None = None) -> list[M
     if county is not None:
         agreements = agreements.filter(county=county)
     newest: dict[int, Agreement] = {}
-    for agreement in agreements.select_related("county", "lineage").order_by("version_number"):
+    versions = agreements.select_related("county", "lineage").for_display()
+    for agreement in versions.order_by("version_number"):
         newest[agreement.lineage_id] = agreement
     completed = set(
         FollowUp.objects.filter(

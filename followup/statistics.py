@@ -88,7 +88,7 @@ def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], Coverag
     """Municipalities covered by a local agreement in force, per county and for the country."""
     per_county: dict[int, list] = {}
     counties: dict[int, County] = {}
-    for row in municipality_coverage(on=on, geometry=False):
+    for row in municipality_coverage(on=on):
         county = row.municipality.county
         counties[county.pk] = county
         per_county.setdefault(county.pk, []).append(row.is_covered)
@@ -114,7 +114,7 @@ class MunicipalityRow:
 
 
 def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
-    rows = municipality_coverage(county=county, on=on, geometry=False)
+    rows = municipality_coverage(county=county, on=on)
     ids = {pk for row in rows for pk in row.agreement_ids}
     agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
     return [
@@ -175,6 +175,7 @@ def multi_municipality_agreements(
         .annotate(municipality_count=Count("municipalities"))
         .filter(municipality_count__gte=2)
         .select_related("county", "lineage")
+        .for_display()
         .defer("county__geometry")
         .prefetch_related(
             Prefetch("municipalities", queryset=Municipality.objects.defer("geometry"))

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def fill_facet_columns(apps, schema_editor):
     from agreements.search import agreement_search_refresh_all
 
-    agreement_search_refresh_all()
+    agreement_search_refresh_all(notify_catalogue=False)  # its table comes in 0010
 
 
 class Migration(migrations.Migration):

@@ -3,6 +3,8 @@
 from django import template
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse, translate_url
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -41,3 +43,26 @@ def language_url(context, language):
 def absolute_url(context, path=None):
     request = context["request"]
     return request.build_absolute_uri(path if path is not None else request.path)
+
+
+@register.simple_tag
+def facet_options(facet_name, values):
+    """A facet's checkboxes. Built here rather than in a template loop: the catalogue shows
+    a few hundred of them, and the template engine made them a third of the page's time."""
+    return format_html_join(
+        "",
+        '<li><input type="checkbox" name="{}" value="{}" id="{}"{}> '
+        '<label for="{}">{} <span class="count">({})</span></label></li>',
+        (
+            (
+                facet_name,
+                item.value,
+                item.input_id,
+                format_html(" checked") if item.selected else "",
+                item.input_id,
+                item.label,
+                number_format(item.count),
+            )
+            for item in values
+        ),
+    )

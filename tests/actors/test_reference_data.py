@@ -97,12 +97,18 @@ def test_committed_fixtures_match_their_generator_inputs():
 
 
 def snapshot():
-    """Every row the loader writes, so that two loads can be compared exactly."""
+    """Every row the loader writes, so that two loads can be compared exactly. Not the
+    catalogue's change marker: it moves whenever the search columns are rewritten, even to
+    the same values, and is no registry data."""
     from django.apps import apps
+
+    from agreements.models import CatalogueState
 
     rows = {}
     for app in ("actors", "agreements", "commitments", "followup"):
         for model in apps.get_app_config(app).get_models():
+            if model is CatalogueState:
+                continue
             fields = [f.attname for f in model._meta.concrete_fields if f.attname != "updated_at"]
             rows[model._meta.label] = list(model.objects.order_by("pk").values_list(*fields))
             for m2m in model._meta.many_to_many:

@@ -1,0 +1,180 @@
+"""The catalogue's in-memory index (agreements/catalogue_index.py) must answer exactly as the
+FilterSet's QuerySet does: the same agreements in the same order, and facet counts equal to
+counting the QuerySet with every other filter applied. And it must follow the registry's
+changes at once."""
+
+import datetime
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from actors.models import County, Organisation
+from agreements.filters import AgreementFilterSet
+from agreements.selectors import CATALOGUE_PAGE_SIZE, catalogue_search
+from commitments.models import TargetGroup, Theme
+from tests.factories import AgreementFactory, PartyFactory, local_agreement
+from tests.revisions import revision_create
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date.today()
+DAY = datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def varied_registry():
+    """The seeds plus versions of every status, themes, target groups, parties and years."""
+    dalarna = County.objects.get(code="20")
+    sfi, work = Theme.objects.get(slug="sfi"), Theme.objects.order_by("pk").last()
+    group = TargetGroup.objects.order_by("pk").first()
+    agency = Organisation.objects.get(slug="arbetsformedlingen")
+    made = []
+    for number in range(6):
+        agreement = local_agreement(
+            municipality_codes=["2080", "2081"][: 1 + number % 2],
+            title=f"Dalaavtal {number} om {'Åsa' if number % 2 else 'arbete'}",
+            signed_on=datetime.date(2015 + number, 3, 1),
+            valid_from=datetime.date(2015 + number, 4, 1),
+            valid_until=TODAY - DAY if number == 3 else None,
+            is_good_example=number % 3 == 0,
+            purpose="Praktik och sfi för nyanlända." if number % 2 else "Arbete först.",
+        )
+        agreement.themes.add(sfi if number % 2 else work)
+        agreement.target_groups.add(group)
+        PartyFactory(agreement=agreement, organisation=agency)
+        made.append(agreement)
+    AgreementFactory(title="Regional dalaöverenskommelse", county=dalarna, valid_from=TODAY + DAY)
+    AgreementFactory(title="Odaterad överenskommelse", county=dalarna)
+    AgreementFactory(title="Utkast om praktik", county=dalarna, draft=True)
+    revision_create(agreement=made[0], valid_from=TODAY - 10 * DAY)
+    revision_create(agreement=made[1], publish=False, title="Dalaavtal 1, utkast")
+    return made
+
+
+PARAMETERS = [
+    {},
+    {"sort": "newest"},
+    {"county": "dalarnas-lan"},
+    {"county": "dalarnas-lan", "level": "local", "theme": "sfi"},
+    {"municipality": ["falun", "borlange"], "sort": "newest"},
+    {"organisation_kind": "national_agency", "status": "in_force"},
+    {"organisation": "arbetsformedlingen", "good_example": "true"},
+    {"good_example": "false", "county": "dalarnas-lan"},
+    {"status": ["superseded", "expired"]},
+    {"status": "upcoming", "year": "2016"},
+    {"year": ["2016", "2017"], "sort": "title"},
+    {"q": "praktik"},
+    {"q": "praktik", "county": "dalarnas-lan", "sort": "title"},
+    {"q": "arbete -praktik", "sort": "newest"},
+    {"q": "Norrboten"},  # the spelling fallback
+    {"q": "ingenting-sådant-finns"},
+    {"target_group": lambda: TargetGroup.objects.order_by("pk"), "theme": "sfi"},
+]
+
+
+def _parameters(raw):
+    return {
+        name: (value().first().slug if callable(value) else value) for name, value in raw.items()
+    }
+
+
+def _expected_ids(params):
+    filterset = AgreementFilterSet(params)
+    filterset.is_valid()
+    return list(filterset.qs.values_list("pk", flat=True))
+
+
+def _expected_counts(params, facet):
+    """Counting the FilterSet's QuerySet with every filter but the facet's own."""
+    filterset = AgreementFilterSet(params)
+    filterset.is_valid()
+    queryset = filterset.queryset.all()
+    if filterset.query:
+        queryset = filterset.filter_search(queryset, "q", filterset.query)
+    if facet == "status":
+        queryset = queryset.with_status()
+    queryset = filterset.filter_queryset(queryset, without=facet, ordered=False)
+    counts = Counter()
+    for agreement in queryset.with_status().select_related("county"):
+        values = {
+            "level": [agreement.level],
+            "county": [agreement.county.slug] if agreement.county else [],
+            "status": [agreement.legal_status],
+            "year": [str(agreement.signed_on.year)] if agreement.signed_on else [],
+            "good_example": ["true"] if agreement.is_good_example else [],
+            "organisation_kind": agreement.facet_organisation_kinds,
+        }.get(facet)
+        if values is None:
+            model = {
+                "municipality": agreement.municipalities,
+                "organisation": Organisation.objects.filter(parties__agreement=agreement),
+                "theme": Theme.objects.filter(pk__in=agreement.facet_themes),
+                "target_group": agreement.target_groups,
+            }[facet]
+            values = {item.slug for item in model.all()}
+        counts.update(values)
+    return dict(counts)
+
+
+@pytest.mark.parametrize("raw", PARAMETERS, ids=[str(p) for p in PARAMETERS])
+def test_the_index_answers_as_the_filterset_does(varied_registry, raw):
+    params = _parameters(raw)
+    expected = _expected_ids(params)
+    pages = []
+    number = 1
+    while True:
+        result = catalogue_search(params=params, page_number=number)
+        pages += [agreement.pk for agreement in result.agreements]
+        if not result.page.has_next():
+            break
+        number += 1
+    assert result.count == len(expected)
+    if params.get("q") and params.get("sort") is None:
+        # Relevance: the same agreements; ties may fall in either order.
+        assert sorted(pages) == sorted(expected)
+    else:
+        assert pages == expected
+    for facet, counted in result.facets.items():
+        assert {item.value: item.count for item in counted} == _expected_counts(params, facet), (
+            facet
+        )
+
+
+def test_relevance_puts_title_matches_first(varied_registry):
+    result = catalogue_search(params={"q": "Åsa"})
+    assert result.agreements
+    assert all("Åsa" in agreement.title for agreement in result.agreements[:3])
+
+
+def test_a_change_shows_at_once_and_a_draft_never(client):
+    url = reverse("agreements:catalogue")
+    client.get(url)  # the index is read
+    created = AgreementFactory(title="Helt ny överenskommelse om blåbär")
+    assert "Helt ny överenskommelse om blåbär" in client.get(f"{url}?q=blåbär").content.decode()
+    created.publication = "draft"
+    created.published_at = None
+    created.save()
+    assert "Helt ny överenskommelse" not in client.get(f"{url}?q=blåbär").content.decode()
+    assert "Helt ny överenskommelse" not in client.get(url).content.decode()
+    created.delete()
+    assert client.get(f"{url}?page=1").status_code == 200
+
+
+def test_a_new_day_gives_new_statuses(client, monkeypatch):
+    AgreementFactory(title="Börjar i morgon", valid_from=TODAY + DAY)
+    url = reverse("agreements:catalogue") + "?q=Börjar morgon"
+    assert 'value="upcoming"' in client.get(url).content.decode()
+    monkeypatch.setattr(
+        "agreements.catalogue_index.timezone.localdate", lambda *args: TODAY + DAY
+    )
+    monkeypatch.setattr("agreements.models.timezone.localdate", lambda *args: TODAY + DAY)
+    html = client.get(url).content.decode()
+    assert 'value="in_force"' in html
+    assert 'value="upcoming"' not in html
+
+
+def test_paging_past_the_end_shows_the_last_page(varied_registry):
+    result = catalogue_search(params={}, page_number=999)
+    assert result.page.number == result.page.paginator.num_pages
+    assert len(result.agreements) <= CATALOGUE_PAGE_SIZE
