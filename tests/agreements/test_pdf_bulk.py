@@ -54,6 +54,11 @@ def _listed(html: str) -> list[str]:
     return names
 
 
+def _zip_link(html: str) -> str | None:
+    match = re.search(r'<a href="([^"]+)">PDF:erna \(ZIP\)</a>', html)
+    return match.group(1).replace("&amp;", "&") if match else None
+
+
 def test_zip_of_a_county_holds_real_pdfs_of_its_published_agreements(client, pdf_cache):
     AgreementFactory(title="Utkast om kvastfenor", draft=True)
 
@@ -208,3 +213,24 @@ def test_too_large_selection_asks_for_a_narrower_one(client, no_render, monkeypa
     assert response.status_code == 400
     assert "fler än 3 överenskommelser" in response.content.decode()
     assert no_render == []
+
+
+def test_the_catalogue_links_to_the_zip_of_its_selection(client, no_render):
+    query = "county=stockholms-lan&theme=samordning&sort=newest"
+    html = _catalogue(client, f"{query}&page=1")
+
+    link = _zip_link(html)
+
+    assert link == f"{ZIP_URL}?{query}", "the catalogue's own parameters, without the page"
+    assert _archive(client.get(link)).namelist() == _listed(html)
+
+
+def test_the_catalogue_links_to_no_zip_it_would_refuse(client, no_render, monkeypatch):
+    assert _zip_link(_catalogue(client, "county=gotlands-lan")) is None  # empty
+    assert _zip_link(_catalogue(client, "county=atlantis")) is None  # skipped value
+
+    monkeypatch.setattr(pdf_views, "ZIP_MAX_AGREEMENTS", 3)
+    html = _catalogue(client, "county=stockholms-lan")
+    assert _zip_link(html) is None
+    assert "som en ZIP-fil när urvalet har högst 3 överenskommelser" in html
+    assert _zip_link(_catalogue(client, "municipality=sodertalje")) is not None
