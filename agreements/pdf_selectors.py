@@ -1,5 +1,6 @@
 """Reads for the printed documents: one agreement version with everything it prints, the
-selection of a bulk download, and the figures of the county and national reports.
+agreements of a catalogue selection for a bulk download, and the figures of the county and
+national reports.
 
 Public reads go through `published()`; a draft version is read only through
 `visible_to(user)`, so staff may print the drafts they may change and nobody else sees them.
@@ -14,6 +15,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 
 from actors.models import ContactPerson, County, Municipality
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
+from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement, Level, Party, Publication
 from commitments.models import Commitment
 from followup.models import (
@@ -157,50 +159,36 @@ def followup_latest_for(agreement: Agreement) -> FollowUp | None:
     )
 
 
-@dataclass(frozen=True)
-class Selection:
-    """A simple catalogue selection for the bulk download. All fields optional."""
-
-    level: str = ""
-    county: County | None = None
-    municipality: Municipality | None = None
-    q: str = ""
-
-    def describe(self) -> str:
-        parts = []
-        if self.level:
-            parts.append(f"nivå {Level(self.level).label.lower()}")
-        if self.county:
-            parts.append(str(self.county))
-        if self.municipality:
-            parts.append(f"{self.municipality} kommun")
-        if self.q:
-            parts.append(f"”{self.q}”")
-        return ", ".join(parts) or "alla publicerade överenskommelser"
+def agreement_list_for_catalogue_selection(
+    *, filterset: AgreementFilterSet, limit: int | None = None
+) -> list[Agreement]:
+    """The agreements the catalogue lists for the same parameters, in its order (by default
+    the newest published version of each agreement), at most `limit`. Only what a file name
+    needs is read. The FilterSet must be valid."""
+    agreements = filterset.qs.select_related("lineage").only("version_number", "lineage__slug")
+    if limit is not None:
+        agreements = agreements[:limit]
+    return list(agreements)
 
 
-def agreement_list_for_selection(*, selection: Selection):
-    """The newest published version of every agreement in the selection, by title.
-
-    Until the catalogue's shared FilterSet is merged this is a plain filter on level, county,
-    municipality and a title/alias match; the bulk view should then take its FilterSet."""
-    agreements = (
-        Agreement.objects.published()
-        .filter(~Exists(_newer_published_version()))
-        .select_related("lineage")
-        .order_by("title", "lineage__slug")
-    )
-    if selection.level:
-        agreements = agreements.filter(level=selection.level)
-    if selection.county:
-        agreements = agreements.filter(county=selection.county)
-    if selection.municipality:
-        agreements = agreements.filter(municipalities=selection.municipality)
-    if selection.q:
-        agreements = agreements.filter(
-            Q(title__icontains=selection.q) | Q(alias__icontains=selection.q)
-        )
-    return agreements
+def catalogue_selection_description(filterset: AgreementFilterSet) -> str:
+    """A catalogue selection in words, for a file name or a message: the chosen values of
+    each filter in the FilterSet's order, each filter's values in Swedish order, then the
+    search words. The same parameters in any order give the same words."""
+    parts = []
+    for name in filterset.FACETS:
+        values = filterset.selected(name)
+        if name == "good_example":
+            labels = ["goda exempel" if value else "inte goda exempel" for value in values]
+        elif name in ("level", "organisation_kind", "status"):
+            choices = dict(filterset.form.fields[name].choices)
+            labels = [str(choices.get(value, value)) for value in values]
+        else:
+            labels = [str(value) for value in values]
+        parts += sorted(labels, key=swedish_sort_key)
+    if filterset.query:
+        parts.append(f"”{filterset.query}”")
+    return ", ".join(parts) or "alla publicerade överenskommelser"
 
 
 # Reports ------------------------------------------------------------------------------------

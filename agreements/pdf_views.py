@@ -3,19 +3,19 @@
 import datetime
 
 from django import forms
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from actors.models import County, Municipality
+from actors.models import County
 from agreements import pdf
-from agreements.models import Agreement, Level
+from agreements.filters import AgreementFilterSet
+from agreements.models import Agreement
 from agreements.pdf_selectors import (
-    Selection,
-    agreement_list_for_selection,
+    agreement_list_for_catalogue_selection,
+    catalogue_selection_description,
     county_report,
     national_report,
 )
@@ -94,63 +94,33 @@ def national_report_pdf(request):
     return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
 
 
-class SelectionForm(forms.Form):
-    """The catalogue parameters the bulk download understands, until it takes the
-    catalogue's own FilterSet."""
-
-    level = forms.ChoiceField(
-        required=False,
-        choices=[("", "alla"), *Level.choices],
-        error_messages={
-            "invalid_choice": "Nivån ”%(value)s” finns inte. Välj central, regional eller local."
-        },
-    )
-    county = forms.CharField(required=False, max_length=100)
-    municipality = forms.CharField(required=False, max_length=100)
-    q = forms.CharField(required=False, max_length=200, strip=True)
-
-    def clean_county(self):
-        value = self.cleaned_data["county"].strip()
-        if not value:
-            return None
-        county = County.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
-        if county is None:
-            raise forms.ValidationError(
-                f"Länet ”{value}” finns inte. Ange länets kortnamn (stockholms-lan) eller "
-                "länskod (01)."
-            )
-        return county
-
-    def clean_municipality(self):
-        value = self.cleaned_data["municipality"].strip()
-        if not value:
-            return None
-        municipality = (
-            Municipality.objects.defer("geometry").filter(Q(slug=value) | Q(code=value)).first()
-        )
-        if municipality is None:
-            raise forms.ValidationError(
-                f"Kommunen ”{value}” finns inte. Ange kommunens kortnamn (lulea) eller "
-                "kommunkod (2580)."
-            )
-        return municipality
-
-    def selection(self) -> Selection:
-        return Selection(**self.cleaned_data)
+def _filter_errors(filterset: AgreementFilterSet) -> str:
+    """The FilterSet's form errors as one line of text, each after its filter's name."""
+    form = filterset.form
+    messages = []
+    for name, errors in form.errors.items():
+        text = " ".join(errors)
+        messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
+    return " ".join(messages)
 
 
 @require_GET
 def agreements_pdf_zip(request):
-    """The PDFs of a catalogue selection, as one ZIP streamed while it is made."""
-    form = SelectionForm(request.GET)
-    if not form.is_valid():
-        messages = [message for errors in form.errors.values() for message in errors]
-        return HttpResponseBadRequest(" ".join(messages), content_type="text/plain; charset=utf-8")
-    selection = form.selection()
-    agreements = list(agreement_list_for_selection(selection=selection)[: ZIP_MAX_AGREEMENTS + 1])
+    """The PDFs of a catalogue selection, as one ZIP streamed while it is made: the catalogue's
+    parameters and FilterSet, so the archive holds what the catalogue lists."""
+    filterset = AgreementFilterSet(request.GET)
+    if not filterset.is_valid():
+        return HttpResponseBadRequest(
+            f"Urvalet går inte att läsa. {_filter_errors(filterset)}",
+            content_type="text/plain; charset=utf-8",
+        )
+    agreements = agreement_list_for_catalogue_selection(
+        filterset=filterset, limit=ZIP_MAX_AGREEMENTS + 1
+    )
+    description = catalogue_selection_description(filterset)
     if not agreements:
         return HttpResponse(
-            f"Inga publicerade överenskommelser matchar urvalet ({selection.describe()}).",
+            f"Inga publicerade överenskommelser matchar urvalet ({description}).",
             status=404,
             content_type="text/plain; charset=utf-8",
         )
@@ -162,7 +132,7 @@ def agreements_pdf_zip(request):
         )
     response = StreamingHttpResponse(pdf.agreements_zip(agreements), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(
-        True, pdf.zip_filename(selection.describe())
+        True, pdf.zip_filename(description)
     )
     response["Cache-Control"] = "public, max-age=3600"
     return response

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from agreements import selectors
+from agreements import pdf_views, selectors
 from agreements.diff import agreement_diff
 from agreements.filters import Sort
 from agreements.models import Agreement
@@ -134,6 +134,18 @@ def _export_links(params) -> list[tuple[str, str]]:
     return links
 
 
+def _zip_url(params: QueryDict, result: selectors.CatalogueResult) -> str | None:
+    """The PDFs of the same selection as one ZIP: the catalogue's own parameters (the ZIP
+    reads the same FilterSet), without the page. None when there is nothing to download, more
+    than the ZIP holds, or a value the catalogue skipped (the ZIP refuses it)."""
+    if result.filterset.errors or not 0 < result.count <= pdf_views.ZIP_MAX_AGREEMENTS:
+        return None
+    query = params.copy()
+    query.pop("page", None)
+    url = reverse("agreements:pdf_zip")
+    return f"{url}?{query.urlencode()}" if query else url
+
+
 def catalogue(request):
     params = request.GET
     result = selectors.catalogue_search(params=params, page_number=params.get("page") or 1)
@@ -166,6 +178,8 @@ def catalogue(request):
             "feed_url": reverse("agreements:feed")
             + (f"?{feed_params.urlencode()}" if feed_params else ""),
             "export_links": _export_links(feed_params),
+            "zip_url": _zip_url(params, result),
+            "zip_max": pdf_views.ZIP_MAX_AGREEMENTS,
             "clear_url": reverse("agreements:catalogue"),
             "canonical_path": _canonical_catalogue_path(params),
         },

@@ -5,7 +5,8 @@ from django.db.models import Q
 
 from actors.models import County
 from agreements import pdf
-from agreements.pdf_selectors import Selection, agreement_list_for_selection
+from agreements.filters import AgreementFilterSet
+from agreements.pdf_selectors import agreement_list_for_catalogue_selection
 
 
 class Command(BaseCommand):
@@ -20,13 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--lan", dest="county", help="Bara ett län (kortnamn eller länskod).")
 
     def handle(self, *args, county=None, **options):
-        selection = Selection()
+        params = {}
         if county:
             found = County.objects.filter(Q(slug=county) | Q(code=county)).first()
             if found is None:
                 raise CommandError(f"Länet ”{county}” finns inte. Ange kortnamn eller länskod.")
-            selection = Selection(county=found)
-        agreements = list(agreement_list_for_selection(selection=selection))
+            params["county"] = [found.slug]
+        # What the catalogue lists: the newest published version of each agreement.
+        agreements = agreement_list_for_catalogue_selection(filterset=AgreementFilterSet(params))
         started = time.perf_counter()
         for agreement in agreements:
             pdf.agreement_pdf_get(slug=agreement.lineage.slug, number=agreement.version_number)
