@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
 from actors.models import County, Municipality, Organisation
+from agreements.catalogue_index import catalogue_index
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.models import Agreement, Level, Party
 from agreements.selectors import agreement_cards
@@ -70,13 +71,28 @@ class CountyOverview:
         return sum(row.coverage.is_covered for row in self.coverage)
 
 
+def _cards_in_order(ids: list[int]) -> list[Agreement]:
+    by_id = {
+        agreement.pk: agreement
+        for agreement in agreement_cards(Agreement.objects.filter(pk__in=ids))
+    }
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def county_overview(*, county: County) -> CountyOverview:
-    current = Agreement.objects.latest_published().filter(county=county)
-    regional = _sorted(agreement_cards(current.filter(level=Level.REGIONAL)))
-    local = current.filter(level=Level.LOCAL)
-    newest = list(agreement_cards(local.order_by("-published_at", "-pk"))[:LOCAL_ON_COUNTY_PAGE])
+    """The newest published version of the county's agreements, read from the catalogue's
+    index (agreements/catalogue_index.py), and the coverage of its municipalities."""
+    index = catalogue_index()
+    regional = index.newest_versions(county_id=county.pk, level=Level.REGIONAL, order="title")
+    local = index.newest_versions(county_id=county.pk, level=Level.LOCAL, order="published")
     coverage = _coverage_rows(municipality_coverage(county=county))
-    return CountyOverview(county, regional, newest, local.count(), coverage)
+    return CountyOverview(
+        county,
+        _cards_in_order(regional),
+        _cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
+        len(local),
+        coverage,
+    )
 
 
 @dataclass

@@ -89,6 +89,7 @@ class CatalogueIndex:
     values: dict[str, FacetValues]
     title_order: np.ndarray  # rows in the FilterSet's title order
     newest_order: np.ndarray  # rows in the FilterSet's newest-first order
+    published_order: np.ndarray  # rows by publication, the most recently published first
 
     # -- reading the filters -----------------------------------------------------------------
 
@@ -134,6 +135,17 @@ class CatalogueIndex:
         ]
 
     # -- one page of the catalogue -----------------------------------------------------------
+
+    def newest_versions(self, *, county_id: int, level: str, order: str) -> list[int]:
+        """Ids of the newest published version of each agreement of the county at the level,
+        by title ("title") or the most recently published first ("published")."""
+        county = self.values["county"].code_of().get(county_id, -2)
+        level_code = self.values["level"].code_of()[level]
+        mask = (
+            self.is_latest & (self.codes["county"] == county) & (self.codes["level"] == level_code)
+        )
+        ordered = self.title_order if order == "title" else self.published_order
+        return self.ids[ordered[mask[ordered]]].tolist()
 
     def select(
         self, *, chosen: dict[str, list], matches: np.ndarray | None = None, order: str
@@ -275,6 +287,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         values=values,
         title_order=positions(sort_queryset(published, Sort.TITLE)),
         newest_order=positions(sort_queryset(published, Sort.NEWEST)),
+        published_order=positions(published.order_by("-published_at", "-pk")),
     )
 
 

@@ -81,11 +81,13 @@ def municipality_coverage(
     )
     if county is not None:
         municipalities = municipalities.filter(county=county)
+    municipalities = list(municipalities)
     through = Agreement.municipalities.through.objects.filter(
         agreement__in=local_agreements_in_force(on=on)
     )
     if county is not None:
-        through = through.filter(municipality__county=county)
+        # By id: the planner then starts from the county's municipalities, not every link.
+        through = through.filter(municipality_id__in=[m.pk for m in municipalities])
     covering: dict[int, list[int]] = {}
     for municipality_id, agreement_id in through.values_list("municipality_id", "agreement_id"):
         covering.setdefault(municipality_id, []).append(agreement_id)

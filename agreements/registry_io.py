@@ -24,7 +24,10 @@ from agreements.search import agreement_search_refresh_all
 FORMAT = "samverkansregistret"
 FORMAT_VERSION = 1
 REGISTRY_APPS = ("actors", "agreements", "commitments", "followup")
-NOT_REGISTRY_DATA = {"actors.staffscope"}
+NOT_REGISTRY_DATA = {
+    "actors.staffscope",
+    "agreements.cataloguestate",  # a cache marker, moved by every write
+}
 
 
 class RegistryImportError(Exception):

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -84,7 +85,10 @@ class CatalogueResult:
 def _search_hits(queryset) -> list[tuple[int, float]]:
     """(id, rank) of every match, read past Django's per-row converters: a search for a
     common word matches tens of thousands of versions."""
-    sql, params = queryset.order_by().values_list("pk", "rank").query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().values_list("pk", "rank").query.sql_with_params()
+    except EmptyResultSet:  # e.g. ranking an empty selection
+        return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()

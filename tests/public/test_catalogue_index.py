@@ -165,9 +165,7 @@ def test_a_new_day_gives_new_statuses(client, monkeypatch):
     AgreementFactory(title="Börjar i morgon", valid_from=TODAY + DAY)
     url = reverse("agreements:catalogue") + "?q=Börjar morgon"
     assert 'value="upcoming"' in client.get(url).content.decode()
-    monkeypatch.setattr(
-        "agreements.catalogue_index.timezone.localdate", lambda *args: TODAY + DAY
-    )
+    monkeypatch.setattr("agreements.catalogue_index.timezone.localdate", lambda *args: TODAY + DAY)
     monkeypatch.setattr("agreements.models.timezone.localdate", lambda *args: TODAY + DAY)
     html = client.get(url).content.decode()
     assert 'value="in_force"' in html
