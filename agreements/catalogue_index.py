@@ -17,7 +17,8 @@ change never leaves a stale index that matches.
 
 import datetime
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from django.db import connection
@@ -28,8 +29,6 @@ from agreements.models import Agreement, CatalogueState, LegalStatus, Level
 from commitments.models import TargetGroup, Theme
 from registry.text import swedish_sort_key
 
-# Facets over one value per version, and the model field the FilterSet filters.
-SINGLE = ("level", "county", "status", "year")
 # Facets over a list of ids per version (the agreement's denormalised facet arrays).
 MULTIPLE = {
     "municipality": "facet_municipalities",
@@ -61,20 +60,17 @@ class FacetValues:
     params: list[str]  # the value in the URL (slug, choice value, year)
     labels: list[str]
 
+    @cached_property
     def code_of(self) -> dict:
         return {key: code for code, key in enumerate(self.keys)}
 
 
 @dataclass(frozen=True)
 class Selection:
-    """The catalogue's page and counts for one set of filters."""
+    """The versions the catalogue lists for one set of filters, and its facet counts."""
 
     rows: np.ndarray  # positions in the index, in the chosen order
-    facets: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
-
-    @property
-    def count(self) -> int:
-        return len(self.rows)
+    facets: dict[str, list[tuple[str, str, int]]]
 
 
 @dataclass(frozen=True)
@@ -107,7 +103,7 @@ class CatalogueIndex:
     def _mask(self, facet: str, chosen: list) -> np.ndarray:
         if facet == "good_example":
             return self.is_good_example == bool(chosen[0])
-        code_of = self.values[facet].code_of()
+        code_of = self.values[facet].code_of
         codes = [code_of[key] for key in chosen if key in code_of]
         if facet in MULTIPLE:
             rows, row_codes = self.members[facet]
@@ -139,8 +135,8 @@ class CatalogueIndex:
     def newest_versions(self, *, county_id: int, level: str, order: str) -> list[int]:
         """Ids of the newest published version of each agreement of the county at the level,
         by title ("title") or the most recently published first ("published")."""
-        county = self.values["county"].code_of().get(county_id, -2)
-        level_code = self.values["level"].code_of()[level]
+        county = self.values["county"].code_of.get(county_id, -2)
+        level_code = self.values["level"].code_of[level]
         mask = (
             self.is_latest & (self.codes["county"] == county) & (self.codes["level"] == level_code)
         )
@@ -244,7 +240,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         "status": _choices([(status, status.label) for status in STATUS_ORDER]),
         "year": _choices([(year, str(year)) for year in years]),
     }
-    code_of = {facet: facet_values.code_of() for facet, facet_values in values.items()}
+    code_of = {facet: facet_values.code_of for facet, facet_values in values.items()}
 
     def single(facet, column):
         return np.array([code_of[facet].get(row[column], -1) for row in rows], dtype=np.int32)
