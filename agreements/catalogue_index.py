@@ -19,6 +19,7 @@ import datetime
 import threading
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 import numpy as np
 from django.db import connection
@@ -208,27 +209,79 @@ STATUS_ORDER = [
 ]
 
 
+def _legal_statuses(lineage, version, signed_on, valid_from, valid_until, *, day) -> tuple:
+    """AgreementQuerySet.with_status(on=day) and latest_published() over arrays of every
+    published version: the same rule, without a lookup per row (half a second at 20,000
+    agreements). tests/public/test_catalogue_index.py compares them for every status."""
+    on = np.datetime64(day, "D")
+    no_start = np.isnat(valid_from) & np.isnat(signed_on)
+    started = no_start | (valid_from <= on) | (np.isnat(valid_from) & (signed_on <= on))
+    newest = np.full(lineage.max() + 1 if len(lineage) else 0, -1)
+    np.maximum.at(newest, lineage, version)
+    newest_started = np.full(len(newest), -1)
+    np.maximum.at(newest_started, lineage[started], version[started])
+    status = np.select(
+        [
+            version < newest_started[lineage],
+            valid_until < on,
+            (valid_from > on) | (np.isnat(valid_from) & (signed_on > on)),
+            no_start,
+        ],
+        [
+            STATUS_ORDER.index(LegalStatus.SUPERSEDED),
+            STATUS_ORDER.index(LegalStatus.EXPIRED),
+            STATUS_ORDER.index(LegalStatus.UPCOMING),
+            STATUS_ORDER.index(LegalStatus.UNKNOWN),
+        ],
+        default=STATUS_ORDER.index(LegalStatus.IN_FORCE),
+    )
+    return status.astype(np.int32), version == newest[lineage]
+
+
+def _codes(keys: list, code_of: dict) -> np.ndarray:
+    """The codes of database values, -1 for a value the facet does not know."""
+    if code_of and all(isinstance(key, int) for key in code_of):
+        # Ids: one lookup table instead of a dictionary lookup per value.
+        table = np.full(max(code_of) + 2, -1, dtype=np.int32)
+        table[list(code_of)] = list(code_of.values())
+        found = np.array([-1 if key is None else key for key in keys], dtype=np.int64)
+        found[(found < 0) | (found >= len(table))] = len(table) - 1
+        return table[found]
+    return np.fromiter((code_of.get(key, -1) for key in keys), dtype=np.int32, count=len(keys))
+
+
+def _dates(values: list) -> np.ndarray:
+    return np.array(values, dtype="datetime64[D]")
+
+
 def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
-    """Reads every published version once (with the QuerySet's own status rule), the newest
-    version of each agreement, the two sort orders and the facet labels."""
+    """Reads every published version once, the newest-first order and the facet labels."""
     from agreements.filters import Sort, sort_queryset
+    from agreements.search import swedish_title_sort_key
 
     published = Agreement.objects.published()
-    rows = list(
-        published.with_status(on=day)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "level",
-            "county_id",
-            "legal_status",
-            "signed_on",
-            "is_good_example",
-            *MULTIPLE.values(),
-        )
+    columns = (
+        "pk",
+        "lineage_id",
+        "version_number",
+        "level",
+        "county_id",
+        "signed_on",
+        "valid_from",
+        "valid_until",
+        "is_good_example",
+        "title",
+        *MULTIPLE.values(),
     )
-    ids = np.array([row[0] for row in rows], dtype=np.int64)
-    years = sorted({row[4].year for row in rows if row[4]}, reverse=True)
+    rows = list(published.order_by("pk").values_list(*columns))
+    column = (
+        dict(zip(columns, zip(*rows, strict=True), strict=True))
+        if rows
+        else {name: () for name in columns}
+    )
+    ids = np.array(column["pk"], dtype=np.int64)
+    signed_on = _dates(column["signed_on"])
+    years = sorted({date.year for date in column["signed_on"] if date}, reverse=True)
     values = {
         "level": _choices(Level.choices),
         "county": _named(County.objects.order_by("code")),
@@ -240,48 +293,60 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         "status": _choices([(status, status.label) for status in STATUS_ORDER]),
         "year": _choices([(year, str(year)) for year in years]),
     }
-    code_of = {facet: facet_values.code_of for facet, facet_values in values.items()}
-
-    def single(facet, column):
-        return np.array([code_of[facet].get(row[column], -1) for row in rows], dtype=np.int32)
-
+    status, is_latest = _legal_statuses(
+        np.array(column["lineage_id"], dtype=np.int64),
+        np.array(column["version_number"], dtype=np.int64),
+        signed_on,
+        _dates(column["valid_from"]),
+        _dates(column["valid_until"]),
+        day=day,
+    )
     codes = {
-        "level": single("level", 1),
-        "county": single("county", 2),
-        "status": single("status", 3),
-        "year": np.array(
-            [code_of["year"][row[4].year] if row[4] else -1 for row in rows], dtype=np.int32
-        ).reshape(-1),
+        "level": _codes(column["level"], values["level"].code_of),
+        "county": _codes(column["county_id"], values["county"].code_of),
+        "status": status,
+        "year": _codes(
+            [date.year if date else None for date in column["signed_on"]],
+            values["year"].code_of,
+        ),
     }
     members = {}
-    for column, facet in enumerate(MULTIPLE, start=6):
-        pairs = [
-            (position, code_of[facet][key])
-            for position, row in enumerate(rows)
-            for key in row[column] or ()
-            if key in code_of[facet]
-        ]
-        members[facet] = (
-            np.array([p for p, _c in pairs], dtype=np.int64),
-            np.array([c for _p, c in pairs], dtype=np.int64),
-        )
+    for facet, name in MULTIPLE.items():
+        lists = [listed or () for listed in column[name]]
+        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+        entry_rows = np.repeat(np.arange(len(lists)), lengths)
+        entry_codes = _codes(list(chain.from_iterable(lists)), values[facet].code_of)
+        known = entry_codes >= 0
+        members[facet] = (entry_rows[known], entry_codes[known].astype(np.int64))
+
+    # By title as the FilterSet orders (search.swedish_title_key), computed here: the
+    # database's translate() is slow over every title.
+    title_order = np.array(
+        sorted(
+            range(len(rows)),
+            key=lambda row: (
+                swedish_title_sort_key(column["title"][row]),
+                column["version_number"][row],
+                column["pk"][row],
+            ),
+        ),
+        dtype=np.int64,
+    )
 
     def positions(queryset) -> np.ndarray:
         ordered = np.array(list(queryset.values_list("pk", flat=True)), dtype=np.int64)
         return np.searchsorted(ids, ordered)
 
-    is_latest = np.zeros(len(ids), dtype=bool)
-    is_latest[positions(Agreement.objects.latest_published().order_by())] = True
     return CatalogueIndex(
         token=token,
         day=day,
         ids=ids,
         is_latest=is_latest,
-        is_good_example=np.array([row[5] for row in rows], dtype=bool),
+        is_good_example=np.array(column["is_good_example"], dtype=bool),
         codes=codes,
         members=members,
         values=values,
-        title_order=positions(sort_queryset(published, Sort.TITLE)),
+        title_order=title_order,
         newest_order=positions(sort_queryset(published, Sort.NEWEST)),
         published_order=positions(published.order_by("-published_at", "-pk")),
     )

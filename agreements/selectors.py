@@ -100,31 +100,25 @@ def _rank(filterset: AgreementFilterSet):
 
 def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
     """The versions to list, in order, and the facet counts. The index filters, counts and
-    sorts; the database finds and ranks the search words' matches."""
+    sorts; the database finds the search words' matches and ranks them in the same pass
+    (ranking only those the filters keep would read the documents twice)."""
     index = catalogue_index()
     sort = filterset.sort_value
-    chosen = filterset.chosen_values()
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
-    # Ranking reads every match's search document. Without filters every match is ranked
-    # anyway, in the same pass that finds them; with filters only those that pass them.
-    rank_while_searching = relevance and not chosen
-    matches = ranks_found = None
+    matches = ranks = None
     if filterset.query:
         hits = filterset.filter_search(Agreement.objects.published(), "q", filterset.query)
-        rank = _rank(filterset) if rank_while_searching else Value(0.0)
-        matches, ranks_found = index.rows_and_ranks(_search_hits(hits.annotate(rank=rank)))
+        rank = _rank(filterset) if relevance else Value(0.0)
+        matches, ranks = index.rows_and_ranks(_search_hits(hits.annotate(rank=rank)))
     selection = index.select(
-        chosen=chosen, matches=matches, order="newest" if sort == Sort.NEWEST else "title"
+        chosen=filterset.chosen_values(),
+        matches=matches,
+        order="newest" if sort == Sort.NEWEST else "title",
     )
     if not relevance:
         return index, selection
     rank_of_row = np.zeros(len(index.ids))
-    if rank_while_searching:
-        rank_of_row[matches] = ranks_found
-    else:
-        listed = Agreement.objects.filter(pk__in=index.ids[selection.rows].tolist())
-        found, ranks = index.rows_and_ranks(_search_hits(listed.annotate(rank=_rank(filterset))))
-        rank_of_row[found] = ranks
+    rank_of_row[matches] = ranks
     rows = by_relevance(selection.rows, rank_of_row[selection.rows])
     return index, Selection(rows=rows, facets=selection.facets)
 
