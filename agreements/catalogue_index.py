@@ -3,10 +3,11 @@ published agreement version, held in memory as numpy arrays.
 
 Counting ten facets with every other filter applied is ten GROUP BYs over every matching
 version; in PostgreSQL that is hundreds of milliseconds at 20,000 agreements, in numpy a few.
-The index is read from the database with the registry's own definitions (`with_status()`,
-`latest_published()` and the FilterSet's sort orders), so it cannot drift from them; the
-catalogue applies the FilterSet's cleaned values to it (`CatalogueIndex.select`), and
-tests/public/test_catalogue_index.py compares that with the FilterSet's QuerySet.
+The catalogue applies the FilterSet's cleaned values to the index (`CatalogueIndex.select`).
+The rules it shares with the QuerySets are computed over arrays here (the legal status of
+`with_status()`, the newest version of `latest_published()`, the title order of
+`swedish_title_key()`), the newest-first order is the FilterSet's own query, and
+tests/public/test_catalogue_index.py compares every answer with the FilterSet's QuerySet.
 
 It is rebuilt when the registry changes: every change to what the catalogue shows goes through
 `agreement_search_refresh`, which gives `CatalogueState` a new random token. A request reads
@@ -26,6 +27,7 @@ from django.db import connection
 from django.utils import timezone
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
+from agreements.filters import AgreementFilterSet, Sort, sort_queryset
 from agreements.models import Agreement, CatalogueState, LegalStatus, Level
 from commitments.models import TargetGroup, Theme
 from registry.text import swedish_sort_key
@@ -38,18 +40,6 @@ MULTIPLE = {
     "theme": "facet_themes",
     "target_group": "facet_target_groups",
 }
-FACETS = (
-    "level",
-    "county",
-    "municipality",
-    "organisation_kind",
-    "organisation",
-    "theme",
-    "target_group",
-    "status",
-    "year",
-    "good_example",
-)
 
 
 @dataclass(frozen=True)
@@ -167,7 +157,7 @@ class CatalogueIndex:
                     mask = mask & other_mask
             return mask
 
-        facets = {facet: self._count(facet, all_but(facet)) for facet in FACETS}
+        facets = {facet: self._count(facet, all_but(facet)) for facet in AgreementFilterSet.FACETS}
         selected = all_but("status") & versions
         ordered = self.newest_order if order == "newest" else self.title_order
         return Selection(rows=ordered[selected[ordered]], facets=facets)
@@ -256,7 +246,6 @@ def _dates(values: list) -> np.ndarray:
 
 def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
     """Reads every published version once, the newest-first order and the facet labels."""
-    from agreements.filters import Sort, sort_queryset
     from agreements.search import swedish_title_sort_key
 
     published = Agreement.objects.published()
