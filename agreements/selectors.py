@@ -17,7 +17,7 @@ from actors.models import ContactPerson, Municipality
 from agreements import search
 from agreements.catalogue_index import CatalogueIndex, Selection, by_relevance, catalogue_index
 from agreements.filters import AgreementFilterSet, Sort
-from agreements.models import Agreement, Level, Party
+from agreements.models import Agreement, AgreementSection, Attachment, Goal, Level, Party
 from commitments.models import Commitment
 from followup.models import FollowUp
 from registry.text import swedish_sort_key
@@ -171,18 +171,27 @@ def _agreement_detail_queryset():
             "target_groups",
             "perspectives",
             "legal_references",
+            # Orders within one agreement: the models' default orders start with the
+            # agreement, which joins the agreements table into every prefetch.
             Prefetch(
                 "parties",
-                queryset=Party.objects.select_related("organisation").prefetch_related(
+                queryset=Party.objects.order_by("order", "id")
+                .select_related("organisation")
+                .prefetch_related(
                     Prefetch(
                         "commitments",
-                        queryset=Commitment.objects.prefetch_related("themes", "target_groups"),
+                        queryset=Commitment.objects.order_by("order", "id").prefetch_related(
+                            "themes", "target_groups"
+                        ),
                     )
                 ),
             ),
-            "goals__party__organisation",
-            "sections",
-            "attachments",
+            Prefetch(
+                "goals",
+                queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
+            ),
+            Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+            Prefetch("attachments", queryset=Attachment.objects.order_by("kind", "title")),
             Prefetch(
                 "contacts",
                 queryset=ContactPerson.objects.filter(is_public=True).select_related(
