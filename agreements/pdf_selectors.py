@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 from actors.models import ContactPerson, County, Municipality
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.filters import AgreementFilterSet
-from agreements.models import Agreement, Level, Party, Publication
+from agreements.models import Agreement, AgreementSection, Goal, Level, Party, Publication
 from commitments.models import Commitment
 from followup.models import (
     AssessmentStatus,
@@ -56,9 +56,13 @@ def _with_document_parts(queryset):
             "target_groups",
             "perspectives",
             "legal_references",
+            # Orders within one agreement: the models' default orders start with the
+            # agreement, which joins the agreements table into every prefetch.
             Prefetch(
                 "parties",
-                queryset=Party.objects.select_related("organisation").prefetch_related(
+                queryset=Party.objects.order_by("order", "id")
+                .select_related("organisation")
+                .prefetch_related(
                     Prefetch(
                         "commitments",
                         queryset=Commitment.objects.order_by("order", "id").prefetch_related(
@@ -67,8 +71,11 @@ def _with_document_parts(queryset):
                     )
                 ),
             ),
-            "goals__party__organisation",
-            "sections",
+            Prefetch(
+                "goals",
+                queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
+            ),
+            Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
             Prefetch(
                 "contacts",
                 queryset=ContactPerson.objects.filter(is_public=True).select_related(
