@@ -19,6 +19,7 @@ the full-text search keeps them apart, as Swedish does.
 """
 
 import re
+from functools import lru_cache
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -55,6 +56,7 @@ _SORT_TO = "{||}}eeeaayiouc" + "n"
 _SORT_TABLE = str.maketrans(_SORT_FROM, _SORT_TO)
 
 
+@lru_cache(maxsize=100_000)  # titles seldom change: the catalogue index sorts them again
 def swedish_title_sort_key(title: str) -> str:
     """swedish_title_key() in Python, for sorting titles already read: the same mapping,
     compared by code point as COLLATE "C" compares UTF-8 bytes."""
