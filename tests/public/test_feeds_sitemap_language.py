@@ -69,6 +69,8 @@ def test_english_through_the_language_switch(client):
     html = client.get("/en/overenskommelser/?q=samhällsorientering").content.decode()
     assert '<html lang="en">' in html
     assert "Search agreements" in html
+    assert "Download the selection:" in html and "The PDFs (ZIP)" in html
+    assert "CSV for Swedish Excel (semicolon)" in html
     assert 'href="/overenskommelser/?q=' in html  # back to Swedish, same search
     detail = client.get("/en/overenskommelser/norrbotten-rok/").content.decode()
     assert "Parties" in detail and "March 1, 2009" in detail
