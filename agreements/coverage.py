@@ -11,13 +11,13 @@ pages, the reports and the statistics share.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Exists, F, Max, OuterRef, Q, Value
+from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from actors.models import Municipality
 from agreements.models import Agreement, Level, Publication, effective_start
-from followup.models import FollowUpState
+from followup.models import FollowUp, FollowUpState
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def in_force_during(queryset, *, year: int):
 def municipality_coverage(
     *, county=None, on: datetime.date | None = None
 ) -> list[MunicipalityCoverage]:
-    """One row per municipality (of the county, or of Sweden), in code order. Three queries
+    """One row per municipality (of the county, or of Sweden), in code order. Two queries
     whatever the number of agreements. The municipalities and counties come without their
     boundaries, which would be most of the time spent (maps read them through
     actors.maps.outline_of)."""
@@ -79,30 +79,26 @@ def municipality_coverage(
         .defer("geometry", "county__geometry")
         .order_by("code")
     )
+    links = local_agreements_in_force(on=on)
     if county is not None:
         municipalities = municipalities.filter(county=county)
-    municipalities = list(municipalities)
-    through = Agreement.municipalities.through.objects.filter(
-        agreement__in=local_agreements_in_force(on=on)
+        links = links.filter(municipalities__county=county)
+    last_followup = (
+        FollowUp.objects.filter(agreement_id=OuterRef("pk"), state=FollowUpState.COMPLETED)
+        .order_by()
+        .values("agreement_id")
+        .annotate(year=Max("year"))
+        .values("year")
     )
-    if county is not None:
-        # By id: the planner then starts from the county's municipalities, not every link.
-        through = through.filter(municipality_id__in=[m.pk for m in municipalities])
+    # One row per (municipality, agreement) with the agreement's facts: the ids never travel
+    # back to the database as a list, which for a whole county is thousands of parameters.
     covering: dict[int, list[int]] = {}
-    for municipality_id, agreement_id in through.values_list("municipality_id", "agreement_id"):
+    facts = {}
+    for municipality_id, agreement_id, start, followup_year in links.values_list(
+        "municipalities", "pk", effective_start(), Subquery(last_followup)
+    ):
         covering.setdefault(municipality_id, []).append(agreement_id)
-    agreement_ids = {a for ids in covering.values() for a in ids}
-    facts = {
-        row["pk"]: row
-        for row in Agreement.objects.filter(pk__in=agreement_ids)
-        .annotate(
-            start=effective_start(),
-            last_followup=Max(
-                "followups__year", filter=Q(followups__state=FollowUpState.COMPLETED)
-            ),
-        )
-        .values("pk", "start", "last_followup")
-    }
+        facts[agreement_id] = {"start": start, "last_followup": followup_year}
     rows = []
     for municipality in municipalities:
         ids = tuple(sorted(covering.get(municipality.pk, [])))
