@@ -108,7 +108,7 @@ def effective_start():
 
 # Derived from the agreement's parts for searching (agreements/search.py) and read only in SQL:
 # pages leave them out of the rows they load (.defer), they are most of a row's size.
-SEARCH_COLUMNS = ("search_document", "search_text", "search_terms")
+SEARCH_COLUMNS = ("search_text", "search_terms")
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -371,14 +371,8 @@ class Agreement(models.Model):
     )
 
     # Denormalised for search; written by agreements.search.agreement_search_refresh whenever
-    # the agreement or one of its parts changes (agreements/signals.py).
-    search_document = SearchVectorField(
-        "sökindex",
-        null=True,
-        editable=False,
-        help_text="Viktad svensk fulltext: titel (A), syfte och mål (B), åtaganden och avsnitt "
-        "(C), parter och bilagor (D).",
-    )
+    # the agreement or one of its parts changes (agreements/signals.py). The weighted search
+    # document itself is in SearchDocument.
     search_text = models.TextField(
         "söktext", blank=True, editable=False, help_text="Texten som sökträffarnas utdrag tas ur."
     )
@@ -456,7 +450,6 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["publication", "level"]),
             models.Index(fields=["valid_from", "valid_until"]),
-            GinIndex(fields=["search_document"], name="agreement_search_document"),
             GinIndex(
                 fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
             ),
@@ -835,6 +828,36 @@ class Attachment(models.Model):
         return reverse(
             "agreements:attachment", kwargs={"slug": self.agreement.lineage.slug, "pk": self.pk}
         )
+
+
+class SearchDocument(models.Model):
+    """An agreement's weighted Swedish search document, in a table of its own: ranking a search
+    reads the document of every match, and beside the agreement's long texts that meant
+    reading the whole agreements table. Written only by agreements.search."""
+
+    # The foreign key is the database's own, ON DELETE CASCADE (migration 0012): while an
+    # agreement is deleted, its parts' deletion signals write its document again.
+    agreement = models.OneToOneField(
+        Agreement,
+        verbose_name="överenskommelse",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="search_document",
+    )
+    vector = SearchVectorField(
+        "sökindex",
+        help_text="Viktad svensk fulltext: titel (A), syfte och mål (B), åtaganden och avsnitt "
+        "(C), parter och bilagor (D).",
+    )
+
+    class Meta:
+        verbose_name = "sökindex"
+        verbose_name_plural = "sökindex"
+        indexes = [GinIndex(fields=["vector"], name="search_document_vector")]
+
+    def __str__(self):
+        return f"Sökindex för {self.agreement_id}"
 
 
 class CatalogueState(models.Model):

@@ -1,6 +1,7 @@
 """Swedish full-text search over agreements, after djangoproject.com's docs search.
 
-Each agreement carries a stored, weighted search document (`search_document`, GIN-indexed):
+Each agreement has a stored, weighted search document (SearchDocument.vector, GIN-indexed, in
+a narrow table of its own so that ranking every match does not read the agreements' texts):
 
 - A: title and alias
 - B: purpose and goals
@@ -93,7 +94,7 @@ def fallback_words(query: str) -> list[str]:
 
 
 def full_text_filter(queryset, query: str):
-    return queryset.filter(search_document=search_query(query))
+    return queryset.filter(search_document__vector=search_query(query))
 
 
 def similar_filter(queryset, query: str):
@@ -108,7 +109,7 @@ def similar_filter(queryset, query: str):
 
 def rank_expression(query: str, *, full_text: bool):
     if full_text:
-        return SearchRank(F("search_document"), search_query(query))
+        return SearchRank(F("search_document__vector"), search_query(query))
     words = fallback_words(query) or [query]
     rank = TrigramWordSimilarity(Value(words[0]), "search_terms")
     for word in words[1:]:
@@ -138,6 +139,20 @@ def agreements_search(queryset, query: str):
     )
 
 
+def match_ranks(published, query: str, *, full_text: bool, ranked: bool):
+    """(agreement id, rank) of every match, the rank 0 unless `ranked`. Full-text matches are
+    read from the search documents alone, drafts included: the caller keeps the published
+    versions it knows (the catalogue index). Spelling matches come from `published`."""
+    from agreements.models import SearchDocument
+
+    if full_text:
+        words = search_query(query)
+        rank = SearchRank(F("vector"), words) if ranked else Value(0.0)
+        return SearchDocument.objects.filter(vector=words).values_list("agreement_id", rank)
+    rank = rank_expression(query, full_text=False) if ranked else Value(0.0)
+    return similar_filter(published, query).values_list("pk", rank)
+
+
 def headline(query: str) -> SearchHeadline:
     return SearchHeadline(
         "search_text",
@@ -162,12 +177,20 @@ def snippet_html(raw: str | None) -> SafeString:
 
 def _tables():
     from actors.models import County, Municipality, Organisation
-    from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
+    from agreements.models import (
+        Agreement,
+        AgreementSection,
+        Attachment,
+        Goal,
+        Party,
+        SearchDocument,
+    )
     from commitments.models import Commitment, TargetGroup, Theme
 
     q = connection.ops.quote_name
     return {
         "agreement": q(Agreement._meta.db_table),
+        "search_document": q(SearchDocument._meta.db_table),
         "county": q(County._meta.db_table),
         "municipality": q(Municipality._meta.db_table),
         "organisation": q(Organisation._meta.db_table),
@@ -230,13 +253,18 @@ WITH parts AS (
     ) AS terms
   FROM {agreement} a LEFT JOIN {county} county ON county.id = a.county_id
   WHERE {where}
-)
-UPDATE {agreement} a SET
-  search_document =
+),
+documents AS (
+  INSERT INTO {search_document} (agreement_id, vector)
+  SELECT p.id,
     setweight(to_tsvector('{config}', p.a_text), 'A')
     || setweight(to_tsvector('{config}', p.b_text), 'B')
     || setweight(to_tsvector('{config}', p.c_text), 'C')
-    || setweight(to_tsvector('{config}', p.d_text), 'D'),
+    || setweight(to_tsvector('{config}', p.d_text), 'D')
+  FROM parts p
+  ON CONFLICT (agreement_id) DO UPDATE SET vector = EXCLUDED.vector
+)
+UPDATE {agreement} a SET
   search_text = concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
   search_terms = translate(lower(p.terms), '{fold_from}', '{fold_to}'),
   facet_municipalities = ARRAY(
@@ -261,7 +289,7 @@ WHERE a.id = p.id
 """
 
 
-def _refresh(where: str, params: list, *, notify_catalogue: bool = True) -> None:
+def _refresh(where: str, params: list) -> None:
     sql = _REFRESH_SQL.format(
         where=where,
         config=SEARCH_CONFIG,
@@ -272,22 +300,20 @@ def _refresh(where: str, params: list, *, notify_catalogue: bool = True) -> None
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-    if notify_catalogue:
-        # Imported here: catalogue_index imports the models, and the models import this module.
-        from agreements.catalogue_index import catalogue_changed
+    # Imported here: catalogue_index imports the models, and the models import this module.
+    from agreements.catalogue_index import catalogue_changed
 
-        catalogue_changed()
+    catalogue_changed()
 
 
 def agreement_search_refresh(*, agreement_ids) -> None:
-    """Rewrite the search columns of these agreements from their current parts: one UPDATE,
-    whatever the number of agreements. Does not touch `updated_at`."""
+    """Rewrite the search document and columns of these agreements from their current parts:
+    one statement, whatever the number of agreements. Does not touch `updated_at`."""
     ids = sorted({int(pk) for pk in agreement_ids if pk is not None})
     if ids:
         _refresh("a.id = ANY(%s)", [ids])
 
 
-def agreement_search_refresh_all(*, notify_catalogue: bool = True) -> None:
-    """Every agreement's search columns. Migrations that run before the catalogue's state
-    table exists pass notify_catalogue=False."""
-    _refresh("TRUE", [], notify_catalogue=notify_catalogue)
+def agreement_search_refresh_all() -> None:
+    """Every agreement's search document and columns."""
+    _refresh("TRUE", [])

@@ -10,7 +10,6 @@ from django.db.models import (
     Count,
     Prefetch,
     Q,
-    Value,
 )
 
 from actors.models import ContactPerson, Municipality
@@ -82,20 +81,16 @@ class CatalogueResult:
         return self.filterset.full_text
 
 
-def _search_hits(queryset) -> list[tuple[int, float]]:
-    """(id, rank) of every match, read past Django's per-row converters: a search for a
-    common word matches tens of thousands of versions."""
+def _search_hits(matches) -> list[tuple[int, float]]:
+    """(id, rank) rows read past Django's per-row converters: a search for a common word
+    matches tens of thousands of versions."""
     try:
-        sql, params = queryset.order_by().values_list("pk", "rank").query.sql_with_params()
+        sql, params = matches.order_by().query.sql_with_params()
     except EmptyResultSet:  # e.g. ranking an empty selection
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _rank(filterset: AgreementFilterSet):
-    return search.rank_expression(filterset.query, full_text=filterset.full_text)
 
 
 def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
@@ -107,9 +102,13 @@ def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex,
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
     matches = ranks = None
     if filterset.query:
-        hits = filterset.filter_search(Agreement.objects.published(), "q", filterset.query)
-        rank = _rank(filterset) if relevance else Value(0.0)
-        matches, ranks = index.rows_and_ranks(_search_hits(hits.annotate(rank=rank)))
+        hits = search.match_ranks(
+            Agreement.objects.published(),
+            filterset.query,
+            full_text=filterset.full_text,
+            ranked=relevance,
+        )
+        matches, ranks = index.rows_and_ranks(_search_hits(hits))
     selection = index.select(
         chosen=filterset.chosen_values(),
         matches=matches,

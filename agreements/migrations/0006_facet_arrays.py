@@ -4,14 +4,9 @@ import django.contrib.postgres.fields
 from django.db import migrations, models
 
 
-def fill_facet_columns(apps, schema_editor):
-    from agreements.search import agreement_search_refresh_all
-
-    agreement_search_refresh_all(notify_catalogue=False)  # its table comes in 0010
-
-
 class Migration(migrations.Migration):
-    """Facet arrays for the catalogue, filled for the agreements already registered."""
+    """Facet arrays for the catalogue. Migration 0012 fills them for the agreements already
+    registered: the refresh that writes them also writes tables that come later."""
 
     dependencies = [
         ("agreements", "0005_search_document"),
@@ -75,5 +70,4 @@ class Migration(migrations.Migration):
                 size=None,
             ),
         ),
-        migrations.RunPython(fill_facet_columns, migrations.RunPython.noop),
     ]
