@@ -4,7 +4,7 @@ from django import template
 from django.template.loader import get_template
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils.formats import number_format
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -48,21 +48,16 @@ def absolute_url(context, path=None):
 @register.simple_tag
 def facet_options(facet_name, values):
     """A facet's checkboxes. Built here rather than in a template loop: the catalogue shows
-    a few hundred of them, and the template engine made them a third of the page's time."""
-    return format_html_join(
-        "",
-        '<li><input type="checkbox" name="{}" value="{}" id="{}"{}> '
-        '<label for="{}">{} <span class="count">({})</span></label></li>',
-        (
-            (
-                facet_name,
-                item.value,
-                item.input_id,
-                format_html(" checked") if item.selected else "",
-                item.input_id,
-                item.label,
-                number_format(item.count),
-            )
-            for item in values
-        ),
-    )
+    a few hundred of them, and the template engine made them a third of the page's time.
+    Each text is escaped once (format_html's lazy-string checks cost more than the rest)."""
+    name = escape(facet_name)
+    rows = []
+    for item in values:
+        input_id = escape(item.input_id)
+        checked = " checked" if item.selected else ""
+        rows.append(
+            f'<li><input type="checkbox" name="{name}" value="{escape(item.value)}" '
+            f'id="{input_id}"{checked}> <label for="{input_id}">{escape(item.label)} '
+            f'<span class="count">({number_format(item.count)})</span></label></li>'
+        )
+    return mark_safe("".join(rows))  # every text above is escaped
