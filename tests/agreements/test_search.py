@@ -3,7 +3,7 @@ on a small corpus of our own (the seed agreements are there too, and are searche
 
 import pytest
 
-from agreements.models import Agreement, AgreementSection
+from agreements.models import Agreement, AgreementSection, SearchDocument
 from agreements.search import snippet_html
 from tests.factories import AgreementFactory, CommitmentFactory, GoalFactory, PartyFactory
 
@@ -90,3 +90,16 @@ def test_snippet_escapes_the_text_and_marks_the_match():
 
 def test_empty_query_finds_nothing():
     assert not Agreement.objects.search("   ").exists()
+
+
+def test_deleting_an_agreement_deletes_its_search_document():
+    """Its commitments' deletion signals write the document again while the agreement is
+    being deleted; the database's cascade removes it with the agreement all the same."""
+    first = CommitmentFactory(text="Gemensamma snöskoterturer.")
+    CommitmentFactory(agreement=first.agreement, party=first.party, text="Fler snöskoterturer.")
+    agreement = first.agreement
+    assert SearchDocument.objects.filter(agreement=agreement).exists()
+    pk = agreement.pk
+    agreement.delete()
+    assert not SearchDocument.objects.filter(agreement_id=pk).exists()
+    assert not Agreement.objects.search("snöskoterturer").exists()
