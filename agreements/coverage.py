@@ -93,17 +93,17 @@ def municipality_coverage(
     # One row per (municipality, agreement) with the agreement's facts: the ids never travel
     # back to the database as a list, which for a whole county is thousands of parameters.
     covering: dict[int, list[int]] = {}
-    facts = {}
+    facts: dict[int, tuple] = {}  # agreement id: (start, last completed follow-up year)
     for municipality_id, agreement_id, start, followup_year in links.values_list(
         "municipalities", "pk", effective_start(), Subquery(last_followup)
     ):
         covering.setdefault(municipality_id, []).append(agreement_id)
-        facts[agreement_id] = {"start": start, "last_followup": followup_year}
+        facts[agreement_id] = (start, followup_year)
     rows = []
     for municipality in municipalities:
         ids = tuple(sorted(covering.get(municipality.pk, [])))
-        starts = [facts[a]["start"] for a in ids if facts[a]["start"]]
-        followups = [facts[a]["last_followup"] for a in ids if facts[a]["last_followup"]]
+        starts = [facts[a][0] for a in ids if facts[a][0]]
+        followups = [facts[a][1] for a in ids if facts[a][1]]
         rows.append(
             MunicipalityCoverage(
                 municipality=municipality,

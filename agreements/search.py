@@ -139,18 +139,18 @@ def agreements_search(queryset, query: str):
     )
 
 
-def match_ranks(published, query: str, *, full_text: bool, ranked: bool):
+def match_ranks(query: str, *, full_text: bool, ranked: bool):
     """(agreement id, rank) of every match, the rank 0 unless `ranked`. Full-text matches are
     read from the search documents alone, drafts included: the caller keeps the published
-    versions it knows (the catalogue index). Spelling matches come from `published`."""
-    from agreements.models import SearchDocument
+    versions it knows (the catalogue index)."""
+    from agreements.models import Agreement, SearchDocument
 
     if full_text:
         words = search_query(query)
         rank = SearchRank(F("vector"), words) if ranked else Value(0.0)
         return SearchDocument.objects.filter(vector=words).values_list("agreement_id", rank)
     rank = rank_expression(query, full_text=False) if ranked else Value(0.0)
-    return similar_filter(published, query).values_list("pk", rank)
+    return similar_filter(Agreement.objects.published(), query).values_list("pk", rank)
 
 
 def headline(query: str) -> SearchHeadline:

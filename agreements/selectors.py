@@ -102,12 +102,7 @@ def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex,
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
     matches = ranks = None
     if filterset.query:
-        hits = search.match_ranks(
-            Agreement.objects.published(),
-            filterset.query,
-            full_text=filterset.full_text,
-            ranked=relevance,
-        )
+        hits = search.match_ranks(filterset.query, full_text=filterset.full_text, ranked=relevance)
         matches, ranks = index.rows_and_ranks(_search_hits(hits))
     selection = index.select(
         chosen=filterset.chosen_values(),
