@@ -1,6 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 
+from actors.document import ContactKey
 from actors.filters import MunicipalityFilterSet, OrganisationFilterSet
 from actors.models import County, Municipality, Organisation
 from registry.api import PublicCacheMixin
@@ -65,6 +66,20 @@ class OrganisationSerializer(OrganisationSummarySerializer):
             "active_from",
             "active_until",
         ]
+
+
+class PublicContactField(serializers.Field):
+    """A contact person as the document writes one, only when marked public: the public
+    API shows no other personal data."""
+
+    def __init__(self, **kwargs):
+        super().__init__(read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, contact):
+        return ContactKey().dump(contact, many=False, public=True)
+
+    def get_attribute(self, instance):
+        return getattr(instance, self.source)
 
 
 class CountyViewSet(PublicCacheMixin, viewsets.ReadOnlyModelViewSet):

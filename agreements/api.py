@@ -1,7 +1,10 @@
 import hashlib
+import json
+from dataclasses import replace
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext_lazy as _
@@ -14,31 +17,27 @@ from actors.api import (
     CountySummarySerializer,
     MunicipalitySummarySerializer,
     OrganisationSummarySerializer,
+    PublicContactField,
 )
 from actors.models import County, OrganisationKind, Scope
+from agreements.document import AGREEMENT, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.filters import AgreementApiFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
     Agreement,
-    FollowUpFrequency,
     Goal,
-    Kind,
     LegalStatus,
     Level,
     Party,
     PartyRole,
-    Publication,
 )
-from agreements.services import (
-    TEXT_SECTIONS,
-    AgreementDocumentError,
-    agreement_create,
-    agreement_document_apply,
-    agreement_document_dump,
-)
-from commitments.models import Commitment, Phase
+from agreements.services import agreement_create, agreement_document_apply
+from commitments.document import COMMITMENT
+from commitments.models import Commitment
 from followup.models import CommitmentAssessment, FollowUp
 from registry.api import ExportMixin, PublicCacheMixin
+from registry.document_api import document_serializer
+from registry.documents import DocumentError
 from registry.exports import Column
 
 
@@ -133,22 +132,11 @@ class CommitmentInAgreementSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
+    responsible_contact = PublicContactField()
 
     class Meta:
         model = Commitment
-        fields = [
-            "id",
-            "url",
-            "party",
-            "heading",
-            "text",
-            "themes",
-            "target_groups",
-            "phase",
-            "period_start",
-            "period_end",
-            "deadline",
-        ]
+        fields = ["id", "url", *COMMITMENT.fields]
 
 
 class AssessmentSerializer(serializers.ModelSerializer):
@@ -230,95 +218,19 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
         ]
 
 
-# The write API takes the same agreement document as fixtures/README.md describes.
-
-
-class PartyWriteSerializer(serializers.Serializer):
-    organisation = serializers.SlugField(help_text="Organisationens kortnamn.")
-    role = serializers.ChoiceField(choices=PartyRole.choices, default=PartyRole.SIGNATORY)
-    is_convener = serializers.BooleanField(default=False)
-    signatory_name = serializers.CharField(max_length=200, allow_blank=True, default="")
-    signatory_title = serializers.CharField(max_length=200, allow_blank=True, default="")
-    signed_on = serializers.DateField(allow_null=True, default=None)
-
-
-class GoalWriteSerializer(serializers.Serializer):
-    text = serializers.CharField()
-    party = serializers.SlugField(
-        allow_null=True, default=None, help_text="Kortnamn på en av parterna, eller null."
-    )
-    indicator = serializers.CharField(max_length=300, allow_blank=True, default="")
-    unit = serializers.CharField(max_length=50, allow_blank=True, default="")
-    baseline_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
-    baseline_year = serializers.IntegerField(allow_null=True, default=None)
-    target_value = serializers.DecimalField(
-        max_digits=12, decimal_places=2, allow_null=True, default=None
-    )
-    target_year = serializers.IntegerField(allow_null=True, default=None)
-
-
-class CommitmentWriteSerializer(serializers.Serializer):
-    party = serializers.SlugField(help_text="Kortnamn på den part som har åtagit sig detta.")
-    heading = serializers.CharField(max_length=300, allow_blank=True, default="")
-    text = serializers.CharField()
-    themes = serializers.ListField(child=serializers.SlugField(), default=list)
-    target_groups = serializers.ListField(child=serializers.SlugField(), default=list)
-    phase = serializers.ChoiceField(choices=Phase.choices, allow_blank=True, default="")
-
-
-class AgreementWriteSerializer(serializers.Serializer):
-    lineage = serializers.SlugField(
-        required=False,
-        help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
-    )
-    title = serializers.CharField(max_length=300)
-    alias = serializers.CharField(max_length=100, allow_blank=True, default="")
-    registration_number = serializers.CharField(max_length=100, allow_blank=True, default="")
-    version_label = serializers.CharField(max_length=100, allow_blank=True, default="")
-    level = serializers.ChoiceField(choices=Level.choices)
-    kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.AGREEMENT)
-    county = serializers.CharField(
-        max_length=2,
-        allow_null=True,
-        default=None,
-        help_text="Länskod; null för en central överenskommelse.",
-    )
-    municipalities = serializers.ListField(
-        child=serializers.CharField(max_length=4), default=list, help_text="Kommunkoder."
-    )
-    parent = serializers.SlugField(allow_null=True, default=None)
-    annex_to = serializers.SlugField(allow_null=True, default=None)
-    based_on = serializers.SlugField(allow_null=True, default=None)
-    publication = serializers.ChoiceField(choices=Publication.choices, default=Publication.DRAFT)
-    signed_on = serializers.DateField(allow_null=True, default=None)
-    valid_from = serializers.DateField(allow_null=True, default=None)
-    valid_until = serializers.DateField(allow_null=True, default=None)
-    background = serializers.CharField(allow_blank=True, default="")
-    purpose = serializers.CharField(allow_blank=True, default="")
-    target_group = serializers.CharField(allow_blank=True, default="")
-    organisation = serializers.CharField(allow_blank=True, default="")
-    followup_routine = serializers.CharField(allow_blank=True, default="")
-    revision_routine = serializers.CharField(allow_blank=True, default="")
-    disagreement_handling = serializers.CharField(allow_blank=True, default="")
-    communication = serializers.CharField(allow_blank=True, default="")
-    extra_sections = SectionSerializer(many=True, default=list)
-    themes = serializers.ListField(child=serializers.SlugField(), default=list)
-    target_groups = serializers.ListField(child=serializers.SlugField(), default=list)
-    perspectives = serializers.ListField(child=serializers.SlugField(), default=list)
-    legal_references = serializers.ListField(
-        child=serializers.CharField(max_length=20), default=list
-    )
-    followup_frequency = serializers.ChoiceField(
-        choices=FollowUpFrequency.choices, allow_blank=True, default=""
-    )
-    followup_responsible = serializers.SlugField(allow_null=True, default=None)
-    is_good_example = serializers.BooleanField(default=False)
-    good_example_note = serializers.CharField(allow_blank=True, default="")
-    parties = PartyWriteSerializer(many=True, default=list)
-    goals = GoalWriteSerializer(many=True, default=list)
-    commitments = CommitmentWriteSerializer(many=True, default=list)
+# The write API takes the agreement document (agreements/document.py). Contact people
+# (personal data) and reception figures are not written here; an update keeps them.
+API_KEPT = ("lineage", "version_number", "contacts", "reception_figures")
+AgreementWriteSerializer = document_serializer(
+    replace(AGREEMENT, fields=tuple(f for f in AGREEMENT.fields if f not in API_KEPT)),
+    lists=[rows for rows in ROWS if rows.name not in API_KEPT],
+    extra={
+        "lineage": serializers.SlugField(
+            required=False,
+            help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
+        )
+    },
+)
 
 
 def representation_etag(data) -> str:
@@ -437,9 +349,9 @@ class AgreementViewSet(
             Prefetch("goals", queryset=Goal.objects.select_related("party__organisation")),
             Prefetch(
                 "commitments",
-                queryset=Commitment.objects.select_related("party__organisation").prefetch_related(
-                    "themes", "target_groups"
-                ),
+                queryset=Commitment.objects.select_related(
+                    "party__organisation", "responsible_contact__organisation"
+                ).prefetch_related("themes", "target_groups"),
             ),
             Prefetch(
                 "followups",
@@ -498,10 +410,7 @@ class AgreementViewSet(
         serializer.is_valid(raise_exception=True)
         document = dict(partial_base or {})
         document.update(serializer.validated_data)
-        for field in ("extra_sections", "parties", "goals", "commitments"):
-            if field in serializer.validated_data:
-                document[field] = [dict(item) for item in serializer.validated_data[field]]
-        return document
+        return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
 
     def _require_scope_for(self, document) -> None:
         county_code = document.get("county")
@@ -534,7 +443,7 @@ class AgreementViewSet(
                 history_record(
                     agreement=agreement, user=request.user, comment="Registrerad via API:t."
                 )
-        except AgreementDocumentError as error:
+        except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_201_CREATED)
 
@@ -556,14 +465,13 @@ class AgreementViewSet(
                 self._check_if_match(request, self.get_object())
                 current = agreement_document_dump(agreement=agreement)
                 document = self._document(request, partial_base=current if partial else None)
-                # The API does not manage contacts and reception figures: keep them.
-                for kept in ("lineage", "version_number", "contacts", "reception_figures"):
+                for kept in API_KEPT:
                     document[kept] = current[kept]
                 self._require_scope_for(document)
                 history_ensure_baseline(agreement=agreement)
                 agreement = agreement_document_apply(agreement=agreement, document=document)
                 history_record(agreement=agreement, user=request.user, comment="Ändrad via API:t.")
-        except AgreementDocumentError as error:
+        except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_200_OK)
 

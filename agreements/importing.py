@@ -2,8 +2,10 @@
 
 One row per commitment (or per party without commitments). Rows with the same `adressnamn`
 belong to the same agreement; the agreement's columns need only be filled on one of its rows,
-the party's on one row per party. Everything is checked before anything is saved, and the
-errors name the row and the column as the spreadsheet shows them (the header is row 1).
+the party's on one row per party. The columns are the agreement document's fields
+(agreements/document.py); each agreement becomes a document written by the same service as
+every other path, first as a trial that is rolled back (the preview), then for real. Errors
+name the row and the column as the spreadsheet shows them (the header is row 1).
 """
 
 import csv
@@ -13,202 +15,104 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
+from django.db import models, transaction
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from actors.models import County, Municipality, Organisation, Scope
+from actors.document import ContactKey
+from actors.models import County, Organisation, Scope
+from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
-from agreements.models import (
-    Agreement,
-    AgreementLineage,
-    Kind,
-    Level,
-    Party,
-    PartyRole,
-    Publication,
-    validate_municipalities,
-)
-from commitments.models import Commitment, Phase, TargetGroup, Theme
+from agreements.models import AgreementLineage, Publication
+from agreements.services import agreement_create
+from commitments.document import COMMITMENT
+from registry.documents import DocumentError, NaturalKey, Part
 
 MAX_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Column:
-    key: str
+    key: str  # "agreement.title", "party.role", "commitment.text"
     header: str
     level: str  # "agreement", "party" or "commitment"
     help: str
     required: bool = False
-    model_field: str = ""
+    field: str = ""  # the document's field of that part
 
 
-COLUMNS = [
-    Column(
-        "slug",
-        "adressnamn",
-        "agreement",
-        "Överenskommelsens namn i adressen, samma på alla dess rader. Bara a–z, 0–9 och "
-        "bindestreck, till exempel lok-lulea-2026. Får inte redan finnas i registret.",
-        required=True,
-    ),
-    Column("title", "titel", "agreement", "Överenskommelsens titel.", True, "title"),
-    Column("level", "nivå", "agreement", "lokal, regional eller central.", True, "level"),
-    Column(
-        "kind",
-        "typ",
-        "agreement",
-        "Överenskommelse (om tomt), Hängavtal, Intern kommunal överenskommelse, "
-        "Tilläggsöverenskommelse, Avsiktsförklaring eller Överenskommelse om flyktingmottagande.",
-        model_field="kind",
-    ),
-    Column(
-        "county",
-        "län",
-        "agreement",
-        "Länets namn, kod eller bokstav: Norrbottens län, 25 eller BD. Tomt för central.",
-        model_field="county",
-    ),
-    Column(
-        "municipalities",
-        "kommuner",
-        "agreement",
-        "Lokala överenskommelser: kommunernas namn eller koder, åtskilda med komma.",
-        model_field="municipalities",
-    ),
-    Column("alias", "kortnamn", "agreement", "Till exempel LÖK Luleå.", model_field="alias"),
-    Column(
-        "registration_number",
-        "diarienummer",
-        "agreement",
-        "Länsstyrelsens eller partens diarienummer.",
-        model_field="registration_number",
-    ),
-    Column(
-        "version_label",
-        "versionsbeteckning",
-        "agreement",
-        "Som dokumentet skriver det, till exempel Reviderad mars 2009.",
-        model_field="version_label",
-    ),
-    Column("signed_on", "undertecknad", "agreement", "Datum, ÅÅÅÅ-MM-DD.", model_field="signed_on"),
-    Column(
-        "valid_from", "gäller från", "agreement", "Datum, ÅÅÅÅ-MM-DD.", model_field="valid_from"
-    ),
-    Column(
-        "valid_until",
-        "gäller till",
-        "agreement",
-        "Datum, ÅÅÅÅ-MM-DD. Tomt betyder tills vidare.",
-        model_field="valid_until",
-    ),
-    Column("purpose", "syfte", "agreement", "Text.", model_field="purpose"),
-    Column("background", "bakgrund", "agreement", "Text.", model_field="background"),
-    Column("target_group", "målgrupp", "agreement", "Text.", model_field="target_group"),
-    Column(
-        "organisation",
-        "organisation",
-        "agreement",
-        "Hur samverkan är organiserad.",
-        model_field="organisation",
-    ),
-    Column(
-        "followup_routine",
-        "rutin för uppföljning",
-        "agreement",
-        "Text.",
-        model_field="followup_routine",
-    ),
-    Column(
-        "themes",
-        "teman",
-        "agreement",
-        "Överenskommelsens teman, åtskilda med komma, till exempel arbete, sfi.",
-        model_field="themes",
-    ),
-    Column(
-        "party",
-        "part",
-        "party",
-        "Organisationens namn som i registret, till exempel Arbetsförmedlingen eller Luleå "
-        "kommun. Krävs på rader med ett åtagande.",
-    ),
-    Column(
-        "role",
-        "roll",
-        "party",
-        "Undertecknare (om tomt), Deltar utan att underteckna eller Adjungerad.",
-        model_field="role",
-    ),
-    Column("is_convener", "sammankallande", "party", "ja eller nej.", model_field="is_convener"),
-    Column(
-        "signatory_name",
-        "undertecknad av",
-        "party",
-        "Namnet på den som skrev under för parten. Krävs för en undertecknare.",
-        model_field="signatory_name",
-    ),
-    Column(
-        "signatory_title",
-        "undertecknarens titel",
-        "party",
-        "Till exempel kommunstyrelsens ordförande.",
-        model_field="signatory_title",
-    ),
-    Column(
-        "party_signed_on",
-        "parten undertecknade",
-        "party",
-        "Datum, ÅÅÅÅ-MM-DD.",
-        model_field="signed_on",
-    ),
-    Column(
-        "heading",
-        "åtagandets rubrik",
-        "commitment",
-        "Rubriken dokumentet använder.",
-        model_field="heading",
-    ),
-    Column("text", "åtagande", "commitment", "Vad parten åtar sig.", model_field="text"),
-    Column(
-        "commitment_themes",
-        "åtagandets teman",
-        "commitment",
-        "Teman åtskilda med komma.",
-        model_field="themes",
-    ),
-    Column(
-        "commitment_target_groups",
-        "åtagandets målgrupper",
-        "commitment",
-        "Målgrupper åtskilda med komma, till exempel asylsökande.",
-        model_field="target_groups",
-    ),
-    Column(
-        "phase",
-        "fas",
-        "commitment",
-        "Asyltiden, Introduktion/etablering eller Båda.",
-        model_field="phase",
-    ),
-]
+# Not imported: a file brings drafts, and contact people's personal data is entered by hand.
+NOT_IMPORTED = {"agreement": {"publication", "contacts"}, "commitment": {"party"}}
+# Where the model's help text does not say how to write the cell.
+HELP = {
+    "agreement.level": "lokal, regional eller central.",
+    "agreement.county": "Länets namn, kod eller bokstav: Norrbottens län, 25 eller BD. Tomt "
+    "för central.",
+    "agreement.municipalities": "Lokala överenskommelser: kommunernas namn eller koder, "
+    "åtskilda med komma.",
+    "agreement.parent": "Adressnamnet på den överenskommelse den hör under.",
+    "agreement.annex_to": "Adressnamnet på den överenskommelse hängavtalet hör till.",
+    "agreement.based_on": "Adressnamnet på den överenskommelse vars text har följts.",
+    "party.organisation": "Organisationens namn eller kortnamn som i registret, till exempel "
+    "Arbetsförmedlingen eller Luleå kommun. Krävs på rader med ett åtagande.",
+    "commitment.responsible_contact": "Namn och e-post, till exempel Anna Andersson "
+    "<anna.andersson@lulea.se>. Kontaktpersonen hör till partens organisation och visas inte "
+    "publikt förrän den markeras som publik.",
+}
+PARTS = (("agreement", AGREEMENT), ("party", PARTY), ("commitment", COMMITMENT))
+
+
+def _help(key: str, part: Part, name: str) -> str:
+    if key in HELP:
+        return HELP[key]
+    model_field = part.model_field(name)
+    if model_field.choices:
+        choices = ", ".join(str(label) for value, label in model_field.choices if value)
+        hint = f"En av: {choices}."
+    elif isinstance(model_field, models.DateField):
+        hint = "Datum, ÅÅÅÅ-MM-DD."
+    elif isinstance(model_field, models.BooleanField):
+        hint = "ja eller nej."
+    elif part.keys.get(name) is not None and part.is_many(name):
+        hint = "Namn eller kortnamn åtskilda med komma."
+    else:
+        hint = ""
+    return " ".join(filter(None, [str(model_field.help_text), hint])) or "Text."
+
+
+def _columns() -> list[Column]:
+    columns = [
+        Column(
+            "agreement.lineage",
+            "adressnamn",
+            "agreement",
+            "Överenskommelsens namn i adressen, samma på alla dess rader. Bara a–z, 0–9 och "
+            "bindestreck, till exempel lok-lulea-2026. Får inte redan finnas i registret.",
+            required=True,
+        )
+    ]
+    for level, part in PARTS:
+        for name in part.fields:
+            if name in NOT_IMPORTED.get(level, ()):
+                continue
+            key = f"{level}.{name}"
+            model_field = part.model_field(name)
+            required = (
+                level == "agreement" and not model_field.blank and not model_field.has_default()
+            )
+            columns.append(
+                Column(key, part.column_header(name), level, _help(key, part, name), required, name)
+            )
+    return columns
+
+
+COLUMNS = _columns()
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
-AGREEMENT_TEXT = [
-    "title",
-    "alias",
-    "registration_number",
-    "version_label",
-    "purpose",
-    "background",
-    "target_group",
-    "organisation",
-    "followup_routine",
-]
 
 
 def _normal(text) -> str:
@@ -239,16 +143,14 @@ class PlannedParty:
     organisation: Organisation
     row: int
     values: dict = field(default_factory=dict)
-    order: int = 0
+    value_rows: dict = field(default_factory=dict)
 
 
 @dataclass
 class PlannedCommitment:
-    party_key: int  # organisation pk
+    party: PlannedParty
     row: int
     values: dict
-    themes: list
-    target_groups: list
 
 
 @dataclass
@@ -257,8 +159,7 @@ class PlannedAgreement:
     rows: list[int] = field(default_factory=list)
     values: dict = field(default_factory=dict)
     value_rows: dict = field(default_factory=dict)
-    municipalities: list = field(default_factory=list)
-    themes: list = field(default_factory=list)
+    county_name: str = ""
     parties: dict[int, PlannedParty] = field(default_factory=dict)
     commitments: list[PlannedCommitment] = field(default_factory=list)
 
@@ -269,6 +170,33 @@ class PlannedAgreement:
     @property
     def row_span(self) -> str:
         return f"{min(self.rows)}–{max(self.rows)}" if len(self.rows) > 1 else str(self.rows[0])
+
+    def document(self) -> dict:
+        """The agreement as an agreement document (agreements/document.py)."""
+        parties = list(self.parties.values())
+        return {
+            "lineage": self.slug,
+            "publication": Publication.DRAFT,
+            **self.values,
+            "parties": [
+                {"organisation": party.organisation.slug, **party.values} for party in parties
+            ],
+            "commitments": [
+                {"party": commitment.party.organisation.slug, **commitment.values}
+                for commitment in self.commitments
+            ],
+        }
+
+    def place(self, path: str) -> tuple[int, str]:
+        """The row and column key of a document error's path ("commitments[2].text")."""
+        list_name, index, name = re.fullmatch(r"(?:(\w+)\[(\d+)\]\.?)?(\w*)", path).groups()
+        if list_name == "parties":
+            party = list(self.parties.values())[int(index)]
+            return party.value_rows.get(name, party.row), f"party.{name}"
+        if list_name == "commitments":
+            return self.commitments[int(index)].row, f"commitment.{name}"
+        key = f"agreement.{name}"
+        return self.value_rows.get(key, self.rows[0]), key
 
 
 @dataclass
@@ -374,73 +302,83 @@ def _yes_no(value) -> bool:
     raise ValueError(f"Skriv ja eller nej, inte ”{_text(value)}”.")
 
 
+def _number(value):
+    try:
+        return Decimal(_text(value).replace(",", ".").replace(" ", ""))
+    except InvalidOperation:
+        raise ValueError(f"Skriv ett tal, inte ”{_text(value)}”.") from None
+
+
 class _Lookups:
-    """Reference data read once per file."""
+    """Reference data read once per file: every natural key a cell may name, by the ways
+    people write it (code, name, letter, slug)."""
 
     def __init__(self):
-        self.counties = {}
-        for county in County.objects.all():
-            for key in (county.code, county.letter_code, county.name, county.slug):
-                self.counties[_normal(key)] = county
-            self.counties[_normal(county.name.removesuffix(" län"))] = county
-        self.municipalities = {}
-        for municipality in Municipality.objects.select_related("county"):
-            self.municipalities[_normal(municipality.code)] = municipality
-            self.municipalities.setdefault(_normal(municipality.name), municipality)
-        self.themes = self._terms(Theme)
-        self.target_groups = self._terms(TargetGroup)
-        self.organisations: dict[str, list[Organisation]] = {}
-        for organisation in Organisation.objects.all():
-            for key in {organisation.slug, organisation.name}:
-                self.organisations.setdefault(_normal(key), []).append(organisation)
+        self.rows: dict[type, dict[str, list]] = {}
 
-    @staticmethod
-    def _terms(model):
-        terms = {}
-        for term in model.objects.all():
-            terms[_normal(term.slug)] = term
-            terms[_normal(term.name)] = term
-        return terms
+    def _index(self, model) -> dict[str, list]:
+        if model not in self.rows:
+            index: dict[str, list] = {}
+            for row in model.objects.all():
+                for key in _spellings(row):
+                    index.setdefault(key, []).append(row)
+            self.rows[model] = index
+        return self.rows[model]
 
-    def county(self, value) -> County:
-        county = self.counties.get(_normal(value))
-        if county is None:
-            raise ValueError(
-                f"Länet ”{_text(value)}” finns inte. Skriv länets namn (Norrbottens län), "
-                "kod (25) eller bokstav (BD)."
-            )
-        return county
-
-    def municipality(self, value) -> Municipality:
-        municipality = self.municipalities.get(_normal(value))
-        if municipality is None:
-            raise ValueError(f"Kommunen ”{value}” finns inte. Skriv kommunens namn eller kod.")
-        return municipality
-
-    def terms(self, values, terms, what) -> list:
-        found, missing = [], []
-        for value in _split(values):
-            term = terms.get(_normal(value))
-            (found.append(term) if term else missing.append(value))
-        if missing:
-            raise ValueError(
-                f"{what} finns inte: {', '.join(missing)}. Använd namnen i registrets lista."
-            )
-        return found
-
-    def organisation(self, value) -> Organisation:
-        matches = self.organisations.get(_normal(value), [])
+    def find(self, key: NaturalKey, value):
+        matches = self._index(key.model).get(_normal(value), [])
         if not matches:
             raise ValueError(
-                f"Organisationen ”{_text(value)}” finns inte i registret. Skriv namnet som det "
-                "står under Organisationer, eller lägg först till organisationen där."
+                f"{key.label} ”{_text(value)}” finns inte i registret. Skriv namnet som det står "
+                "i registret."
             )
         if len(matches) > 1:
             raise ValueError(
-                f"Flera organisationer heter ”{_text(value)}”. Skriv deras kortnamn i "
-                f"stället: {', '.join(o.slug for o in matches)}."
+                f"Flera heter ”{_text(value)}”. Skriv kortnamnet i stället: "
+                f"{', '.join(getattr(row, key.attribute) for row in matches)}."
             )
         return matches[0]
+
+
+def _spellings(row) -> set[str]:
+    """Distinct spellings only, so that a row whose slug is its lower-cased name
+    (Migrationsverket) is found once."""
+    names = [getattr(row, attribute, "") for attribute in ("slug", "code", "sfs", "name")]
+    if isinstance(row, County):
+        names += [row.letter_code, row.name.removesuffix(" län")]
+    return {_normal(name) for name in names if name}
+
+
+def _cell(part: Part, name: str, lookups: _Lookups):
+    """How a cell of the field is read into the document's value."""
+    key, model_field = part.keys.get(name), part.model_field(name)
+    if isinstance(key, NaturalKey):
+        if part.is_many(name):
+            return lambda v: [getattr(lookups.find(key, item), key.attribute) for item in _split(v)]
+        return lambda v: getattr(lookups.find(key, v), key.attribute)
+    if isinstance(key, AgreementLink):
+        return _text
+    if isinstance(key, ContactKey):
+        return _contact
+    if model_field.choices:
+        what = str(model_field.verbose_name)
+        return lambda v: _choice(v, model_field.choices, "", what)
+    if isinstance(model_field, models.DateField):
+        return _date
+    if isinstance(model_field, models.BooleanField):
+        return _yes_no
+    if isinstance(model_field, models.IntegerField):
+        return lambda v: int(_number(v))
+    if isinstance(model_field, models.DecimalField):
+        return _number
+    return _text
+
+
+def _contact(value) -> dict:
+    text = _text(value)
+    email = re.search(r"[^\s<>]+@[^\s<>]+", text)
+    name = re.sub(r"[<>]", "", text.replace(email.group(0), "") if email else text).strip(" ,")
+    return {"name": name, "email": email.group(0) if email else ""}
 
 
 # Building the plan -------------------------------------------------------------------------
@@ -462,24 +400,6 @@ def _header_map(header: list, plan: ImportPlan) -> dict[int, Column]:
     for header_name in missing:
         plan.error(1, header_name, "Kolumnen saknas. Den krävs; se mallen.")
     return columns
-
-
-def _set_once(target: dict, rows: dict, key: str, value, row: int, plan: ImportPlan, what: str):
-    """Repeated columns must agree: the first non-empty value counts, a different one later
-    is an error that names both rows."""
-    if value in ("", None, []):
-        return
-    if key in target and target[key] != value:
-        plan.error(
-            row,
-            key,
-            f"Skiljer sig från rad {rows[key]} för samma {what}. Skriv samma värde eller "
-            "lämna cellen tom.",
-        )
-        return
-    if key not in target:
-        target[key] = value
-        rows[key] = row
 
 
 def import_preview(*, content: bytes, filename: str, user) -> ImportPlan:
@@ -530,221 +450,153 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
 
 
 def _plan_row(plan, agreements, lookups, scope, row, raw):
-    def attempt(key, convert):
+    def read(column: Column, part: Part):
+        """The cell's value for the document, or None when the cell is empty or wrong."""
+        value = raw.get(column.key)
+        if not _text(value):
+            return None
         try:
-            return convert(raw.get(key))
+            return _cell(part, column.field, lookups)(value)
         except ValueError as error:
-            plan.error(row, key, str(error))
+            plan.error(row, column.key, str(error))
             return None
 
-    slug = _text(raw.get("slug"))
+    slug = _text(raw.get("agreement.lineage"))
     if not slug:
-        plan.error(row, "slug", "Ange överenskommelsens adressnamn, samma på alla dess rader.")
+        plan.error(
+            row, "agreement.lineage", "Ange överenskommelsens adressnamn, samma på alla dess rader."
+        )
         return
     try:
         validate_slug(slug)
     except ValidationError:
-        plan.error(row, "slug", f"”{slug}” får bara innehålla a–z, 0–9, bindestreck och _.")
+        plan.error(
+            row, "agreement.lineage", f"”{slug}” får bara innehålla a–z, 0–9, bindestreck och _."
+        )
         return
     planned = agreements.get(slug)
     if planned is None:
         if AgreementLineage.objects.filter(slug=slug).exists():
             plan.error(
                 row,
-                "slug",
+                "agreement.lineage",
                 f"”{slug}” finns redan i registret. Välj ett nytt adressnamn; en ny version "
                 "av en befintlig överenskommelse skapas med Revidera.",
             )
             return
         planned = agreements[slug] = PlannedAgreement(slug=slug)
     planned.rows.append(row)
-    values, rows = planned.values, planned.value_rows
 
-    for key in AGREEMENT_TEXT:
-        _set_once(values, rows, key, _text(raw.get(key)), row, plan, "överenskommelse")
-    level = attempt("level", lambda v: _choice(v, Level.choices, "", "nivå"))
-    _set_once(values, rows, "level", level, row, plan, "överenskommelse")
-    kind = attempt("kind", lambda v: _choice(v, Kind.choices, "", "typ"))
-    _set_once(values, rows, "kind", kind, row, plan, "överenskommelse")
-    if _text(raw.get("county")):
-        county = attempt("county", lookups.county)
-        if county is not None and not scope.covers_county(county.pk):
-            plan.error(
-                row,
-                "county",
-                f"Du får bara registrera överenskommelser i ditt eget län, inte i {county}.",
-            )
-        _set_once(values, rows, "county", county, row, plan, "överenskommelse")
-    for key in ("signed_on", "valid_from", "valid_until"):
-        _set_once(values, rows, key, attempt(key, _date), row, plan, "överenskommelse")
-    municipalities = attempt(
-        "municipalities", lambda v: [lookups.municipality(name) for name in _split(v)]
-    )
-    if municipalities:
-        _set_once(values, rows, "municipalities", municipalities, row, plan, "överenskommelse")
-    themes = attempt("themes", lambda v: lookups.terms(v, lookups.themes, "Temana"))
-    if themes:
-        _set_once(values, rows, "themes", themes, row, plan, "överenskommelse")
+    for column in COLUMNS:
+        if column.level != "agreement" or column.key == "agreement.lineage":
+            continue
+        value = read(column, AGREEMENT)
+        if column.field == "county" and value is not None:
+            county = County.objects.get(code=value)
+            planned.county_name = county.name
+            if not scope.covers_county(county.pk):
+                plan.error(
+                    row,
+                    column.key,
+                    f"Du får bara registrera överenskommelser i ditt eget län, inte i {county}.",
+                )
+        _set_once(planned.values, planned.value_rows, column, value, row, plan, "överenskommelse")
 
     party = None
-    if _text(raw.get("party")):
-        organisation = attempt("party", lookups.organisation)
-        if organisation is not None:
-            party = planned.parties.get(organisation.pk)
-            if party is None:
-                party = planned.parties[organisation.pk] = PlannedParty(
-                    organisation, row, order=len(planned.parties)
-                )
-            party_rows = {}
-            role = attempt("role", lambda v: _choice(v, PartyRole.choices, "", "roll"))
-            convener = attempt("is_convener", lambda v: _yes_no(v) if _text(v) else None)
-            signed = attempt("party_signed_on", _date)
-            for key, value in (
-                ("role", role),
-                ("is_convener", convener),
-                ("signatory_name", _text(raw.get("signatory_name"))),
-                ("signatory_title", _text(raw.get("signatory_title"))),
-                ("party_signed_on", signed),
-            ):
-                _set_once(party.values, party_rows, key, value, row, plan, "part")
-    elif any(_text(raw.get(k)) for k in ("role", "signatory_name", "signatory_title")):
-        plan.error(row, "party", "Ange vilken organisation uppgifterna om parten gäller.")
-
-    if _text(raw.get("text")) or _text(raw.get("heading")):
+    organisation_slug = read(COLUMN_BY_KEY["party.organisation"], PARTY)
+    if organisation_slug is not None:
+        organisation = Organisation.objects.get(slug=organisation_slug)
+        party = planned.parties.get(organisation.pk)
         if party is None:
-            if not _text(raw.get("party")):
-                plan.error(row, "party", "Ange vilken part åtagandet hör till.")
-            return
-        if not _text(raw.get("text")):
-            plan.error(row, "text", "Skriv åtagandets text; rubriken räcker inte.")
-            return
-        phase = attempt("phase", lambda v: _choice(v, Phase.choices, "", "fas"))
-        planned.commitments.append(
-            PlannedCommitment(
-                party_key=party.organisation.pk,
-                row=row,
-                values={
-                    "heading": _text(raw.get("heading")),
-                    "text": _text(raw.get("text")),
-                    "phase": phase or "",
-                },
-                themes=attempt(
-                    "commitment_themes", lambda v: lookups.terms(v, lookups.themes, "Temana")
-                )
-                or [],
-                target_groups=attempt(
-                    "commitment_target_groups",
-                    lambda v: lookups.terms(v, lookups.target_groups, "Målgrupperna"),
-                )
-                or [],
-            )
+            party = planned.parties[organisation.pk] = PlannedParty(organisation, row)
+        for column in COLUMNS:
+            if column.level == "party" and column.field != "organisation":
+                value = read(column, PARTY)
+                _set_once(party.values, party.value_rows, column, value, row, plan, "part")
+    elif not _text(raw.get("party.organisation")) and any(
+        _text(raw.get(column.key)) for column in COLUMNS if column.level == "party"
+    ):
+        plan.error(row, "party.organisation", "Ange vilken organisation uppgifterna gäller.")
+
+    commitment_columns = [column for column in COLUMNS if column.level == "commitment"]
+    if not any(_text(raw.get(column.key)) for column in commitment_columns):
+        return
+    if party is None:
+        if not _text(raw.get("party.organisation")):
+            plan.error(row, "party.organisation", "Ange vilken part åtagandet hör till.")
+        return
+    if not _text(raw.get("commitment.text")):
+        plan.error(row, "commitment.text", "Skriv åtagandets text; rubriken räcker inte.")
+        return
+    values = {}
+    for column in commitment_columns:
+        value = read(column, COMMITMENT)
+        if value is not None:
+            values[column.field] = value
+    if "responsible_contact" in values:
+        values["responsible_contact"]["organisation"] = party.organisation.slug
+    planned.commitments.append(PlannedCommitment(party, row, values))
+
+
+def _set_once(target: dict, rows: dict, column: Column, value, row: int, plan, what: str):
+    """Repeated columns must agree: the first non-empty value counts, a different one later
+    is an error that names both rows."""
+    if value in ("", None, []):
+        return
+    name = column.field
+    if name in target and target[name] != value:
+        plan.error(
+            row,
+            column.key,
+            f"Skiljer sig från rad {rows[column.key]} för samma {what}. Skriv samma värde eller "
+            "lämna cellen tom.",
         )
+        return
+    if name not in target:
+        target[name] = value
+        rows[column.key] = row
 
 
-FIELD_TO_COLUMN = {
-    "title": "title",
-    "level": "level",
-    "kind": "kind",
-    "county": "county",
-    "municipalities": "municipalities",
-    "valid_until": "valid_until",
-    "valid_from": "valid_from",
-    "signed_on": "signed_on",
-    "alias": "alias",
-    "registration_number": "registration_number",
-    "version_label": "version_label",
-}
-
-
-def _agreement_instance(planned: PlannedAgreement) -> Agreement:
-    values = planned.values
-    agreement = Agreement(
-        version_number=1,
-        publication=Publication.DRAFT,
-        level=values.get("level") or "",
-        kind=values.get("kind") or Kind.AGREEMENT,
-        county=values.get("county"),
-        signed_on=values.get("signed_on"),
-        valid_from=values.get("valid_from"),
-        valid_until=values.get("valid_until"),
-    )
-    for key in AGREEMENT_TEXT:
-        setattr(agreement, key, values.get(key, ""))
-    return agreement
-
-
-def _party_instance(planned_party: PlannedParty, agreement: Agreement) -> Party:
-    values = planned_party.values
-    return Party(
-        agreement=agreement,
-        organisation=planned_party.organisation,
-        role=values.get("role") or PartyRole.SIGNATORY,
-        is_convener=bool(values.get("is_convener")),
-        signatory_name=values.get("signatory_name", ""),
-        signatory_title=values.get("signatory_title", ""),
-        signed_on=values.get("party_signed_on"),
-        order=planned_party.order,
-    )
+class _Trial(Exception):
+    """Rolls a trial save back."""
 
 
 def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
+    """Save the agreement's document as a trial and roll it back: the preview finds exactly
+    the errors that saving would."""
     first = planned.rows[0]
-
-    def row_of(key):
-        return planned.value_rows.get(key, first)
-
     if not planned.values.get("title"):
-        plan.error(first, "title", "Ange överenskommelsens titel.")
+        plan.error(first, "agreement.title", "Ange överenskommelsens titel.")
     if not planned.values.get("level"):
-        plan.error(first, "level", "Ange nivån: lokal, regional eller central.")
-        return
-    agreement = _agreement_instance(planned)
-    try:
-        agreement.full_clean(exclude=["lineage"])
-    except ValidationError as error:
-        for field_name, messages in error.message_dict.items():
-            column = FIELD_TO_COLUMN.get(field_name, "")
-            for message in messages:
-                plan.error(row_of(column) if column else first, column, message)
-    try:
-        validate_municipalities(
-            level=agreement.level,
-            county=agreement.county,
-            municipalities=planned.values.get("municipalities", []),
-        )
-    except ValidationError as error:
-        for message in error.messages:
-            plan.error(row_of("municipalities"), "municipalities", message)
+        plan.error(first, "agreement.level", "Ange nivån: lokal, regional eller central.")
     if not planned.parties:
-        plan.error(first, "party", "Överenskommelsen har ingen part. Ange minst en part.")
-    for party in planned.parties.values():
-        instance = _party_instance(party, agreement)
-        if instance.role == PartyRole.SIGNATORY and not instance.signatory_name:
-            plan.error(
-                party.row,
-                "signatory_name",
-                f"Ange vem som undertecknade för {party.organisation}, eller skriv rollen "
-                "”Deltar utan att underteckna”.",
-            )
-        if instance.role != PartyRole.SIGNATORY and (
-            instance.signatory_name or instance.signatory_title or instance.signed_on
-        ):
-            plan.error(
-                party.row,
-                "role",
-                "Bara en undertecknare har undertecknare och datum. Töm de cellerna eller "
-                "skriv rollen Undertecknare.",
-            )
+        plan.error(first, "party.organisation", "Överenskommelsen har ingen part. Ange minst en.")
+    if any(error.row in planned.rows for error in plan.errors):
+        return
+    try:
+        with transaction.atomic():
+            _agreement_save(planned)
+            raise _Trial
+    except _Trial:
+        pass
+    except DocumentError as error:
+        for path, messages in error.errors.items():
+            row, key = planned.place(path)
+            for message in messages:
+                plan.error(row, key if key in COLUMN_BY_KEY else "", message)
+
+
+def _agreement_save(planned: PlannedAgreement):
+    return agreement_create(document=planned.document())
 
 
 def _check_scope(plan: ImportPlan, user) -> None:
     scope = Scope.of(user)
     for planned in plan.agreements:
-        county = planned.values.get("county")
-        if county is None and not scope.national:
+        if not planned.values.get("county") and not scope.national:
             plan.error(
-                planned.value_rows.get("level", planned.rows[0]),
-                "level",
+                planned.value_rows.get("agreement.level", planned.rows[0]),
+                "agreement.level",
                 "Bara nationella redaktörer får registrera centrala överenskommelser.",
             )
 
@@ -753,38 +605,20 @@ def _check_scope(plan: ImportPlan, user) -> None:
 
 
 @transaction.atomic
-def agreements_import(*, plan: ImportPlan, user) -> list[Agreement]:
+def agreements_import(*, plan: ImportPlan, user) -> list:
     """Save every agreement of a checked plan as a draft, or nothing."""
     if not plan.is_valid:
         raise ValidationError([str(error) for error in plan.errors])
     scope = Scope.of(user)
     created = []
     for planned in plan.agreements:
-        agreement = _agreement_instance(planned)
-        if not scope.covers_county(agreement.county_id):
+        county = County.objects.filter(code=planned.values.get("county")).first()
+        if not scope.covers_county(county.pk if county else None):
             raise ValidationError("Överenskommelsen ligger utanför din behörighet.")
-        agreement.lineage = AgreementLineage.objects.create(slug=planned.slug)
-        agreement.full_clean()
-        agreement.save()
-        agreement.municipalities.set(planned.values.get("municipalities", []))
-        agreement.themes.set(planned.values.get("themes", []))
-        parties = {}
-        for key, planned_party in planned.parties.items():
-            party = _party_instance(planned_party, agreement)
-            party.full_clean()
-            party.save()
-            parties[key] = party
-        for order, planned_commitment in enumerate(planned.commitments):
-            commitment = Commitment(
-                agreement=agreement,
-                party=parties[planned_commitment.party_key],
-                order=order,
-                **planned_commitment.values,
-            )
-            commitment.full_clean()
-            commitment.save()
-            commitment.themes.set(planned_commitment.themes)
-            commitment.target_groups.set(planned_commitment.target_groups)
+        try:
+            agreement = _agreement_save(planned)
+        except DocumentError as error:
+            raise ValidationError(str(error)) from None
         history_record(
             agreement=agreement,
             user=user,
@@ -810,24 +644,26 @@ def template_csv() -> bytes:
 
 EXAMPLE_ROWS = [
     {
-        "slug": "lok-exempelby-2026",
-        "title": "Lokal överenskommelse om nyanländas etablering i Exempelby",
-        "level": "lokal",
-        "county": "Norrbottens län",
-        "municipalities": "Luleå",
-        "valid_from": "2026-01-01",
-        "themes": "arbete, sfi",
-        "party": "Arbetsförmedlingen",
-        "signatory_name": "Anna Andersson",
-        "heading": "Arbete",
-        "text": "Erbjuda praktikplatser inom två månader.",
-        "commitment_themes": "arbete",
+        "agreement.lineage": "lok-exempelby-2026",
+        "agreement.title": "Lokal överenskommelse om nyanländas etablering i Exempelby",
+        "agreement.level": "lokal",
+        "agreement.county": "Norrbottens län",
+        "agreement.municipalities": "Luleå",
+        "agreement.valid_from": "2026-01-01",
+        "agreement.themes": "arbete, sfi",
+        "party.organisation": "Arbetsförmedlingen",
+        "party.signatory_name": "Anna Andersson",
+        "commitment.heading": "Arbete",
+        "commitment.text": "Erbjuda praktikplatser inom två månader.",
+        "commitment.themes": "arbete",
+        "commitment.period_start": "2026-01-01",
+        "commitment.period_end": "2026-12-31",
     },
     {
-        "slug": "lok-exempelby-2026",
-        "party": "Arbetsförmedlingen",
-        "heading": "Arbete",
-        "text": "Ordna ett gemensamt informationsmöte varje kvartal.",
+        "agreement.lineage": "lok-exempelby-2026",
+        "party.organisation": "Arbetsförmedlingen",
+        "commitment.heading": "Arbete",
+        "commitment.text": "Ordna ett gemensamt informationsmöte varje kvartal.",
     },
 ]
 

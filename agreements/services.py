@@ -1,14 +1,14 @@
 import datetime
 
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
-from actors.models import ContactPerson, County, Municipality, Organisation
 from agreements.attachments import pdf_extract_text
+from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.history import (
     history_ensure_baseline,
     history_record,
@@ -18,101 +18,13 @@ from agreements.history import (
 from agreements.models import (
     Agreement,
     AgreementLineage,
-    AgreementSection,
     Attachment,
     Goal,
-    LegalReference,
-    Party,
-    Perspective,
     Publication,
     validate_municipalities,
 )
-from commitments.models import Commitment, TargetGroup, Theme
-from followup.models import ReceptionFigure
-
-TEXT_SECTIONS = (
-    "background",
-    "purpose",
-    "target_group",
-    "organisation",
-    "followup_routine",
-    "revision_routine",
-    "disagreement_handling",
-    "communication",
-)
-
-
-class AgreementDocumentError(Exception):
-    """An agreement document breaks a rule. `errors` maps a field path ("valid_until",
-    "parties[2].organisation") to Swedish messages that say what to fix."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__(errors)
-        self.errors = errors
-
-    def __str__(self):
-        return "; ".join(
-            f"{field}: {message}" if field else message
-            for field, messages in self.errors.items()
-            for message in messages
-        )
-
-
-class DocumentReader:
-    """Resolves the natural keys of an agreement document (slugs, codes) to rows."""
-
-    def fail(self, field: str, message: str):
-        raise AgreementDocumentError({field: [message]})
-
-    def get(self, model, field: str, label: str, **lookup):
-        try:
-            return model.objects.get(**lookup)
-        except model.DoesNotExist:
-            value = ", ".join(str(v) for v in lookup.values())
-            self.fail(field, f"{label} {value} finns inte.")
-
-    def many(self, model, field: str, label: str, key: str, values) -> list:
-        found = {
-            row_key: row
-            for row in model.objects.filter(**{f"{key}__in": values})
-            if (row_key := getattr(row, key))
-        }
-        missing = [value for value in values if value not in found]
-        if missing:
-            self.fail(field, f"{label} finns inte: {', '.join(missing)}.")
-        return [found[value] for value in values]
-
-    def organisation(self, field: str, slug: str) -> Organisation:
-        return self.get(Organisation, field, "Organisationen", slug=slug)
-
-    def latest_version(self, field: str, lineage_slug: str | None) -> Agreement | None:
-        if not lineage_slug:
-            return None
-        agreement = (
-            Agreement.objects.filter(lineage__slug=lineage_slug).order_by("-version_number").first()
-        )
-        if agreement is None:
-            self.fail(field, f"Överenskommelsen {lineage_slug} finns inte.")
-        return agreement
-
-
-def _date(value) -> datetime.date | None:
-    if not value or isinstance(value, datetime.date):
-        return value or None
-    return datetime.date.fromisoformat(value)
-
-
-def _full_clean(instance, path: str = "", exclude=None) -> None:
-    try:
-        instance.full_clean(exclude=exclude)
-    except ValidationError as error:
-        prefix = f"{path}." if path else ""
-        raise AgreementDocumentError(
-            {
-                (f"{prefix}{field}" if field != NON_FIELD_ERRORS else path): messages
-                for field, messages in error.message_dict.items()
-            }
-        ) from None
+from commitments.models import Commitment
+from registry.documents import DocumentError, fail, full_clean
 
 
 @transaction.atomic
@@ -139,347 +51,67 @@ def agreement_document_load(
 
 @transaction.atomic
 def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreement:
-    """Give the agreement version the content of the document: fields, tags, sections,
-    parties, goals, commitments, contacts and reception figures. All or nothing."""
-    reader = DocumentReader()
-    county = (
-        reader.get(County, "county", "Länet", code=document["county"])
-        if document.get("county")
-        else None
-    )
-    municipalities = reader.many(
-        Municipality, "municipalities", "Kommunerna", "code", document.get("municipalities", [])
-    )
-    fields = {
-        "version_label": document.get("version_label", ""),
-        "title": document.get("title", ""),
-        "alias": document.get("alias", ""),
-        "registration_number": document.get("registration_number", ""),
-        "level": document.get("level", ""),
-        "kind": document.get("kind", "agreement"),
-        "county": county,
-        "parent": reader.latest_version("parent", document.get("parent")),
-        "annex_to": reader.latest_version("annex_to", document.get("annex_to")),
-        "based_on": reader.latest_version("based_on", document.get("based_on")),
-        "followup_frequency": document.get("followup_frequency", ""),
-        "followup_responsible": (
-            reader.organisation("followup_responsible", document["followup_responsible"])
-            if document.get("followup_responsible")
-            else None
-        ),
-        "signed_on": _date(document.get("signed_on")),
-        "valid_from": _date(document.get("valid_from")),
-        "valid_until": _date(document.get("valid_until")),
-        "is_good_example": document.get("is_good_example", False),
-        "good_example_note": document.get("good_example_note", ""),
-        "publication": document.get("publication", Publication.DRAFT),
-    }
-    fields |= {section: document.get(section, "") for section in TEXT_SECTIONS}
-    for field, value in fields.items():
-        setattr(agreement, field, value)
+    """Give the agreement version the content of the document (agreements/document.py): its
+    fields and every list of parts. A field or list the document leaves out gets its default.
+    All or nothing; a real change moves the version number of optimistic locking."""
+    before = agreement_document_dump(agreement=agreement) if agreement.pk else None
+    AGREEMENT.load_plain(agreement, document)
+    AGREEMENT.load_single_keys(agreement, document, "")
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:
         agreement.published_at = None
-    before = (
-        agreement_document_dump(agreement=Agreement.objects.get(pk=agreement.pk))
-        if agreement.pk
-        else None
+    full_clean(agreement)
+    municipalities = AGREEMENT.keys["municipalities"].load_many(
+        document.get("municipalities", []), "municipalities"
     )
-    _full_clean(agreement)
     try:
-        validate_municipalities(level=agreement.level, county=county, municipalities=municipalities)
+        validate_municipalities(
+            level=agreement.level, county=agreement.county, municipalities=municipalities
+        )
     except ValidationError as error:
-        raise AgreementDocumentError(error.message_dict) from None
+        raise DocumentError(error.message_dict) from None
     agreement.save()
+    AGREEMENT.load_many_keys(agreement, document, "")
 
-    agreement.municipalities.set(municipalities)
-    agreement.themes.set(reader.many(Theme, "themes", "Temana", "slug", document.get("themes", [])))
-    agreement.target_groups.set(
-        reader.many(
-            TargetGroup, "target_groups", "Målgrupperna", "slug", document.get("target_groups", [])
-        )
-    )
-    agreement.perspectives.set(
-        reader.many(
-            Perspective, "perspectives", "Perspektiven", "slug", document.get("perspectives", [])
-        )
-    )
-    agreement.legal_references.set(
-        reader.many(
-            LegalReference,
-            "legal_references",
-            "Författningarna",
-            "sfs",
-            document.get("legal_references", []),
-        )
-    )
-
-    _sections_load(agreement, document.get("extra_sections", []))
-    parties = _parties_load(agreement, reader, document.get("parties", []))
-    _goals_load(agreement, reader, parties, document.get("goals", []))
-    _commitments_load(agreement, reader, parties, document.get("commitments", []))
-    agreement.contacts.set(_contacts_load(reader, document.get("contacts", [])))
-    _reception_figures_load(agreement, reader, document.get("reception_figures", []))
+    parties: dict = {}
+    for rows in ROWS:
+        loaded = _rows_load(agreement, rows, document.get(rows.name, []), siblings=parties)
+        if rows.part is PARTY:
+            parties = {party.organisation.slug: party for party in loaded}
     if before is not None and agreement_document_dump(agreement=agreement) != before:
-        # Any change refuses an admin form opened before it (optimistic locking).
         Agreement.objects.filter(pk=agreement.pk).update(lock_version=F("lock_version") + 1)
         agreement.refresh_from_db(fields=["lock_version"])
     return agreement
 
 
-def _keep_only(queryset, keep_ids) -> None:
-    queryset.exclude(pk__in=keep_ids).delete()
-
-
-def _sections_load(agreement, rows) -> None:
-    keep = []
-    for order, row in enumerate(rows):
-        section, _ = AgreementSection.objects.update_or_create(
-            agreement=agreement,
-            order=order,
-            defaults={"heading": row["heading"], "text": row["text"]},
-        )
-        keep.append(section.pk)
-    _keep_only(agreement.sections.all(), keep)
-
-
-def _parties_load(agreement, reader, rows) -> dict[str, Party]:
-    parties = {}
-    for order, row in enumerate(rows):
-        path = f"parties[{order}]"
-        slug = row.get("organisation", "")
-        if slug in parties:
-            reader.fail(f"{path}.organisation", f"{slug} är redan part i överenskommelsen.")
-        organisation = reader.organisation(f"{path}.organisation", slug)
-        party = Party.objects.filter(agreement=agreement, organisation=organisation).first()
-        party = party or Party(agreement=agreement, organisation=organisation)
-        party.role = row.get("role", "signatory")
-        party.is_convener = row.get("is_convener", False)
-        party.signatory_name = row.get("signatory_name", "")
-        party.signatory_title = row.get("signatory_title", "")
-        party.signed_on = _date(row.get("signed_on"))
-        party.order = order
-        _full_clean(party, path)
-        party.save()
-        parties[slug] = party
-    _keep_only(agreement.parties.all(), [party.pk for party in parties.values()])
-    return parties
-
-
-def _party_of(reader, parties, slug, path) -> Party | None:
-    if not slug:
-        return None
-    if slug not in parties:
-        reader.fail(
-            f"{path}.party",
-            f"{slug} är inte part i överenskommelsen. Lägg till organisationen bland parterna "
-            "eller välj en av parterna.",
-        )
-    return parties[slug]
-
-
-def _goals_load(agreement, reader, parties, rows) -> None:
-    keep = []
-    for order, row in enumerate(rows):
-        path = f"goals[{order}]"
-        goal = Goal.objects.filter(agreement=agreement, order=order).first() or Goal(
-            agreement=agreement, order=order
-        )
-        goal.text = row.get("text", "")
-        goal.party = _party_of(reader, parties, row.get("party"), path)
-        for field in ("indicator", "unit"):
-            setattr(goal, field, row.get(field, ""))
-        for field in ("baseline_value", "baseline_year", "target_value", "target_year"):
-            setattr(goal, field, row.get(field))
-        _full_clean(goal, path)
-        goal.save()
-        keep.append(goal.pk)
-    _keep_only(agreement.goals.all(), keep)
-
-
-def _commitments_load(agreement, reader, parties, rows) -> None:
-    keep = []
-    for order, row in enumerate(rows):
-        path = f"commitments[{order}]"
-        party = _party_of(reader, parties, row.get("party"), path)
-        if party is None:
-            reader.fail(f"{path}.party", "Ange vilken part som har åtagit sig detta.")
-        commitment = Commitment.objects.filter(agreement=agreement, order=order).first()
-        commitment = commitment or Commitment(agreement=agreement, order=order)
-        commitment.party = party
-        commitment.heading = row.get("heading", "")
-        commitment.text = row.get("text", "")
-        commitment.phase = row.get("phase", "")
-        for field in ("activity_how", "activity_when", "activity_followup"):
-            setattr(commitment, field, row.get(field, ""))
-        _full_clean(commitment, path)
-        commitment.save()
-        commitment.themes.set(
-            reader.many(Theme, f"{path}.themes", "Temana", "slug", row.get("themes", []))
-        )
-        commitment.target_groups.set(
-            reader.many(
-                TargetGroup,
-                f"{path}.target_groups",
-                "Målgrupperna",
-                "slug",
-                row.get("target_groups", []),
-            )
-        )
-        keep.append(commitment.pk)
-    _keep_only(agreement.commitments.all(), keep)
-
-
-def _contacts_load(reader, rows) -> list[ContactPerson]:
-    contacts = []
-    for index, row in enumerate(rows):
-        path = f"contacts[{index}]"
-        organisation = reader.organisation(f"{path}.organisation", row.get("organisation", ""))
-        contact = ContactPerson.objects.filter(
-            organisation=organisation, email=row.get("email", ""), name=row.get("name", "")
-        ).first() or ContactPerson(
-            organisation=organisation, email=row.get("email", ""), name=row.get("name", "")
-        )
-        contact.title = row.get("title", "")
-        contact.phone = row.get("phone", "")
-        contact.is_public = row.get("is_public", False)
-        _full_clean(contact, path)
-        contact.save()
-        contacts.append(contact)
-    return contacts
-
-
-def _reception_figures_load(agreement, reader, rows) -> None:
-    keep = []
-    codes = {row.get("municipality") for row in rows}
-    municipalities = {m.code: m for m in Municipality.objects.filter(code__in=codes)}
-    for index, row in enumerate(rows):
-        path = f"reception_figures[{index}]"
-        municipality = municipalities.get(row.get("municipality"))
-        if municipality is None:
-            reader.fail(f"{path}.municipality", f"Kommunen {row.get('municipality')} finns inte.")
-        figure = ReceptionFigure.objects.filter(
-            municipality=municipality, year=row.get("year"), source_agreement=agreement
-        ).first() or ReceptionFigure(
-            municipality=municipality, year=row.get("year"), source_agreement=agreement
-        )
-        figure.agreed_number = row.get("agreed_number")
-        figure.assigned_number = row.get("assigned_number")
-        _full_clean(figure, path)
-        figure.save()
-        keep.append(figure.pk)
-    _keep_only(agreement.reception_figures.all(), keep)
-
-
-def agreement_document_dump(*, agreement: Agreement) -> dict:
-    """The agreement version as a document of fixtures/README.md's format: what
-    agreement_document_apply takes, so that dump → apply changes nothing."""
-
-    def lineage_of(related):
-        return related.lineage.slug if related else None
-
-    parties = list(agreement.parties.select_related("organisation").order_by("order", "id"))
-    slug_of_party = {party.pk: party.organisation.slug for party in parties}
-    return {
-        "lineage": agreement.lineage.slug,
-        "version_number": agreement.version_number,
-        "version_label": agreement.version_label,
-        "title": agreement.title,
-        "alias": agreement.alias,
-        "registration_number": agreement.registration_number,
-        "level": agreement.level,
-        "kind": agreement.kind,
-        "county": agreement.county.code if agreement.county else None,
-        "municipalities": sorted(agreement.municipalities.values_list("code", flat=True)),
-        "parent": lineage_of(agreement.parent),
-        "annex_to": lineage_of(agreement.annex_to),
-        "based_on": lineage_of(agreement.based_on),
-        "publication": agreement.publication,
-        "signed_on": agreement.signed_on,
-        "valid_from": agreement.valid_from,
-        "valid_until": agreement.valid_until,
-        **{section: getattr(agreement, section) for section in TEXT_SECTIONS},
-        "extra_sections": [
-            {"heading": section.heading, "text": section.text}
-            for section in agreement.sections.order_by("order", "id")
-        ],
-        "themes": list(agreement.themes.order_by("slug").values_list("slug", flat=True)),
-        "target_groups": list(
-            agreement.target_groups.order_by("slug").values_list("slug", flat=True)
-        ),
-        "perspectives": list(
-            agreement.perspectives.order_by("slug").values_list("slug", flat=True)
-        ),
-        "legal_references": list(
-            agreement.legal_references.order_by("sfs").values_list("sfs", flat=True)
-        ),
-        "followup_frequency": agreement.followup_frequency,
-        "followup_responsible": (
-            agreement.followup_responsible.slug if agreement.followup_responsible else None
-        ),
-        "is_good_example": agreement.is_good_example,
-        "good_example_note": agreement.good_example_note,
-        "parties": [
-            {
-                "organisation": party.organisation.slug,
-                "role": party.role,
-                "is_convener": party.is_convener,
-                "signatory_name": party.signatory_name,
-                "signatory_title": party.signatory_title,
-                "signed_on": party.signed_on,
-            }
-            for party in parties
-        ],
-        "goals": [
-            {
-                "text": goal.text,
-                "party": slug_of_party.get(goal.party_id),
-                "indicator": goal.indicator,
-                "unit": goal.unit,
-                "baseline_value": goal.baseline_value,
-                "baseline_year": goal.baseline_year,
-                "target_value": goal.target_value,
-                "target_year": goal.target_year,
-            }
-            for goal in agreement.goals.order_by("order", "id")
-        ],
-        "commitments": [
-            {
-                "party": slug_of_party[commitment.party_id],
-                "heading": commitment.heading,
-                "text": commitment.text,
-                "themes": sorted(theme.slug for theme in commitment.themes.all()),
-                "target_groups": sorted(group.slug for group in commitment.target_groups.all()),
-                "phase": commitment.phase,
-            }
-            for commitment in agreement.commitments.prefetch_related(
-                "themes", "target_groups"
-            ).order_by("order", "id")
-        ],
-        "contacts": [
-            {
-                "organisation": contact.organisation.slug,
-                "name": contact.name,
-                "title": contact.title,
-                "email": contact.email,
-                "phone": contact.phone,
-                "is_public": contact.is_public,
-            }
-            for contact in agreement.contacts.select_related("organisation").order_by("pk")
-        ],
-        "reception_figures": [
-            {
-                "municipality": figure.municipality.code,
-                "year": figure.year,
-                "agreed_number": figure.agreed_number,
-                "assigned_number": figure.assigned_number,
-            }
-            for figure in agreement.reception_figures.select_related("municipality").order_by(
-                "year", "municipality__code"
-            )
-        ],
-    }
+def _rows_load(agreement: Agreement, rows, document_rows: list, *, siblings: dict) -> list:
+    """Write one list of parts: rows found again by `rows.match` are changed, new ones added,
+    the agreement's other rows of that kind deleted."""
+    part, related = rows.part, getattr(agreement, rows.related_name)
+    match = [part.model_field(name).attname for name in rows.match]
+    loaded: dict[tuple, object] = {}
+    for index, row in enumerate(document_rows):
+        path = f"{rows.name}[{index}]."
+        holder = part.model(**{related.field.name: agreement})
+        if rows.ordered:
+            holder.order = index
+        part.load_plain(holder, row)
+        part.load_single_keys(holder, row, path, siblings=siblings)
+        key = tuple(getattr(holder, name) for name in match)
+        if key in loaded:
+            fail(f"{path}{rows.match[0]}", rows.duplicate)
+        instance = related.filter(**dict(zip(match, key, strict=True))).first() or holder
+        if instance is not holder:
+            for name in (*part.plain_fields, *part.keys, *(("order",) if rows.ordered else ())):
+                if not part.is_many(name):
+                    setattr(instance, name, getattr(holder, name))
+        full_clean(instance, path)
+        instance.save()
+        part.load_many_keys(instance, row, path)
+        loaded[key] = instance
+    related.exclude(pk__in=[instance.pk for instance in loaded.values()]).delete()
+    return list(loaded.values())
 
 
 @transaction.atomic
@@ -488,9 +120,7 @@ def agreement_create(*, document: dict) -> Agreement:
     document's, or made from the title."""
     slug = document.get("lineage") or _free_lineage_slug(document.get("title", ""))
     if AgreementLineage.objects.filter(slug=slug).exists():
-        raise AgreementDocumentError(
-            {"lineage": [f"Kortnamnet {slug} används redan av en annan överenskommelse."]}
-        )
+        fail("lineage", f"Kortnamnet {slug} används redan av en annan överenskommelse.")
     lineage = AgreementLineage.objects.create(slug=slug)
     return agreement_document_apply(
         agreement=Agreement(lineage=lineage, version_number=1), document=document

@@ -1,9 +1,10 @@
 from django.contrib.postgres.aggregates import StringAgg
 from rest_framework import serializers, viewsets
 
-from actors.api import OrganisationSummarySerializer
+from actors.api import OrganisationSummarySerializer, PublicContactField
 from agreements.api import AgreementLinkSerializer
 from agreements.models import Agreement
+from commitments.document import COMMITMENT
 from commitments.filters import CommitmentFilterSet
 from commitments.models import Commitment
 from registry.api import ExportMixin, PublicCacheMixin
@@ -16,6 +17,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
     organisation = OrganisationSummarySerializer(source="party.organisation", read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    responsible_contact = PublicContactField()
 
     class Meta:
         model = Commitment
@@ -24,17 +26,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
             "url",
             "agreement",
             "organisation",
-            "heading",
-            "text",
-            "themes",
-            "target_groups",
-            "phase",
-            "period_start",
-            "period_end",
-            "deadline",
-            "activity_how",
-            "activity_when",
-            "activity_followup",
+            *(name for name in COMMITMENT.fields if name != "party"),
         ]
 
 
@@ -64,7 +56,9 @@ class CommitmentViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelVie
     def get_queryset(self):
         return (
             Commitment.objects.filter(agreement__in=Agreement.objects.visible_to(self.request.user))
-            .select_related("agreement__lineage", "party__organisation")
+            .select_related(
+                "agreement__lineage", "party__organisation", "responsible_contact__organisation"
+            )
             .prefetch_related("themes", "target_groups")
         )
 

@@ -13,8 +13,9 @@ from actors.services import (
     read_json,
 )
 from agreements.models import Agreement
-from agreements.services import AgreementDocumentError, agreement_document_load
+from agreements.services import agreement_document_load
 from commitments.services import vocabularies_load
+from registry.documents import DocumentError
 
 REFERENCES = ("parent", "annex_to", "based_on")
 
@@ -91,7 +92,7 @@ class Command(BaseCommand):
                         loaded.append(
                             agreement_document_load(document=document, update=update, source=source)
                         )
-                    except AgreementDocumentError as error:
+                    except DocumentError as error:
                         raise FixtureError(f"{source}: {error}") from None
         except FixtureError as error:
             raise CommandError(str(error)) from None

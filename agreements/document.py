@@ -1,0 +1,236 @@
+"""The agreement document: the one definition of what an agreement version is made of.
+
+Each part (the agreement, its sections, parties, goals, commitments, contacts and reception
+figures) is declared once here (commitments in commitments/document.py). The same shape is
+the format of the fixtures (fixtures/README.md), the write API, the bulk import's columns, the
+data embedded in the agreement's PDF and the fields of the admin's part forms.
+agreements.services.agreement_document_apply writes a document; agreement_document_dump
+reads one; dump → apply changes nothing.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from actors.document import ORGANISATION, ContactKey
+from actors.models import ContactPerson, County, Municipality
+from agreements.models import (
+    Agreement,
+    AgreementSection,
+    Goal,
+    LegalReference,
+    Party,
+    Perspective,
+)
+from commitments.document import COMMITMENT, PARTY_OF_DOCUMENT
+from commitments.models import Commitment, TargetGroup, Theme
+from followup.models import ReceptionFigure
+from registry.documents import NaturalKey, Part, fail
+
+TEXT_SECTIONS = (
+    "background",
+    "purpose",
+    "target_group",
+    "organisation",
+    "followup_routine",
+    "revision_routine",
+    "disagreement_handling",
+    "communication",
+)
+
+
+class AgreementLink:
+    """parent, annex_to, based_on: the lineage slug of another agreement; it points at that
+    agreement's newest version."""
+
+    def dump(self, value, **_):
+        return value.lineage.slug if value is not None else None
+
+    def load_one(self, value, path: str, **_):
+        if not value:
+            return None
+        agreement = (
+            Agreement.objects.filter(lineage__slug=value).order_by("-version_number").first()
+        )
+        if agreement is None:
+            fail(path, f"Överenskommelsen {value} finns inte.")
+        return agreement
+
+
+AGREEMENT = Part(
+    model=Agreement,
+    fields=(
+        "title",
+        "alias",
+        "registration_number",
+        "version_label",
+        "level",
+        "kind",
+        "county",
+        "municipalities",
+        "parent",
+        "annex_to",
+        "based_on",
+        "publication",
+        "signed_on",
+        "valid_from",
+        "valid_until",
+        *TEXT_SECTIONS,
+        "themes",
+        "target_groups",
+        "perspectives",
+        "legal_references",
+        "followup_frequency",
+        "followup_responsible",
+        "is_good_example",
+        "good_example_note",
+        "contacts",
+    ),
+    keys={
+        "county": NaturalKey(County, "code", "Länet"),
+        "municipalities": NaturalKey(Municipality, "code", "Kommunerna"),
+        "parent": AgreementLink(),
+        "annex_to": AgreementLink(),
+        "based_on": AgreementLink(),
+        "themes": NaturalKey(Theme, "slug", "Temana"),
+        "target_groups": NaturalKey(TargetGroup, "slug", "Målgrupperna"),
+        "perspectives": NaturalKey(Perspective, "slug", "Perspektiven"),
+        "legal_references": NaturalKey(LegalReference, "sfs", "Författningarna"),
+        "followup_responsible": ORGANISATION,
+        "contacts": ContactKey(),
+    },
+)
+
+SECTION = Part(model=AgreementSection, fields=("heading", "text"))
+
+PARTY = Part(
+    model=Party,
+    fields=(
+        "organisation",
+        "role",
+        "is_convener",
+        "signatory_name",
+        "signatory_title",
+        "signed_on",
+    ),
+    keys={"organisation": ORGANISATION},
+    column_headers={"organisation": "part", "signed_on": "parten undertecknade"},
+)
+
+GOAL = Part(
+    model=Goal,
+    fields=(
+        "text",
+        "party",
+        "indicator",
+        "unit",
+        "baseline_value",
+        "baseline_year",
+        "target_value",
+        "target_year",
+    ),
+    keys={"party": PARTY_OF_DOCUMENT},
+)
+
+RECEPTION_FIGURE = Part(
+    model=ReceptionFigure,
+    fields=("municipality", "year", "agreed_number", "assigned_number"),
+    keys={"municipality": NaturalKey(Municipality, "code", "Kommunen")},
+)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A list of parts in the document: `name` in the document, `related_name` on the
+    agreement, `match` the fields that find a row already saved (so that loading again
+    changes rows rather than replacing them), `ordered` whether the list's order is kept."""
+
+    name: str
+    part: Part
+    related_name: str
+    match: tuple[str, ...]
+    ordered: bool = True
+    duplicate: str = "Står två gånger i överenskommelsen. Ta bort den ena."
+
+
+ROWS = (
+    Rows("extra_sections", SECTION, "sections", match=("order",)),
+    Rows(
+        "parties",
+        PARTY,
+        "parties",
+        match=("organisation",),
+        duplicate="Organisationen är redan part i överenskommelsen.",
+    ),
+    Rows("goals", GOAL, "goals", match=("order",)),
+    Rows("commitments", COMMITMENT, "commitments", match=("order",)),
+    Rows(
+        "reception_figures",
+        RECEPTION_FIGURE,
+        "reception_figures",
+        match=("municipality", "year"),
+        ordered=False,
+    ),
+)
+PARTS = (AGREEMENT, *(rows.part for rows in ROWS))
+
+
+def _prefetched(agreement: Agreement) -> Agreement:
+    party_rows = Party.objects.select_related("organisation").order_by("order", "id")
+    contact_rows = ContactPerson.objects.select_related("organisation")
+    return (
+        Agreement.objects.select_related(
+            "lineage",
+            "county",
+            "followup_responsible",
+            "parent__lineage",
+            "annex_to__lineage",
+            "based_on__lineage",
+        )
+        .prefetch_related(
+            "municipalities",
+            "themes",
+            "target_groups",
+            "perspectives",
+            "legal_references",
+            Prefetch("contacts", queryset=contact_rows.order_by("pk")),
+            Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+            Prefetch("parties", queryset=party_rows),
+            Prefetch(
+                "goals",
+                queryset=Goal.objects.select_related("party__organisation").order_by("order", "id"),
+            ),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.select_related(
+                    "party__organisation", "responsible_contact__organisation"
+                )
+                .prefetch_related("themes", "target_groups")
+                .order_by("order", "id"),
+            ),
+            Prefetch(
+                "reception_figures",
+                queryset=ReceptionFigure.objects.select_related("municipality").order_by(
+                    "year", "municipality__code"
+                ),
+            ),
+        )
+        .get(pk=agreement.pk)
+    )
+
+
+def agreement_document_dump(*, agreement: Agreement, public: bool = False) -> dict:
+    """The agreement version as a document. `public`: without the contact people who are not
+    marked public (the PDF's embedded data)."""
+    agreement = _prefetched(agreement)
+    document = {
+        "lineage": agreement.lineage.slug,
+        "version_number": agreement.version_number,
+        **AGREEMENT.dump(agreement, public=public),
+    }
+    for rows in ROWS:
+        document[rows.name] = [
+            rows.part.dump(row, public=public)
+            for row in getattr(agreement, rows.related_name).all()
+        ]
+    return document
