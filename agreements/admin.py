@@ -14,6 +14,7 @@ from reversion.models import Revision
 
 from actors.models import Scope
 from agreements import importing, services
+from agreements.document import GOAL, PARTY, SECTION
 from agreements.forms import (
     AgreementForm,
     AttachmentInlineForm,
@@ -46,6 +47,7 @@ from agreements.models import (
     Perspective,
     Publication,
 )
+from commitments.document import COMMITMENT
 from commitments.models import Commitment, TargetGroup, Theme
 
 
@@ -172,22 +174,14 @@ class SectionInline(ScopedInlineMixin, admin.StackedInline):
     model = AgreementSection
     form = SectionInlineForm
     extra = 0
-    fields = ["order", "heading", "text"]
+    fields = ["order", *SECTION.fields]
 
 
 class PartyInline(ScopedInlineMixin, admin.TabularInline):
     model = Party
     form = PartyInlineForm
     extra = 0
-    fields = [
-        "order",
-        "organisation",
-        "role",
-        "is_convener",
-        "signatory_name",
-        "signatory_title",
-        "signed_on",
-    ]
+    fields = ["order", *PARTY.fields]
     autocomplete_fields = ["organisation"]
 
     def get_queryset(self, request):
@@ -198,14 +192,7 @@ class GoalInline(ScopedInlineMixin, AgreementPartyFieldMixin, admin.StackedInlin
     model = Goal
     form = GoalInlineForm
     extra = 0
-    fields = [
-        "order",
-        "text",
-        "party",
-        ("indicator", "unit"),
-        ("baseline_value", "baseline_year"),
-        ("target_value", "target_year"),
-    ]
+    fields = ["order", *GOAL.fields]
 
 
 class CommitmentInline(
@@ -214,8 +201,8 @@ class CommitmentInline(
     model = Commitment
     form = CommitmentInlineForm
     extra = 0
-    fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
-    autocomplete_fields = ["themes", "target_groups"]
+    fields = ["order", *COMMITMENT.fields]
+    autocomplete_fields = ["themes", "target_groups", "responsible_contact"]
     template = "admin/agreements/agreement/commitments_inline.html"
     verbose_name_plural = "åtaganden, per part (spara nya parter först, sedan deras åtaganden)"
 
@@ -223,7 +210,7 @@ class CommitmentInline(
         return (
             super()
             .get_queryset(request)
-            .select_related("party__organisation")
+            .select_related("party__organisation", "responsible_contact__organisation")
             .prefetch_related("themes", "target_groups")
             .order_by("party__order", "party_id", "order", "id")
         )

@@ -9,6 +9,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
 from actors.models import County, Scope
+from agreements.document import GOAL, PARTY, SECTION
 from agreements.history import (
     revisions_since,
     snapshot_at_lock_version,
@@ -26,6 +27,7 @@ from agreements.models import (
     PartyRole,
     validate_municipalities,
 )
+from commitments.document import COMMITMENT
 from commitments.models import Commitment
 
 CONFLICT_MESSAGE = (
@@ -179,43 +181,25 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
 class SectionInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = AgreementSection
-        fields = ["order", "heading", "text"]
+        fields = ["order", *SECTION.fields]
 
 
 class GoalInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Goal
-        fields = [
-            "order",
-            "text",
-            "party",
-            "indicator",
-            "unit",
-            "baseline_value",
-            "baseline_year",
-            "target_value",
-            "target_year",
-        ]
+        fields = ["order", *GOAL.fields]
 
 
 class CommitmentInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Commitment
-        fields = ["party", "order", "heading", "text", "themes", "target_groups", "phase"]
+        fields = ["order", *COMMITMENT.fields]
 
 
 class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Party
-        fields = [
-            "order",
-            "organisation",
-            "role",
-            "is_convener",
-            "signatory_name",
-            "signatory_title",
-            "signed_on",
-        ]
+        fields = ["order", *PARTY.fields]
 
     def clean(self):
         cleaned = super().clean()

@@ -35,6 +35,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.exceptions import SuspiciousFileOperation
+from django.core.serializers.json import DjangoJSONEncoder
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.dateformat import format as date_format
@@ -42,6 +43,7 @@ from django.utils.text import slugify
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from agreements.document import agreement_document_dump
 from agreements.models import Agreement, Level, Party
 from agreements.pdf_cache import FAST_PATH_SECONDS, generations, pdf_cache
 from agreements.pdf_selectors import (
@@ -58,7 +60,7 @@ from followup.models import AssessmentStatus, FollowUp
 # fetcher below answers its static URLs from disk and refuses everything else.
 PDF_BASE_URL = "https://samverkansregistret.invalid/"
 PDF_VARIANT = "pdf/a-3b"
-DATA_FORMAT = "samverkansregistret/overenskommelse/1"
+DATA_FORMAT = "samverkansregistret/overenskommelse/2"
 
 
 class FetchRefused(ValueError):
@@ -441,103 +443,15 @@ def agreement_document_context(
 
 
 def agreement_data(agreement: Agreement, followup: FollowUp | None) -> dict:
-    """The agreement as data, embedded in its PDF: what the document prints, by field."""
-
-    def day(value):
-        return value.isoformat() if value else None
-
-    def number(value):
-        return str(value) if value is not None else None
-
-    def organisation(org):
-        return {
-            "slug": org.slug,
-            "name": org.name,
-            "organisation_number": org.organisation_number or None,
-        }
-
+    """The agreement as data, embedded in its PDF: the agreement document
+    (agreements/document.py) without unpublished personal data, and the follow-up printed."""
     return {
         "format": DATA_FORMAT,
-        "slug": agreement.lineage.slug,
-        "version_number": agreement.version_number,
-        "version_label": agreement.version_label,
-        "title": agreement.title,
-        "alias": agreement.alias,
-        "registration_number": agreement.registration_number,
-        "level": agreement.level,
-        "kind": agreement.kind,
-        "county": (
-            {"code": agreement.county.code, "name": agreement.county.name}
-            if agreement.county
-            else None
-        ),
-        "municipalities": [
-            {"code": m.code, "name": m.name} for m in agreement.municipalities.all()
-        ],
-        "parent": agreement.parent.lineage.slug if agreement.parent else None,
-        "annex_to": agreement.annex_to.lineage.slug if agreement.annex_to else None,
-        "based_on": agreement.based_on.lineage.slug if agreement.based_on else None,
-        "publication": agreement.publication,
-        "signed_on": day(agreement.signed_on),
-        "valid_from": day(agreement.valid_from),
-        "valid_until": day(agreement.valid_until),
-        "sections": {
-            field: getattr(agreement, field)
-            for field, _, _ in STANDARD_TEXT_SECTIONS + ROUTINE_SECTIONS
-        },
-        "extra_sections": [
-            {"heading": section.heading, "text": section.text}
-            for section in agreement.sections.all()
-        ],
-        "themes": [t.slug for t in agreement.themes.all()],
-        "target_groups": [t.slug for t in agreement.target_groups.all()],
-        "perspectives": [p.slug for p in agreement.perspectives.all()],
-        "legal_references": [ref.sfs for ref in agreement.legal_references.all()],
-        "followup_frequency": agreement.followup_frequency,
-        "followup_responsible": (
-            organisation(agreement.followup_responsible) if agreement.followup_responsible else None
-        ),
-        "parties": [
-            {
-                "organisation": organisation(party.organisation),
-                "role": party.role,
-                "is_convener": party.is_convener,
-                "signatory_name": party.signatory_name,
-                "signatory_title": party.signatory_title,
-                "signed_on": day(party.signed_on),
-            }
-            for party in agreement.parties.all()
-        ],
-        "goals": [
-            {
-                "text": goal.text,
-                "party": goal.party.organisation.slug if goal.party else None,
-                "indicator": goal.indicator,
-                "unit": goal.unit,
-                "baseline_value": number(goal.baseline_value),
-                "baseline_year": goal.baseline_year,
-                "target_value": number(goal.target_value),
-                "target_year": goal.target_year,
-            }
-            for goal in agreement.goals.all()
-        ],
-        "commitments": [
-            {
-                "party": party.organisation.slug,
-                "heading": commitment.heading,
-                "text": commitment.text,
-                "themes": [t.slug for t in commitment.themes.all()],
-                "target_groups": [t.slug for t in commitment.target_groups.all()],
-                "phase": commitment.phase,
-                "deadline": day(commitment.deadline),
-            }
-            for party in agreement.parties.all()
-            for commitment in party.commitments.all()
-        ],
+        **agreement_document_dump(agreement=agreement, public=True),
         "latest_followup": (
             {
                 "year": followup.year,
-                "held_on": day(followup.held_on),
+                "held_on": followup.held_on,
                 "summary": followup.summary,
                 "conclusions": followup.conclusions,
                 "revision_recommended": followup.revision_recommended,
@@ -602,7 +516,9 @@ def _agreement_pdf_and_key(agreement: Agreement, *, today: datetime.date) -> tup
     html = _render_html(
         "pdf/agreement.html", agreement_document_context(agreement, followup=followup, today=today)
     )
-    data = json.dumps(agreement_data(agreement, followup), ensure_ascii=False, indent=2)
+    data = json.dumps(
+        agreement_data(agreement, followup), ensure_ascii=False, indent=2, cls=DjangoJSONEncoder
+    )
     attachment = PdfAttachment(
         name=agreement_filename(agreement, "json"),
         content=data.encode(),

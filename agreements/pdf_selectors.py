@@ -65,9 +65,9 @@ def _with_document_parts(queryset):
                 .prefetch_related(
                     Prefetch(
                         "commitments",
-                        queryset=Commitment.objects.order_by("order", "id").prefetch_related(
-                            "themes", "target_groups"
-                        ),
+                        queryset=Commitment.objects.order_by("order", "id")
+                        .select_related("responsible_contact__organisation")
+                        .prefetch_related("themes", "target_groups"),
                     )
                 ),
             ),

@@ -174,9 +174,9 @@ def _agreement_detail_queryset():
                 .prefetch_related(
                     Prefetch(
                         "commitments",
-                        queryset=Commitment.objects.order_by("order", "id").prefetch_related(
-                            "themes", "target_groups"
-                        ),
+                        queryset=Commitment.objects.order_by("order", "id")
+                        .select_related("responsible_contact__organisation")
+                        .prefetch_related("themes", "target_groups"),
                     )
                 ),
             ),
