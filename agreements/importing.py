@@ -24,7 +24,7 @@ from django.db import models, transaction
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from actors.document import ContactKey
+from actors.document import CONTACT, ContactKey
 from actors.models import County, Organisation, Scope
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
@@ -374,6 +374,17 @@ def _cell(part: Part, name: str, lookups: _Lookups):
     return _text
 
 
+def _contact_of(organisation: Organisation, written: dict) -> dict:
+    """The organisation's contact person the cell names (by e-mail, else by name) as they
+    are, or a new one who is not public until staff say so."""
+    found = organisation.contacts.filter(
+        **({"email__iexact": written["email"]} if written["email"] else {"name": written["name"]})
+    ).first()
+    if found is not None:
+        return CONTACT.dump(found)
+    return {**written, "organisation": organisation.slug}
+
+
 def _contact(value) -> dict:
     text = _text(value)
     email = re.search(r"[^\s<>]+@[^\s<>]+", text)
@@ -534,7 +545,9 @@ def _plan_row(plan, agreements, lookups, scope, row, raw):
         if value is not None:
             values[column.field] = value
     if "responsible_contact" in values:
-        values["responsible_contact"]["organisation"] = party.organisation.slug
+        values["responsible_contact"] = _contact_of(
+            party.organisation, values["responsible_contact"]
+        )
     planned.commitments.append(PlannedCommitment(party, row, values))
 
 
