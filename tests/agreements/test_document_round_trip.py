@@ -243,7 +243,11 @@ def _change_all(document: dict, list_name: str | None, names) -> dict:
 TOGETHER = {"county", "municipalities", "level", "kind", "annex_to", "parent"}
 
 
-def part_cases(lists=None, skip=()):
+def part_cases(lists=None, skip=()) -> list:
+    return list(_part_cases(lists, skip))
+
+
+def _part_cases(lists, skip):
     """(list name or None, every field of that part but `skip` and TOGETHER): one write
     changes all of a part's fields, for the paths that are slow to drive."""
     parts = [(None, AGREEMENT.fields)] + [
@@ -257,7 +261,11 @@ def part_cases(lists=None, skip=()):
         yield pytest.param(list_name, kept, id=list_name or "agreement")
 
 
-def cases(lists=None, skip=()):
+def cases(lists=None, skip=()) -> list:
+    return list(_cases(lists, skip))
+
+
+def _cases(lists, skip):
     """(list name or None, field) for every field of every part."""
     for name in AGREEMENT.fields:
         if name not in skip:
