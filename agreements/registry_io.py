@@ -28,6 +28,7 @@ NOT_REGISTRY_DATA = {
     "actors.staffscope",
     "agreements.cataloguestate",  # a cache marker, moved by every write
     "agreements.searchdocument",  # derived from the agreements, written again on import
+    "agreements.catalogueentry",  # derived too
 }
 
 
@@ -131,6 +132,6 @@ def registry_import(*, data: dict) -> dict[str, int]:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(known.values())):
             cursor.execute(statement)
-    # The search document and facet columns are derived from the imported rows.
+    # The search documents and catalogue entries are derived from the imported rows.
     agreement_search_refresh_all()
     return counts
