@@ -30,6 +30,18 @@ NOT_REGISTRY_DATA = {
     "agreements.searchdocument",  # derived from the agreements, written again on import
     "agreements.catalogueentry",  # derived too
 }
+# Derived columns the agreements carried until migration 0013; older exports still hold them.
+RETIRED_FIELDS = {
+    "agreements.agreement": {
+        "search_text",
+        "search_terms",
+        "facet_municipalities",
+        "facet_organisations",
+        "facet_organisation_kinds",
+        "facet_themes",
+        "facet_target_groups",
+    },
+}
 
 
 class RegistryImportError(Exception):
@@ -112,9 +124,17 @@ def registry_import(*, data: dict) -> dict[str, int]:
         if block["model"] not in known:
             raise RegistryImportError(f"Okänd modell i exporten: {block['model']}.")
         label = block["model"]
+        retired = RETIRED_FIELDS.get(label, set())
         objects = serializers.deserialize(
             "python",
-            ({"model": label, "pk": row["pk"], "fields": row["fields"]} for row in block["rows"]),
+            (
+                {
+                    "model": label,
+                    "pk": row["pk"],
+                    "fields": {k: v for k, v in row["fields"].items() if k not in retired},
+                }
+                for row in block["rows"]
+            ),
         )
         for deserialized in objects:
             deserialized.save()
