@@ -34,13 +34,13 @@ from agreements.models import Agreement, CatalogueState, LegalStatus, Level
 from commitments.models import TargetGroup, Theme
 from registry.text import swedish_sort_key
 
-# Facets over a list of ids per version (the agreement's denormalised facet arrays).
+# Facets over a list of ids per version (the facet arrays of its CatalogueEntry).
 MULTIPLE = {
-    "municipality": "facet_municipalities",
-    "organisation": "facet_organisations",
-    "organisation_kind": "facet_organisation_kinds",
-    "theme": "facet_themes",
-    "target_group": "facet_target_groups",
+    "municipality": "catalogue_entry__facet_municipalities",
+    "organisation": "catalogue_entry__facet_organisations",
+    "organisation_kind": "catalogue_entry__facet_organisation_kinds",
+    "theme": "catalogue_entry__facet_themes",
+    "target_group": "catalogue_entry__facet_target_groups",
 }
 
 

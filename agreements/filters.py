@@ -168,19 +168,21 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset.filter(county_id__in=self._ids(name, value))
 
     def filter_municipality(self, queryset, name, value: str):
-        return queryset.filter(facet_municipalities__overlap=self._ids(name, value))
+        return queryset.filter(
+            catalogue_entry__facet_municipalities__overlap=self._ids(name, value)
+        )
 
     def filter_theme(self, queryset, name, value: str):
-        return queryset.filter(facet_themes__overlap=self._ids(name, value))
+        return queryset.filter(catalogue_entry__facet_themes__overlap=self._ids(name, value))
 
     def filter_target_group(self, queryset, name, value: str):
-        return queryset.filter(facet_target_groups__overlap=self._ids(name, value))
+        return queryset.filter(catalogue_entry__facet_target_groups__overlap=self._ids(name, value))
 
     def filter_organisation(self, queryset, name, value: str):
-        return queryset.filter(facet_organisations__overlap=self._ids(name, value))
+        return queryset.filter(catalogue_entry__facet_organisations__overlap=self._ids(name, value))
 
     def filter_organisation_kind(self, queryset, name, value: str):
-        return queryset.filter(facet_organisation_kinds__overlap=list(value))
+        return queryset.filter(catalogue_entry__facet_organisation_kinds__overlap=list(value))
 
     def filter_year(self, queryset, name, value):
         return queryset.filter(signed_on__year__in=value)

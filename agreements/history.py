@@ -5,6 +5,10 @@ whole agreement — the agreement with its sections, parties, goals, commitments
 as one django-reversion revision with who, when and a comment. This module records those
 snapshots and turns two consecutive snapshots into a readable list of changes: which object,
 which field, the old and the new value.
+
+A snapshot holds what people write, not what the registry derives from it: the search and
+facet columns are in a read model of their own (CatalogueEntry), and an attachment's text,
+read from its file, is left out. The changes list only the fields people edit.
 """
 
 import datetime
@@ -22,13 +26,19 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import capfirst
 from reversion.models import Revision, Version
 
+from agreements.attachments import pdf_extract_text
 from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
 
 AGREEMENT_PARTS = ("sections", "parties", "goals", "commitments", "attachments")
-# Bookkeeping that changes on every save and says nothing to a reader.
-UNSHOWN_FIELDS = {"id", "agreement", "created_at", "updated_at", "lock_version", "uploaded_at"}
+# Up to 100,000 characters read from the file: derived, and most of a snapshot's size.
+SNAPSHOT_EXCLUDE = {Attachment: ("extracted_text",)}
+# Besides what people cannot edit (id, created, changed, lock version, published at, an
+# attachment's text: editable=False): the link to the agreement, and the publication, which
+# the workflow's own comments report ("Publicerad.", "Avpublicerad: …").
+UNSHOWN_FIELDS = {"agreement", "publication"}
 
 
 def _commitment_model():
@@ -43,7 +53,7 @@ def register_models() -> None:
         return
     reversion.register(Agreement, follow=AGREEMENT_PARTS)
     for model in (AgreementSection, Party, Goal, Attachment, _commitment_model()):
-        reversion.register(model)
+        reversion.register(model, exclude=SNAPSHOT_EXCLUDE.get(model, ()))
 
 
 def _agreement_for_snapshot(pk: int) -> Agreement:
@@ -185,9 +195,7 @@ class _Names:
         wanted: dict[type, set] = {}
         for snapshot in snapshots:
             for (model, _), values in snapshot.objects.items():
-                for model_field in model._meta.get_fields():
-                    if not model_field.concrete or model_field.name in UNSHOWN_FIELDS:
-                        continue
+                for model_field in _shown_fields(model):
                     if model_field.many_to_many:
                         wanted.setdefault(model_field.related_model, set()).update(
                             values.get(model_field.attname) or []
@@ -304,11 +312,16 @@ def _object_label(model, values: dict, names: _Names) -> str:
 
 
 def _shown_fields(model):
+    """The fields people edit."""
     return [
         f
         for f in model._meta.get_fields()
-        if f.concrete and not f.auto_created and f.name not in UNSHOWN_FIELDS
+        if f.concrete and not f.auto_created and f.editable and f.name not in UNSHOWN_FIELDS
     ]
+
+
+def _label(model_field) -> str:
+    return capfirst(str(model_field.verbose_name))
 
 
 def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> list[ObjectChange]:
@@ -331,7 +344,7 @@ def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> 
                     text = escape(shown)
                     change.fields.append(
                         FieldChange(
-                            str(model_field.verbose_name),
+                            _label(model_field),
                             EMPTY if action == "added" else text,
                             text if action == "added" else EMPTY,
                         )
@@ -357,7 +370,7 @@ def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> 
             else:
                 old_html = escape(old_text) if old_text else EMPTY
                 new_html = escape(new_text) if new_text else EMPTY
-            change.fields.append(FieldChange(str(model_field.verbose_name), old_html, new_html))
+            change.fields.append(FieldChange(_label(model_field), old_html, new_html))
         if change.fields:
             changes.append(change)
     return changes
@@ -467,3 +480,33 @@ def revisions_since(*, agreement: Agreement, revision: Revision | None) -> list[
     if revision is not None:
         revisions = revisions.filter(date_created__gt=revision.date_created)
     return list(revisions.order_by("date_created"))
+
+
+def history_revert(*, revision: Revision) -> None:
+    """Bring the objects of the revision back as they were (reversion's revert, deleting what
+    it does not contain), with what snapshots leave out kept: reversion saves every object
+    whole, so an attachment's text would be written empty. Its text stays when its file is
+    the same, and is read again from the file otherwise."""
+    from agreements.search import agreement_search_refresh
+
+    attachment_type = ContentType.objects.get_for_model(Attachment)
+    agreement_type = ContentType.objects.get_for_model(Agreement)
+    versions = list(revision.version_set.filter(content_type__in=[attachment_type, agreement_type]))
+    attachment_ids = [int(v.object_id) for v in versions if v.content_type_id == attachment_type.pk]
+    before = {
+        pk: (name, text)
+        for pk, name, text in Attachment.objects.filter(pk__in=attachment_ids).values_list(
+            "pk", "file", "extracted_text"
+        )
+    }
+    revision.revert(delete=True)
+    for attachment in Attachment.objects.filter(pk__in=attachment_ids):
+        name, text = before.get(attachment.pk, (None, ""))
+        if attachment.file.name != name:
+            with attachment.file.open("rb") as handle:
+                text = pdf_extract_text(handle)
+        Attachment.objects.filter(pk=attachment.pk).update(extracted_text=text)
+    # Reversion saves raw, which the search signals leave alone.
+    agreement_search_refresh(
+        agreement_ids=[v.object_id for v in versions if v.content_type_id == agreement_type.pk]
+    )

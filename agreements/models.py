@@ -106,11 +106,6 @@ def effective_start():
     return Coalesce("valid_from", "signed_on")
 
 
-# Derived from the agreement's parts for searching (agreements/search.py) and read only in SQL:
-# pages leave them out of the rows they load (.defer), they are most of a row's size.
-SEARCH_COLUMNS = ("search_text", "search_terms")
-
-
 class AgreementQuerySet(models.QuerySet):
     def published(self):
         return self.filter(publication=Publication.PUBLISHED)
@@ -187,15 +182,10 @@ class AgreementQuerySet(models.QuerySet):
         revision in progress does not hide the version the public is reading."""
         return self.published().latest_versions(among=Agreement.objects.published())
 
-    def for_display(self, *related: str):
-        """Without the search columns and the county's boundary: what a page shows of an
-        agreement, not what it is searched or drawn by. `related`: agreements joined with
-        select_related ("parent" …) whose search columns are left out too."""
-        return self.defer(
-            *SEARCH_COLUMNS,
-            "county__geometry",
-            *(f"{link}__{column}" for link in related for column in SEARCH_COLUMNS),
-        )
+    def for_display(self):
+        """Without the county's boundary: what a page shows of an agreement, not what it is
+        drawn by."""
+        return self.defer("county__geometry")
 
     def search(self, query: str):
         """Swedish full-text search ranked by relevance (annotation `rank`); when the words
@@ -370,44 +360,6 @@ class Agreement(models.Model):
         "persons sparning får inte skriva över den (optimistisk låsning).",
     )
 
-    # Denormalised for search; written by agreements.search.agreement_search_refresh whenever
-    # the agreement or one of its parts changes (agreements/signals.py). The weighted search
-    # document itself is in SearchDocument.
-    search_text = models.TextField(
-        "söktext", blank=True, editable=False, help_text="Texten som sökträffarnas utdrag tas ur."
-    )
-    search_terms = models.TextField(
-        "namn för stavningstolerant sökning",
-        blank=True,
-        editable=False,
-        help_text="Titel, län, kommuner och parter med å, ä, ö skrivna a, a, o, för pg_trgm.",
-    )
-    # Denormalised for the catalogue's facets (counted and filtered without joins); written
-    # by the same refresh as the search columns.
-    facet_municipalities = ArrayField(
-        models.BigIntegerField(), default=list, blank=True, editable=False
-    )
-    facet_organisations = ArrayField(
-        models.BigIntegerField(),
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Parternas organisationer.",
-    )
-    facet_organisation_kinds = ArrayField(
-        models.CharField(max_length=30), default=list, blank=True, editable=False
-    )
-    facet_themes = ArrayField(
-        models.BigIntegerField(),
-        default=list,
-        blank=True,
-        editable=False,
-        help_text="Överenskommelsens teman och dess åtagandens teman.",
-    )
-    facet_target_groups = ArrayField(
-        models.BigIntegerField(), default=list, blank=True, editable=False
-    )
-
     objects = AgreementQuerySet.as_manager()
 
     class Meta:
@@ -450,11 +402,9 @@ class Agreement(models.Model):
         indexes = [
             models.Index(fields=["publication", "level"]),
             models.Index(fields=["valid_from", "valid_until"]),
-            GinIndex(
-                fields=["search_terms"], opclasses=["gin_trgm_ops"], name="agreement_search_terms"
-            ),
-            # Covers what the catalogue counts, filters and sorts on, so that browsing reads
-            # this index rather than the whole table with its long texts.
+            # Covers what the catalogue counts, filters and sorts on of the agreement itself
+            # (its facets: CatalogueEntry), so that browsing reads this index rather than the
+            # whole table with its long texts.
             models.Index(
                 fields=["publication", "lineage", "version_number"],
                 include=[
@@ -467,19 +417,11 @@ class Agreement(models.Model):
                     "valid_from",
                     "valid_until",
                     "published_at",
-                    "facet_municipalities",
-                    "facet_organisations",
-                    "facet_organisation_kinds",
-                    "facet_themes",
-                    "facet_target_groups",
                 ],
                 name="agreement_catalogue",
             ),
             # The catalogue's title order (Swedish, see agreements.search.swedish_title_key).
             models.Index(swedish_title_key(), "version_number", "id", name="agreement_title_order"),
-            GinIndex(fields=["facet_municipalities"], name="agreement_facet_municipalities"),
-            GinIndex(fields=["facet_organisations"], name="agreement_facet_organisations"),
-            GinIndex(fields=["facet_themes"], name="agreement_facet_themes"),
         ]
 
     def __str__(self):
@@ -858,6 +800,96 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"Sökindex för {self.agreement_id}"
+
+
+class CatalogueEntry(models.Model):
+    """What the catalogue finds, shows and counts an agreement version by, derived from the
+    agreement and its parts: a read model beside the agreement, so that the history and the
+    optimistic locking, which see the agreement's row, never see it. Written only by
+    agreements.search, in the same statement as the SearchDocument (kept apart: ranking reads
+    every match's document, and these texts would double the rows it reads)."""
+
+    # The foreign key is the database's own, ON DELETE CASCADE (migration 0013), as for
+    # SearchDocument.
+    agreement = models.OneToOneField(
+        Agreement,
+        verbose_name="överenskommelse",
+        primary_key=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="catalogue_entry",
+    )
+    search_text = models.TextField(
+        "söktext", blank=True, help_text="Texten som sökträffarnas utdrag tas ur."
+    )
+    search_terms = models.TextField(
+        "namn för stavningstolerant sökning",
+        blank=True,
+        help_text="Titel, län, kommuner och parter med å, ä, ö skrivna a, a, o, för pg_trgm.",
+    )
+    facet_municipalities = ArrayField(
+        models.BigIntegerField(),
+        verbose_name="kommuner",
+        default=list,
+        blank=True,
+        help_text="Överenskommelsens kommuner.",
+    )
+    facet_organisations = ArrayField(
+        models.BigIntegerField(),
+        verbose_name="organisationer",
+        default=list,
+        blank=True,
+        help_text="Parternas organisationer.",
+    )
+    facet_organisation_kinds = ArrayField(
+        models.CharField(max_length=30),
+        verbose_name="typer av organisation",
+        default=list,
+        blank=True,
+        help_text="Parternas typer av organisation.",
+    )
+    facet_themes = ArrayField(
+        models.BigIntegerField(),
+        verbose_name="teman",
+        default=list,
+        blank=True,
+        help_text="Överenskommelsens teman och dess åtagandens teman.",
+    )
+    facet_target_groups = ArrayField(
+        models.BigIntegerField(),
+        verbose_name="målgrupper",
+        default=list,
+        blank=True,
+        help_text="Överenskommelsens målgrupper.",
+    )
+
+    class Meta:
+        verbose_name = "katalogpost"
+        verbose_name_plural = "katalogposter"
+        indexes = [
+            GinIndex(
+                fields=["search_terms"], opclasses=["gin_trgm_ops"], name="catalogue_search_terms"
+            ),
+            # The facets beside the id, so that building the catalogue's index reads this
+            # index rather than the rows with their texts.
+            models.Index(
+                fields=["agreement"],
+                include=[
+                    "facet_municipalities",
+                    "facet_organisations",
+                    "facet_organisation_kinds",
+                    "facet_themes",
+                    "facet_target_groups",
+                ],
+                name="catalogue_facets",
+            ),
+            GinIndex(fields=["facet_municipalities"], name="catalogue_facet_municipalities"),
+            GinIndex(fields=["facet_organisations"], name="catalogue_facet_organisations"),
+            GinIndex(fields=["facet_themes"], name="catalogue_facet_themes"),
+        ]
+
+    def __str__(self):
+        return f"Katalogpost för {self.agreement_id}"
 
 
 class CatalogueState(models.Model):

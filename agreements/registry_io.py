@@ -28,6 +28,19 @@ NOT_REGISTRY_DATA = {
     "actors.staffscope",
     "agreements.cataloguestate",  # a cache marker, moved by every write
     "agreements.searchdocument",  # derived from the agreements, written again on import
+    "agreements.catalogueentry",  # derived too
+}
+# Derived columns the agreements carried until migration 0013; older exports still hold them.
+RETIRED_FIELDS = {
+    "agreements.agreement": {
+        "search_text",
+        "search_terms",
+        "facet_municipalities",
+        "facet_organisations",
+        "facet_organisation_kinds",
+        "facet_themes",
+        "facet_target_groups",
+    },
 }
 
 
@@ -111,9 +124,17 @@ def registry_import(*, data: dict) -> dict[str, int]:
         if block["model"] not in known:
             raise RegistryImportError(f"Okänd modell i exporten: {block['model']}.")
         label = block["model"]
+        retired = RETIRED_FIELDS.get(label, set())
         objects = serializers.deserialize(
             "python",
-            ({"model": label, "pk": row["pk"], "fields": row["fields"]} for row in block["rows"]),
+            (
+                {
+                    "model": label,
+                    "pk": row["pk"],
+                    "fields": {k: v for k, v in row["fields"].items() if k not in retired},
+                }
+                for row in block["rows"]
+            ),
         )
         for deserialized in objects:
             deserialized.save()
@@ -131,6 +152,6 @@ def registry_import(*, data: dict) -> dict[str, int]:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), list(known.values())):
             cursor.execute(statement)
-    # The search document and facet columns are derived from the imported rows.
+    # The search documents and catalogue entries are derived from the imported rows.
     agreement_search_refresh_all()
     return counts

@@ -9,9 +9,12 @@ a narrow table of its own so that ranking every match does not read the agreemen
 - D: county, municipalities, parties (names, abbreviations, signatories) and attachment text
 
 It is rewritten by `agreement_search_refresh` whenever the agreement or one of its parts
-changes (see agreements/signals.py), together with the facet arrays (facet_municipalities,
-facet_themes …) that the catalogue counts and filters on; each refresh also tells the
-catalogue's in-memory index that the registry changed (agreements/catalogue_index.py).
+changes (see agreements/signals.py), together with the agreement's CatalogueEntry: the text
+snippets are taken from, the names for the trigram fallback and the facet arrays
+(facet_municipalities, facet_themes …) that the catalogue counts and filters on. Both are read
+models beside the agreement: its history and optimistic locking never see them. Each refresh
+also tells the catalogue's in-memory index that the registry changed
+(agreements/catalogue_index.py).
 
 Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
 When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
@@ -103,7 +106,7 @@ def similar_filter(queryset, query: str):
         return queryset.none()
     condition = Q()
     for word in words:
-        condition &= Q(search_terms__trigram_word_similar=word)
+        condition &= Q(catalogue_entry__search_terms__trigram_word_similar=word)
     return queryset.filter(condition)
 
 
@@ -111,9 +114,9 @@ def rank_expression(query: str, *, full_text: bool):
     if full_text:
         return SearchRank(F("search_document__vector"), search_query(query))
     words = fallback_words(query) or [query]
-    rank = TrigramWordSimilarity(Value(words[0]), "search_terms")
+    rank = TrigramWordSimilarity(Value(words[0]), "catalogue_entry__search_terms")
     for word in words[1:]:
-        rank = rank + TrigramWordSimilarity(Value(word), "search_terms")
+        rank = rank + TrigramWordSimilarity(Value(word), "catalogue_entry__search_terms")
     return rank
 
 
@@ -155,7 +158,7 @@ def match_ranks(query: str, *, full_text: bool, ranked: bool):
 
 def headline(query: str) -> SearchHeadline:
     return SearchHeadline(
-        "search_text",
+        "catalogue_entry__search_text",
         search_query(query),
         config=SEARCH_CONFIG,
         start_sel=_START,
@@ -181,6 +184,7 @@ def _tables():
         Agreement,
         AgreementSection,
         Attachment,
+        CatalogueEntry,
         Goal,
         Party,
         SearchDocument,
@@ -191,6 +195,7 @@ def _tables():
     return {
         "agreement": q(Agreement._meta.db_table),
         "search_document": q(SearchDocument._meta.db_table),
+        "catalogue_entry": q(CatalogueEntry._meta.db_table),
         "county": q(County._meta.db_table),
         "municipality": q(Municipality._meta.db_table),
         "organisation": q(Organisation._meta.db_table),
@@ -264,28 +269,37 @@ documents AS (
   FROM parts p
   ON CONFLICT (agreement_id) DO UPDATE SET vector = EXCLUDED.vector
 )
-UPDATE {agreement} a SET
-  search_text = concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
-  search_terms = translate(lower(p.terms), '{fold_from}', '{fold_to}'),
-  facet_municipalities = ARRAY(
+INSERT INTO {catalogue_entry} (agreement_id, search_text, search_terms, facet_municipalities,
+  facet_organisations, facet_organisation_kinds, facet_themes, facet_target_groups)
+SELECT p.id,
+  concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
+  translate(lower(p.terms), '{fold_from}', '{fold_to}'),
+  ARRAY(
     SELECT am.municipality_id FROM {agreement_municipalities} am
-     WHERE am.agreement_id = a.id ORDER BY 1),
-  facet_organisations = ARRAY(
-    SELECT p.organisation_id FROM {party} p WHERE p.agreement_id = a.id ORDER BY 1),
-  facet_organisation_kinds = ARRAY(
-    SELECT DISTINCT o.kind FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
-     WHERE p.agreement_id = a.id ORDER BY 1),
-  facet_themes = ARRAY(
-    SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id
+     WHERE am.agreement_id = p.id ORDER BY 1),
+  ARRAY(
+    SELECT pa.organisation_id FROM {party} pa WHERE pa.agreement_id = p.id ORDER BY 1),
+  ARRAY(
+    SELECT DISTINCT o.kind FROM {party} pa JOIN {organisation} o ON o.id = pa.organisation_id
+     WHERE pa.agreement_id = p.id ORDER BY 1),
+  ARRAY(
+    SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = p.id
     UNION
     SELECT ct.theme_id FROM {commitment_themes} ct
-      JOIN {commitment} c ON c.id = ct.commitment_id WHERE c.agreement_id = a.id
+      JOIN {commitment} c ON c.id = ct.commitment_id WHERE c.agreement_id = p.id
     ORDER BY 1),
-  facet_target_groups = ARRAY(
+  ARRAY(
     SELECT atg.targetgroup_id FROM {agreement_target_groups} atg
-     WHERE atg.agreement_id = a.id ORDER BY 1)
+     WHERE atg.agreement_id = p.id ORDER BY 1)
 FROM parts p
-WHERE a.id = p.id
+ON CONFLICT (agreement_id) DO UPDATE SET
+  search_text = EXCLUDED.search_text,
+  search_terms = EXCLUDED.search_terms,
+  facet_municipalities = EXCLUDED.facet_municipalities,
+  facet_organisations = EXCLUDED.facet_organisations,
+  facet_organisation_kinds = EXCLUDED.facet_organisation_kinds,
+  facet_themes = EXCLUDED.facet_themes,
+  facet_target_groups = EXCLUDED.facet_target_groups
 """
 
 
@@ -307,13 +321,13 @@ def _refresh(where: str, params: list) -> None:
 
 
 def agreement_search_refresh(*, agreement_ids) -> None:
-    """Rewrite the search document and columns of these agreements from their current parts:
-    one statement, whatever the number of agreements. Does not touch `updated_at`."""
+    """Rewrite the search document and catalogue entry of these agreements from their current
+    parts: one statement, whatever the number of agreements. Does not touch the agreements."""
     ids = sorted({int(pk) for pk in agreement_ids if pk is not None})
     if ids:
         _refresh("a.id = ANY(%s)", [ids])
 
 
 def agreement_search_refresh_all() -> None:
-    """Every agreement's search document and columns."""
+    """Every agreement's search document and catalogue entry."""
     _refresh("TRUE", [])

@@ -158,7 +158,7 @@ def _agreement_detail_queryset():
             "based_on__lineage",
             "followup_responsible",
         )
-        .for_display("parent", "annex_to", "based_on")
+        .for_display()
         .prefetch_related(
             Prefetch("municipalities", queryset=Municipality.objects.defer("geometry")),
             "themes",
@@ -270,7 +270,7 @@ def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
             )
         )
         .select_related("parent", "annex_to", "based_on")
-        .for_display("parent", "annex_to", "based_on")
+        .for_display()
         .order_by("title")
     )
 

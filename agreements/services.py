@@ -12,6 +12,7 @@ from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement
 from agreements.history import (
     history_ensure_baseline,
     history_record,
+    history_revert,
     revision_of_agreement,
     revision_snapshot,
 )
@@ -381,7 +382,7 @@ def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreem
         "lock_version": current.lock_version + 1,
         "updated_at": timezone.now(),
     }
-    revision.revert(delete=True)
+    history_revert(revision=revision)
     Agreement.objects.filter(pk=current.pk).update(**workflow)
     restored = Agreement.objects.get(pk=current.pk)
     who = (revision.user.get_full_name() or revision.user.get_username()) if revision.user else ""

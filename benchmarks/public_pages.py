@@ -129,7 +129,8 @@ def text(rng, words):
 
 
 def seed(total: int, commitments_each: int, rng: random.Random) -> None:
-    """Bulk-inserts the synthetic registry; the search columns are filled at the end."""
+    """Bulk-inserts the synthetic registry; the search documents and catalogue entries are
+    written at the end."""
 
     from django.db import transaction
     from django.utils import timezone

@@ -9,17 +9,12 @@ AGREEMENT_TABLE = "agreements_agreement"
 DOCUMENT_TABLE = "agreements_searchdocument"
 
 
-def fill_search_documents(apps, schema_editor):
-    from agreements.search import agreement_search_refresh_all
-
-    agreement_search_refresh_all()
-
-
 class Migration(migrations.Migration):
     """The search document moves out of the agreements table into one of its own, kept in its
     rows (STORAGE MAIN, up to a whole page before TOAST): ranking reads every match's
     document, and the agreements' rows, once more than half a page each to keep the document
-    in them, go back to PostgreSQL's default, their long texts compressed or out of line."""
+    in them, go back to PostgreSQL's default, their long texts compressed or out of line.
+    Migration 0013 fills the documents: the refresh that writes them also writes its table."""
 
     dependencies = [
         ("agreements", "0011_search_document_inline"),
@@ -79,5 +74,4 @@ class Migration(migrations.Migration):
             ],
             reverse_sql=[f"ALTER TABLE {AGREEMENT_TABLE} SET (toast_tuple_target = 4080)"],
         ),
-        migrations.RunPython(fill_search_documents, migrations.RunPython.noop),
     ]

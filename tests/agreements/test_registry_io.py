@@ -49,6 +49,7 @@ def test_the_registry_round_trips_losslessly(tmp_path, settings):
         "followup.receptionfigure",
     } <= set(labels)
     assert "actors.staffscope" not in labels
+    assert "agreements.catalogueentry" not in labels  # derived, written again on import
     assert attachment.file.name in data["files"]
 
     path = tmp_path / "registret.json"
@@ -68,6 +69,28 @@ def test_the_registry_round_trips_losslessly(tmp_path, settings):
     assert AgreementFactory().pk > max(
         a["pk"] for b in data["models"] if b["model"] == "agreements.agreement" for a in b["rows"]
     )
+
+
+def test_an_export_from_before_the_catalogue_entries_imports(tmp_path):
+    """Exports made before migration 0013 carry the search and facet columns on each
+    agreement; the import leaves them and derives the catalogue entries again."""
+    AgreementFactory(title="Överenskommelse om praktik i Kiruna")
+    current = _export()
+    data = json.loads(current)
+    for block in data["models"]:
+        if block["model"] == "agreements.agreement":
+            for row in block["rows"]:
+                row["fields"].update(
+                    search_text="gammal", search_terms="gammal", facet_themes=[1, 4, 7]
+                )
+    path = tmp_path / "registret.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    _empty_the_registry()
+
+    call_command("import_registry", str(path), stdout=io.StringIO())
+
+    assert _export() == current
+    assert Agreement.objects.search("Kiruna praktik").filter(title__contains="Kiruna").exists()
 
 
 def test_import_refuses_a_database_that_already_has_a_registry(tmp_path):

@@ -96,20 +96,20 @@ def _expected_counts(params, facet):
         queryset = queryset.with_status()
     queryset = filterset.filter_queryset(queryset, without=facet, ordered=False)
     counts = Counter()
-    for agreement in queryset.with_status().select_related("county"):
+    for agreement in queryset.with_status().select_related("county", "catalogue_entry"):
         values = {
             "level": [agreement.level],
             "county": [agreement.county.slug] if agreement.county else [],
             "status": [agreement.legal_status],
             "year": [str(agreement.signed_on.year)] if agreement.signed_on else [],
             "good_example": ["true"] if agreement.is_good_example else [],
-            "organisation_kind": agreement.facet_organisation_kinds,
+            "organisation_kind": agreement.catalogue_entry.facet_organisation_kinds,
         }.get(facet)
         if values is None:
             model = {
                 "municipality": agreement.municipalities,
                 "organisation": Organisation.objects.filter(parties__agreement=agreement),
-                "theme": Theme.objects.filter(pk__in=agreement.facet_themes),
+                "theme": Theme.objects.filter(pk__in=agreement.catalogue_entry.facet_themes),
                 "target_group": agreement.target_groups,
             }[facet]
             values = {item.slug for item in model.all()}
