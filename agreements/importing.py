@@ -25,7 +25,8 @@ from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
 from actors.document import CONTACT, ContactKey
-from actors.models import County, Organisation, Scope
+from actors.models import County, Organisation
+from agreements import policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
 from agreements.models import AgreementLineage, Publication
@@ -442,7 +443,6 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
     if plan.errors:
         return plan
     lookups = _Lookups()
-    scope = Scope.of(user)
     agreements: dict[str, PlannedAgreement] = {}
     for row_number, cells in enumerate(table[1:], start=2):
         raw = {
@@ -451,7 +451,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         }
         if not any(_text(value) for value in raw.values()):
             continue
-        _plan_row(plan, agreements, lookups, scope, row_number, raw)
+        _plan_row(plan, agreements, lookups, user, row_number, raw)
     for planned in agreements.values():
         _check_agreement(plan, planned)
     plan.agreements = list(agreements.values())
@@ -460,7 +460,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
     return plan
 
 
-def _plan_row(plan, agreements, lookups, scope, row, raw):
+def _plan_row(plan, agreements, lookups, user, row, raw):
     def read(column: Column, part: Part):
         """The cell's value for the document, or None when the cell is empty or wrong."""
         value = raw.get(column.key)
@@ -505,12 +505,9 @@ def _plan_row(plan, agreements, lookups, scope, row, raw):
         if column.field == "county" and value is not None:
             county = County.objects.get(code=value)
             planned.county_name = county.name
-            if not scope.covers_county(county.pk):
-                plan.error(
-                    row,
-                    column.key,
-                    f"Du får bara registrera överenskommelser i ditt eget län, inte i {county}.",
-                )
+            refusal = policy.refusal_to_register(user, county=county)
+            if refusal:
+                plan.error(row, column.key, refusal)
         _set_once(planned.values, planned.value_rows, column, value, row, plan, "överenskommelse")
 
     party = None
@@ -604,14 +601,12 @@ def _agreement_save(planned: PlannedAgreement):
 
 
 def _check_scope(plan: ImportPlan, user) -> None:
-    scope = Scope.of(user)
     for planned in plan.agreements:
-        if not planned.values.get("county") and not scope.national:
-            plan.error(
-                planned.value_rows.get("agreement.level", planned.rows[0]),
-                "agreement.level",
-                "Bara nationella redaktörer får registrera centrala överenskommelser.",
-            )
+        if not planned.values.get("county"):
+            refusal = policy.refusal_to_register(user, county=None)
+            if refusal:
+                row = planned.value_rows.get("agreement.level", planned.rows[0])
+                plan.error(row, "agreement.level", refusal)
 
 
 # Saving ------------------------------------------------------------------------------------
@@ -622,12 +617,12 @@ def agreements_import(*, plan: ImportPlan, user) -> list:
     """Save every agreement of a checked plan as a draft, or nothing."""
     if not plan.is_valid:
         raise ValidationError([str(error) for error in plan.errors])
-    scope = Scope.of(user)
     created = []
     for planned in plan.agreements:
         county = County.objects.filter(code=planned.values.get("county")).first()
-        if not scope.covers_county(county.pk if county else None):
-            raise ValidationError("Överenskommelsen ligger utanför din behörighet.")
+        refusal = policy.refusal_to_register(user, county=county)
+        if refusal:
+            raise ValidationError(refusal)
         try:
             agreement = _agreement_save(planned)
         except DocumentError as error:

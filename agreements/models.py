@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from actors.models import County, Municipality, Organisation, Scope
+from actors.models import County, Municipality, Organisation
 from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
 
@@ -111,17 +111,15 @@ class AgreementQuerySet(models.QuerySet):
         return self.filter(publication=Publication.PUBLISHED)
 
     def editable_by(self, user):
-        scope = Scope.of(user)
-        if scope.national:
-            return self.all()
-        return self.filter(county_id__in=scope.county_ids)
+        from agreements import policy
+
+        return self.filter(policy.editable_filter(user))
 
     def visible_to(self, user):
         """What a person may read: everything published and the drafts they may change."""
-        scope = Scope.of(user)
-        if scope.national:
-            return self.all()
-        return self.filter(Q(publication=Publication.PUBLISHED) | Q(county_id__in=scope.county_ids))
+        from agreements import policy
+
+        return self.filter(policy.visible_filter(user))
 
     def _superseded_on(self, on: datetime.date):
         newer = Agreement.objects.filter(
@@ -547,7 +545,9 @@ class AgreementChildQuerySet(models.QuerySet):
         return self.filter(agreement__publication=Publication.PUBLISHED)
 
     def editable_by(self, user):
-        return self.filter(agreement__in=Agreement.objects.editable_by(user))
+        from agreements import policy
+
+        return self.filter(policy.editable_filter(user, "agreement__"))
 
 
 class AgreementSection(models.Model):

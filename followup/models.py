@@ -22,7 +22,9 @@ class FollowUpQuerySet(models.QuerySet):
         )
 
     def editable_by(self, user):
-        return self.filter(agreement__in=Agreement.objects.editable_by(user))
+        from agreements import policy
+
+        return self.filter(policy.editable_filter(user, "agreement__"))
 
 
 class FollowUp(models.Model):
