@@ -589,15 +589,22 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return self._redirect_to(obj)
+            problems = services.agreement_publication_problems(revised)
+            todo = f" Innan den kan publiceras: {' '.join(problems)}" if problems else ""
             self.message_user(
                 request,
-                f"Version {revised.version_number} är skapad som utkast med kopior av parter, "
-                "mål, åtaganden, avsnitt och taggar. Ange datum och versionsbeteckning, ändra "
-                "det som är nytt och publicera när den är klar.",
+                f"Version {revised.version_number} är skapad som utkast. Ändra det som är nytt "
+                f"och publicera när den är klar.{todo}",
                 messages.SUCCESS,
             )
             return self._redirect_to(revised)
-        return self._page(request, obj, "revise.html", title=f"Revidera: {self._versioned(obj)}")
+        return self._page(
+            request,
+            obj,
+            "revise.html",
+            title=f"Revidera: {self._versioned(obj)}",
+            copy=services.revision_copy_summary(),
+        )
 
     def publish_view(self, request, object_id):
         obj = self._changeable(request, object_id)
