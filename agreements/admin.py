@@ -30,9 +30,6 @@ from agreements.history import (
     history_ensure_baseline,
     history_record,
     revision_of_agreement,
-    revision_snapshot,
-    snapshot_diff,
-    snapshot_live,
 )
 from agreements.models import (
     Agreement,
@@ -685,7 +682,10 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             try:
                 services.agreement_restore(
-                    agreement=obj, revision_id=revision.pk, user=request.user
+                    agreement=obj,
+                    revision_id=revision.pk,
+                    user=request.user,
+                    restore_dates=request.POST.get("restore_dates") == "1",
                 )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -697,14 +697,15 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(history_url)
-        changes = snapshot_diff(snapshot_live(obj), revision_snapshot(revision))
+        plan = services.agreement_restore_plan(agreement=obj, revision=revision)
         return self._page(
             request,
             obj,
             "restore.html",
             title=f"Återställ: {self._versioned(obj)}",
             revision=revision,
-            changes=changes,
+            changes=plan.changes(),
+            date_changes=plan.date_changes(),
             history_url=history_url,
         )
 

@@ -7,14 +7,18 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
+from reversion.models import Revision
 
 from actors.models import ContactPerson, County, Municipality, Organisation
 from agreements.attachments import pdf_extract_text
 from agreements.history import (
+    Snapshot,
     history_ensure_baseline,
     history_record,
     revision_of_agreement,
     revision_snapshot,
+    snapshot_diff,
+    snapshot_live,
 )
 from agreements.models import (
     Agreement,
@@ -788,17 +792,71 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
     return revised
 
 
+# Restoring changes content, not the workflow: these stay as they are now.
+RESTORE_KEEPS = ("lineage_id", "version_number", "version_label", "publication", "published_at")
+# The dates of a published version are what its readers go by; they are restored only when
+# the officer asks for it on the preview.
+RESTORE_DATES = ("signed_on", "valid_from", "valid_until")
+
+
+@dataclass
+class RestorePlan:
+    """What restoring `revision` writes: the revision's snapshot with the kept fields set to
+    their values now. The preview shows `changes()`; agreement_restore writes `target`."""
+
+    agreement: Agreement
+    revision: Revision
+    kept: dict
+    target: Snapshot
+    dates_kept: bool
+
+    def changes(self) -> list:
+        return snapshot_diff(snapshot_live(self.agreement), self.target)
+
+    def date_changes(self) -> list[tuple[str, datetime.date | None, datetime.date | None]]:
+        """(label, now, in the revision) of the dates kept because the officer did not ask
+        for them: what ticking "Återställ även datumen" would change besides."""
+        then = self.target.agreement_fields()
+        restored = revision_snapshot(self.revision).agreement_fields()
+        return [
+            (Agreement._meta.get_field(name).verbose_name, then.get(name), restored.get(name))
+            for name in RESTORE_DATES
+            if self.dates_kept and then.get(name) != restored.get(name)
+        ]
+
+
+def agreement_restore_plan(
+    *, agreement: Agreement, revision: Revision, restore_dates: bool = False
+) -> RestorePlan:
+    kept_names = RESTORE_KEEPS
+    dates_kept = agreement.is_published and not restore_dates
+    if dates_kept:
+        kept_names += RESTORE_DATES
+    kept = {name: getattr(agreement, name) for name in kept_names}
+    snapshot = revision_snapshot(revision)
+    target = Snapshot(
+        {
+            key: {**values, **kept} if key[0] is Agreement else values
+            for key, values in snapshot.objects.items()
+        }
+    )
+    return RestorePlan(agreement, revision, kept, target, dates_kept)
+
+
 @transaction.atomic
-def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreement:
-    """Bring the agreement and its parts back to a state in its history. Publication, version
-    and lineage stay as they are now: restoring changes content, not the workflow."""
+def agreement_restore(
+    *, agreement: Agreement, revision_id: int, user, restore_dates: bool = False
+) -> Agreement:
+    """Bring the agreement and its parts back to a state in its history, as
+    agreement_restore_plan() says: publication, version and lineage stay as they are now,
+    and so do a published version's dates unless `restore_dates`."""
     from followup.models import CommitmentAssessment, GoalOutcome
 
     current = _editable(agreement, user)
     revision = revision_of_agreement(agreement=current, revision_id=revision_id)
-    snapshot = revision_snapshot(revision)
+    plan = agreement_restore_plan(agreement=current, revision=revision, restore_dates=restore_dates)
     kept = {
-        model: {int(pk) for (m, pk) in snapshot.objects if m is model}
+        model: {int(pk) for (m, pk) in plan.target.objects if m is model}
         for model in (Goal, Commitment)
     }
     assessed = CommitmentAssessment.objects.filter(commitment__agreement=current).exclude(
@@ -812,23 +870,18 @@ def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreem
             "de enskilda uppgifterna."
         )
     history_ensure_baseline(agreement=current)
-    workflow = {
-        "publication": current.publication,
-        "published_at": current.published_at,
-        "lineage_id": current.lineage_id,
-        "version_number": current.version_number,
-        "lock_version": current.lock_version + 1,
-        "updated_at": timezone.now(),
-    }
     revision.revert(delete=True)
-    Agreement.objects.filter(pk=current.pk).update(**workflow)
+    Agreement.objects.filter(pk=current.pk).update(
+        **plan.kept, lock_version=current.lock_version + 1, updated_at=timezone.now()
+    )
     restored = Agreement.objects.get(pk=current.pk)
     who = (revision.user.get_full_name() or revision.user.get_username()) if revision.user else ""
     when = date_format(timezone.localtime(revision.date_created), "j F Y H:i")
+    dates = " Datumen behölls." if plan.date_changes() else ""
     history_record(
         agreement=restored,
         user=user,
-        comment=f"Återställd till läget {when}{f' ({who})' if who else ''}.",
+        comment=f"Återställd till läget {when}{f' ({who})' if who else ''}.{dates}",
     )
     return restored
 

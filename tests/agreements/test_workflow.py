@@ -1,4 +1,4 @@
-"""Revise, publish, unpublish: the services, per persona."""
+"""Revise, publish, unpublish, restore: the services and their admin pages, per persona."""
 
 import datetime
 
@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.text import capfirst
+from reversion.models import Revision, Version
 
 from actors.models import ContactPerson
 from agreements import services
-from agreements.history import AGREEMENT_PARTS
+from agreements.history import AGREEMENT_PARTS, history_record, snapshot_diff, snapshot_live
 from agreements.models import Agreement, Attachment, LegalStatus, Publication
 from commitments.models import Commitment, TargetGroup, Theme
 from tests.agreements import pdf_support
@@ -148,7 +149,6 @@ def test_unpublish_needs_a_reason_and_keeps_it_in_the_history(rok_2009, norrbott
     )
     rok_2009.refresh_from_db()
     assert not rok_2009.is_published and rok_2009.published_at is None
-    from reversion.models import Version
 
     comments = [v.revision.comment for v in Version.objects.get_for_object(rok_2009)]
     assert "Avpublicerad. Skäl: Fel länsnamn i titeln." in comments
@@ -163,8 +163,6 @@ def test_national_editor_publishes_in_any_county(stockholm, national_editor):
 
 
 def test_restore_brings_back_a_removed_commitment(rok_2009, norrbotten_staff):
-    from reversion.models import Version
-
     revision_id = (
         Version.objects.get_for_object(rok_2009).latest("revision__date_created").revision_id
     )
@@ -405,3 +403,110 @@ def test_a_first_version_with_unknown_dates_may_be_published(norrbotten_staff):
     services.agreement_publish(agreement=draft, user=norrbotten_staff)
     draft.refresh_from_db()
     assert draft.is_published and draft.valid_from is None and draft.signed_on is None
+
+
+# Restore changes content, not publication, version or a published version's dates ---------
+
+
+@pytest.fixture
+def published_after_an_early_draft(norrbotten_staff):
+    """An agreement recorded as an undated, unlabelled draft, then dated and published: the
+    early state is the one restored."""
+    agreement = AgreementFactory(draft=True, title="Samverkan i Kiruna", purpose="Första texten.")
+    PartyFactory(agreement=agreement)
+    history_record(agreement=agreement, user=norrbotten_staff, comment="Utkast.")
+    early = Version.objects.get_for_object(agreement).latest("revision__date_created").revision_id
+    agreement.purpose = "Den publicerade texten."
+    agreement.signed_on = datetime.date(2024, 5, 2)
+    agreement.valid_from = datetime.date(2024, 6, 1)
+    agreement.valid_until = datetime.date(2027, 12, 31)
+    agreement.version_label = "Undertecknad maj 2024"
+    agreement.save()
+    history_record(agreement=agreement, user=norrbotten_staff, comment="Datum.")
+    services.agreement_publish(agreement=agreement, user=norrbotten_staff)
+    agreement.refresh_from_db()
+    return agreement, early
+
+
+def _restore_url(agreement, revision_id):
+    return reverse("admin:agreements_agreement_restore", args=[agreement.pk, revision_id])
+
+
+def test_the_restore_preview_lists_content_only_and_offers_the_dates(
+    client, published_after_an_early_draft, norrbotten_staff
+):
+    agreement, early = published_after_an_early_draft
+    client.force_login(norrbotten_staff)
+    response = client.get(_restore_url(agreement, early))
+    assert response.status_code == 200
+    page = response.content.decode()
+    table = page[page.index("Det här ändras") : page.index('name="restore_dates"')]
+    assert "Första" in table and "publicerade" in table  # the text, word-diffed
+    for unchanged in ("Utkast", "Publicerad", "Undertecknad maj 2024", "2024", "2027"):
+        assert unchanged not in table, unchanged
+    choice = page[page.index('name="restore_dates"') :]
+    assert "Återställ även datumen" in page
+    assert "1 juni 2024" in choice and "31 december 2027" in choice
+
+
+def test_restore_keeps_publication_version_and_dates_of_a_published_version(
+    client, published_after_an_early_draft, norrbotten_staff
+):
+    agreement, early = published_after_an_early_draft
+    client.force_login(norrbotten_staff)
+    assert client.post(_restore_url(agreement, early)).status_code == 302
+
+    restored = Agreement.objects.get(pk=agreement.pk)
+    assert restored.purpose == "Första texten."
+    assert restored.is_published and restored.published_at == agreement.published_at
+    assert restored.version_number == 1 and restored.version_label == "Undertecknad maj 2024"
+    assert (restored.signed_on, restored.valid_from, restored.valid_until) == (
+        agreement.signed_on,
+        agreement.valid_from,
+        agreement.valid_until,
+    )
+    public = client.get(reverse("agreements:detail", kwargs={"slug": agreement.lineage.slug}))
+    assert public.status_code == 200
+    assert "Giltighet okänd" not in public.content.decode()
+    assert "Första texten." in public.content.decode()
+
+
+def test_restore_brings_back_the_dates_only_when_asked(
+    client, published_after_an_early_draft, norrbotten_staff
+):
+    agreement, early = published_after_an_early_draft
+    client.force_login(norrbotten_staff)
+    client.post(_restore_url(agreement, early), {"restore_dates": "1"})
+    restored = Agreement.objects.get(pk=agreement.pk)
+    assert (restored.signed_on, restored.valid_from, restored.valid_until) == (None, None, None)
+    assert restored.is_published and restored.version_label == "Undertecknad maj 2024"
+
+
+@pytest.mark.parametrize("restore_dates", [False, True])
+def test_restore_writes_exactly_what_its_preview_lists(
+    published_after_an_early_draft, norrbotten_staff, restore_dates
+):
+    agreement, early = published_after_an_early_draft
+    plan = services.agreement_restore_plan(
+        agreement=agreement, revision=Revision.objects.get(pk=early), restore_dates=restore_dates
+    )
+    assert plan.changes()
+    services.agreement_restore(
+        agreement=agreement, revision_id=early, user=norrbotten_staff, restore_dates=restore_dates
+    )
+    assert snapshot_diff(snapshot_live(agreement), plan.target) == []
+
+
+def test_restoring_a_draft_restores_its_dates_with_the_content(norrbotten_staff):
+    draft = AgreementFactory(draft=True, valid_from=datetime.date(2020, 1, 1))
+    history_record(agreement=draft, user=norrbotten_staff, comment="Första.")
+    first = Version.objects.get_for_object(draft).latest("revision__date_created").revision_id
+    draft.valid_from = datetime.date(2021, 1, 1)
+    draft.save()
+    plan = services.agreement_restore_plan(
+        agreement=draft, revision=Version.objects.get_for_object(draft).first().revision
+    )
+    assert plan.date_changes() == []
+    services.agreement_restore(agreement=draft, revision_id=first, user=norrbotten_staff)
+    draft.refresh_from_db()
+    assert draft.valid_from == datetime.date(2020, 1, 1) and not draft.is_published
