@@ -31,9 +31,6 @@ from agreements.history import (
     history_ensure_baseline,
     history_record,
     revision_of_agreement,
-    revision_snapshot,
-    snapshot_diff,
-    snapshot_live,
 )
 from agreements.models import (
     Agreement,
@@ -576,15 +573,22 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return self._redirect_to(obj)
+            problems = services.agreement_publication_problems(revised)
+            todo = f" Innan den kan publiceras: {' '.join(problems)}" if problems else ""
             self.message_user(
                 request,
-                f"Version {revised.version_number} är skapad som utkast med kopior av parter, "
-                "mål, åtaganden, avsnitt och taggar. Ange datum och versionsbeteckning, ändra "
-                "det som är nytt och publicera när den är klar.",
+                f"Version {revised.version_number} är skapad som utkast. Ändra det som är nytt "
+                f"och publicera när den är klar.{todo}",
                 messages.SUCCESS,
             )
             return self._redirect_to(revised)
-        return self._page(request, obj, "revise.html", title=f"Revidera: {self._versioned(obj)}")
+        return self._page(
+            request,
+            obj,
+            "revise.html",
+            title=f"Revidera: {self._versioned(obj)}",
+            copy=services.revision_copy_summary(),
+        )
 
     def publish_view(self, request, object_id):
         obj = self._changeable(request, object_id)
@@ -665,7 +669,10 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             try:
                 services.agreement_restore(
-                    agreement=obj, revision_id=revision.pk, user=request.user
+                    agreement=obj,
+                    revision_id=revision.pk,
+                    user=request.user,
+                    restore_dates=request.POST.get("restore_dates") == "1",
                 )
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -677,14 +684,15 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(history_url)
-        changes = snapshot_diff(snapshot_live(obj), revision_snapshot(revision))
+        plan = services.agreement_restore_plan(agreement=obj, revision=revision)
         return self._page(
             request,
             obj,
             "restore.html",
             title=f"Återställ: {self._versioned(obj)}",
             revision=revision,
-            changes=changes,
+            changes=plan.changes(),
+            date_changes=plan.date_changes(),
             history_url=history_url,
         )
 

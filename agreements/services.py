@@ -1,4 +1,5 @@
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -6,21 +7,26 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
+from reversion.models import Revision
 
 from agreements.attachments import pdf_extract_text
 from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.history import (
+    Snapshot,
     history_ensure_baseline,
     history_record,
     history_revert,
     revision_of_agreement,
     revision_snapshot,
+    snapshot_diff,
+    snapshot_live,
 )
 from agreements.models import (
     Agreement,
     AgreementLineage,
     Attachment,
     Goal,
+    Party,
     Publication,
     validate_municipalities,
 )
@@ -154,6 +160,28 @@ def _save(agreement: Agreement) -> None:
     agreement.save()
 
 
+def _revision_problems(agreement: Agreement) -> list[str]:
+    """A revision replaces a version readers rely on, so it must say which version it is and
+    from when it applies. A first version is not held to this: many registered agreements
+    are historical and their dates are not known; the public pages show that as unknown."""
+    if agreement.version_number <= 1:
+        return []
+    problems = []
+    if not agreement.version_label.strip():
+        problems.append(
+            "Ange versionsbeteckning, till exempel ”Reviderad mars 2010”, så att läsarna ser "
+            "vilken version det är."
+        )
+    if agreement.signed_on is None:
+        problems.append("Ange datum då den reviderade versionen undertecknades (”undertecknad”).")
+    if agreement.valid_from is None:
+        problems.append(
+            "Ange från vilket datum den reviderade versionen gäller (”gäller från”). Den "
+            "tidigare versionen slutar gälla dagen före."
+        )
+    return problems
+
+
 def agreement_publication_problems(agreement: Agreement) -> list[str]:
     """What the agreement lacks before it may be published, as sentences that say what to do.
     An empty list means it may be published."""
@@ -172,6 +200,7 @@ def agreement_publication_problems(agreement: Agreement) -> list[str]:
         )
     except ValidationError as error:
         problems.extend(error.messages)
+    problems.extend(_revision_problems(agreement))
     if not agreement.parties.exists():
         problems.append("Överenskommelsen har inga parter. Lägg till minst en part.")
     has_content = (
@@ -211,7 +240,7 @@ def agreement_publication_problems(agreement: Agreement) -> list[str]:
 
 
 def _superseded_until(previous: Agreement, new: Agreement) -> datetime.date:
-    until = new.valid_from - datetime.timedelta(days=1) if new.valid_from else timezone.localdate()
+    until = new.valid_from - datetime.timedelta(days=1)
     if previous.valid_from and until < previous.valid_from:
         until = previous.valid_from
     return until
@@ -221,7 +250,7 @@ def _superseded_until(previous: Agreement, new: Agreement) -> datetime.date:
 def agreement_publish(*, agreement: Agreement, user) -> Agreement:
     """Publish the agreement, or raise a ValidationError listing what it lacks. Publishing a
     newer version marks the earlier published versions superseded: an empty "gäller till"
-    becomes the day before the new version's "gäller från" (or today)."""
+    becomes the day before the new version's "gäller från", which a revision must have."""
     agreement = _editable(agreement, user)
     problems = agreement_publication_problems(agreement)
     if problems:
@@ -271,14 +300,61 @@ def agreement_unpublish(*, agreement: Agreement, user, reason: str) -> Agreement
     return agreement
 
 
-M2M_COPIED = (
-    "municipalities",
-    "themes",
-    "target_groups",
-    "perspectives",
-    "legal_references",
-    "contacts",
-)
+# What a revision takes over from the version it revises, and what it leaves for the new
+# version: the revise page shows these labels, so the page and agreement_revise are one list.
+REVISION_COPIED_TAGS = {
+    "municipalities": "kommuner",
+    "themes": "teman",
+    "target_groups": "målgrupper",
+    "perspectives": "perspektiv",
+    "legal_references": "lagrum",
+    "contacts": "kontaktpersoner",
+}
+REVISION_COPIED_PARTS = {
+    "sections": "övriga avsnitt",
+    "parties": "parter med roll och sammankallande",
+    "goals": "mål med indikatorer, utgångslägen och målvärden",
+    "commitments": "åtaganden med teman, målgrupper, perioder och aktiviteter",
+}
+# Belongs to the version that was signed: a revision starts without it.
+REVISION_CLEARED_FIELDS = {
+    "version_label": "versionsbeteckning",
+    "signed_on": "datum då överenskommelsen undertecknades",
+    "valid_from": "gäller från",
+    "valid_until": "gäller till",
+}
+REVISION_CLEARED_PARTY_FIELDS = {
+    "signatory_name": "vem som undertecknade för varje part",
+    "signatory_title": "undertecknarens titel",
+    "signed_on": "datum för varje underskrift",
+}
+REVISION_NOT_COPIED_PARTS = {"attachments": "bilagor (det undertecknade originalet och andra)"}
+
+
+@dataclass(frozen=True)
+class RevisionCopySummary:
+    copied: tuple[str, ...]
+    not_copied: tuple[str, ...]
+
+
+def revision_copy_summary() -> RevisionCopySummary:
+    """What agreement_revise copies and leaves out, in the words the revise page uses."""
+    return RevisionCopySummary(
+        copied=(
+            "titel, nivå, län, texter och övriga uppgifter om överenskommelsen",
+            *REVISION_COPIED_PARTS.values(),
+            *REVISION_COPIED_TAGS.values(),
+        ),
+        not_copied=(
+            *REVISION_CLEARED_FIELDS.values(),
+            *REVISION_CLEARED_PARTY_FIELDS.values(),
+            *REVISION_NOT_COPIED_PARTS.values(),
+        ),
+    )
+
+
+def _cleared(model, names) -> dict:
+    return {name: None if model._meta.get_field(name).null else "" for name in names}
 
 
 def _copy_row(instance, **changes):
@@ -296,9 +372,9 @@ def _copy_row(instance, **changes):
 
 @transaction.atomic
 def agreement_revise(*, agreement: Agreement, user) -> Agreement:
-    """The next version of the agreement as a draft in the same lineage, with copies of its
-    sections, tags, parties, goals and commitments. Dates, signatures and attachments belong
-    to the version that was signed and are not copied."""
+    """The next version of the agreement as a draft in the same lineage: a copy of what
+    revision_copy_summary() names as copied, without the signed version's dates, signatures
+    and attachments."""
     source = _editable(agreement, user)
     newest = (
         Agreement.objects.filter(lineage_id=source.lineage_id).order_by("-version_number").first()
@@ -318,22 +394,20 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
     revised = _copy_row(
         Agreement.objects.get(pk=source.pk),
         version_number=number + 1,
-        version_label="",
         publication=Publication.DRAFT,
         published_at=None,
         lock_version=1,
-        signed_on=None,
-        valid_from=None,
-        valid_until=None,
+        **_cleared(Agreement, REVISION_CLEARED_FIELDS),
     )
-    for name in M2M_COPIED:
+    for name in REVISION_COPIED_TAGS:
         getattr(revised, name).set(getattr(source, name).all())
     for section in source.sections.all():
         _copy_row(section, agreement=revised)
+    unsigned = _cleared(Party, REVISION_CLEARED_PARTY_FIELDS)
     parties = {}
     for party in source.parties.all():
         old_pk = party.pk
-        parties[old_pk] = _copy_row(party, agreement=revised, signed_on=None)
+        parties[old_pk] = _copy_row(party, agreement=revised, **unsigned)
     for goal in source.goals.all():
         _copy_row(goal, agreement=revised, party=parties.get(goal.party_id))
     for commitment in source.commitments.prefetch_related("themes", "target_groups"):
@@ -350,17 +424,71 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
     return revised
 
 
+# Restoring changes content, not the workflow: these stay as they are now.
+RESTORE_KEEPS = ("lineage_id", "version_number", "version_label", "publication", "published_at")
+# The dates of a published version are what its readers go by; they are restored only when
+# the officer asks for it on the preview.
+RESTORE_DATES = ("signed_on", "valid_from", "valid_until")
+
+
+@dataclass
+class RestorePlan:
+    """What restoring `revision` writes: the revision's snapshot with the kept fields set to
+    their values now. The preview shows `changes()`; agreement_restore writes `target`."""
+
+    agreement: Agreement
+    revision: Revision
+    kept: dict
+    target: Snapshot
+    dates_kept: bool
+
+    def changes(self) -> list:
+        return snapshot_diff(snapshot_live(self.agreement), self.target)
+
+    def date_changes(self) -> list[tuple[str, datetime.date | None, datetime.date | None]]:
+        """(label, now, in the revision) of the dates kept because the officer did not ask
+        for them: what ticking "Återställ även datumen" would change besides."""
+        then = self.target.agreement_fields()
+        restored = revision_snapshot(self.revision).agreement_fields()
+        return [
+            (Agreement._meta.get_field(name).verbose_name, then.get(name), restored.get(name))
+            for name in RESTORE_DATES
+            if self.dates_kept and then.get(name) != restored.get(name)
+        ]
+
+
+def agreement_restore_plan(
+    *, agreement: Agreement, revision: Revision, restore_dates: bool = False
+) -> RestorePlan:
+    kept_names = RESTORE_KEEPS
+    dates_kept = agreement.is_published and not restore_dates
+    if dates_kept:
+        kept_names += RESTORE_DATES
+    kept = {name: getattr(agreement, name) for name in kept_names}
+    snapshot = revision_snapshot(revision)
+    target = Snapshot(
+        {
+            key: {**values, **kept} if key[0] is Agreement else values
+            for key, values in snapshot.objects.items()
+        }
+    )
+    return RestorePlan(agreement, revision, kept, target, dates_kept)
+
+
 @transaction.atomic
-def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreement:
-    """Bring the agreement and its parts back to a state in its history. Publication, version
-    and lineage stay as they are now: restoring changes content, not the workflow."""
+def agreement_restore(
+    *, agreement: Agreement, revision_id: int, user, restore_dates: bool = False
+) -> Agreement:
+    """Bring the agreement and its parts back to a state in its history, as
+    agreement_restore_plan() says: publication, version and lineage stay as they are now,
+    and so do a published version's dates unless `restore_dates`."""
     from followup.models import CommitmentAssessment, GoalOutcome
 
     current = _editable(agreement, user)
     revision = revision_of_agreement(agreement=current, revision_id=revision_id)
-    snapshot = revision_snapshot(revision)
+    plan = agreement_restore_plan(agreement=current, revision=revision, restore_dates=restore_dates)
     kept = {
-        model: {int(pk) for (m, pk) in snapshot.objects if m is model}
+        model: {int(pk) for (m, pk) in plan.target.objects if m is model}
         for model in (Goal, Commitment)
     }
     assessed = CommitmentAssessment.objects.filter(commitment__agreement=current).exclude(
@@ -374,23 +502,18 @@ def agreement_restore(*, agreement: Agreement, revision_id: int, user) -> Agreem
             "de enskilda uppgifterna."
         )
     history_ensure_baseline(agreement=current)
-    workflow = {
-        "publication": current.publication,
-        "published_at": current.published_at,
-        "lineage_id": current.lineage_id,
-        "version_number": current.version_number,
-        "lock_version": current.lock_version + 1,
-        "updated_at": timezone.now(),
-    }
     history_revert(revision=revision)
-    Agreement.objects.filter(pk=current.pk).update(**workflow)
+    Agreement.objects.filter(pk=current.pk).update(
+        **plan.kept, lock_version=current.lock_version + 1, updated_at=timezone.now()
+    )
     restored = Agreement.objects.get(pk=current.pk)
     who = (revision.user.get_full_name() or revision.user.get_username()) if revision.user else ""
     when = date_format(timezone.localtime(revision.date_created), "j F Y H:i")
+    dates = " Datumen behölls." if plan.date_changes() else ""
     history_record(
         agreement=restored,
         user=user,
-        comment=f"Återställd till läget {when}{f' ({who})' if who else ''}.",
+        comment=f"Återställd till läget {when}{f' ({who})' if who else ''}.{dates}",
     )
     return restored
 

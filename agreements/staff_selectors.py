@@ -3,13 +3,14 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import CharField, Exists, OuterRef, Q
+from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from reversion.models import Revision, Version
 
 from actors.models import Scope
 from agreements.models import Agreement, Publication
+from followup.selectors import agreements_missing_followup
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -47,27 +48,6 @@ def agreements_ending_soon(*, user, today: datetime.date, months: int = 6):
         .filter(valid_until__isnull=False, valid_until__lte=until)
         .order_by("valid_until", "title")
     ), until
-
-
-def agreements_missing_followup(*, user, year: int):
-    """Published agreements in force at some time during the year, with no completed
-    follow-up for it."""
-    from followup.models import FollowUp, FollowUpState
-
-    first, last = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    completed = FollowUp.objects.filter(
-        agreement_id=OuterRef("pk"), year=year, state=FollowUpState.COMPLETED
-    )
-    started_in_time = Q(valid_from__lte=last) | Q(valid_from__isnull=True, signed_on__lte=last)
-    return (
-        _mine(user)
-        .published()
-        .latest_versions()
-        .filter(started_in_time)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=first))
-        .filter(~Exists(completed))
-        .order_by("title", "version_number")
-    )
 
 
 def recent_changes_by_colleagues(*, user, limit: int = 10) -> list[dict]:
@@ -109,11 +89,12 @@ def staff_overview(*, user, today: datetime.date | None = None) -> StaffOverview
     today = today or timezone.localdate()
     ending, until = agreements_ending_soon(user=user, today=today)
     year = today.year - 1
+    missing = agreements_missing_followup(user=user, year=year).order_by("title", "version_number")
     return StaffOverview(
         drafts=list(_mine(user).filter(publication=Publication.DRAFT).order_by("-updated_at")[:20]),
         ending_soon=list(ending[:20]),
         ending_before=until,
-        missing_followup=list(agreements_missing_followup(user=user, year=year)[:20]),
+        missing_followup=list(missing[:20]),
         followup_year=year,
         recent_changes=recent_changes_by_colleagues(user=user),
         scope=Scope.of(user),

@@ -4,7 +4,7 @@ and the staff list of agreements that lack a completed follow-up."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 
 from actors.models import County, Organisation
 from agreements.coverage import in_force_during
@@ -133,32 +133,42 @@ class MissingFollowUp:
     draft: FollowUp | None
 
 
-def followup_missing(*, user, year: int, county: County | None = None) -> list[MissingFollowUp]:
-    """Agreements the user may change that were in force during `year` and that no version of
-    which has a completed follow-up for that year. One row per agreement (its newest version
-    in force that year), drafts included, since staff follow up what they registered."""
-    agreements = in_force_during(Agreement.objects.editable_by(user), year=year)
+def agreements_missing_followup(*, user, year: int, county: County | None = None) -> QuerySet:
+    """The one definition of "misses a follow-up for `year`", for the start page and the
+    follow-up list: of each agreement the user may change (in `county` if given), the newest
+    published version in force at some time during the year, when no version of the agreement
+    has a completed follow-up for that year. A draft is not followed up: a first version is
+    not yet in force, and a draft revision does not hide the published version it will
+    replace."""
+    published_in_year = in_force_during(Agreement.objects.published(), year=year)
+    completed = FollowUp.objects.filter(
+        agreement__lineage_id=OuterRef("lineage_id"), year=year, state=FollowUpState.COMPLETED
+    )
+    agreements = (
+        in_force_during(Agreement.objects.editable_by(user).published(), year=year)
+        .latest_versions(among=published_in_year)
+        .filter(~Exists(completed))
+    )
     if county is not None:
         agreements = agreements.filter(county=county)
-    newest: dict[int, Agreement] = {}
-    versions = agreements.select_related("county", "lineage").for_display()
-    for agreement in versions.order_by("version_number"):
-        newest[agreement.lineage_id] = agreement
-    completed = set(
-        FollowUp.objects.filter(
-            year=year, state=FollowUpState.COMPLETED, agreement__lineage_id__in=newest
-        ).values_list("agreement__lineage_id", flat=True)
-    )
+    return agreements.select_related("county", "lineage").for_display()
+
+
+def followup_missing(*, user, year: int, county: County | None = None) -> list[MissingFollowUp]:
+    """agreements_missing_followup() with the draft follow-up of the year where one is
+    started, by county and title."""
+    agreements = list(agreements_missing_followup(user=user, year=year, county=county))
     drafts = {
         followup.agreement.lineage_id: followup
         for followup in FollowUp.objects.filter(
-            year=year, state=FollowUpState.DRAFT, agreement__lineage_id__in=newest
+            year=year,
+            state=FollowUpState.DRAFT,
+            agreement__lineage_id__in=[agreement.lineage_id for agreement in agreements],
         ).select_related("agreement")
     }
     rows = [
-        MissingFollowUp(agreement=agreement, draft=drafts.get(lineage_id))
-        for lineage_id, agreement in newest.items()
-        if lineage_id not in completed
+        MissingFollowUp(agreement=agreement, draft=drafts.get(agreement.lineage_id))
+        for agreement in agreements
     ]
     return sorted(
         rows,

@@ -1,6 +1,7 @@
 """The staff start page (the admin index): what needs my attention, per persona."""
 
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -108,3 +109,64 @@ def test_the_start_page_query_count_does_not_grow_with_the_registry(
     client.force_login(norrbotten_staff)
     with django_assert_max_num_queries(20):
         assert client.get(INDEX).status_code == 200
+
+
+def _titles_missing_on_the_followup_page(client, year) -> set[str]:
+    from tests.followup.test_admin import MISSING
+
+    response = client.get(MISSING, {"year": year})
+    assert response.status_code == 200
+    rows = re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return set(rows)
+
+
+def _titles_missing_on_the_start_page(client) -> set[str]:
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    section = _section(response.content.decode(), "Saknar avslutad uppföljning för")
+    return set(re.findall(r'<li><a href="[^"]+">([^<]+)</a>', section))
+
+
+@pytest.mark.parametrize("persona", ["norrbotten_staff", "stockholm_staff", "national_editor"])
+def test_the_start_page_and_the_followup_page_miss_the_same_agreements(
+    client, request, persona, norrbotten, stockholm
+):
+    last_year = timezone.localdate().year - 1
+    revised = AgreementFactory(
+        title="Publicerad med reviderat utkast", valid_from=datetime.date(2020, 1, 1)
+    )
+    AgreementFactory(
+        lineage=revised.lineage,
+        version_number=2,
+        draft=True,
+        title="Publicerad med reviderat utkast",
+    )
+    AgreementFactory(
+        title="Bara ett utkast i Luleå", draft=True, valid_from=datetime.date(2020, 1, 1)
+    )
+    AgreementFactory(
+        title="Stockholms utan uppföljning", county=stockholm, valid_from=datetime.date(2020, 1, 1)
+    )
+    old = AgreementFactory(title="Uppföljd i version 1", valid_from=datetime.date(2020, 1, 1))
+    FollowUp.objects.create(
+        agreement=old, year=last_year, state=FollowUpState.COMPLETED, completed_at=timezone.now()
+    )
+    AgreementFactory(
+        lineage=old.lineage,
+        version_number=2,
+        title="Uppföljd i version 1",
+        valid_from=datetime.date(last_year, 7, 1),
+    )
+    client.force_login(request.getfixturevalue(persona))
+
+    on_start_page = _titles_missing_on_the_start_page(client)
+    on_followup_page = _titles_missing_on_the_followup_page(client, last_year)
+
+    assert on_start_page == on_followup_page
+    assert "Bara ett utkast i Luleå" not in on_start_page
+    assert "Uppföljd i version 1" not in on_start_page
+    if persona == "stockholm_staff":
+        assert "Publicerad med reviderat utkast" not in on_start_page
+        assert "Stockholms utan uppföljning" in on_start_page
+    else:
+        assert "Publicerad med reviderat utkast" in on_start_page
