@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -32,6 +32,7 @@ from agreements.history import (
     history_record,
     revision_of_agreement,
 )
+from agreements.locking import UNRESOLVED_MESSAGE, MergingInlineFormSet
 from agreements.models import (
     Agreement,
     AgreementLineage,
@@ -46,6 +47,22 @@ from agreements.models import (
 )
 from commitments.document import COMMITMENT
 from commitments.models import Commitment, TargetGroup, Theme
+
+
+def _errors_besides_conflict(form, formsets) -> bool:
+    def others(errors):
+        return any(error.code != "conflict" for error in errors)
+
+    if any(
+        others(errors) for name, errors in form.errors.as_data().items() if name != NON_FIELD_ERRORS
+    ) or others(form.errors.as_data().get(NON_FIELD_ERRORS, [])):
+        return True
+    for formset in formsets:
+        if any(formset.errors) or any(
+            message != UNRESOLVED_MESSAGE for message in formset.non_form_errors()
+        ):
+            return True
+    return False
 
 
 def scoped_delete_selected(modeladmin, request, queryset):
@@ -435,7 +452,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if change:
             history_ensure_baseline(agreement=obj)
             # The form checked the number under a row lock; the save moves it on.
-            obj.lock_version = form.cleaned_data["opened_version"] + 1
+            obj.lock_version = form.locked_version + 1
         else:
             obj.lineage = AgreementLineage.objects.create(slug=form.cleaned_data["lineage_slug"])
             obj.version_number = 1
@@ -469,12 +486,28 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         self._record(request, obj, message, "")
         return entry
 
+    def get_formsets_with_inlines(self, request, obj=None):
+        for inline in self.get_inline_instances(request, obj):
+            # Rows of a stale page are merged like the agreement's own fields.
+            bases = (MergingInlineFormSet, inline.formset)
+            formset = type(f"Merging{inline.formset.__name__}", bases, {})
+            yield inline.get_formset(request, obj, formset=formset), inline
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, unquote(object_id))
         extra_context = extra_context or {}
         if obj is not None:
             extra_context.update(self._version_context(request, obj))
-        return super().change_view(request, object_id, form_url, extra_context)
+        response = super().change_view(request, object_id, form_url, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        adminform = context.get("adminform")
+        if adminform is not None and adminform.form.stale_edit is not None:
+            # The conflict box explains the refusal in its own words; Django's generic
+            # "correct the errors below" stays for errors of other kinds.
+            formsets = [inline.formset for inline in context.get("inline_admin_formsets", [])]
+            if not _errors_besides_conflict(adminform.form, formsets):
+                context["errors"] = None
+        return response
 
     def _version_context(self, request, obj):
         versions = list(

@@ -233,9 +233,20 @@ AgreementWriteSerializer = document_serializer(
 )
 
 
-def representation_etag(data) -> str:
+def representation_etag(agreement: Agreement, data) -> str:
+    """`"<lock_version>-<digest>"`. The digest makes it a true validator of this
+    representation, so If-None-Match never answers 304 to a client whose copy shows
+    yesterday's legal status or lacks a completed follow-up. If-Match compares only the
+    lock version (`_check_if_match`): those changes move the digest, not the number, and a
+    writer is refused only for a real change to the agreement."""
     digest = hashlib.md5(JSONRenderer().render(data), usedforsecurity=False).hexdigest()
-    return f'"{digest}"'
+    return f'"{agreement.lock_version}-{digest[:16]}"'
+
+
+def etag_lock_version(etag: str) -> int | None:
+    """The lock version an ETag from `representation_etag` was made with."""
+    number = etag.strip().removeprefix("W/").strip('"').split("-", 1)[0]
+    return int(number) if number.isdigit() else None
 
 
 class IsStaffWriter(permissions.BasePermission):
@@ -272,7 +283,10 @@ AGREEMENT_WRITE_DOC = (
     update=extend_schema(
         summary="Ersätt en överenskommelses innehåll",
         description=AGREEMENT_WRITE_DOC + " Kräver If-Match med ETag från senaste läsningen; "
-        "har någon annan ändrat sedan dess blir svaret 409.",
+        "har någon annan ändrat överenskommelsen sedan dess blir svaret 409. ETag:en börjar "
+        "med överenskommelsens ändringsnummer, och det är bara det som jämförs: att "
+        "giltigheten ändras vid midnatt eller att en uppföljning avslutas hindrar inte "
+        "skrivningen.",
         request=AgreementWriteSerializer,
         responses={200: AgreementDetailSerializer},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
@@ -393,8 +407,10 @@ class AgreementViewSet(
         return Agreement.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
     def retrieve(self, request, *args, **kwargs):
-        response = super().retrieve(request, *args, **kwargs)
-        response["ETag"] = representation_etag(response.data)
+        agreement = self.get_object()
+        data = self.get_serializer(agreement).data
+        response = Response(data)
+        response["ETag"] = representation_etag(agreement, data)
         return response
 
     def export_queryset(self, queryset):
@@ -431,7 +447,7 @@ class AgreementViewSet(
             agreement.visible_versions = agreement.lineage.visible
         data = AgreementDetailSerializer(agreement, context=self.get_serializer_context()).data
         response = Response(data, status=status_code)
-        response["ETag"] = representation_etag(data)
+        response["ETag"] = representation_etag(agreement, data)
         return response
 
     def create(self, request, *args, **kwargs):
@@ -462,7 +478,7 @@ class AgreementViewSet(
                     raise exceptions.PermissionDenied(
                         "Överenskommelsen hör till ett län du inte har behörighet för."
                     )
-                self._check_if_match(request, self.get_object())
+                self._check_if_match(request, agreement)
                 current = agreement_document_dump(agreement=agreement)
                 document = self._document(request, partial_base=current if partial else None)
                 for kept in API_KEPT:
@@ -476,13 +492,14 @@ class AgreementViewSet(
         return self._respond(agreement, status.HTTP_200_OK)
 
     def _check_if_match(self, request, agreement) -> None:
+        """One version number for the admin and the API: every change by any path moves
+        Agreement.lock_version, and nothing else does."""
         expected = request.headers.get("If-Match")
         if not expected:
             raise PreconditionRequired()
-        current = representation_etag(
-            AgreementDetailSerializer(agreement, context=self.get_serializer_context()).data
-        )
-        if expected.strip() != current:
+        if expected.strip() == "*":
+            return
+        if not any(etag_lock_version(tag) == agreement.lock_version for tag in expected.split(",")):
             raise Conflict()
 
 

@@ -16,6 +16,7 @@ from agreements.history import (
     snapshot_diff,
     snapshot_live,
 )
+from agreements.locking import UNRESOLVED_MESSAGE, StaleEdit
 from agreements.models import (
     Agreement,
     AgreementLineage,
@@ -32,9 +33,8 @@ from commitments.models import Commitment
 
 CONFLICT_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
-    "inte sparade. De finns kvar i formuläret. Ändringarna den andra personen gjorde står "
-    "överst på sidan. Spara igen om du vill skriva över dem med dina uppgifter; deras version "
-    "finns kvar i historiken."
+    "inte sparade än. De finns kvar i formuläret. Spara igen så sparas det du själv har "
+    "ändrat; det du inte har ändrat behåller den andra personens värden."
 )
 
 
@@ -97,7 +97,10 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
     """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
     request so that the form knows the user's scope."""
 
+    # The number the page was opened with: the base of the merge, kept through refusals.
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The newest number whose changes the conflict box has shown.
+    seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     lineage_slug = forms.SlugField(
         label="Kortnamn i adressen",
         max_length=120,
@@ -111,12 +114,16 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.request = request
         self.conflict: Conflict | None = None
+        self.stale_edit: StaleEdit | None = None
+        self.locked_version: int | None = None
         self.scope = Scope.of(request.user) if request else None
         if self.scope and not self.scope.national and "county" in self.fields:
             self.fields["county"].queryset = County.objects.filter(pk__in=self.scope.county_ids)
         if self.instance.pk:
             self.fields["opened_version"].initial = self.instance.lock_version
             del self.fields["lineage_slug"]
+        else:
+            del self.fields["seen_version"]
 
     def clean_lineage_slug(self):
         slug = self.cleaned_data.get("lineage_slug") or slugify(
@@ -154,28 +161,45 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
                 "nivån regional eller lokal och ditt län.",
             )
         if self.instance.pk:
-            self._check_lock(cleaned.get("opened_version"))
+            self._check_lock(cleaned)
         return cleaned
 
-    def _check_lock(self, submitted: int | None) -> None:
+    def _check_lock(self, cleaned: dict) -> None:
         """Optimistic locking. The row stays locked until the admin's transaction ends, so of
-        two saves at the same moment the second waits and then sees the first one's number."""
+        two saves at the same moment the second waits and then sees the first one's number.
+
+        A page opened before someone else's save is refused once, showing their changes;
+        saved again, it is merged (agreements/locking.py)."""
         current = (
             Agreement.objects.select_for_update()
             .filter(pk=self.instance.pk)
             .values_list("lock_version", flat=True)
             .get()
         )
-        if submitted == current:
+        self.locked_version = current
+        opened = cleaned.get("opened_version")
+        if opened == current:
             return
-        if submitted is not None:
-            self.conflict = Conflict(agreement=self.instance, lock_version=submitted)
-        # The form is shown again with the current number: saving again is a conscious
-        # decision to overwrite, made after seeing the other person's changes.
-        self.data = self.data.copy()
-        self.data[self.add_prefix("opened_version")] = current
-        summary = self.conflict.summary() if self.conflict else ""
-        raise ValidationError(f"{CONFLICT_MESSAGE} {summary}".strip(), code="conflict")
+        if opened is None:
+            # A page without its number (not from this form): nothing to merge against.
+            opened = 0
+        seen = cleaned.get("seen_version") or opened
+        self.instance.refresh_from_db()
+        self.stale_edit = StaleEdit(
+            agreement=self.instance, opened_version=opened, seen=seen == current, data=self.data
+        )
+        # The inline formsets of the same page merge their rows against the same states.
+        self.instance.stale_edit = self.stale_edit
+        _, taken = self.stale_edit.merge(self, pk=self.instance.pk, key="agreement")
+        for name in taken:
+            cleaned.pop(name, None)
+        if seen != current:
+            self.conflict = Conflict(agreement=self.instance, lock_version=opened)
+            self.data = self.data.copy()
+            self.data[self.add_prefix("seen_version")] = current
+            raise ValidationError(CONFLICT_MESSAGE, code="conflict")
+        if self.stale_edit.unresolved:
+            raise ValidationError(UNRESOLVED_MESSAGE, code="conflict")
 
 
 class SectionInlineForm(NormalisedTextMixin, forms.ModelForm):

@@ -113,9 +113,9 @@ def test_two_sessions_the_second_save_is_refused_and_both_states_are_recoverable
     }
     assert {original_title, "Regional överenskommelse – kollegans version"} <= titles
 
-    # Having seen the changes, saving again overwrites knowingly; the colleague's version
-    # stays in the history and can be restored.
-    resubmitted = form_data(refused)
+    # Both changed the title: having seen the changes, the user chooses their own value; the
+    # colleague's version stays in the history and can be restored.
+    resubmitted = form_data(refused) | {"losning-agreement-title": "mine"}
     assert second.post(change_url(rok), resubmitted).status_code == 302
     rok.refresh_from_db()
     assert rok.title == "Regional överenskommelse – min version"
@@ -223,3 +223,134 @@ def test_a_commitment_must_belong_to_a_party_of_this_agreement(rok, norrbotten_s
     response = client.post(change_url(rok), data)
     assert response.status_code == 200
     assert "Välj en av den här överenskommelsens parter" in response.content.decode()
+
+
+def _conflict_box(page: str) -> str:
+    """The text from the start of the form: the first thing a refused user reads."""
+    start = page.index('id="agreement_form"')
+    return page[start : start + 2000]
+
+
+def _commitments(rok):
+    return list(rok.commitments.order_by("party__order", "party_id", "order", "id"))
+
+
+def test_saving_again_after_a_refusal_keeps_what_the_other_person_saved(
+    rok, norrbotten_staff, colleague
+):
+    a, b = _client(colleague), _client(norrbotten_staff)
+    a_data, b_data = form_data(a.get(change_url(rok))), form_data(b.get(change_url(rok)))
+    a_data["registration_number"] = "NB 801-1234-2026"
+    assert a.post(change_url(rok), a_data).status_code == 302
+
+    b_data["alias"] = "LÖK Kiruna"
+    refused = b.post(change_url(rok), b_data)
+
+    assert refused.status_code == 200
+    page = refused.content.decode()
+    assert "Var god rätta felet nedan" not in page
+    assert "errornote" not in page
+    box = _conflict_box(page)
+    assert "Någon annan har sparat under tiden" in box  # the box comes first, in Swedish
+    assert "Kim Kollega" in box and "NB 801-1234-2026" in box  # who, and what they changed
+    rok.refresh_from_db()
+    assert (rok.alias, rok.registration_number) == ("", "NB 801-1234-2026")
+
+    assert b.post(change_url(rok), form_data(refused)).status_code == 302
+    rok.refresh_from_db()
+    assert (rok.alias, rok.registration_number) == ("LÖK Kiruna", "NB 801-1234-2026")
+
+
+def test_both_changed_the_same_field_the_page_shows_both_values_and_saves_the_choice(
+    rok, norrbotten_staff, colleague
+):
+    a, b = _client(colleague), _client(norrbotten_staff)
+    a_data, b_data = form_data(a.get(change_url(rok))), form_data(b.get(change_url(rok)))
+    a_data["registration_number"] = "NB 801-1111-2026"
+    a_data["alias"] = "Kollegans kortnamn"
+    assert a.post(change_url(rok), a_data).status_code == 302
+    b_data["registration_number"] = "NB 801-2222-2026"
+    refused = b.post(change_url(rok), b_data)
+
+    page = refused.content.decode()
+    assert 'name="losning-agreement-registration_number"' in page
+    assert "NB 801-1111-2026" in page and "NB 801-2222-2026" in page
+    assert "losning-agreement-alias" not in page  # only the colleague changed it
+
+    # Without a choice nothing is saved, and the page asks again, in Swedish.
+    again = b.post(change_url(rok), form_data(refused))
+    assert again.status_code == 200
+    assert "Välj vilka värden som ska sparas" in _conflict_box(again.content.decode())
+    rok.refresh_from_db()
+    assert rok.registration_number == "NB 801-1111-2026"
+
+    chosen = form_data(refused) | {"losning-agreement-registration_number": "theirs"}
+    chosen["purpose"] = "Min nya syftestext."
+    assert b.post(change_url(rok), chosen).status_code == 302
+    rok.refresh_from_db()
+    assert rok.registration_number == "NB 801-1111-2026"
+    assert rok.alias == "Kollegans kortnamn"
+    assert rok.purpose == "Min nya syftestext."
+
+
+def test_inline_rows_each_persons_edit_survives_the_second_save(rok, norrbotten_staff, colleague):
+    a, b = _client(colleague), _client(norrbotten_staff)
+    page = a.get(change_url(rok))
+    a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
+    first, second = _commitments(rok)[:2]
+    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
+    j = inline_index(page, "commitments", lambda c: c.pk == second.pk)
+    a_data[f"commitments-{i}-text"] = "Kollegans text för åtagande ett."
+    assert a.post(change_url(rok), a_data).status_code == 302
+
+    b_data[f"commitments-{j}-text"] = "Min text för åtagande två."
+    refused = b.post(change_url(rok), b_data)
+    assert refused.status_code == 200
+    assert "Var god rätta felet nedan" not in refused.content.decode()
+    assert b.post(change_url(rok), form_data(refused)).status_code == 302
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.text == "Kollegans text för åtagande ett."
+    assert second.text == "Min text för åtagande två."
+
+
+def test_inline_row_both_changed_asks_which_value_to_keep(rok, norrbotten_staff, colleague):
+    a, b = _client(colleague), _client(norrbotten_staff)
+    page = a.get(change_url(rok))
+    a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
+    first = _commitments(rok)[0]
+    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
+    a_data[f"commitments-{i}-text"] = "Kollegans text."
+    a_data[f"commitments-{i}-heading"] = "Kollegans rubrik"
+    assert a.post(change_url(rok), a_data).status_code == 302
+    b_data[f"commitments-{i}-text"] = "Min text."
+    refused = b.post(change_url(rok), b_data)
+
+    radio = f"losning-commitments-{first.pk}-text"
+    page = refused.content.decode()
+    assert f'name="{radio}"' in page and "Kollegans text." in page and "Min text." in page
+    assert b.post(change_url(rok), form_data(refused) | {radio: "mine"}).status_code == 302
+    first.refresh_from_db()
+    assert (first.heading, first.text) == ("Kollegans rubrik", "Min text.")
+
+
+def test_a_row_the_other_person_deleted_does_not_come_back(rok, norrbotten_staff, colleague):
+    a, b = _client(colleague), _client(norrbotten_staff)
+    page = a.get(change_url(rok))
+    a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
+    first, second = _commitments(rok)[:2]
+    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
+    j = inline_index(page, "commitments", lambda c: c.pk == second.pk)
+    a_data[f"commitments-{i}-DELETE"] = "on"
+    assert a.post(change_url(rok), a_data).status_code == 302
+
+    b_data[f"commitments-{j}-text"] = "Min text för åtagande två."
+    refused = b.post(change_url(rok), b_data)
+    assert refused.status_code == 200
+    response = b.post(change_url(rok), form_data(refused))
+
+    assert response.status_code == 302
+    assert not Commitment.objects.filter(pk=first.pk).exists()
+    second.refresh_from_db()
+    assert second.text == "Min text för åtagande två."
