@@ -12,8 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from reversion.models import Revision
 
-from actors.models import Scope
-from agreements import importing, services
+from agreements import importing, policy, services
 from agreements.document import GOAL, PARTY, SECTION
 from agreements.forms import (
     AgreementForm,
@@ -110,8 +109,8 @@ class ScopedAdminMixin:
 
     def _may_change(self, request, obj) -> bool:
         if obj is None:
-            return not Scope.of(request.user).is_empty
-        return Scope.of(request.user).covers_county(self._agreement_of(obj).county_id)
+            return policy.works_in_registry(request.user)
+        return policy.may_change_agreement(request.user, self._agreement_of(obj))
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_change(request, obj)
@@ -120,7 +119,7 @@ class ScopedAdminMixin:
         return super().has_delete_permission(request, obj) and self._may_change(request, obj)
 
     def has_add_permission(self, request, *args):
-        return super().has_add_permission(request, *args) and not Scope.of(request.user).is_empty
+        return super().has_add_permission(request, *args) and policy.works_in_registry(request.user)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -137,10 +136,9 @@ class ScopedInlineMixin:
     """An inline of the agreement page may be changed exactly when the agreement may."""
 
     def _may_change(self, request, obj) -> bool:
-        scope = Scope.of(request.user)
         if obj is None:
-            return not scope.is_empty
-        return scope.covers_county(obj.county_id)
+            return policy.works_in_registry(request.user)
+        return policy.may_change_agreement(request.user, obj)
 
     def has_add_permission(self, request, obj=None):
         return super().has_add_permission(request, obj) and self._may_change(request, obj)
@@ -404,14 +402,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     # Permissions ------------------------------------------------------------------------
 
     def has_delete_permission(self, request, obj=None):
-        """Only drafts are deleted; a published agreement is unpublished with a reason."""
         allowed = super().has_delete_permission(request, obj)
-        return allowed and (obj is None or obj.publication == Publication.DRAFT)
-
-    def _may_change(self, request, obj) -> bool:
-        if obj is None:
-            return not Scope.of(request.user).is_empty
-        return Scope.of(request.user).covers_county(obj.county_id)
+        return allowed and (obj is None or policy.may_delete_agreement(request.user, obj))
 
     # The form ---------------------------------------------------------------------------
 
@@ -443,9 +435,9 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
-        scope = Scope.of(request.user)
-        if not scope.national and len(scope.county_ids) == 1:
-            initial.setdefault("county", next(iter(scope.county_ids)))
+        counties = list(policy.counties_for(request.user)[:2])
+        if len(counties) == 1:
+            initial.setdefault("county", counties[0].pk)
         return initial
 
     def save_model(self, request, obj, form, change):

@@ -19,7 +19,8 @@ from actors.api import (
     OrganisationSummarySerializer,
     PublicContactField,
 )
-from actors.models import County, OrganisationKind, Scope
+from actors.models import County, OrganisationKind
+from agreements import policy
 from agreements.document import AGREEMENT, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.filters import AgreementApiFilterSet
 from agreements.history import history_ensure_baseline, history_record
@@ -255,13 +256,7 @@ class IsStaffWriter(permissions.BasePermission):
     message = _("Du behöver vara inloggad handläggare med behörighet för att ändra.")
 
     def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return bool(
-            request.user.is_authenticated
-            and request.user.is_staff
-            and not Scope.of(request.user).is_empty
-        )
+        return request.method in permissions.SAFE_METHODS or policy.works_in_registry(request.user)
 
 
 AGREEMENT_WRITE_DOC = (
@@ -430,16 +425,12 @@ class AgreementViewSet(
 
     def _require_scope_for(self, document) -> None:
         county_code = document.get("county")
-        county_id = (
-            County.objects.filter(code=county_code).values_list("pk", flat=True).first()
-            if county_code
-            else None
-        )
-        if county_code and county_id is None:
+        county = County.objects.filter(code=county_code).first() if county_code else None
+        if county_code and county is None:
             return  # the document's own validation names the unknown county
-        if not Scope.of(self.request.user).covers_county(county_id):
-            where = f"län {county_code}" if county_code else "centrala överenskommelser"
-            raise exceptions.PermissionDenied(f"Du har inte behörighet att ändra {where}.")
+        refusal = policy.refusal_to_register(self.request.user, county=county)
+        if refusal:
+            raise exceptions.PermissionDenied(refusal)
 
     def _respond(self, agreement, status_code):
         agreement = self.get_queryset().get(pk=agreement.pk)

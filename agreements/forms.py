@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
-from actors.models import County, Scope
+from agreements import policy
 from agreements.document import GOAL, PARTY, SECTION
 from agreements.history import (
     revisions_since,
@@ -116,9 +116,8 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
         self.conflict: Conflict | None = None
         self.stale_edit: StaleEdit | None = None
         self.locked_version: int | None = None
-        self.scope = Scope.of(request.user) if request else None
-        if self.scope and not self.scope.national and "county" in self.fields:
-            self.fields["county"].queryset = County.objects.filter(pk__in=self.scope.county_ids)
+        if request is not None and "county" in self.fields:
+            self.fields["county"].queryset = policy.counties_for(request.user)
         if self.instance.pk:
             self.fields["opened_version"].initial = self.instance.lock_version
             del self.fields["lineage_slug"]
@@ -150,16 +149,11 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
                 )
             except ValidationError as error:
                 self.add_error(None, error)
-        if (
-            self.scope is not None
-            and not self.scope.national
-            and cleaned.get("level") == Level.CENTRAL
-        ):
-            self.add_error(
-                "level",
-                "Bara nationella redaktörer får registrera centrala överenskommelser. Välj "
-                "nivån regional eller lokal och ditt län.",
-            )
+        if self.request is not None and "level" in cleaned:
+            county = None if cleaned["level"] == Level.CENTRAL else cleaned.get("county")
+            refusal = policy.refusal_to_register(self.request.user, county=county)
+            if refusal:
+                self.add_error("level" if county is None else "county", refusal)
         if self.instance.pk:
             self._check_lock(cleaned)
         return cleaned

@@ -16,7 +16,8 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
-from actors.models import County, Scope
+from actors.models import County
+from agreements import policy
 from agreements.admin import ScopedAdminMixin
 from agreements.models import YEAR_VALIDATORS, Agreement, Publication
 from followup import selectors, services
@@ -38,9 +39,7 @@ def _may_record(request, followup) -> bool:
     """Assessments and outcomes change only in a draft follow-up of the user's own county."""
     if followup is None:
         return False
-    return _is_draft(followup) and Scope.of(request.user).covers_county(
-        followup.agreement.county_id
-    )
+    return _is_draft(followup) and policy.may_change_agreement(request.user, followup.agreement)
 
 
 class FollowUpItemInline(admin.TabularInline):
@@ -486,9 +485,7 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
         if form.is_bound and form.is_valid():
             year = form.cleaned_data["year"] or last_year
             county = form.cleaned_data["county"]
-        scope = Scope.of(request.user)
-        if not scope.national:
-            form.fields["county"].queryset = County.objects.filter(pk__in=scope.county_ids)
+        form.fields["county"].queryset = policy.counties_for(request.user)
         rows = selectors.followup_missing(user=request.user, year=year, county=county)
         start_url = reverse("admin:followup_followup_start")
         items = [
@@ -516,7 +513,7 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 form=form,
                 items=items,
                 year=year,
-                scope_is_empty=scope.is_empty,
+                scope_is_empty=not policy.works_in_registry(request.user),
             ),
         )
 
@@ -541,10 +538,9 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
     list_select_related = ["municipality", "source_agreement"]
 
     def _may_change(self, request, obj) -> bool:
-        scope = Scope.of(request.user)
         if obj is None:
-            return not scope.is_empty
-        return scope.covers_county(obj.municipality.county_id)
+            return policy.works_in_registry(request.user)
+        return policy.may_change_county(request.user, obj.municipality.county_id)
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_change(request, obj)
@@ -553,7 +549,7 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and self._may_change(request, obj)
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not Scope.of(request.user).is_empty
+        return super().has_add_permission(request) and policy.works_in_registry(request.user)
 
     def get_queryset(self, request):
         """Figures from drafts only for the staff who may change the draft."""
