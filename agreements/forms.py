@@ -25,7 +25,6 @@ from agreements.models import (
     Goal,
     Level,
     Party,
-    PartyRole,
     validate_municipalities,
 )
 from commitments.document import COMMITMENT
@@ -218,33 +217,6 @@ class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Party
         fields = ["order", *PARTY.fields]
-
-    def clean(self):
-        cleaned = super().clean()
-        role = cleaned.get("role")
-        organisation = cleaned.get("organisation")
-        # Only rows staff add or change: the documents behind older entries often do not
-        # name the person who signed.
-        if (
-            self.has_changed()
-            and role == PartyRole.SIGNATORY
-            and not cleaned.get("signatory_name")
-            and organisation is not None
-        ):
-            self.add_error(
-                "signatory_name",
-                f"Ange vem som undertecknade för {organisation}, eller välj rollen ”Deltar "
-                "utan att underteckna” om parten inte skrev under.",
-            )
-        if role and role != PartyRole.SIGNATORY:
-            for name in ("signatory_name", "signatory_title", "signed_on"):
-                if cleaned.get(name):
-                    self.add_error(
-                        name,
-                        "Bara en undertecknande part har undertecknare och datum. Töm fältet "
-                        "eller välj rollen ”Undertecknare”.",
-                    )
-        return cleaned
 
 
 class _LinkedFile:

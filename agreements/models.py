@@ -625,6 +625,20 @@ class Party(models.Model):
     def __str__(self):
         return f"{self.organisation} – {self.get_role_display().lower()}"
 
+    def clean(self):
+        if self.role != PartyRole.SIGNATORY:
+            signed = [
+                n for n in ("signatory_name", "signatory_title", "signed_on") if getattr(self, n)
+            ]
+            if signed:
+                raise ValidationError(
+                    {
+                        name: "Bara en undertecknande part har undertecknare och datum. Töm "
+                        "fältet eller välj rollen ”Undertecknare”."
+                        for name in signed
+                    }
+                )
+
 
 def validate_party_of_agreement(party: Party | None, agreement_id: int | None) -> None:
     if party is not None and agreement_id is not None and party.agreement_id != agreement_id:

@@ -196,7 +196,7 @@ def test_saving_from_a_browser_unchanged_changes_no_text(rok, norrbotten_staff):
     )
 
 
-def test_a_new_signatory_party_needs_the_name_of_who_signed(rok, norrbotten_staff):
+def test_only_a_signatory_party_has_who_signed(rok, norrbotten_staff):
     from actors.models import Organisation
 
     client = _client(norrbotten_staff)
@@ -206,12 +206,13 @@ def test_a_new_signatory_party_needs_the_name_of_who_signed(rok, norrbotten_staf
     data |= {
         "parties-TOTAL_FORMS": str(index + 1),
         f"parties-{index}-organisation": str(organisation.pk),
-        f"parties-{index}-role": "signatory",
+        f"parties-{index}-role": "co_opted",
+        f"parties-{index}-signatory_name": "Eva Ek",
         f"parties-{index}-order": "5",
     }
     response = client.post(change_url(rok), data)
     assert response.status_code == 200
-    assert "Ange vem som undertecknade för Arbetsförmedlingen" in response.content.decode()
+    assert "Bara en undertecknande part har undertecknare och datum" in response.content.decode()
     assert not rok.parties.filter(organisation=organisation).exists()
 
 

@@ -1,4 +1,4 @@
-"""The example agreements are entered faithfully from shared/seeds."""
+"""The example agreements are entered faithfully from the documents named in their source."""
 
 import pytest
 from django.db.models import Count, Sum
