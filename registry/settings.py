@@ -56,6 +56,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
+# The admin's agreement page posts every part of an agreement: about 20 fields per commitment,
+# so the Norrbotten agreement (51 commitments) posts some 1,300 and a 200-commitment agreement
+# some 4,500. Django's default of 1,000 refused such a save outright.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+
 ROOT_URLCONF = "registry.urls"
 WSGI_APPLICATION = "registry.wsgi.application"
 

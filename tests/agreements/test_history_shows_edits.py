@@ -105,7 +105,7 @@ def test_the_conflict_box_names_the_commitment_field_capitalised(
 
     assert refused.status_code == 200
     page = refused.content.decode()
-    assert "(ändrat: Åtagande)" in page
+    assert '<th scope="row">Åtagande</th>' in page
     for label in READ_MODEL_LABELS:
         assert label not in page
 
