@@ -116,3 +116,22 @@ def test_invalid_agreement_is_refused_in_swedish_and_nothing_changes(client, nor
     assert "”Gäller till” kan inte vara före ”gäller från”" in response.content.decode()
     agreement.refresh_from_db()
     assert str(agreement.valid_from) == "2009-03-01"
+
+
+def test_the_norrbotten_agreement_page_saves_with_all_its_parts(client, norrbotten_staff):
+    """51 commitments with every field of the document: more fields than Django's default
+    limit of 1,000 per request."""
+    from tests.agreements.helpers import form_data
+
+    agreement = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    client.force_login(norrbotten_staff)
+    data = form_data(client.get(change_url(agreement)))
+    assert len(data) > 1_000
+    data["registration_number"] = "401-1234-2009"
+
+    response = client.post(change_url(agreement), data)
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert agreement.registration_number == "401-1234-2009"
+    assert agreement.commitments.count() == 51
