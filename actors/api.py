@@ -1,7 +1,7 @@
 from django.db.models import Prefetch
 from rest_framework import serializers, viewsets
 
-from actors.document import ContactKey
+from actors.document import CONTACT
 from actors.filters import MunicipalityFilterSet, OrganisationFilterSet
 from actors.models import County, Municipality, Organisation
 from registry.api import PublicCacheMixin
@@ -68,18 +68,27 @@ class OrganisationSerializer(OrganisationSummarySerializer):
         ]
 
 
-class PublicContactField(serializers.Field):
-    """A contact person as the document writes one, only when marked public: the public
-    API shows no other personal data."""
+class ResponsibleContactField(serializers.Field):
+    """A commitment's responsible contact as the document writes one: for everybody when the
+    person is marked public, otherwise only for staff who may change the agreement (so that
+    what they read can be written back without losing the person)."""
 
     def __init__(self, **kwargs):
         super().__init__(read_only=True, allow_null=True, **kwargs)
 
-    def to_representation(self, contact):
-        return ContactKey().dump(contact, many=False, public=True)
+    def get_attribute(self, commitment):
+        from agreements import policy
 
-    def get_attribute(self, instance):
-        return getattr(instance, self.source)
+        contact = commitment.responsible_contact
+        request = self.context.get("request")
+        if contact is None or contact.is_public:
+            return contact
+        if request is not None and policy.may_change_agreement(request.user, commitment.agreement):
+            return contact
+        return None
+
+    def to_representation(self, contact):
+        return CONTACT.dump(contact)
 
 
 class CountyViewSet(PublicCacheMixin, viewsets.ReadOnlyModelViewSet):

@@ -17,7 +17,7 @@ from actors.api import (
     CountySummarySerializer,
     MunicipalitySummarySerializer,
     OrganisationSummarySerializer,
-    PublicContactField,
+    ResponsibleContactField,
 )
 from actors.models import County, OrganisationKind
 from agreements import policy
@@ -133,7 +133,7 @@ class CommitmentInAgreementSerializer(serializers.ModelSerializer):
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     url = serializers.HyperlinkedIdentityField(view_name="api:commitment-detail")
-    responsible_contact = PublicContactField()
+    responsible_contact = ResponsibleContactField()
 
     class Meta:
         model = Commitment

@@ -1,7 +1,7 @@
 from django.contrib.postgres.aggregates import StringAgg
 from rest_framework import serializers, viewsets
 
-from actors.api import OrganisationSummarySerializer, PublicContactField
+from actors.api import OrganisationSummarySerializer, ResponsibleContactField
 from agreements.api import AgreementLinkSerializer
 from agreements.models import Agreement
 from commitments.document import COMMITMENT
@@ -17,7 +17,7 @@ class CommitmentSerializer(serializers.ModelSerializer):
     organisation = OrganisationSummarySerializer(source="party.organisation", read_only=True)
     themes = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     target_groups = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
-    responsible_contact = PublicContactField()
+    responsible_contact = ResponsibleContactField()
 
     class Meta:
         model = Commitment

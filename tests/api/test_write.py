@@ -247,3 +247,22 @@ def test_staff_cannot_move_an_agreement_out_of_their_scope(norrbotten_api):
     assert response.status_code == 403
     agreement.refresh_from_db()
     assert agreement.county.code == "25"
+
+
+def test_a_responsible_contact_is_shown_to_the_public_only_when_marked_public(api, norrbotten_api):
+    contact = {"organisation": "kiruna-kommun", "name": "Karin Kontakt", "email": "k@kiruna.se"}
+    commitments = new_local_agreement()["commitments"]
+    commitments[0] |= {"responsible_contact": contact, "period_start": "2026-02-01"}
+    document = new_local_agreement(publication="published", commitments=commitments)
+    created = norrbotten_api.post("/api/v1/agreements/", document, format="json")
+    assert created.status_code == 201, created.json()
+    url = f"/api/v1/agreements/{created.json()['id']}/"
+
+    public = api.get(url)
+    staff = norrbotten_api.get(url)
+
+    assert public.status_code == staff.status_code == 200
+    assert public.json()["commitments"][0]["responsible_contact"] is None
+    assert public.json()["commitments"][0]["period_start"] == "2026-02-01"
+    assert "k@kiruna.se" not in public.content.decode()
+    assert staff.json()["commitments"][0]["responsible_contact"]["email"] == "k@kiruna.se"
