@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -26,7 +26,6 @@ from agreements.models import (
     AgreementLineage,
     Attachment,
     Goal,
-    Party,
     Publication,
     validate_municipalities,
 )
@@ -300,23 +299,8 @@ def agreement_unpublish(*, agreement: Agreement, user, reason: str) -> Agreement
     return agreement
 
 
-# What a revision takes over from the version it revises, and what it leaves for the new
-# version: the revise page shows these labels, so the page and agreement_revise are one list.
-REVISION_COPIED_TAGS = {
-    "municipalities": "kommuner",
-    "themes": "teman",
-    "target_groups": "målgrupper",
-    "perspectives": "perspektiv",
-    "legal_references": "lagrum",
-    "contacts": "kontaktpersoner",
-}
-REVISION_COPIED_PARTS = {
-    "sections": "övriga avsnitt",
-    "parties": "parter med roll och sammankallande",
-    "goals": "mål med indikatorer, utgångslägen och målvärden",
-    "commitments": "åtaganden med teman, målgrupper, perioder och aktiviteter",
-}
-# Belongs to the version that was signed: a revision starts without it.
+# A revision is the document of the version it revises (agreements/document.py), without
+# what belongs to the version that was signed. The revise page shows these labels.
 REVISION_CLEARED_FIELDS = {
     "version_label": "versionsbeteckning",
     "signed_on": "datum då överenskommelsen undertecknades",
@@ -328,7 +312,10 @@ REVISION_CLEARED_PARTY_FIELDS = {
     "signatory_title": "undertecknarens titel",
     "signed_on": "datum för varje underskrift",
 }
-REVISION_NOT_COPIED_PARTS = {"attachments": "bilagor (det undertecknade originalet och andra)"}
+REVISION_NOT_COPIED = {
+    "attachments": "bilagor (det undertecknade originalet och andra)",
+    "reception_figures": "mottagandesiffror (de hör till versionen som angav dem)",
+}
 
 
 @dataclass(frozen=True)
@@ -339,42 +326,44 @@ class RevisionCopySummary:
 
 def revision_copy_summary() -> RevisionCopySummary:
     """What agreement_revise copies and leaves out, in the words the revise page uses."""
+    lists = [rows for rows in ROWS if rows.name not in REVISION_NOT_COPIED]
+    tags = [name for name in AGREEMENT.fields if AGREEMENT.is_many(name)]
     return RevisionCopySummary(
         copied=(
             "titel, nivå, län, texter och övriga uppgifter om överenskommelsen",
-            *REVISION_COPIED_PARTS.values(),
-            *REVISION_COPIED_TAGS.values(),
+            *(str(rows.part.model._meta.verbose_name_plural) for rows in lists),
+            *(str(AGREEMENT.model_field(name).verbose_name) for name in tags),
         ),
         not_copied=(
             *REVISION_CLEARED_FIELDS.values(),
             *REVISION_CLEARED_PARTY_FIELDS.values(),
-            *REVISION_NOT_COPIED_PARTS.values(),
+            *REVISION_NOT_COPIED.values(),
         ),
     )
 
 
-def _cleared(model, names) -> dict:
-    return {name: None if model._meta.get_field(name).null else "" for name in names}
+def _cleared(part, names) -> dict:
+    return {name: part.model_field(name).get_default() for name in names}
 
 
-def _copy_row(instance, **changes):
-    instance.pk = None
-    instance.id = None
-    instance._state.adding = True
-    # Prefetched relations belong to the original row; the copy must not answer with them.
-    instance._prefetched_objects_cache = {}
-    for name, value in changes.items():
-        setattr(instance, name, value)
-    instance.full_clean()
-    instance.save()
-    return instance
+def revision_document(*, source: Agreement) -> dict:
+    """The document a revision of `source` starts from."""
+    document = agreement_document_dump(agreement=source)
+    document |= _cleared(AGREEMENT, REVISION_CLEARED_FIELDS)
+    document |= {name: [] for name in REVISION_NOT_COPIED if name in document}
+    document["parties"] = [
+        party | _cleared(PARTY, REVISION_CLEARED_PARTY_FIELDS) for party in document["parties"]
+    ]
+    return document | {
+        "version_number": source.version_number + 1,
+        "publication": Publication.DRAFT,
+    }
 
 
 @transaction.atomic
 def agreement_revise(*, agreement: Agreement, user) -> Agreement:
     """The next version of the agreement as a draft in the same lineage: a copy of what
-    revision_copy_summary() names as copied, without the signed version's dates, signatures
-    and attachments."""
+    revision_copy_summary() names as copied, written by the one document service."""
     source = _editable(agreement, user)
     newest = (
         Agreement.objects.filter(lineage_id=source.lineage_id).order_by("-version_number").first()
@@ -388,33 +377,13 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
         raise ValidationError(
             "Utkastet är inte publicerat än. Ändra det direkt; revidera en publicerad version."
         )
-    number = Agreement.objects.filter(lineage_id=source.lineage_id).aggregate(
-        n=Max("version_number")
-    )["n"]
-    revised = _copy_row(
-        Agreement.objects.get(pk=source.pk),
-        version_number=number + 1,
-        publication=Publication.DRAFT,
-        published_at=None,
-        lock_version=1,
-        **_cleared(Agreement, REVISION_CLEARED_FIELDS),
+    document = revision_document(source=source)
+    revised = agreement_document_apply(
+        agreement=Agreement(
+            lineage_id=source.lineage_id, version_number=document["version_number"]
+        ),
+        document=document,
     )
-    for name in REVISION_COPIED_TAGS:
-        getattr(revised, name).set(getattr(source, name).all())
-    for section in source.sections.all():
-        _copy_row(section, agreement=revised)
-    unsigned = _cleared(Party, REVISION_CLEARED_PARTY_FIELDS)
-    parties = {}
-    for party in source.parties.all():
-        old_pk = party.pk
-        parties[old_pk] = _copy_row(party, agreement=revised, **unsigned)
-    for goal in source.goals.all():
-        _copy_row(goal, agreement=revised, party=parties.get(goal.party_id))
-    for commitment in source.commitments.prefetch_related("themes", "target_groups"):
-        themes, target_groups = list(commitment.themes.all()), list(commitment.target_groups.all())
-        copy = _copy_row(commitment, agreement=revised, party=parties[commitment.party_id])
-        copy.themes.set(themes)
-        copy.target_groups.set(target_groups)
     history_record(
         agreement=revised,
         user=user,

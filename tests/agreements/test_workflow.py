@@ -12,6 +12,7 @@ from reversion.models import Revision, Version
 
 from actors.models import ContactPerson
 from agreements import services
+from agreements.document import ROWS, agreement_document_dump
 from agreements.history import AGREEMENT_PARTS, history_record, snapshot_diff, snapshot_live
 from agreements.models import Agreement, Attachment, LegalStatus, Publication
 from commitments.models import Commitment, TargetGroup, Theme
@@ -177,8 +178,9 @@ def test_restore_brings_back_a_removed_commitment(rok_2009, norrbotten_staff):
 # Revise copies what the revise page says it copies, and nothing more -----------------------
 
 
-def _values(row, *, skip=("id", "agreement", "party")) -> dict:
-    """Every field a person could see on a part, without what ties it to its agreement."""
+def _values(row, *, skip=("id", "agreement", "party", "order")) -> dict:
+    """Every field a person could see on a part, without what ties it to its agreement (and
+    its order number: a copy keeps the order, numbered from 0)."""
     values = {
         field.name: getattr(row, field.attname)
         for field in row._meta.concrete_fields
@@ -244,12 +246,12 @@ def test_a_revision_has_no_signatures_dates_or_attachments(signed_rok, norrbotte
 def test_a_revision_has_every_section_tag_party_goal_and_commitment(signed_rok, norrbotten_staff):
     revised = services.agreement_revise(agreement=signed_rok, user=norrbotten_staff)
 
-    for tags in services.REVISION_COPIED_TAGS:
+    for tags in (field.name for field in Agreement._meta.many_to_many):
         assert set(getattr(revised, tags).all()) == set(getattr(signed_rok, tags).all()), tags
     assert [_values(s) for s in revised.sections.all()] == [
         _values(s) for s in signed_rok.sections.all()
     ]
-    unsigned = ("id", "agreement", "signatory_name", "signatory_title", "signed_on")
+    unsigned = ("id", "agreement", "order", "signatory_name", "signatory_title", "signed_on")
     assert [_values(p, skip=unsigned) for p in revised.parties.all()] == [
         _values(p, skip=unsigned) for p in signed_rok.parties.all()
     ]
@@ -267,11 +269,27 @@ def test_a_revision_has_every_section_tag_party_goal_and_commitment(signed_rok, 
     assert signed_rok.commitments.exclude(activity_how="").exists()
 
 
-def test_every_part_of_an_agreement_is_either_copied_or_named_as_not_copied():
-    copied, cleared = services.REVISION_COPIED_PARTS, services.REVISION_NOT_COPIED_PARTS
-    assert set(copied) | set(cleared) == set(AGREEMENT_PARTS)
-    assert not set(copied) & set(cleared)
-    assert set(services.REVISION_COPIED_TAGS) == {f.name for f in Agreement._meta.many_to_many}
+def test_a_revision_is_its_source_document_less_what_is_not_copied(signed_rok, norrbotten_staff):
+    """Generated from the agreement document: a field added to any part is copied unless the
+    revise page names it as not copied."""
+    revised = services.agreement_revise(agreement=signed_rok, user=norrbotten_staff)
+
+    source = agreement_document_dump(agreement=signed_rok)
+    expected = source | {
+        "version_number": signed_rok.version_number + 1,
+        "publication": "draft",
+        "version_label": "",
+        "signed_on": None,
+        "valid_from": None,
+        "valid_until": None,
+        "reception_figures": [],
+        "parties": [
+            party | {"signatory_name": "", "signatory_title": "", "signed_on": None}
+            for party in source["parties"]
+        ],
+    }
+    assert agreement_document_dump(agreement=revised) == expected
+    assert set(services.REVISION_NOT_COPIED) <= {*AGREEMENT_PARTS, *(r.name for r in ROWS)}
 
 
 def test_the_revise_page_lists_what_is_copied_and_what_is_not(client, signed_rok, norrbotten_staff):
@@ -282,7 +300,7 @@ def test_the_revise_page_lists_what_is_copied_and_what_is_not(client, signed_rok
     summary = services.revision_copy_summary()
     for label in (*summary.copied, *summary.not_copied):
         assert capfirst(label) in page, label
-    for needle in ("parter med roll", "versionsbeteckning", "gäller från", "bilagor"):
+    for needle in ("parter", "åtaganden", "versionsbeteckning", "gäller från", "bilagor"):
         assert needle in page.lower()
     assert "vem som undertecknade för varje part" in page.lower()
 

@@ -121,7 +121,7 @@ def test_shape_errors_are_in_swedish(norrbotten_api):
 def test_outside_scope_is_403_and_nothing_saved(stockholm_api, unscoped_api):
     response = stockholm_api.post("/api/v1/agreements/", new_local_agreement(), format="json")
     assert response.status_code == 403
-    assert "behörighet" in response.json()["detail"]
+    assert "Du får bara registrera överenskommelser i ditt eget län" in response.json()["detail"]
     central = new_local_agreement(level="central", county=None, municipalities=[])
     assert stockholm_api.post("/api/v1/agreements/", central, format="json").status_code == 403
     assert (
