@@ -3,7 +3,8 @@ through every write path, and nothing else changes. The cases are generated from
 document's definition: a field added to a part is covered without a new test.
 
 Paths: the document service (fixture reload), the API's PUT and PATCH, the admin's agreement
-page, the bulk import, and export_registry → import_registry."""
+page, the bulk import, restore, and export_registry → import_registry; revise in
+test_workflow.py."""
 
 import copy
 import datetime
@@ -16,13 +17,21 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
+from reversion.models import Version
 
 from actors.document import ContactKey
 from agreements import importing
 from agreements.api import API_KEPT
 from agreements.document import AGREEMENT, ROWS, AgreementLink, agreement_document_dump
+from agreements.history import history_record
 from agreements.models import Agreement
-from agreements.services import agreement_create, agreement_document_load
+from agreements.services import (
+    RESTORE_DATES,
+    RESTORE_KEEPS,
+    agreement_create,
+    agreement_document_load,
+    agreement_restore,
+)
 from registry.documents import NaturalKey, Part, SiblingKey
 from tests.agreements.helpers import change_url, form_data, inline_index
 from tests.agreements.test_registry_io import _empty_the_registry
@@ -467,3 +476,23 @@ def test_the_import_template_has_a_column_for_every_new_commitment_field(client,
     for label in ("åtagandets period från", "åtagandets period till", "åtagandets hur"):
         assert label in header
     assert "åtagandets ansvarig kontaktperson" in header
+
+
+@pytest.mark.parametrize(
+    ("list_name", "names"),
+    part_cases([rows.name for rows in ROWS if rows.name != "reception_figures"]),
+)
+def test_a_restore_brings_back_every_field(agreement, national_editor, list_name, names):
+    """Reception figures are not part of an agreement's history: they are the county's
+    figures, kept when an agreement is restored. Restore keeps the workflow's fields and, the
+    version being published by then, its dates (services.RESTORE_KEEPS, RESTORE_DATES)."""
+    history_record(agreement=agreement, user=national_editor, comment="Före ändringen.")
+    before = Version.objects.get_for_object(agreement).latest("revision__date_created").revision
+    changed = _change_all(BASE, list_name, names)
+    agreement_document_load(document=changed, update=True, source="test")
+    assert dump(agreement) == normal(changed)
+
+    agreement_restore(agreement=agreement, revision_id=before.pk, user=national_editor)
+
+    kept = [name for name in (*RESTORE_KEEPS, *RESTORE_DATES) if name in BASE]
+    assert dump(agreement) == normal(BASE) | {name: normal(changed)[name] for name in kept}
