@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from reversion.models import Revision
 
 from agreements import importing, policy, services
-from agreements.document import GOAL, PARTY, SECTION
+from agreements.document import GOAL, PARTY, SECTION, TEXT_SECTIONS
 from agreements.forms import (
     AgreementForm,
     AttachmentInlineForm,
@@ -358,18 +358,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         ("Kopplingar", {"fields": ["parent", "annex_to", "based_on"]}),
         (
             "Innehåll",
-            {
-                "fields": [
-                    "background",
-                    "purpose",
-                    "target_group",
-                    "organisation",
-                    "followup_routine",
-                    "revision_routine",
-                    "disagreement_handling",
-                    "communication",
-                ]
-            },
+            {"fields": list(TEXT_SECTIONS)},
         ),
         ("Uppföljning", {"fields": ["followup_frequency", "followup_responsible"]}),
         ("Taggar", {"fields": ["themes", "target_groups", "perspectives", "legal_references"]}),

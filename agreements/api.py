@@ -21,7 +21,14 @@ from actors.api import (
 )
 from actors.models import County, OrganisationKind
 from agreements import policy
-from agreements.document import AGREEMENT, ROWS, TEXT_SECTIONS, agreement_document_dump
+from agreements.document import (
+    AGREEMENT,
+    GOAL,
+    PARTY,
+    ROWS,
+    TEXT_SECTIONS,
+    agreement_document_dump,
+)
 from agreements.filters import AgreementApiFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
@@ -90,15 +97,7 @@ class PartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Party
-        fields = [
-            "id",
-            "organisation",
-            "role",
-            "is_convener",
-            "signatory_name",
-            "signatory_title",
-            "signed_on",
-        ]
+        fields = ["id", *PARTY.fields]
 
 
 class GoalSerializer(serializers.ModelSerializer):
@@ -109,18 +108,7 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
-        fields = [
-            "id",
-            "text",
-            "party",
-            "indicator",
-            "unit",
-            "baseline_value",
-            "baseline_year",
-            "target_value",
-            "target_year",
-            "is_measurable",
-        ]
+        fields = ["id", *GOAL.fields, "is_measurable"]
 
 
 class CommitmentInAgreementSerializer(serializers.ModelSerializer):

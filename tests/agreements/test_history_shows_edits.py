@@ -11,6 +11,7 @@ from reversion.models import Version
 
 from agreements.history import history_record
 from agreements.models import Agreement, Attachment, CatalogueEntry
+from agreements.registry_io import RETIRED_FIELDS
 from agreements.search import agreement_search_refresh
 from agreements.services import agreement_restore
 from tests.agreements.helpers import change_url, form_data, history_url, inline_index, pdf_bytes
@@ -19,15 +20,7 @@ from tests.factories import AgreementFactory, CommitmentFactory, OrganisationFac
 pytestmark = pytest.mark.django_db
 
 READ_MODEL_LABELS = ("Söktext", "söktext", "stavningstolerant", "Facet", "facet_")
-READ_MODEL_COLUMNS = (
-    "search_text",
-    "search_terms",
-    "facet_municipalities",
-    "facet_organisations",
-    "facet_organisation_kinds",
-    "facet_themes",
-    "facet_target_groups",
-)
+READ_MODEL_COLUMNS = tuple(RETIRED_FIELDS["agreements.agreement"])
 # 100,000 characters, the most a snapshot used to hold of one attachment.
 ATTACHMENT_TEXT = "bilagetextord " * (100_000 // len("bilagetextord "))
 
