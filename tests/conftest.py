@@ -1,5 +1,10 @@
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.core.management import call_command
+from django.test.testcases import LiveServerThread
+from django.test.utils import modify_settings
 
 from actors.models import County, StaffScope
 from actors.services import staff_group_ensure
@@ -50,3 +55,38 @@ def national_editor():
 @pytest.fixture
 def unscoped_staff():
     return _staff("utan-behorighet")
+
+
+# A real browser: Debian's Chromium driven by Playwright, which never downloads browsers.
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup):
+    """The registry served from a thread, as pytest-django's live_server does. Not that
+    fixture itself: a test that uses it is made transactional, and the database is emptied
+    after it, taking the session's reference data with it. The server thread reads committed
+    data through its own connection."""
+    thread = LiveServerThread("localhost", StaticFilesHandler, port=0)
+    thread.daemon = True
+    with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
+        thread.start()
+        thread.is_ready.wait()
+        if thread.error:
+            raise thread.error
+        yield f"http://localhost:{thread.port}"
+        thread.terminate()
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail("Chromium saknas: apt-get install chromium (.ci/run gör det).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield browser
+        browser.close()

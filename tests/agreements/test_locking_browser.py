@@ -3,13 +3,9 @@ Playwright): the second save is refused with a Swedish conflict box, the third k
 edits. The screenshot of the box is written to /tmp/locking-conflict.png."""
 
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles.handlers import StaticFilesHandler
 from django.db import connection
-from django.test.testcases import LiveServerThread
-from django.test.utils import modify_settings
 
 from actors.models import Organisation, StaffScope
 from actors.services import staff_group_ensure
@@ -23,26 +19,10 @@ from tests.factories import (
     UserFactory,
 )
 
-CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "hemligt-lösenord-1"
 
 # The server thread reads committed data through its own connection.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    """The registry served from a thread, as in tests/public/test_accessibility.py (not
-    pytest-django's live_server, whose flush would empty the session's reference data)."""
-    thread = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    thread.daemon = True
-    with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://localhost:{thread.port}"
-        thread.terminate()
 
 
 @pytest.fixture(scope="module")
@@ -81,20 +61,6 @@ def shared(django_db_setup, django_db_blocker):
         organisation.delete()
         for user in users:
             user.delete()
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium saknas: apt-get install chromium (.ci/run gör det).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
 
 
 def _open(browser, site, username, agreement):

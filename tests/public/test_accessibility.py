@@ -11,35 +11,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.staticfiles.handlers import StaticFilesHandler
-from django.test.testcases import LiveServerThread
-from django.test.utils import modify_settings
 
 from agreements.models import Agreement, Goal
 from tests.revisions import revision_create
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def site(django_db_setup):
-    """The registry served from a thread, as pytest-django's live_server does. Not that
-    fixture itself: a test that uses it is made transactional, and the database is emptied
-    after it, taking the session's reference data with it. These tests only read committed
-    data, through the server thread's own connection."""
-    thread = LiveServerThread("localhost", StaticFilesHandler, port=0)
-    thread.daemon = True
-    with modify_settings(ALLOWED_HOSTS={"append": "localhost"}):
-        thread.start()
-        thread.is_ready.wait()
-        if thread.error:
-            raise thread.error
-        yield f"http://localhost:{thread.port}"
-        thread.terminate()
 
 
 @pytest.fixture(scope="module")
@@ -67,23 +46,9 @@ def norrbotten_revised(django_db_setup, django_db_blocker):
         second.delete()
 
 
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium saknas: apt-get install chromium (.ci/run gör det).")
+def axe_violations(page) -> list[str]:
     if not AXE.exists():
         pytest.fail("axe-core saknas: kör make setup (npm ci).")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"]
-        )
-        yield browser
-        browser.close()
-
-
-def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     return [
