@@ -14,7 +14,6 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("statistik/", include("followup.urls")),
     path("api/v1/", include("registry.api_urls")),
     path(
         "sitemap.xml",
@@ -25,11 +24,13 @@ urlpatterns = [
 ]
 # Swedish at /, English at /en/. Swedish whatever the browser asks for (LocaleMiddleware
 # uses LANGUAGE_CODE for addresses without a prefix). The PDF addresses live in
-# agreements/pdf_urls.py but share the agreements namespace.
+# agreements/pdf_urls.py but share the agreements namespace. The statistics' figures and labels
+# are Swedish in both languages (marked lang="sv"); the page around them is translated.
 urlpatterns += i18n_patterns(
     path("", include((agreement_urls.urlpatterns + pdf_urls.urlpatterns, agreement_urls.app_name))),
     path("", include("actors.urls")),
     path("", include("commitments.urls")),
+    path("statistik/", include("followup.urls")),
     prefix_default_language=False,
 )
 
