@@ -162,7 +162,7 @@ SPECTACULAR_SETTINGS = {
         "skriver med token. Listor kan exporteras som CSV (UTF-8 med BOM, `?delimiter=;` för "
         "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`."
     ),
-    "VERSION": "1",
+    "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

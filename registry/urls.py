@@ -6,6 +6,7 @@ from django.urls import include, path
 from agreements import pdf_urls
 from agreements import urls as agreement_urls
 from agreements.sitemaps import SITEMAPS
+from registry import views
 
 admin.site.site_header = "Samverkansregistret – administration"
 admin.site.site_title = "Samverkansregistret"
@@ -15,6 +16,8 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("registry.api_urls")),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",
         sitemap,
