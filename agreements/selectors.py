@@ -18,6 +18,7 @@ from agreements.catalogue_index import CatalogueIndex, Selection, by_relevance, 
 from agreements.filters import AgreementFilterSet, Sort
 from agreements.models import Agreement, AgreementSection, Attachment, Goal, Level, Party
 from commitments.models import Commitment
+from commitments.selectors import themes_to_suggest
 from followup.models import FollowUp
 from registry.text import swedish_sort_key
 
@@ -52,7 +53,12 @@ def home_overview() -> dict:
     examples = list(
         agreement_cards(current.filter(is_good_example=True).order_by("-published_at", "-pk"))[:6]
     )
-    return {"counts": counts, "latest": latest, "good_examples": examples}
+    return {
+        "counts": counts,
+        "latest": latest,
+        "good_examples": examples,
+        "example_themes": themes_to_suggest(limit=2),
+    }
 
 
 # -- the catalogue ---------------------------------------------------------------------------
