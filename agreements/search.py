@@ -16,13 +16,27 @@ models beside the agreement: its history and optimistic locking never see them. 
 also tells the catalogue's in-memory index that the registry changed
 (agreements/catalogue_index.py).
 
-Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
+Words are read with the text search configuration `registry_swedish`
+(agreements/search_dictionary.py): Swedish dictionary forms from hunspell-sv, so that plurals
+with umlaut ("bostäder" → bostad) and compounds ("samhällsorienteringen" → samhällsorientering,
+samhälls, orientering) are found, and the snowball stemmer for words the dictionary does not know.
+A query is read as websearch syntax ("quotes", -word, or) and each word is widened before it is
+searched (search_query): a word of five letters or more also finds the words it begins
+("arbetsmarknad" finds "arbetsmarknadsinsatser"), and a word or phrase of the field's synonym
+list (agreements/search_synonyms.py: SO, Af, sfi, boende …) finds its synonyms.
+
+Snippets (headline) are cut from the text people wrote (purpose, goals, sections, commitments,
+attachments), never from the names the index adds (county, municipalities, parties, themes).
+
 When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
 spelled almost alike: "Norrboten", "Sodertalje". Only that fallback folds å, ä, ö to a, a, o;
-the full-text search keeps them apart, as Swedish does.
+the full-text search keeps them apart, as Swedish does. When even that finds nothing, the
+catalogue suggests themes, organisations and spellings (search_suggestions).
 """
 
+import difflib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.postgres.search import (
@@ -37,7 +51,12 @@ from django.db.models.functions import Lower
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-SEARCH_CONFIG = "swedish"
+from agreements.search_synonyms import LONGEST, SYNONYMS
+
+SEARCH_CONFIG = "registry_swedish"  # agreements/search_dictionary.py
+
+# Words this long also find the words they begin: compounds and their linking forms.
+PREFIX_MIN_LENGTH = 5
 
 # Only for the trigram fallback column and the words looked up in it.
 _FOLD_FROM = "åäöéèêëáàâüæøçñíìóòú"
@@ -82,8 +101,109 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[\w-]+")
+
+
+def _word_query(word: str) -> SearchQuery:
+    """One word: also the words it begins when it is long enough."""
+    if len(word) >= PREFIX_MIN_LENGTH and _WORD.fullmatch(word):
+        return SearchQuery(f"'{word}':*", search_type="raw", config=SEARCH_CONFIG)
+    return SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+
+
+def _phrase_query(phrase: str) -> SearchQuery:
+    return SearchQuery(phrase, search_type="phrase", config=SEARCH_CONFIG)
+
+
+def _any_of(alternatives) -> SearchQuery:
+    combined = None
+    for text in alternatives:
+        words = text.split()
+        part = _word_query(words[0]) if len(words) == 1 else _phrase_query(text)
+        combined = part if combined is None else combined | part
+    return combined
+
+
+def _clean(word: str) -> str:
+    return "".join(_WORD.findall(word.lower())).strip("-")
+
+
+# Inflections of a synonym list's word: "bostaden", "landstinget", "civilsamhället".
+_ENDINGS = ("erna", "arna", "orna", "ens", "ets", "en", "et", "na", "er", "ar", "or", "n", "t", "s")
+
+
+def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The synonym list's key for the words, their last word also without an inflection."""
+    if words in SYNONYMS:
+        return words
+    last = words[-1]
+    for ending in _ENDINGS:
+        if last.endswith(ending) and words[:-1] + (last[: -len(ending)],) in SYNONYMS:
+            return words[:-1] + (last[: -len(ending)],)
+    return words
+
+
+def search_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The query as websearch syntax, each term ("word", "phrase", "not", "or") with what it
+    is searched as: a word or phrase of the synonym list as all its synonyms."""
+    items = []
+    for negated, phrase, word in _TOKEN.findall(query):
+        if phrase:
+            items.append(("not" if negated else "phrase", (phrase,)))
+        elif word.lower() == "or":
+            items.append(("or", ()))
+        elif word.startswith("-") and _clean(word):
+            items.append(("not", (_clean(word),)))
+        elif _clean(word):
+            items.append(("word", (_clean(word),)))
+    terms = []
+    position = 0
+    while position < len(items):
+        kind, texts = items[position]
+        if kind == "word":
+            for length in range(min(LONGEST, len(items) - position), 0, -1):
+                run = items[position : position + length]
+                if any(item[0] != "word" for item in run):
+                    continue
+                key = _synonym_key(tuple(item[1][0] for item in run))
+                if key in SYNONYMS:
+                    original = " ".join(key)
+                    group = SYNONYMS[key]
+                    texts = (original, *(text for text in group if text != original))
+                    position += length - 1
+                    break
+        terms.append((kind, texts))
+        position += 1
+    return terms
+
+
+def _search_query(query: str) -> SearchQuery:
+    combined = pending_or = None
+    for kind, texts in search_terms(query):
+        if kind == "or":
+            pending_or = combined is not None
+            continue
+        if kind == "not":
+            # Excluded exactly as written, not the words it begins.
+            part = ~_phrase_query(texts[0])
+        else:
+            part = _any_of(texts)
+        if combined is None:
+            combined = part
+        elif pending_or:
+            combined = combined | part
+        else:
+            combined = combined & part
+        pending_or = False
+    if combined is None:
+        return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return combined
+
+
 def search_query(query: str) -> SearchQuery:
-    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    """The query as one tsquery: websearch syntax, each word widened (see the module's text)."""
+    return _search_query(query.strip())
 
 
 def fallback_words(query: str) -> list[str]:
@@ -112,7 +232,7 @@ def similar_filter(queryset, query: str):
 
 def rank_expression(query: str, *, full_text: bool):
     if full_text:
-        return SearchRank(F("search_document__vector"), search_query(query))
+        return SearchRank(F("search_document__vector"), search_query(query), cover_density=True)
     words = fallback_words(query) or [query]
     rank = TrigramWordSimilarity(Value(words[0]), "catalogue_entry__search_terms")
     for word in words[1:]:
@@ -150,7 +270,7 @@ def match_ranks(query: str, *, full_text: bool, ranked: bool):
 
     if full_text:
         words = search_query(query)
-        rank = SearchRank(F("vector"), words) if ranked else Value(0.0)
+        rank = SearchRank(F("vector"), words, cover_density=True) if ranked else Value(0.0)
         return SearchDocument.objects.filter(vector=words).values_list("agreement_id", rank)
     rank = rank_expression(query, full_text=False) if ranked else Value(0.0)
     return similar_filter(Agreement.objects.published(), query).values_list("pk", rank)
@@ -226,7 +346,8 @@ WITH parts AS (
          FROM {section} s WHERE s.agreement_id = a.id),
       (SELECT string_agg(concat_ws(E'\\n', c.heading, c.text, c.activity_how, c.activity_when,
                                    c.activity_followup), E'\\n' ORDER BY c."order", c.id)
-         FROM {commitment} c WHERE c.agreement_id = a.id),
+         FROM {commitment} c WHERE c.agreement_id = a.id)) AS c_text,
+    concat_ws(E'\\n',
       (SELECT string_agg(DISTINCT t.name, ', ') FROM {theme} t
          WHERE t.id IN (SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id)
             OR t.id IN (SELECT ct.theme_id FROM {commitment_themes} ct
@@ -234,7 +355,7 @@ WITH parts AS (
                          WHERE c.agreement_id = a.id)),
       (SELECT string_agg(tg.name, ', ' ORDER BY tg.name) FROM {target_group} tg
          JOIN {agreement_target_groups} atg ON atg.targetgroup_id = tg.id
-        WHERE atg.agreement_id = a.id)) AS c_text,
+        WHERE atg.agreement_id = a.id)) AS c_labels,
     concat_ws(E'\\n', county.name,
       (SELECT string_agg(m.name, ', ' ORDER BY m.name) FROM {municipality} m
          JOIN {agreement_municipalities} am ON am.municipality_id = m.id
@@ -242,10 +363,10 @@ WITH parts AS (
       (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation, p.signatory_name,
                                    p.signatory_title), E'\\n' ORDER BY p."order", p.id)
          FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
-        WHERE p.agreement_id = a.id),
-      (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
-                         E'\\n' ORDER BY at.id)
-         FROM {attachment} at WHERE at.agreement_id = a.id)) AS d_text,
+        WHERE p.agreement_id = a.id)) AS d_names,
+    (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
+                       E'\\n' ORDER BY at.id)
+       FROM {attachment} at WHERE at.agreement_id = a.id) AS d_text,
     concat_ws(' ', a.title, a.alias, county.name,
       (SELECT string_agg(m.name, ' ' ORDER BY m.name) FROM {municipality} m
          JOIN {agreement_municipalities} am ON am.municipality_id = m.id
@@ -264,14 +385,15 @@ documents AS (
   SELECT p.id,
     setweight(to_tsvector('{config}', p.a_text), 'A')
     || setweight(to_tsvector('{config}', p.b_text), 'B')
-    || setweight(to_tsvector('{config}', p.c_text), 'C')
-    || setweight(to_tsvector('{config}', p.d_text), 'D')
+    || setweight(to_tsvector('{config}', concat_ws(E'\\n', p.c_text, p.c_labels)), 'C')
+    || setweight(to_tsvector('{config}', concat_ws(E'\\n', p.d_names, p.d_text)), 'D')
   FROM parts p
   ON CONFLICT (agreement_id) DO UPDATE SET vector = EXCLUDED.vector
 )
 INSERT INTO {catalogue_entry} (agreement_id, search_text, search_terms, facet_municipalities,
   facet_organisations, facet_organisation_kinds, facet_themes, facet_target_groups)
 SELECT p.id,
+  -- Snippets: only what people wrote, not the names and labels added above.
   concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
   translate(lower(p.terms), '{fold_from}', '{fold_to}'),
   ARRAY(
@@ -331,3 +453,96 @@ def agreement_search_refresh(*, agreement_ids) -> None:
 def agreement_search_refresh_all() -> None:
     """Every agreement's search document and catalogue entry."""
     _refresh("TRUE", [])
+
+
+# -- when nothing is found -------------------------------------------------------------------
+
+
+@dataclass
+class Suggestions:
+    """What the catalogue offers when a search finds nothing: themes and organisations whose
+    names are like the words, and the query spelt as the registry's own words are."""
+
+    themes: list
+    organisations: list
+    spellings: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.themes or self.organisations or self.spellings)
+
+
+def _alike(word: str, name: str) -> bool:
+    """Whether a folded query word is like a name: one of its words begins with it, or is
+    spelt almost as it."""
+    name_words = re.findall(r"\w+", fold(name))
+    return any(
+        part.startswith(word)
+        or (len(word) >= 4 and word in part)
+        or difflib.SequenceMatcher(None, word, part).ratio() >= 0.8
+        for part in name_words
+    )
+
+
+def _vocabulary(names) -> dict[str, str]:
+    """Folded word → the word as written, from the registry's names and the synonym list."""
+    words = {}
+    for name in names:
+        for word in re.findall(r"\w{4,}", name):
+            if not word.isdigit():
+                words.setdefault(fold(word), word.lower())
+    return words
+
+
+def search_suggestions(query: str, published) -> Suggestions:
+    """Themes and organisations of the published agreements whose names are like the words
+    of a query that found nothing, and the query spelt with the registry's words."""
+    from actors.models import County, Municipality, Organisation
+    from agreements.models import CatalogueEntry
+    from commitments.models import Theme
+
+    words = fallback_words(query)
+    if not words:
+        return Suggestions([], [], [])
+    entries = CatalogueEntry.objects.filter(agreement__in=published)
+    theme_ids = {pk for row in entries.values_list("facet_themes", flat=True) for pk in row}
+    organisation_ids = {
+        pk for row in entries.values_list("facet_organisations", flat=True) for pk in row
+    }
+    themes = [
+        theme
+        for theme in Theme.objects.filter(pk__in=theme_ids)
+        if any(_alike(word, theme.name) for word in words)
+    ]
+    organisations = [
+        organisation
+        for organisation in Organisation.objects.filter(pk__in=organisation_ids).order_by("name")
+        if any(
+            _alike(word, organisation.name) or word == fold(organisation.abbreviation)
+            for word in words
+        )
+    ][:8]
+    names = [
+        *published.values_list("title", flat=True),
+        *Theme.objects.filter(pk__in=theme_ids).values_list("name", flat=True),
+        *Organisation.objects.filter(pk__in=organisation_ids).values_list("name", flat=True),
+        *Municipality.objects.values_list("name", flat=True),
+        *County.objects.values_list("name", flat=True),
+        *(" ".join(group) for group in SYNONYMS.values()),
+    ]
+    vocabulary = _vocabulary(names)
+    spellings = []
+    query_words = re.findall(r"\w+", query)
+    replaced = []
+    changed = False
+    for word in query_words:
+        folded = fold(word)
+        if len(folded) < 3 or folded in vocabulary:
+            replaced.append(word)
+            continue
+        close = difflib.get_close_matches(folded, vocabulary.keys(), n=1, cutoff=0.75)
+        if close:
+            replaced.append(vocabulary[close[0]])
+        changed = True  # corrected, or left out: a word like nothing here finds nothing
+    if changed and replaced:
+        spellings.append(" ".join(replaced))
+    return Suggestions(themes=themes, organisations=organisations, spellings=spellings)
