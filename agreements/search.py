@@ -139,8 +139,9 @@ def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
         return words
     last = words[-1]
     for ending in _ENDINGS:
-        if last.endswith(ending) and words[:-1] + (last[: -len(ending)],) in SYNONYMS:
-            return words[:-1] + (last[: -len(ending)],)
+        stem = (*words[:-1], last[: -len(ending)])
+        if last.endswith(ending) and stem in SYNONYMS:
+            return stem
     return words
 
 
@@ -184,11 +185,8 @@ def _search_query(query: str) -> SearchQuery:
         if kind == "or":
             pending_or = combined is not None
             continue
-        if kind == "not":
-            # Excluded exactly as written, not the words it begins.
-            part = ~_phrase_query(texts[0])
-        else:
-            part = _any_of(texts)
+        # Excluded words exactly as written, not the words they begin.
+        part = ~_phrase_query(texts[0]) if kind == "not" else _any_of(texts)
         if combined is None:
             combined = part
         elif pending_or:
@@ -496,37 +494,34 @@ def _vocabulary(names) -> dict[str, str]:
 def search_suggestions(query: str, published) -> Suggestions:
     """Themes and organisations of the published agreements whose names are like the words
     of a query that found nothing, and the query spelt with the registry's words."""
-    from actors.models import County, Municipality, Organisation
+    from actors.models import Organisation
     from agreements.models import CatalogueEntry
     from commitments.models import Theme
 
     words = fallback_words(query)
     if not words:
         return Suggestions([], [], [])
+    theme_ids, organisation_ids = set(), set()
     entries = CatalogueEntry.objects.filter(agreement__in=published)
-    theme_ids = {pk for row in entries.values_list("facet_themes", flat=True) for pk in row}
-    organisation_ids = {
-        pk for row in entries.values_list("facet_organisations", flat=True) for pk in row
-    }
-    themes = [
-        theme
-        for theme in Theme.objects.filter(pk__in=theme_ids)
-        if any(_alike(word, theme.name) for word in words)
-    ]
+    for themes_of, organisations_of in entries.values_list("facet_themes", "facet_organisations"):
+        theme_ids.update(themes_of)
+        organisation_ids.update(organisations_of)
+    all_themes = list(Theme.objects.filter(pk__in=theme_ids))
+    all_organisations = list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name"))
+    themes = [theme for theme in all_themes if any(_alike(word, theme.name) for word in words)]
     organisations = [
         organisation
-        for organisation in Organisation.objects.filter(pk__in=organisation_ids).order_by("name")
+        for organisation in all_organisations
         if any(
             _alike(word, organisation.name) or word == fold(organisation.abbreviation)
             for word in words
         )
     ][:8]
+    # Place names are left to the spelling fallback, which has already answered.
     names = [
         *published.values_list("title", flat=True),
-        *Theme.objects.filter(pk__in=theme_ids).values_list("name", flat=True),
-        *Organisation.objects.filter(pk__in=organisation_ids).values_list("name", flat=True),
-        *Municipality.objects.values_list("name", flat=True),
-        *County.objects.values_list("name", flat=True),
+        *(theme.name for theme in all_themes),
+        *(organisation.name for organisation in all_organisations),
         *(" ".join(group) for group in SYNONYMS.values()),
     ]
     vocabulary = _vocabulary(names)

@@ -85,7 +85,7 @@ def _plural_forms(plural: str) -> list[str]:
 def _umlaut_affix_block() -> str:
     rules = []
     for singular, plural in UMLAUT_PLURALS:
-        common = os.path.commonprefix([singular, plural])
+        common = os.path.commonprefix([singular, plural])  # noqa: RUF071 (letters, not paths)
         strip = singular[len(common) :] or "0"
         for form in _plural_forms(plural):
             rules.append(f"SFX {UMLAUT_FLAG} {strip} {form[len(common) :]} {singular}")

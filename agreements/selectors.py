@@ -143,7 +143,8 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     # The most frequent organisations first: there can be hundreds.
     facets["organisation"].sort(key=lambda item: -item.count)
     suggestions = None
-    if filterset.query and not agreements:
+    # Under filters the page offers the search without them instead (catalogue.html).
+    if filterset.query and not agreements and not filterset.active_filters():
         suggestions = search.search_suggestions(
             filterset.query, Agreement.objects.latest_published()
         )
