@@ -145,9 +145,10 @@ def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
-def search_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
+def search_terms(query: str, *, synonyms: bool = True) -> list[tuple[str, tuple[str, ...]]]:
     """The query as websearch syntax, each term ("word", "phrase", "not", "or") with what it
-    is searched as: a word or phrase of the synonym list as all its synonyms."""
+    is searched as: a word or phrase of the synonym list as all its synonyms (unless not
+    `synonyms`)."""
     items = []
     for negated, phrase, word in _TOKEN.findall(query):
         if phrase:
@@ -162,7 +163,7 @@ def search_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
     position = 0
     while position < len(items):
         kind, texts = items[position]
-        if kind == "word":
+        if kind == "word" and synonyms:
             for length in range(min(LONGEST, len(items) - position), 0, -1):
                 run = items[position : position + length]
                 if any(item[0] != "word" for item in run):
@@ -179,9 +180,9 @@ def search_terms(query: str) -> list[tuple[str, tuple[str, ...]]]:
     return terms
 
 
-def _search_query(query: str) -> SearchQuery:
+def _search_query(query: str, synonyms: bool) -> SearchQuery:
     combined = pending_or = None
-    for kind, texts in search_terms(query):
+    for kind, texts in search_terms(query, synonyms=synonyms):
         if kind == "or":
             pending_or = combined is not None
             continue
@@ -199,9 +200,20 @@ def _search_query(query: str) -> SearchQuery:
     return combined
 
 
-def search_query(query: str) -> SearchQuery:
+def search_query(query: str, *, synonyms: bool = True) -> SearchQuery:
     """The query as one tsquery: websearch syntax, each word widened (see the module's text)."""
-    return _search_query(query.strip())
+    return _search_query(query.strip(), synonyms)
+
+
+def _full_text_rank(vector: str, query: str):
+    """Cover density (ts_rank_cd: the parts of a compound share a position, which ts_rank
+    scores as nothing), plus as much again for the words as typed: an agreement with the
+    visitor's own word comes before one found through a synonym only."""
+    rank = SearchRank(F(vector), search_query(query), cover_density=True)
+    if search_terms(query) != search_terms(query, synonyms=False):
+        own_words = search_query(query, synonyms=False)
+        rank = rank + SearchRank(F(vector), own_words, cover_density=True)
+    return rank
 
 
 def fallback_words(query: str) -> list[str]:
@@ -230,7 +242,7 @@ def similar_filter(queryset, query: str):
 
 def rank_expression(query: str, *, full_text: bool):
     if full_text:
-        return SearchRank(F("search_document__vector"), search_query(query), cover_density=True)
+        return _full_text_rank("search_document__vector", query)
     words = fallback_words(query) or [query]
     rank = TrigramWordSimilarity(Value(words[0]), "catalogue_entry__search_terms")
     for word in words[1:]:
@@ -268,7 +280,7 @@ def match_ranks(query: str, *, full_text: bool, ranked: bool):
 
     if full_text:
         words = search_query(query)
-        rank = SearchRank(F("vector"), words, cover_density=True) if ranked else Value(0.0)
+        rank = _full_text_rank("vector", query) if ranked else Value(0.0)
         return SearchDocument.objects.filter(vector=words).values_list("agreement_id", rank)
     rank = rank_expression(query, full_text=False) if ranked else Value(0.0)
     return similar_filter(Agreement.objects.published(), query).values_list("pk", rank)
