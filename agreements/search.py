@@ -101,15 +101,30 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
+# Inflections: of a synonym list's word: "bostaden", "landstinget", "civilsamhället".
+_ENDINGS = ("erna", "arna", "orna", "ens", "ets", "en", "et", "na", "er", "ar", "or", "n", "t", "s")
 _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[\w-]+")
 
 
 def _word_query(word: str) -> SearchQuery:
-    """One word: also the words it begins when it is long enough."""
-    if len(word) >= PREFIX_MIN_LENGTH and _WORD.fullmatch(word):
-        return SearchQuery(f"'{word}':*", search_type="raw", config=SEARCH_CONFIG)
-    return SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+    """One word, and when it is long enough the words it begins as typed ("arbetsmarknad" →
+    "arbetsmarknads…"). Only as typed: the dictionary's parts of a compound as prefixes
+    ("arbets" of "arbetsförmedlingen") would find every word they begin."""
+    query = SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+    stem = _without_ending(word)
+    if len(stem) >= PREFIX_MIN_LENGTH and _WORD.fullmatch(stem):
+        query = query | SearchQuery(f"'{stem}':*", search_type="raw", config="simple")
+    return query
+
+
+def _without_ending(word: str) -> str:
+    """The word without a definite or plural ending, for prefix matching only:
+    "uppföljningen" → "uppföljning", which begins "uppföljningsmöte"."""
+    for ending in _ENDINGS[:10]:  # not the one-letter endings
+        if word.endswith(ending) and len(word) - len(ending) >= PREFIX_MIN_LENGTH:
+            return word[: -len(ending)]
+    return word
 
 
 def _phrase_query(phrase: str) -> SearchQuery:
@@ -127,10 +142,6 @@ def _any_of(alternatives) -> SearchQuery:
 
 def _clean(word: str) -> str:
     return "".join(_WORD.findall(word.lower())).strip("-")
-
-
-# Inflections of a synonym list's word: "bostaden", "landstinget", "civilsamhället".
-_ENDINGS = ("erna", "arna", "orna", "ens", "ets", "en", "et", "na", "er", "ar", "or", "n", "t", "s")
 
 
 def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
