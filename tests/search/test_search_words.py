@@ -1,9 +1,11 @@
 """Swedish search words: umlaut plurals, compounds, synonyms; snippets from the written text;
 what an empty result offers; why a good example is one."""
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 
 from agreements.models import Agreement
@@ -105,3 +107,14 @@ def test_a_good_example_card_says_why(client):
     html = page(client, "kvastfenare")
     assert "Varför ett gott exempel:" in html
     assert "Visar hur kommunen ordnar sfi på kvällstid." in html
+
+
+def test_the_dictionary_files_for_a_remote_server(tmp_path):
+    """`manage.py search_dictionary DIR` writes what a remote server's tsearch_data needs:
+    hunspell-sv with our umlaut plurals and compound first parts as words."""
+    call_command("search_dictionary", str(tmp_path), stdout=io.StringIO())
+    affix = (tmp_path / "registry_sv.affix").read_text(encoding="utf-8")
+    words = (tmp_path / "registry_sv.dict").read_text(encoding="utf-8").splitlines()
+    assert "SFX q ad äder stad" in affix
+    assert any(line.startswith("bostad/") and line.endswith("q") for line in words)
+    assert "arbetsmarknads/WXZ" in words
