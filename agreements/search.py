@@ -42,12 +42,13 @@ from functools import lru_cache
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryField,
     SearchRank,
     TrigramWordSimilarity,
 )
 from django.db import connection
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -216,14 +217,23 @@ def search_query(query: str, *, synonyms: bool = True) -> SearchQuery:
     return _search_query(query.strip(), synonyms)
 
 
+class _AnyWord(Func):
+    """The tsquery with every AND and phrase operator made OR, for ts_rank: the parts of a
+    compound share one position, and ts_rank scores an AND of words at one position as
+    nothing (ts_rank_cd scores it, but is many times slower on long documents). Which
+    agreements match is decided by the whole query; this only weighs them."""
+
+    template = "regexp_replace((%(expressions)s)::text, '&|<[0-9]*->|<[0-9]+>', '|', 'g')::tsquery"
+    output_field = SearchQueryField()
+
+
 def _full_text_rank(vector: str, query: str):
-    """Cover density (ts_rank_cd: the parts of a compound share a position, which ts_rank
-    scores as nothing), plus as much again for the words as typed: an agreement with the
-    visitor's own word comes before one found through a synonym only."""
-    rank = SearchRank(F(vector), search_query(query), cover_density=True)
+    """The rank of the words, plus as much again for the words as typed: an agreement with
+    the visitor's own word comes before one found through a synonym only."""
+    rank = SearchRank(F(vector), _AnyWord(search_query(query)))
     if search_terms(query) != search_terms(query, synonyms=False):
         own_words = search_query(query, synonyms=False)
-        rank = rank + SearchRank(F(vector), own_words, cover_density=True)
+        rank = rank + SearchRank(F(vector), _AnyWord(own_words))
     return rank
 
 
@@ -297,9 +307,45 @@ def match_ranks(query: str, *, full_text: bool, ranked: bool):
     return similar_filter(Agreement.objects.published(), query).values_list("pk", rank)
 
 
+# ts_headline reads its whole text through the dictionary, which is slow for long agreements:
+# it gets this much of the written text, from a little before the first search word.
+SNIPPET_WINDOW = 700
+SNIPPET_LEAD = 150
+
+
+def _snippet_words(query: str) -> list[str]:
+    """Lower-case strings that begin the window: the words and phrases searched for, without
+    their endings, and the singular of a plural with umlaut ("bostäder" → "bostad"). Found as
+    substrings, so a compound's part finds the compound ("orientering")."""
+    from agreements.search_dictionary import UMLAUT_PLURALS
+
+    words = set()
+    for kind, texts in search_terms(query):
+        if kind in ("word", "phrase"):
+            for text in texts:
+                text = text.lower()
+                words.update({text, _without_ending(text)})
+                for singular, plural in UMLAUT_PLURALS:
+                    if plural in text:
+                        words.add(text[: text.index(plural)] + singular)
+    return sorted(word for word in words if len(word) >= 3)
+
+
+def _snippet_text(query: str):
+    text = F("catalogue_entry__search_text")
+    positions = [
+        NullIf(StrIndex(Lower(text), Value(word)), Value(0)) for word in _snippet_words(query)
+    ]
+    if not positions:
+        return Substr(text, 1, SNIPPET_WINDOW)
+    first = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(1))
+    start = Greatest(first - Value(SNIPPET_LEAD), Value(1))
+    return Substr(text, start, SNIPPET_WINDOW)
+
+
 def headline(query: str) -> SearchHeadline:
     return SearchHeadline(
-        "catalogue_entry__search_text",
+        _snippet_text(query),
         search_query(query),
         config=SEARCH_CONFIG,
         start_sel=_START,
