@@ -108,11 +108,44 @@ _TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
 _WORD = re.compile(r"[\w-]+")
 
 
+class _Lexemes(SearchQuery):
+    """A tsquery given as its text, already read by the dictionary (_lexemes)."""
+
+    def __init__(self, text: str):
+        super().__init__(text, search_type="raw")
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        return super().as_sql(compiler, connection, function, "(%(expressions)s)::tsquery")
+
+
+_LEXEMES: dict[str, str] = {}
+
+
+def _lexemes(words) -> dict[str, str]:
+    """Each word as the dictionary reads it, a tsquery's text, asked for once per process.
+    The parts of a compound must stand where the compound stands: PostgreSQL joins them with
+    & (anywhere in the text), here they get <0> (the same position), so that
+    "samhällsorientering" does not find "samhällsservice … orientering"."""
+    missing = sorted({word for word in words if word not in _LEXEMES})
+    if missing:
+        if len(_LEXEMES) > 10_000:
+            _LEXEMES.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, plainto_tsquery(%s::regconfig, w)::text FROM unnest(%s::text[]) AS w",
+                [SEARCH_CONFIG, missing],
+            )
+            for word, text in cursor.fetchall():
+                # A hyphenated word's parts have positions of their own: those keep their &.
+                _LEXEMES[word] = text if "-" in word else text.replace(" & ", " <0> ")
+    return {word: _LEXEMES[word] for word in words}
+
+
 def _word_query(word: str) -> SearchQuery:
     """One word, and when it is long enough the words it begins as typed ("arbetsmarknad" →
     "arbetsmarknads…"). Only as typed: the dictionary's parts of a compound as prefixes
     ("arbets" of "arbetsförmedlingen") would find every word they begin."""
-    query = SearchQuery(word, search_type="plain", config=SEARCH_CONFIG)
+    query = _Lexemes(_lexemes([word])[word])
     stem = _without_ending(word)
     if len(stem) >= PREFIX_MIN_LENGTH and _WORD.fullmatch(stem):
         query = query | SearchQuery(f"'{stem}':*", search_type="raw", config="simple")
@@ -194,7 +227,10 @@ def search_terms(query: str, *, synonyms: bool = True) -> list[tuple[str, tuple[
 
 def _search_query(query: str, synonyms: bool) -> SearchQuery:
     combined = pending_or = None
-    for kind, texts in search_terms(query, synonyms=synonyms):
+    terms = search_terms(query, synonyms=synonyms)
+    # All the words in one round trip.
+    _lexemes([text for kind, texts in terms if kind == "word" for text in texts if " " not in text])
+    for kind, texts in terms:
         if kind == "or":
             pending_or = combined is not None
             continue
