@@ -49,6 +49,12 @@ def test_a_compound_is_found_by_its_parts_and_its_inflections():
         assert "Kvastfenings avtal" in titles(Agreement.objects.search(query)), query
 
 
+def test_a_compound_is_not_found_by_its_parts_far_apart():
+    AgreementFactory(title="Kvastfenings avtal", purpose="Samhällsservice och orientering.")
+    assert "Kvastfenings avtal" not in titles(Agreement.objects.search("samhällsorientering"))
+    assert "Kvastfenings avtal" in titles(Agreement.objects.search("orientering"))
+
+
 def test_abbreviations_and_synonyms_of_the_field():
     AgreementFactory(title="Kvastfenings avtal", purpose="Kurser i samhällsorientering.")
     AgreementFactory(title="Tranbärs avtal", purpose="Undervisning i svenska för invandrare.")
