@@ -77,6 +77,8 @@ class CatalogueResult:
     page: Page
     agreements: list[Agreement]
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # When the search words find nothing: themes, organisations and spellings that would.
+    suggestions: search.Suggestions | None = None
 
     @property
     def count(self) -> int:
@@ -146,7 +148,19 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     }
     # The most frequent organisations first: there can be hundreds.
     facets["organisation"].sort(key=lambda item: -item.count)
-    return CatalogueResult(filterset=filterset, page=page, agreements=agreements, facets=facets)
+    suggestions = None
+    # Under filters the page offers the search without them instead (catalogue.html).
+    if filterset.query and not agreements and not filterset.active_filters():
+        suggestions = search.search_suggestions(
+            filterset.query, Agreement.objects.latest_published()
+        )
+    return CatalogueResult(
+        filterset=filterset,
+        page=page,
+        agreements=agreements,
+        facets=facets,
+        suggestions=suggestions,
+    )
 
 
 # -- one agreement ---------------------------------------------------------------------------
