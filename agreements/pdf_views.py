@@ -55,7 +55,7 @@ def agreement_version_pdf(request, slug, number):
 
 
 class ReportDateForm(forms.Form):
-    datum = forms.DateField(
+    date = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."},
@@ -69,8 +69,8 @@ class _BadRequest(Exception):
 def _report_date(request) -> datetime.date:
     form = ReportDateForm(request.GET)
     if not form.is_valid():
-        raise _BadRequest(" ".join(form.errors["datum"]))
-    return form.cleaned_data["datum"] or timezone.localdate()
+        raise _BadRequest(" ".join(form.errors["date"]))
+    return form.cleaned_data["date"] or timezone.localdate()
 
 
 @require_GET

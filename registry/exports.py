@@ -1,6 +1,12 @@
 """Streamed exports that Swedish Excel opens: CSV in UTF-8 with a byte order mark (`;` on
 request), XLSX written row by row to a temporary file, and JSON as a streamed array.
-Nothing holds the whole list in memory (see data-hub's datahub/core/csv.py)."""
+Nothing holds the whole list in memory (see data-hub's datahub/core/csv.py).
+
+A reader sees words, not codes: `labelled_cells` turns a row into the cells of CSV and XLSX
+(a choice's label, Ja/Nej, names), in the request's language (Swedish, English under /en/);
+the codes have their own columns, kept as text ("0114"). JSON keeps the values as they are
+stored, with the labels under their own keys. Every CSV of the site, the statistics' too, is
+written by `csv_lines`."""
 
 import csv
 import datetime
@@ -11,6 +17,8 @@ from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils import translation
+from django.utils.translation import gettext
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -19,12 +27,58 @@ CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 UTF8_BOM = "\ufeff"
+DELIMITERS = (",", ";")
+
+# What a column holds, and so how its cells are written.
+VALUE = "value"  # as stored: text, a number or a date
+CODE = "code"  # a code or a key (county code, slug), always text: "0114" stays "0114"
+LABEL = "label"  # a choice, shown by its label (`choices`); the code is another column
+BOOLEAN = "boolean"  # Ja / Nej
 
 
 class Column(NamedTuple):
     name: str  # key in JSON
-    heading: str  # Swedish heading in CSV and XLSX
+    heading: str  # heading in CSV and XLSX (translated lazily)
     source: str  # key in the rows, a queryset values() path
+    kind: str = VALUE
+    choices: tuple = ()  # for LABEL: (code, label) pairs
+
+
+class Cell(NamedTuple):
+    value: object
+    text: bool = False  # a code: text in XLSX too
+
+
+def _label(column: Column, value):
+    if value is None:
+        return None
+    label = dict(column.choices).get(value)
+    return gettext(label) if label else value
+
+
+def labelled_cells(row: dict, columns) -> list[Cell]:
+    """The cells a reader sees in CSV and XLSX, for one row."""
+    cells = []
+    for column in columns:
+        value = row.get(column.source)
+        if column.kind == LABEL:
+            value = _label(column, value)
+        elif column.kind == BOOLEAN and value is not None:
+            value = gettext("Ja") if value else gettext("Nej")
+        if value is None:
+            value = ""
+        elif isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value if v is not None)
+        elif isinstance(value, datetime.datetime):
+            value = value.isoformat(timespec="seconds")
+        if column.kind == CODE:
+            value = str(value)
+        cells.append(Cell(value, text=column.kind == CODE))
+    return cells
+
+
+def headings(columns) -> list[str]:
+    return [str(column.heading) for column in columns]
 
 
 class _LineBuffer:
@@ -34,21 +88,12 @@ class _LineBuffer:
         return value
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value if v is not None)
-    if isinstance(value, datetime.datetime):
-        return value.isoformat(timespec="seconds")
-    return value
-
-
-def csv_lines(*, rows: Iterable[dict], columns, delimiter: str = ",") -> Iterator[str]:
-    writer = csv.writer(_LineBuffer(), delimiter=delimiter)
-    yield UTF8_BOM + writer.writerow([column.heading for column in columns])
-    for row in rows:
-        yield writer.writerow([_cell(row.get(column.source)) for column in columns])
+def csv_lines(*, header: list[str], rows: Iterable[list], delimiter: str = ",") -> Iterator[str]:
+    """The one CSV writer: a byte order mark, the header, then each row's cells."""
+    writer = csv.writer(_LineBuffer(), delimiter=delimiter, lineterminator="\r\n")
+    yield UTF8_BOM + writer.writerow(header)
+    for cells in rows:
+        yield writer.writerow(cells)
 
 
 def _json_default(value):
@@ -62,19 +107,32 @@ def _json_default(value):
 def json_chunks(*, rows: Iterable[dict], columns) -> Iterator[str]:
     yield "["
     for index, row in enumerate(rows):
-        item = {column.name: row.get(column.source) for column in columns}
+        item = {}
+        for column in columns:
+            value = row.get(column.source)
+            item[column.name] = _label(column, value) if column.kind == LABEL else value
         yield ("," if index else "") + json.dumps(item, ensure_ascii=False, default=_json_default)
     yield "]\n"
 
 
 def xlsx_file(*, rows: Iterable[dict], columns):
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
-    sheet.append([column.heading for column in columns])
+    sheet.append(headings(columns))
     for row in rows:
-        sheet.append([_xlsx_cell(row.get(column.source)) for column in columns])
+        values = []
+        for cell in labelled_cells(row, columns):
+            value = cell.value
+            if isinstance(value, datetime.datetime):
+                value = value.replace(tzinfo=None)
+            if cell.text:
+                value = WriteOnlyCell(sheet, value=value)
+                value.number_format = "@"
+            values.append(value)
+        sheet.append(values)
     # FileResponse closes the file once it has streamed it.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
     workbook.save(target)
@@ -82,27 +140,33 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     return target
 
 
-def _xlsx_cell(value):
-    value = _cell(value)
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None)
-    return value
+def _in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
+    """A streamed body is written after the view has returned: keep the request's language."""
+    with translation.override(language):
+        yield from chunks
 
 
 def export_response(*, rows, columns, file_format: str, filename: str, delimiter: str = ","):
     attachment = f'attachment; filename="{filename}.{file_format}"'
+    language = translation.get_language()
     if file_format == "xlsx":
         response = FileResponse(
             xlsx_file(rows=rows, columns=columns), content_type=CONTENT_TYPES["xlsx"]
         )
     elif file_format == "csv":
+        lines = csv_lines(
+            header=headings(columns),
+            rows=([cell.value for cell in labelled_cells(row, columns)] for row in rows),
+            delimiter=delimiter,
+        )
         response = StreamingHttpResponse(
-            csv_lines(rows=rows, columns=columns, delimiter=delimiter),
-            content_type=CONTENT_TYPES["csv"],
+            _in_language(language, lines), content_type=CONTENT_TYPES["csv"]
         )
     else:
         response = StreamingHttpResponse(
-            json_chunks(rows=rows, columns=columns), content_type=CONTENT_TYPES["json"]
+            _in_language(language, json_chunks(rows=rows, columns=columns)),
+            content_type=CONTENT_TYPES["json"],
         )
     response["Content-Disposition"] = attachment
+    response["Content-Language"] = language
     return response

@@ -48,6 +48,8 @@ MIDDLEWARE = [
     # With i18n_patterns(prefix_default_language=False) in registry/urls.py this gives Swedish
     # to every address without /en/, whatever the browser prefers (the admin included).
     "django.middleware.locale.LocaleMiddleware",
+    # Old query parameter names (lan, datum, avgransare …) → 301 to the new ones.
+    "registry.parameters.RenamedParametersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

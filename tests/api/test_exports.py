@@ -23,49 +23,124 @@ def draft_commitment(norrbotten):
     return CommitmentFactory(party=PartyFactory(agreement=draft), text="Hemliga kvastfenor")
 
 
+def csv_dicts(response, delimiter=",") -> list[dict]:
+    """The CSV as LibreOffice reads it: UTF-8 after the byte order mark, the delimiter given."""
+    raw = body(response)
+    assert raw.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=delimiter))
+
+
+def xlsx_rows(response) -> tuple[tuple, list[tuple], object]:
+    workbook = load_workbook(io.BytesIO(body(response)))
+    sheet = workbook.active
+    rows = list(sheet.iter_rows(values_only=True))
+    return rows[0], rows[1:], sheet
+
+
 def test_commitments_csv_with_semicolon_and_bom_for_swedish_excel(api, draft_commitment):
     response = api.get("/api/v1/commitments/export.csv?county=25&delimiter=;")
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="ataganden.csv"' in response["Content-Disposition"]
-    raw = body(response)
-    assert raw.startswith("\ufeff".encode())
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    rows = csv_dicts(response, ";")
     assert len(rows) == 51  # every commitment of Norrbotten's published agreement
-    assert {row["län"] for row in rows} == {"25"}
-    assert "Hemliga kvastfenor" not in raw.decode()
+    assert {row["län"] for row in rows} == {"Norrbottens län"}
+    assert {row["länskod"] for row in rows} == {"25"}
+    assert "Hemliga kvastfenor" not in {row["åtagande"] for row in rows}
     kyrkan = [row for row in rows if row["part"] == "Svenska kyrkan, Luleå stift"]
     assert len(kyrkan) == 11
     assert "Luleå stift kommer att kartlägga församlingarnas" in " ".join(
         row["åtagande"] for row in kyrkan
     )
+    # Words for the reader, codes in their own columns.
+    association = next(row for row in rows if row["part"] == "Kommunförbundet Norrbotten")
+    assert association["partens typ"] == "Kommunförbund"
+    assert association["partens typkod"] == "municipal_association"
+    assert "Samordning och samverkan" in association["teman"]
+    assert "samordning" in association["temakoder"]
+    assert {row["fas"] for row in rows} <= {
+        "Anges inte",
+        "Asyltiden",
+        "Introduktion/etablering",
+        "Båda",
+    }
+    assert association["överenskommelsens kortnamn i webbadressen"] == "norrbotten-rok"
 
 
-def test_agreements_csv_default_comma(api):
-    raw = body(api.get("/api/v1/agreements/export.csv?level=local"))
-    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert {row["kortnamn"] for row in rows} >= {"sodertalje-lok", "lidingo-hangavtal"}
-    assert {row["nivå"] for row in rows} == {"local"}
-    lidingo = next(row for row in rows if row["kortnamn"] == "lidingo-hangavtal")
-    assert lidingo["kommuner"] == "0186"
+def test_agreements_csv_default_comma_with_labels(api):
+    rows = csv_dicts(api.get("/api/v1/agreements/export.csv?level=local"))
+    slugs = {row["kortnamn i webbadressen"] for row in rows}
+    assert slugs >= {"sodertalje-lok", "lidingo-hangavtal"}
+    assert {row["nivå"] for row in rows} == {"Lokal"}
+    assert {row["nivåkod"] for row in rows} == {"local"}
+    lidingo = next(row for row in rows if row["kortnamn i webbadressen"] == "lidingo-hangavtal")
+    assert lidingo["typ"] == "Hängavtal"
+    assert lidingo["typkod"] == "annex"
+    assert lidingo["kommuner"] == "Lidingö"
+    assert lidingo["kommunkoder"] == "0186"
+    assert lidingo["län"] == "Stockholms län"
+    assert lidingo["länskod"] == "01"
+    assert lidingo["gott exempel"] in {"Ja", "Nej"}
+    assert lidingo["status"] == "Giltighet okänd"
+    assert lidingo["statuskod"] == "unknown"
 
 
-def test_parties_xlsx_opens_in_openpyxl(api):
-    response = api.get("/api/v1/parties/export.xlsx?county=25")
+def test_parties_xlsx_opens_in_openpyxl_with_labels(api):
+    response = api.get("/api/v1/parties/export.xlsx?county=norrbottens-lan")
     assert response.status_code == 200
-    workbook = load_workbook(io.BytesIO(body(response)), read_only=True)
-    rows = list(workbook.active.iter_rows(values_only=True))
-    header, data = rows[0], rows[1:]
-    assert header[:3] == ("id", "överenskommelse", "överenskommelsens kortnamn")
-    signatories = {row[header.index("undertecknad av")] for row in data}
+    header, data, _ = xlsx_rows(response)
+    assert header[:3] == ("id", "överenskommelse", "överenskommelsens kortnamn i webbadressen")
+    column = {name: index for index, name in enumerate(header)}
+    signatories = {row[column["undertecknad av"]] for row in data}
     assert {"Per-Ola Eriksson", "Ylva Löwenborg", "Caroline Henjered"} <= signatories
     assert len(data) == 10
+    assert {row[column["roll"]] for row in data} <= {
+        "Undertecknare",
+        "Deltar utan att underteckna",
+        "Adjungerad",
+    }
+    assert {row[column["sammankallande"]] for row in data} <= {"Ja", "Nej"}
+    assert {row[column["typ"]] for row in data} >= {"Länsstyrelse", "Kommunförbund"}
+
+
+def test_xlsx_keeps_codes_as_text(api):
+    response = api.get("/api/v1/agreements/export.xlsx?county=01&level=local")
+    header, data, sheet = xlsx_rows(response)
+    column = header.index("kommunkoder")
+    lidingo = next(index for index, row in enumerate(data) if row[column] == "0186")
+    cell = sheet.cell(row=lidingo + 2, column=column + 1)
+    assert cell.value == "0186" and cell.data_type == "s" and cell.number_format == "@"
+    county = sheet.cell(row=lidingo + 2, column=header.index("länskod") + 1)
+    assert county.value == "01" and county.number_format == "@"
+    assert data[lidingo][header.index("län")] == "Stockholms län"
+    assert data[lidingo][header.index("nivå")] == "Lokal"
+
+
+def test_english_labels_under_en(api):
+    rows = csv_dicts(api.get("/en/api/v1/agreements/export.csv?level=local"))
+    assert {row["level"] for row in rows} == {"Local"}
+    assert {row["level code"] for row in rows} == {"local"}
+    lidingo = next(row for row in rows if row["slug in the web address"] == "lidingo-hangavtal")
+    assert lidingo["municipality codes"] == "0186"
+    assert lidingo["good example"] in {"Yes", "No"}
+    header, data, _ = xlsx_rows(api.get("/en/api/v1/commitments/export.xlsx?county=25"))
+    assert "party's type" in header and "themes" in header
+    kinds = {row[header.index("party's type")] for row in data}
+    assert "Association of municipalities" in kinds
+    response = api.get("/en/api/v1/commitments/?county=atlantis")
+    assert response.status_code == 400
+    assert "There is no county called “atlantis”" in response.json()["county"][0]
 
 
 def test_followups_and_agreements_json(api, draft_commitment):
     agreements = json.loads(body(api.get("/api/v1/agreements/export.json")))
     assert {a["slug"] for a in agreements} >= {"cok", "norrbotten-rok"}
     assert "Utkast om kvastfenor" not in {a["title"] for a in agreements}
+    norrbotten = next(a for a in agreements if a["slug"] == "norrbotten-rok")
+    # JSON keeps the stored values, with the words beside them.
+    assert norrbotten["level"] == "regional" and norrbotten["level_label"] == "Regional"
+    assert norrbotten["county"] == "25" and norrbotten["county_name"] == "Norrbottens län"
+    assert norrbotten["is_good_example"] in (True, False)
     assert json.loads(body(api.get("/api/v1/followups/export.json"))) == []
 
 
