@@ -4,13 +4,20 @@ Excel), XLSX, JSON. Drafts never appear."""
 import csv
 import io
 import json
+import re
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
+from agreements.models import Agreement
+from tests.agreements import pdf_support
 from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory
+from tests.revisions import revision_create
 
 pytestmark = pytest.mark.django_db
+
+pdf_cache = pdf_support.pdf_cache
 
 
 def body(response) -> bytes:
@@ -161,3 +168,37 @@ def test_unknown_export_format_is_404(api):
 def test_export_is_streamed(api):
     response = api.get("/api/v1/commitments/export.csv")
     assert response.streaming
+
+
+def _page_commitments(html: str) -> int:
+    """The commitments an agreement's page lists (each in a list of class commitments)."""
+    lists = re.findall(r'<ul class="commitments">(.*?)</ul>', html, re.S)
+    return sum(len(re.findall(r"<li>", items)) for items in lists)
+
+
+@pytest.mark.usefixtures("pdf_cache")
+def test_one_countys_commitments_count_the_same_in_the_api_csv_page_and_pdf(api, client):
+    """Norrbotten revised and published: two versions of 51 commitments each. Every place
+    counts the newest version's 51; versions=all gives both."""
+    first = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    revision_create(agreement=first, version_label="Reviderad 2010")
+
+    api_count = api.get("/api/v1/commitments/?county=25").json()["count"]
+    csv_count = len(csv_dicts(api.get("/api/v1/commitments/export.csv?county=25&delimiter=;"), ";"))
+    _, xlsx_data, _ = xlsx_rows(api.get("/api/v1/commitments/export.xlsx?county=norrbottens-lan"))
+    json_count = len(json.loads(body(api.get("/api/v1/commitments/export.json?county=25"))))
+    page = client.get(reverse("agreements:detail", kwargs={"slug": "norrbotten-rok"}))
+    page_count = _page_commitments(page.content.decode())
+    printed = client.get(reverse("agreements:pdf", kwargs={"slug": "norrbotten-rok"}))
+    reader = pdf_support.read_pdf(printed.content).reader
+    (document,) = [json.loads(data[0]) for data in reader.attachments.values()]
+    assert document["version_number"] == 2
+    pdf_count = len(document["commitments"])
+    assert api_count == csv_count == len(xlsx_data) == json_count == page_count == pdf_count
+    assert api_count == 51
+
+    every = csv_dicts(api.get("/api/v1/commitments/export.csv?county=25&versions=all"))
+    assert len(every) == 102
+    assert {row["version"] for row in every} == {"1", "2"}
+    agreements = csv_dicts(api.get("/api/v1/agreements/export.csv?county=25"))
+    assert [row["version"] for row in agreements] == ["2"]
