@@ -215,6 +215,15 @@ class AgreementFilterSet(django_filters.FilterSet):
             return self._chosen[name]
         return list(value) if isinstance(value, list | tuple) else [value]
 
+    def error_text(self) -> str:
+        """The form's errors as one line of text, each after its filter's name."""
+        form = self.form
+        messages = []
+        for name, errors in form.errors.items():
+            text = " ".join(errors)
+            messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
+        return " ".join(messages)
+
     def active_filters(self) -> dict:
         """The facet filters with a value: name → value, as the form cleaned it."""
         self.errors  # noqa: B018 – validates the form

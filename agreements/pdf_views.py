@@ -94,16 +94,6 @@ def national_report_pdf(request):
     return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
 
 
-def _filter_errors(filterset: AgreementFilterSet) -> str:
-    """The FilterSet's form errors as one line of text, each after its filter's name."""
-    form = filterset.form
-    messages = []
-    for name, errors in form.errors.items():
-        text = " ".join(errors)
-        messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
-    return " ".join(messages)
-
-
 @require_GET
 def agreements_pdf_zip(request):
     """The PDFs of a catalogue selection, as one ZIP streamed while it is made: the catalogue's
@@ -111,7 +101,7 @@ def agreements_pdf_zip(request):
     filterset = AgreementFilterSet(request.GET)
     if not filterset.is_valid():
         return HttpResponseBadRequest(
-            f"Urvalet går inte att läsa. {_filter_errors(filterset)}",
+            f"Urvalet går inte att läsa. {filterset.error_text()}",
             content_type="text/plain; charset=utf-8",
         )
     agreements = agreement_list_for_catalogue_selection(

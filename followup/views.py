@@ -31,6 +31,9 @@ def _form(request) -> StatisticsForm:
             data[name] = value
     form = StatisticsForm(data)
     form.is_valid()
+    county = form.cleaned_data.get("county")
+    if county is not None:
+        data["county"] = county.slug  # the list shows the county named by its code too
     if not data.get("year"):
         data["year"] = str(form.params().year)  # shown only; the default follows the date
     return form

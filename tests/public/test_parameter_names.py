@@ -109,3 +109,18 @@ def test_the_theme_page_names_a_county_by_code_or_slug(client):
     unknown = client.get(url, {"county": "lappland"})
     assert unknown.status_code == 400
     assert "Det finns inget län som heter ”lappland”" in unknown.content.decode()
+
+
+def test_the_feed_refuses_an_unknown_county_and_takes_a_code(client):
+    url = reverse("agreements:feed")
+    response = client.get(url, {"county": "atlantis"})
+    assert response.status_code == 400
+    assert "Det finns inget län som heter ”atlantis”" in response.content.decode()
+    by_code = client.get(url, {"county": "01"}).content.decode()
+    by_slug = client.get(url, {"county": "stockholms-lan"}).content.decode()
+    assert by_code.count("<entry>") == by_slug.count("<entry>") > 0
+
+
+def test_the_statistics_form_shows_a_county_named_by_its_code(client):
+    html = client.get("/statistik/tackning/", {"county": "25"}).content.decode()
+    assert '<option value="norrbottens-lan" selected>' in html
