@@ -120,13 +120,14 @@ class NamedChoiceField(forms.ModelChoiceField):
         return getattr(value, "slug", value)
 
 
-def CountyField(**kwargs) -> NamedChoiceField:
-    return NamedChoiceField(
-        County.objects.order_by("code").defer("geometry"), naming=COUNTY, **kwargs
-    )
+class CountyField(NamedChoiceField):
+    """One county, by code or slug: the statistics' and the reports' forms."""
+
+    def __init__(self, **kwargs):
+        super().__init__(County.objects.order_by("code").defer("geometry"), naming=COUNTY, **kwargs)
 
 
-def named_rows(model, value: str | None):
+def named_row(model, value: str | None):
     """The row a query parameter names (None when empty); ValidationError when it names none.
     For the pages that read one parameter without a form."""
     if not value:

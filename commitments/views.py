@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 
-from actors.filters import named_rows
+from actors.filters import named_row
 from actors.models import County, Organisation
 from commitments import selectors
 from commitments.models import Theme
@@ -19,11 +19,11 @@ def theme_detail(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
     errors = []
     try:
-        county = named_rows(County, request.GET.get("county"))
+        county = named_row(County, request.GET.get("county"))
     except ValidationError as error:
         county, errors = None, [*errors, *error.messages]
     try:
-        organisation = named_rows(Organisation, request.GET.get("organisation"))
+        organisation = named_row(Organisation, request.GET.get("organisation"))
     except ValidationError as error:
         organisation, errors = None, [*errors, *error.messages]
     page = selectors.theme_commitments(
