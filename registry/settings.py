@@ -162,7 +162,18 @@ SPECTACULAR_SETTINGS = {
         "regionala och lokala överenskommelser, parter, åtaganden, uppföljningar och "
         "mottagande. Läsning är öppen för alla och ger bara publicerade uppgifter; handläggare "
         "skriver med token. Listor kan exporteras som CSV (UTF-8 med BOM, `?delimiter=;` för "
-        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`."
+        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`; "
+        "CSV och XLSX med rubriker och värden i ord och koderna i egna kolumner (som text), "
+        "på engelska under `/en/api/v1/`.\n\n"
+        "**Län, kommun och organisation** anges likadant överallt: län med kod eller kortnamn "
+        "(`county=25` eller `county=norrbottens-lan`), kommun med kod med fyra siffror eller "
+        "kortnamn (`municipality=0114`), organisation med kortnamn eller organisationsnummer. "
+        "Ett värde som inte finns ger 400 med ett svenskt meddelande.\n\n"
+        "**Versioner**: listor och exporter visar den senaste publicerade versionen av varje "
+        "överenskommelse; `versions=all` ger alla.\n\n"
+        "**Parameternamn** är desamma på webbplatsen och i API:t. De äldre namnen `lan`, "
+        "`datum`, `urval`, `ar`, `avgransare` (`semikolon`), `fran` och `till` leds om med 301 "
+        "till `county`, `date`, `selection`, `year`, `delimiter` (`;`), `from` och `to`."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,

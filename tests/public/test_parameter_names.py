@@ -124,3 +124,16 @@ def test_the_feed_refuses_an_unknown_county_and_takes_a_code(client):
 def test_the_statistics_form_shows_a_county_named_by_its_code(client):
     html = client.get("/statistik/tackning/", {"county": "25"}).content.decode()
     assert '<option value="norrbottens-lan" selected>' in html
+
+
+def test_the_schema_names_the_old_parameters_and_their_new_names(client):
+    description = client.get("/api/v1/schema/", {"format": "json"}).json()["info"]["description"]
+    assert "`avgransare` (`semikolon`)" in description
+    assert "`delimiter` (`;`)" in description
+
+
+def test_the_english_catalogue_links_to_the_english_exports(client):
+    html = client.get("/en/overenskommelser/", {"county": "25"}).content.decode()
+    assert "/en/api/v1/agreements/export.xlsx?county=25" in html
+    swedish = client.get("/overenskommelser/", {"county": "25"}).content.decode()
+    assert 'href="/api/v1/agreements/export.xlsx?county=25"' in swedish
