@@ -2,18 +2,19 @@
 request), XLSX written row by row to a temporary file, and JSON as a streamed array.
 Nothing holds the whole list in memory (see data-hub's datahub/core/csv.py).
 
-A reader sees words, not codes: `labelled_cells` turns a row into the cells of CSV and XLSX
-(a choice's label, Ja/Nej, names), in the request's language (Swedish, English under /en/);
-the codes have their own columns, kept as text ("0114"). JSON keeps the values as they are
-stored, with the labels under their own keys. Every CSV of the site, the statistics' too, is
-written by `csv_lines`."""
+A reader sees words, not codes: `row_labeller` gives the one function that turns a row into
+the cells of CSV and XLSX (a choice's label, Ja/Nej, names), in the request's language
+(Swedish, English under /en/); the codes have their own columns, kept as text ("0114").
+JSON keeps the values as they are stored, with the labels under their own keys. Every CSV of
+the site, the statistics' too, is written by `csv_lines`."""
 
 import csv
 import datetime
 import decimal
 import json
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.http import FileResponse, StreamingHttpResponse
@@ -36,12 +37,16 @@ LABEL = "label"  # a choice, shown by its label (`choices`); the code is another
 BOOLEAN = "boolean"  # Ja / Nej
 
 
-class Column(NamedTuple):
+@dataclass(frozen=True)
+class Column:
     name: str  # key in JSON
     heading: str  # heading in CSV and XLSX (translated lazily)
     source: str  # key in the rows, a queryset values() path
     kind: str = VALUE
-    choices: tuple = ()  # for LABEL: (code, label) pairs
+    choices: Mapping = field(default_factory=dict)  # for LABEL: code → Swedish label
+
+    def __post_init__(self):
+        object.__setattr__(self, "choices", dict(self.choices))
 
 
 class Cell(NamedTuple):
@@ -49,31 +54,36 @@ class Cell(NamedTuple):
     text: bool = False  # a code: text in XLSX too
 
 
-def _label(column: Column, value):
-    if value is None:
-        return None
-    label = dict(column.choices).get(value)
-    return gettext(label) if label else value
+def row_labeller(columns) -> Callable[[dict], list[Cell]]:
+    """The one function that turns a row into the cells a reader sees in CSV and XLSX, in the
+    active language (the labels are translated once per export, not once per cell)."""
+    yes, no = gettext("Ja"), gettext("Nej")
+    labels = [
+        {code: gettext(label) for code, label in column.choices.items()}
+        if column.kind == LABEL
+        else None
+        for column in columns
+    ]
 
+    def cells(row: dict) -> list[Cell]:
+        result = []
+        for column, label in zip(columns, labels, strict=True):
+            value = row.get(column.source)
+            if label is not None and value is not None:
+                value = label.get(value, value)
+            elif column.kind == BOOLEAN and value is not None:
+                value = yes if value else no
+            if value is None:
+                value = ""
+            elif isinstance(value, (list, tuple)):
+                value = ", ".join(str(v) for v in value if v is not None)
+            elif isinstance(value, datetime.datetime):
+                value = value.isoformat(timespec="seconds")
+            if column.kind == CODE:
+                value = str(value)
+            result.append(Cell(value, text=column.kind == CODE))
+        return result
 
-def labelled_cells(row: dict, columns) -> list[Cell]:
-    """The cells a reader sees in CSV and XLSX, for one row."""
-    cells = []
-    for column in columns:
-        value = row.get(column.source)
-        if column.kind == LABEL:
-            value = _label(column, value)
-        elif column.kind == BOOLEAN and value is not None:
-            value = gettext("Ja") if value else gettext("Nej")
-        if value is None:
-            value = ""
-        elif isinstance(value, (list, tuple)):
-            value = ", ".join(str(v) for v in value if v is not None)
-        elif isinstance(value, datetime.datetime):
-            value = value.isoformat(timespec="seconds")
-        if column.kind == CODE:
-            value = str(value)
-        cells.append(Cell(value, text=column.kind == CODE))
     return cells
 
 
@@ -105,12 +115,19 @@ def _json_default(value):
 
 
 def json_chunks(*, rows: Iterable[dict], columns) -> Iterator[str]:
+    labels = {
+        column.name: {code: gettext(label) for code, label in column.choices.items()}
+        for column in columns
+        if column.kind == LABEL
+    }
     yield "["
     for index, row in enumerate(rows):
         item = {}
         for column in columns:
             value = row.get(column.source)
-            item[column.name] = _label(column, value) if column.kind == LABEL else value
+            if column.name in labels and value is not None:
+                value = labels[column.name].get(value, value)
+            item[column.name] = value
         yield ("," if index else "") + json.dumps(item, ensure_ascii=False, default=_json_default)
     yield "]\n"
 
@@ -122,9 +139,10 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
     sheet.append(headings(columns))
+    cells = row_labeller(columns)
     for row in rows:
         values = []
-        for cell in labelled_cells(row, columns):
+        for cell in cells(row):
             value = cell.value
             if isinstance(value, datetime.datetime):
                 value = value.replace(tzinfo=None)
@@ -138,6 +156,12 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     workbook.save(target)
     target.seek(0)
     return target
+
+
+def _csv_rows(rows, columns) -> Iterator[list]:
+    cells = row_labeller(columns)  # when the body is written, in the request's language
+    for row in rows:
+        yield [cell.value for cell in cells(row)]
 
 
 def _in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
@@ -155,9 +179,7 @@ def export_response(*, rows, columns, file_format: str, filename: str, delimiter
         )
     elif file_format == "csv":
         lines = csv_lines(
-            header=headings(columns),
-            rows=([cell.value for cell in labelled_cells(row, columns)] for row in rows),
-            delimiter=delimiter,
+            header=headings(columns), rows=_csv_rows(rows, columns), delimiter=delimiter
         )
         response = StreamingHttpResponse(
             _in_language(language, lines), content_type=CONTENT_TYPES["csv"]
