@@ -2,7 +2,7 @@
 request), XLSX written row by row to a temporary file, and JSON as a streamed array.
 Nothing holds the whole list in memory (see data-hub's datahub/core/csv.py).
 
-A reader sees words, not codes: `row_labeller` gives the one function that turns a row into
+A reader sees words, not codes: `RowLabeller` is the one function that turns a row into
 the cells of CSV and XLSX (a choice's label, Ja/Nej, names), in the request's language
 (Swedish, English under /en/); the codes have their own columns, kept as text ("0114").
 JSON keeps the values as they are stored, with the labels under their own keys. Every CSV of
@@ -13,9 +13,8 @@ import datetime
 import decimal
 import json
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import translation
@@ -49,42 +48,40 @@ class Column:
         object.__setattr__(self, "choices", dict(self.choices))
 
 
-class Cell(NamedTuple):
-    value: object
-    text: bool = False  # a code: text in XLSX too
-
-
-def row_labeller(columns) -> Callable[[dict], list[Cell]]:
+class RowLabeller:
     """The one function that turns a row into the cells a reader sees in CSV and XLSX, in the
-    active language (the labels are translated once per export, not once per cell)."""
-    yes, no = gettext("Ja"), gettext("Nej")
-    labels = [
-        {code: gettext(label) for code, label in column.choices.items()}
-        if column.kind == LABEL
-        else None
-        for column in columns
-    ]
+    language active when it is made (labels are translated once per export, not per cell).
+    `text[i]` says whether column i holds a code, to be kept as text in XLSX too."""
 
-    def cells(row: dict) -> list[Cell]:
-        result = []
-        for column, label in zip(columns, labels, strict=True):
-            value = row.get(column.source)
-            if label is not None and value is not None:
-                value = label.get(value, value)
-            elif column.kind == BOOLEAN and value is not None:
-                value = yes if value else no
+    def __init__(self, columns):
+        yes, no = gettext("Ja"), gettext("Nej")
+        self.text = [column.kind == CODE for column in columns]
+        self.plan = []
+        for column in columns:
+            if column.kind == LABEL:
+                labels = {code: gettext(label) for code, label in column.choices.items()}
+            elif column.kind == BOOLEAN:
+                labels = {True: yes, False: no}
+            else:
+                labels = None
+            self.plan.append((column.source, column.kind == CODE, labels))
+
+    def __call__(self, row: dict) -> list:
+        cells = []
+        for source, code, labels in self.plan:
+            value = row.get(source)
             if value is None:
                 value = ""
-            elif isinstance(value, (list, tuple)):
-                value = ", ".join(str(v) for v in value if v is not None)
+            elif labels is not None:
+                value = labels.get(value, value)
+            elif code:
+                value = str(value)
             elif isinstance(value, datetime.datetime):
                 value = value.isoformat(timespec="seconds")
-            if column.kind == CODE:
-                value = str(value)
-            result.append(Cell(value, text=column.kind == CODE))
-        return result
-
-    return cells
+            elif isinstance(value, (list, tuple)):
+                value = ", ".join(str(v) for v in value if v is not None)
+            cells.append(value)
+        return cells
 
 
 def headings(columns) -> list[str]:
@@ -139,17 +136,13 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
     sheet.append(headings(columns))
-    cells = row_labeller(columns)
+    labeller = RowLabeller(columns)
     for row in rows:
-        values = []
-        for cell in cells(row):
-            value = cell.value
-            if isinstance(value, datetime.datetime):
-                value = value.replace(tzinfo=None)
-            if cell.text:
-                value = WriteOnlyCell(sheet, value=value)
-                value.number_format = "@"
-            values.append(value)
+        values = labeller(row)
+        for index, text in enumerate(labeller.text):
+            if text:
+                values[index] = WriteOnlyCell(sheet, value=values[index])
+                values[index].number_format = "@"
         sheet.append(values)
     # FileResponse closes the file once it has streamed it.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
@@ -159,9 +152,9 @@ def xlsx_file(*, rows: Iterable[dict], columns):
 
 
 def _csv_rows(rows, columns) -> Iterator[list]:
-    cells = row_labeller(columns)  # when the body is written, in the request's language
+    labeller = RowLabeller(columns)  # made when the body is written, in the request's language
     for row in rows:
-        yield [cell.value for cell in cells(row)]
+        yield labeller(row)
 
 
 def _in_language(language: str, chunks: Iterator[str]) -> Iterator[str]:
