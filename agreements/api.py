@@ -19,6 +19,7 @@ from actors.api import (
     OrganisationSummarySerializer,
     ResponsibleContactField,
 )
+from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import County, OrganisationKind
 from agreements import policy
 from agreements.document import (
@@ -29,11 +30,12 @@ from agreements.document import (
     TEXT_SECTIONS,
     agreement_document_dump,
 )
-from agreements.filters import AgreementApiFilterSet
+from agreements.filters import AgreementApiFilterSet, VersionsFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
     Agreement,
     Goal,
+    Kind,
     LegalStatus,
     Level,
     Party,
@@ -46,7 +48,7 @@ from followup.models import CommitmentAssessment, FollowUp
 from registry.api import ExportMixin, PublicCacheMixin
 from registry.document_api import document_serializer
 from registry.documents import DocumentError
-from registry.exports import Column
+from registry.exports import BOOLEAN, CODE, LABEL, Column
 
 
 class AgreementLinkSerializer(serializers.ModelSerializer):
@@ -298,29 +300,32 @@ class AgreementViewSet(
     ordering = ["id"]
     export_name = "overenskommelser"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("slug", "kortnamn", "lineage__slug"),
-        Column("version", "version", "version_number"),
-        Column("version_label", "versionsbeteckning", "version_label"),
-        Column("title", "titel", "title"),
-        Column("level", "nivå", "level"),
-        Column("kind", "typ", "kind"),
-        Column("county", "län", "county__code"),
-        Column("municipalities", "kommuner", "municipality_codes"),
-        Column("signed_on", "undertecknad", "signed_on"),
-        Column("valid_from", "gäller från", "valid_from"),
-        Column("valid_until", "gäller till", "valid_until"),
-        Column("status", "status", "legal_status"),
-        Column("is_good_example", "gott exempel", "is_good_example"),
-        Column("party_count", "antal parter", "party_count"),
+        Column("id", _("id"), "id", CODE),
+        Column("slug", _("kortnamn i webbadressen"), "lineage__slug", CODE),
+        Column("version", _("version"), "version_number"),
+        Column("version_label", _("versionsbeteckning"), "version_label"),
+        Column("title", _("titel"), "title"),
+        Column("level_label", _("nivå"), "level", LABEL, Level.choices),
+        Column("level", _("nivåkod"), "level", CODE),
+        Column("kind_label", _("typ"), "kind", LABEL, Kind.choices),
+        Column("kind", _("typkod"), "kind", CODE),
+        Column("county_name", _("län"), "county__name"),
+        Column("county", _("länskod"), "county__code", CODE),
+        Column("municipality_names", _("kommuner"), "municipality_names"),
+        Column("municipalities", _("kommunkoder"), "municipality_codes", CODE),
+        Column("signed_on", _("undertecknad"), "signed_on"),
+        Column("valid_from", _("gäller från"), "valid_from"),
+        Column("valid_until", _("gäller till"), "valid_until"),
+        Column("status_label", _("status"), "legal_status", LABEL, LegalStatus.choices),
+        Column("status", _("statuskod"), "legal_status", CODE),
+        Column("is_good_example", _("gott exempel"), "is_good_example", BOOLEAN),
+        Column("party_count", _("antal parter"), "party_count"),
     ]
 
     def get_queryset(self):
-        visible = Agreement.objects.visible_to(self.request.user)
-        agreements = visible.with_status()
+        # A list's versions (the newest of each, or all) are chosen by its FilterSet.
+        agreements = Agreement.objects.visible_to(self.request.user).with_status()
         listing = self.action in ("list", "export")
-        if listing and self.request.query_params.get("versions") != "all":
-            agreements = agreements.latest_versions(among=visible)
         related = ["county", "lineage"]
         if listing:
             return agreements.select_related(*related).prefetch_related("municipalities")
@@ -360,12 +365,6 @@ class AgreementViewSet(
             Prefetch("lineage__versions", queryset=visible_versions, to_attr="visible"),
         )
 
-    def filter_queryset(self, queryset):
-        """Filters choose among lists; one agreement is found by its id whatever they say."""
-        if self.action in ("list", "export"):
-            return super().filter_queryset(queryset)
-        return queryset
-
     def get_serializer_class(self):
         if self.action == "list":
             return AgreementSummarySerializer
@@ -398,7 +397,12 @@ class AgreementViewSet(
 
     def export_queryset(self, queryset):
         return queryset.annotate(
-            municipality_codes=StringAgg("municipalities__code", ", ", distinct=True),
+            municipality_names=StringAgg(
+                "municipalities__name", ", ", distinct=True, order_by="municipalities__name"
+            ),
+            municipality_codes=StringAgg(
+                "municipalities__code", ", ", distinct=True, order_by="municipalities__code"
+            ),
             party_count=Count("parties", distinct=True),
         )
 
@@ -500,16 +504,30 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PartyFilterSet(django_filters.FilterSet):
-    organisation = django_filters.CharFilter(
-        field_name="organisation__slug", label="Organisation", help_text="Organisationens kortnamn."
-    )
+ORG_KINDS = tuple(OrganisationKind.choices)
+
+# The agreement a party, commitment or follow-up belongs to, the same in every export.
+AGREEMENT_OF_ROW_COLUMNS = [
+    Column("agreement_title", _("överenskommelse"), "agreement__title"),
+    Column(
+        "agreement_slug",
+        _("överenskommelsens kortnamn i webbadressen"),
+        "agreement__lineage__slug",
+        CODE,
+    ),
+    Column("agreement_version", _("version"), "agreement__version_number"),
+    Column("county_name", _("län"), "agreement__county__name"),
+    Column("county", _("länskod"), "agreement__county__code", CODE),
+]
+
+
+class PartyFilterSet(VersionsFilterSet):
+    organisation = OrganisationFilter("organisation", distinct=False)
     organisation_kind = django_filters.MultipleChoiceFilter(
         field_name="organisation__kind", choices=OrganisationKind.choices, label="Typ av part"
     )
-    county = django_filters.CharFilter(
-        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
-    )
+    county = CountyFilter("agreement__county", distinct=False)
+    municipality = MunicipalityFilter("agreement__municipalities")
     level = django_filters.MultipleChoiceFilter(
         field_name="agreement__level", choices=Level.choices, label="Nivå"
     )
@@ -536,19 +554,18 @@ class PartyViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewSet)
     ordering = ["id"]
     export_name = "parter"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("agreement_title", "överenskommelse", "agreement__title"),
-        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
-        Column("agreement_version", "version", "agreement__version_number"),
-        Column("county", "län", "agreement__county__code"),
-        Column("organisation", "organisation", "organisation__name"),
-        Column("organisation_slug", "organisationens kortnamn", "organisation__slug"),
-        Column("organisation_kind", "typ", "organisation__kind"),
-        Column("role", "roll", "role"),
-        Column("is_convener", "sammankallande", "is_convener"),
-        Column("signatory_name", "undertecknad av", "signatory_name"),
-        Column("signatory_title", "titel", "signatory_title"),
-        Column("signed_on", "undertecknad", "signed_on"),
+        Column("id", _("id"), "id", CODE),
+        *AGREEMENT_OF_ROW_COLUMNS,
+        Column("organisation", _("organisation"), "organisation__name"),
+        Column("organisation_slug", _("organisationens kortnamn"), "organisation__slug", CODE),
+        Column("organisation_kind_label", _("typ"), "organisation__kind", LABEL, ORG_KINDS),
+        Column("organisation_kind", _("typkod"), "organisation__kind", CODE),
+        Column("role_label", _("roll"), "role", LABEL, PartyRole.choices),
+        Column("role", _("rollkod"), "role", CODE),
+        Column("is_convener", _("sammankallande"), "is_convener", BOOLEAN),
+        Column("signatory_name", _("undertecknad av"), "signatory_name"),
+        Column("signatory_title", _("undertecknarens titel"), "signatory_title"),
+        Column("signed_on", _("undertecknad"), "signed_on"),
     ]
 
     def get_queryset(self):

@@ -2,6 +2,7 @@
 /overenskommelser/flode.atom?county=norrbottens-lan&theme=sfi."""
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
@@ -9,12 +10,25 @@ from django.utils.translation import gettext as _
 from agreements import selectors
 
 
+class _BadFilter(Exception):
+    pass
+
+
 class AgreementFeed(Feed):
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except _BadFilter as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
     def get_object(self, request, *args, **kwargs):
         self.request = request
-        return selectors.agreement_feed_items(params=request.GET)
+        filterset, items = selectors.agreement_feed_items(params=request.GET)
+        if filterset.errors:  # county=atlantis is no feed of everything
+            raise _BadFilter(_("Urvalet går inte att läsa.") + " " + filterset.error_text())
+        return filterset, items
 
     def title(self, obj):
         filterset, _items = obj

@@ -180,6 +180,15 @@ class AgreementQuerySet(models.QuerySet):
         revision in progress does not hide the version the public is reading."""
         return self.published().latest_versions(among=Agreement.objects.published())
 
+    def listed(self, user, *, all_versions: bool = False):
+        """What every list of the API and every export shows a person: the newest version of
+        each agreement among those they may read (for the public the newest published
+        version, so nothing is counted twice), or every version they may read."""
+        visible = self.visible_to(user)
+        if all_versions:
+            return visible
+        return visible.latest_versions(among=Agreement.objects.visible_to(user))
+
     def for_display(self):
         """Without the county's boundary: what a page shows of an agreement, not what it is
         drawn by."""

@@ -55,7 +55,7 @@ def agreement_version_pdf(request, slug, number):
 
 
 class ReportDateForm(forms.Form):
-    datum = forms.DateField(
+    date = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."},
@@ -69,8 +69,8 @@ class _BadRequest(Exception):
 def _report_date(request) -> datetime.date:
     form = ReportDateForm(request.GET)
     if not form.is_valid():
-        raise _BadRequest(" ".join(form.errors["datum"]))
-    return form.cleaned_data["datum"] or timezone.localdate()
+        raise _BadRequest(" ".join(form.errors["date"]))
+    return form.cleaned_data["date"] or timezone.localdate()
 
 
 @require_GET
@@ -94,16 +94,6 @@ def national_report_pdf(request):
     return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
 
 
-def _filter_errors(filterset: AgreementFilterSet) -> str:
-    """The FilterSet's form errors as one line of text, each after its filter's name."""
-    form = filterset.form
-    messages = []
-    for name, errors in form.errors.items():
-        text = " ".join(errors)
-        messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
-    return " ".join(messages)
-
-
 @require_GET
 def agreements_pdf_zip(request):
     """The PDFs of a catalogue selection, as one ZIP streamed while it is made: the catalogue's
@@ -111,7 +101,7 @@ def agreements_pdf_zip(request):
     filterset = AgreementFilterSet(request.GET)
     if not filterset.is_valid():
         return HttpResponseBadRequest(
-            f"Urvalet går inte att läsa. {_filter_errors(filterset)}",
+            f"Urvalet går inte att läsa. {filterset.error_text()}",
             content_type="text/plain; charset=utf-8",
         )
     agreements = agreement_list_for_catalogue_selection(

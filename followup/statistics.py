@@ -49,8 +49,8 @@ def share(part: int, whole: int) -> float | None:
 class Selection:
     """Which agreements participation and content figures describe."""
 
-    IN_FORCE = "galler"
-    ALL = "alla"
+    IN_FORCE = "in_force"
+    ALL = "all"
     CHOICES = [
         (IN_FORCE, "Överenskommelser som gäller på dagen"),
         (ALL, "Alla publicerade överenskommelser (senaste versionen), oavsett giltighet"),

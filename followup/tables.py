@@ -76,9 +76,9 @@ class Params:
         return self.county.name if self.county else "hela landet"
 
     def as_query(self) -> dict[str, str]:
-        query = {"datum": self.on.isoformat(), "ar": str(self.year), "urval": self.selection}
+        query = {"date": self.on.isoformat(), "year": str(self.year), "selection": self.selection}
         if self.county:
-            query["lan"] = self.county.slug
+            query["county"] = self.county.slug
         return query
 
     def as_json(self) -> dict:
@@ -681,7 +681,7 @@ SECTIONS = {
             "oversikt",
             "Statistik",
             "Nyckeltal för landet eller ett län på en vald dag.",
-            ["datum", "lan", "ar"],
+            ["date", "county", "year"],
             overview_tables,
             COUNTING_RULES,
         ),
@@ -690,7 +690,7 @@ SECTIONS = {
             "Täckning",
             "Kommuner med en lokal överenskommelse, län med en regional och överenskommelser "
             "för flera kommuner.",
-            ["datum", "lan"],
+            ["date", "county"],
             coverage_tables,
             COUNTING_RULES,
         ),
@@ -698,7 +698,7 @@ SECTIONS = {
             "bestand",
             "Bestånd över tid",
             "Tecknade, reviderade och gällande överenskommelser per år och nivå.",
-            ["datum", "lan"],
+            ["date", "county"],
             stock_tables,
             [
                 "Åren räknas fram till och med året för det valda datumet.",
@@ -712,7 +712,7 @@ SECTIONS = {
             "deltagande",
             "Deltagande",
             "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många.",
-            ["datum", "lan", "urval"],
+            ["date", "county", "selection"],
             participation_tables,
             [
                 "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
@@ -727,7 +727,7 @@ SECTIONS = {
             "Innehåll",
             "Hur stor andel av överenskommelserna som har syfte, mål, åtaganden, rutiner och "
             "perspektiv.",
-            ["datum", "lan", "urval"],
+            ["date", "county", "selection"],
             content_tables,
             [
                 "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
@@ -740,7 +740,7 @@ SECTIONS = {
             "uppfoljning",
             "Uppföljning",
             "Andelen uppföljda överenskommelser och hur åtagandena har bedömts.",
-            ["ar", "lan"],
+            ["year", "county"],
             followup_tables,
             [
                 "Bara avslutade uppföljningar av publicerade överenskommelser räknas.",
@@ -754,7 +754,7 @@ SECTIONS = {
             "mottagande",
             "Mottagande",
             "Hur många nyanlända kommunerna har kommit överens om att ta emot, per år.",
-            ["lan"],
+            ["county"],
             reception_tables,
             [
                 "Siffrorna kommer ur publicerade överenskommelser; siffror ur utkast räknas "

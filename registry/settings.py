@@ -48,6 +48,8 @@ MIDDLEWARE = [
     # With i18n_patterns(prefix_default_language=False) in registry/urls.py this gives Swedish
     # to every address without /en/, whatever the browser prefers (the admin included).
     "django.middleware.locale.LocaleMiddleware",
+    # Old query parameter names (lan, datum, avgransare …) → 301 to the new ones.
+    "registry.parameters.RenamedParametersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,7 +162,18 @@ SPECTACULAR_SETTINGS = {
         "regionala och lokala överenskommelser, parter, åtaganden, uppföljningar och "
         "mottagande. Läsning är öppen för alla och ger bara publicerade uppgifter; handläggare "
         "skriver med token. Listor kan exporteras som CSV (UTF-8 med BOM, `?delimiter=;` för "
-        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`."
+        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`; "
+        "CSV och XLSX med rubriker och värden i ord och koderna i egna kolumner (som text), "
+        "på engelska under `/en/api/v1/`.\n\n"
+        "**Län, kommun och organisation** anges likadant överallt: län med kod eller kortnamn "
+        "(`county=25` eller `county=norrbottens-lan`), kommun med kod med fyra siffror eller "
+        "kortnamn (`municipality=0114`), organisation med kortnamn eller organisationsnummer. "
+        "Ett värde som inte finns ger 400 med ett svenskt meddelande.\n\n"
+        "**Versioner**: listor och exporter visar den senaste publicerade versionen av varje "
+        "överenskommelse; `versions=all` ger alla.\n\n"
+        "**Parameternamn** är desamma på webbplatsen och i API:t. De äldre namnen `lan`, "
+        "`datum`, `urval`, `ar`, `avgransare` (`semikolon`), `fran` och `till` leds om med 301 "
+        "till `county`, `date`, `selection`, `year`, `delimiter` (`;`), `from` och `to`."
     ),
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -15,7 +15,6 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("registry.api_urls")),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),
     path(
@@ -27,9 +26,12 @@ urlpatterns = [
 ]
 # Swedish at /, English at /en/. Swedish whatever the browser asks for (LocaleMiddleware
 # uses LANGUAGE_CODE for addresses without a prefix). The PDF addresses live in
-# agreements/pdf_urls.py but share the agreements namespace. The statistics' figures and labels
-# are Swedish in both languages (marked lang="sv"); the page around them is translated.
+# agreements/pdf_urls.py but share the agreements namespace. The API too: /en/api/v1/ gives
+# the exports' headings and labels in English (the data itself is as registered). The statistics'
+# figures and labels are Swedish in both languages (marked lang="sv"); the page around them is
+# translated.
 urlpatterns += i18n_patterns(
+    path("api/v1/", include("registry.api_urls")),
     path("", include((agreement_urls.urlpatterns + pdf_urls.urlpatterns, agreement_urls.app_name))),
     path("", include("actors.urls")),
     path("", include("commitments.urls")),
