@@ -29,8 +29,8 @@ setup: $(INSTALLED) node_modules/.installed
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## test: setup, then the test suite
-test: setup
+## test: the test suite, in its own throwaway test database (never DATABASE_URL's data)
+test: $(INSTALLED) node_modules/.installed
 	$(PY) -m pytest
 
 ## lint: ruff, formatting and missing migrations

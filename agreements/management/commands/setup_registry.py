@@ -11,6 +11,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the shared cache (settings.CACHES)
         self.stdout.write("Databasen är migrerad.")
         call_command("load_registry_data", stdout=self.stdout)
         if settings.DEBUG:
