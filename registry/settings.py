@@ -234,6 +234,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "registry.clients.client_ip"
 AXES_LOCKOUT_CALLABLE = "registry.authentication.login_locked_out"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The log names the address; the user name typed (sometimes a password by mistake) is masked
+# there and shown only in the admin's list of access attempts.
+AXES_SENSITIVE_PARAMETERS = ["username"]
 
 # Content-Security-Policy (django-csp): the public pages use no inline script or style and load
 # nothing from other sites. registry/middleware.py relaxes it for the admin and the API docs.
