@@ -15,7 +15,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import environ
 
@@ -68,6 +68,8 @@ def _settings_from_url(url: str) -> dict:
     if not config.get("NAME"):
         raise DatabaseConfigError("DATABASE_URL saknar databasnamn (…/databas på slutet).")
     config["ENGINE"] = "django.db.backends.postgresql"
+    # A Unix socket directory, percent-encoded: postgres://user@%2Fvar%2Frun%2Fpostgresql/db
+    config["HOST"] = unquote(str(config.get("HOST") or ""))
     return config
 
 
