@@ -158,8 +158,10 @@ PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
 # the health check. Django's database cache in the registry's own PostgreSQL (table
 # registry_cache, made by `manage.py createcachetable`, which setup_registry runs): every
 # process and machine already shares that server, so the limits hold without another service
-# to run and secure; a throttled request costs two indexed queries. A Redis server can be used
-# instead with DJANGO_CACHE_URL=redis://… (Django's own backend; pip install redis).
+# to run and secure; a throttled request costs four small queries (a read, and a write that
+# counts the table first: MAX_ENTRIES keeps that count cheap, expired rows go first when it is
+# reached). A Redis server can be used instead with DJANGO_CACHE_URL=redis://… (Django's own
+# backend; pip install redis).
 # "pdf": finished PDF documents (agreements/pdf.py), on disk so that every worker shares them.
 CACHES = {
     "default": env.cache_url("DJANGO_CACHE_URL", default="dbcache://registry_cache"),
@@ -170,6 +172,8 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
