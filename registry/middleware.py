@@ -63,10 +63,18 @@ def database_unavailable(request, error) -> HttpResponse:
         request.path,
         " ".join(str(error).split())[:200],
     )
-    response = HttpResponse(
-        render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}),
-        status=503,
-    )
+    if request.path.startswith("/api/"):  # the API answers in JSON, as its other errors
+        response = JsonResponse(
+            {
+                "detail": "Registret kommer inte åt sin databas just nu. Försök igen om "
+                f"{RETRY_AFTER_SECONDS} sekunder."
+            },
+            status=503,
+        )
+    else:
+        response = HttpResponse(
+            render_to_string("503.html", {"retry_after": RETRY_AFTER_SECONDS}), status=503
+        )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     response._has_been_logged = True  # django.request would log it again, as a 5xx
