@@ -147,7 +147,7 @@ API_ANON_RATE = env("API_ANON_RATE", default="120/min")
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
 # Limits per client address for anonymous visitors (registry/throttling.py).
 PAGE_RATE = env("DJANGO_PAGE_RATE", default="300/min")
-EXPENSIVE_RATE = env("DJANGO_EXPENSIVE_RATE", default="20/min")  # PDF, ZIP, reports, CSV
+EXPENSIVE_RATE = env("DJANGO_EXPENSIVE_RATE", default="10/min")  # PDF, ZIP, reports, CSV
 TOKEN_FAILURE_LIMIT = env.int("DJANGO_TOKEN_FAILURE_LIMIT", default=10)
 TOKEN_FAILURE_WINDOW = env.int("DJANGO_TOKEN_FAILURE_WINDOW", default=15 * 60)  # seconds
 # How long a shared cache (a proxy) may keep a public PDF. Short, so that an unpublished
