@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api
+.PHONY: setup run test lint clean-db bench bench-api bench-search
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,10 @@ bench: $(INSTALLED)
 ## bench-api: API times and the memory of a 100,000-row CSV export, on a throwaway database
 bench-api: $(INSTALLED)
 	$(PY) -m benchmarks.api
+
+## bench-search: recall@10 and MRR of the search over tests/search/queries.json (examples)
+bench-search: setup
+	$(PY) -m benchmarks.search_relevance
 
 ## clean-db: delete the embedded database in var/pgdata (stop `make run` first)
 clean-db:

@@ -449,6 +449,17 @@ class Agreement(models.Model):
         """Needs the legal_status annotation of AgreementQuerySet.with_status()."""
         return LegalStatus(self.legal_status).label
 
+    @property
+    def legal_status_date(self) -> datetime.date | None:
+        """The day the status is about, for the sentence that states it (the page, the PDF):
+        an expired agreement's last day, an upcoming one's first; None for a status that holds
+        on the day one reads it. Needs the legal_status annotation of with_status()."""
+        if self.legal_status == LegalStatus.EXPIRED:
+            return self.valid_until
+        if self.legal_status == LegalStatus.UPCOMING:
+            return self.valid_from or self.signed_on
+        return None
+
     def legal_status_on(self, on: datetime.date | None = None) -> str:
         return (
             Agreement.objects.filter(pk=self.pk)

@@ -55,6 +55,7 @@ from agreements.pdf_selectors import (
 )
 from commitments.models import Commitment
 from followup.models import AssessmentStatus, FollowUp
+from followup.selectors import reception_for_agreement
 
 # The documents are rendered against this origin. It never resolves (RFC 2606: .invalid); the
 # fetcher below answers its static URLs from disk and refuses everything else.
@@ -315,7 +316,7 @@ def _followup_rows(followup: FollowUp | None, by_party: list[PartyCommitments]):
     return rows
 
 
-def _chapters(agreement: Agreement, by_party, followup) -> list[Chapter]:
+def _chapters(agreement: Agreement, by_party, followup, reception) -> list[Chapter]:
     chapters = []
     for field, anchor, heading in STANDARD_TEXT_SECTIONS:
         text = getattr(agreement, field)
@@ -348,6 +349,8 @@ def _chapters(agreement: Agreement, by_party, followup) -> list[Chapter]:
                 ),
             )
         )
+    if reception:
+        chapters.append(Chapter("mottagande", "Mottagande", "reception"))
     if agreement.public_contacts:
         chapters.append(Chapter("kontaktpersoner", "Kontaktpersoner", "contacts"))
     heading = f"Senaste uppföljning ({followup.year})" if followup else "Senaste uppföljning"
@@ -399,6 +402,7 @@ def agreement_document_context(
     agreement: Agreement, *, followup: FollowUp | None, today: datetime.date
 ) -> dict:
     by_party = _commitments_by_party(agreement)
+    reception = reception_for_agreement(agreement=agreement)
     level = Level(agreement.level).label
     place = (
         str(agreement.county)
@@ -419,7 +423,8 @@ def agreement_document_context(
         "today": today,
         "place": place,
         "validity": _validity(agreement),
-        "chapters": _chapters(agreement, by_party, followup),
+        "chapters": _chapters(agreement, by_party, followup, reception),
+        "reception": reception,
         "commitments_by_party": by_party,
         "followup": followup,
         "followup_rows": _followup_rows(followup, by_party),

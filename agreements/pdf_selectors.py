@@ -25,6 +25,7 @@ from followup.models import (
     FollowUpState,
     ReceptionFigure,
 )
+from followup.selectors import ReceptionYear, reception_years
 from registry.text import swedish_sort_key
 
 
@@ -285,6 +286,7 @@ class CountyReport:
     coverage: list[CoverageRow]
     reception_years: list[int]
     reception_rows: list[tuple[Municipality, list[ReceptionFigure | None]]]
+    reception_totals: list[ReceptionYear]
 
     @property
     def covered_count(self) -> int:
@@ -354,6 +356,9 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
         coverage=coverage_rows,
         reception_years=years,
         reception_rows=reception_rows,
+        reception_totals=reception_years(
+            [figure for row in by_municipality.values() for figure in row.values()]
+        ),
     )
 
 

@@ -16,28 +16,48 @@ models beside the agreement: its history and optimistic locking never see them. 
 also tells the catalogue's in-memory index that the registry changed
 (agreements/catalogue_index.py).
 
-Queries use PostgreSQL's `swedish` configuration with websearch syntax ("quotes", -word, or).
+Words are read with the text search configuration `registry_swedish`
+(agreements/search_dictionary.py): Swedish dictionary forms from hunspell-sv, so that plurals
+with umlaut ("bostäder" → bostad) and compounds ("samhällsorienteringen" → samhällsorientering,
+samhälls, orientering) are found, and the snowball stemmer for words the dictionary does not know.
+A query is read as websearch syntax ("quotes", -word, or) and each word is widened before it is
+searched (search_query): a word of five letters or more also finds the words it begins
+("arbetsmarknad" finds "arbetsmarknadsinsatser"), and a word or phrase of the field's synonym
+list (agreements/search_synonyms.py: SO, Af, sfi, boende …) finds its synonyms.
+
+Snippets (headline) are cut from the text people wrote (purpose, goals, sections, commitments,
+attachments), never from the names the index adds (county, municipalities, parties, themes).
+
 When the words are found nowhere, a trigram fallback (pg_trgm word similarity) matches names
 spelled almost alike: "Norrboten", "Sodertalje". Only that fallback folds å, ä, ö to a, a, o;
-the full-text search keeps them apart, as Swedish does.
+the full-text search keeps them apart, as Swedish does. When even that finds nothing, the
+catalogue suggests themes, organisations and spellings (search_suggestions).
 """
 
+import difflib
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryField,
     SearchRank,
     TrigramWordSimilarity,
 )
 from django.db import connection
 from django.db.models import F, Func, Q, Value
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-SEARCH_CONFIG = "swedish"
+from agreements.search_synonyms import LONGEST, SYNONYMS
+
+SEARCH_CONFIG = "registry_swedish"  # agreements/search_dictionary.py
+
+# Words this long also find the words they begin: compounds and their linking forms.
+PREFIX_MIN_LENGTH = 5
 
 # Only for the trigram fallback column and the words looked up in it.
 _FOLD_FROM = "åäöéèêëáàâüæøçñíìóòú"
@@ -82,8 +102,175 @@ def fold(text: str) -> str:
     return text.lower().translate(_FOLD)
 
 
-def search_query(query: str) -> SearchQuery:
-    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+# Inflections: of a synonym list's word: "bostaden", "landstinget", "civilsamhället".
+_ENDINGS = ("erna", "arna", "orna", "ens", "ets", "en", "et", "na", "er", "ar", "or", "n", "t", "s")
+_TOKEN = re.compile(r'(-?)"([^"]*)"?|(\S+)')
+_WORD = re.compile(r"[\w-]+")
+
+
+class _Lexemes(SearchQuery):
+    """A tsquery given as its text, already read by the dictionary (_lexemes)."""
+
+    def __init__(self, text: str):
+        super().__init__(text, search_type="raw")
+
+    def as_sql(self, compiler, connection, function=None, template=None):
+        return super().as_sql(compiler, connection, function, "(%(expressions)s)::tsquery")
+
+
+_LEXEMES: dict[str, str] = {}
+
+
+def _lexemes(words) -> dict[str, str]:
+    """Each word as the dictionary reads it, a tsquery's text, asked for once per process.
+    The parts of a compound must stand where the compound stands: PostgreSQL joins them with
+    & (anywhere in the text), here they get <0> (the same position), so that
+    "samhällsorientering" does not find "samhällsservice … orientering"."""
+    missing = sorted({word for word in words if word not in _LEXEMES})
+    if missing:
+        if len(_LEXEMES) > 10_000:
+            _LEXEMES.clear()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT w, plainto_tsquery(%s::regconfig, w)::text FROM unnest(%s::text[]) AS w",
+                [SEARCH_CONFIG, missing],
+            )
+            for word, text in cursor.fetchall():
+                # A hyphenated word's parts have positions of their own: those keep their &.
+                _LEXEMES[word] = text if "-" in word else text.replace(" & ", " <0> ")
+    return {word: _LEXEMES[word] for word in words}
+
+
+def _word_query(word: str) -> SearchQuery:
+    """One word, and when it is long enough the words it begins as typed ("arbetsmarknad" →
+    "arbetsmarknads…"). Only as typed: the dictionary's parts of a compound as prefixes
+    ("arbets" of "arbetsförmedlingen") would find every word they begin."""
+    query = _Lexemes(_lexemes([word])[word])
+    stem = _without_ending(word)
+    if len(stem) >= PREFIX_MIN_LENGTH and _WORD.fullmatch(stem):
+        query = query | SearchQuery(f"'{stem}':*", search_type="raw", config="simple")
+    return query
+
+
+def _without_ending(word: str) -> str:
+    """The word without a definite or plural ending, for prefix matching only:
+    "uppföljningen" → "uppföljning", which begins "uppföljningsmöte"."""
+    for ending in _ENDINGS[:10]:  # not the one-letter endings
+        if word.endswith(ending) and len(word) - len(ending) >= PREFIX_MIN_LENGTH:
+            return word[: -len(ending)]
+    return word
+
+
+def _phrase_query(phrase: str) -> SearchQuery:
+    return SearchQuery(phrase, search_type="phrase", config=SEARCH_CONFIG)
+
+
+def _any_of(alternatives) -> SearchQuery:
+    combined = None
+    for text in alternatives:
+        words = text.split()
+        part = _word_query(words[0]) if len(words) == 1 else _phrase_query(text)
+        combined = part if combined is None else combined | part
+    return combined
+
+
+def _clean(word: str) -> str:
+    return "".join(_WORD.findall(word.lower())).strip("-")
+
+
+def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
+    """The synonym list's key for the words, their last word also without an inflection."""
+    if words in SYNONYMS:
+        return words
+    last = words[-1]
+    for ending in _ENDINGS:
+        stem = (*words[:-1], last[: -len(ending)])
+        if last.endswith(ending) and stem in SYNONYMS:
+            return stem
+    return words
+
+
+def search_terms(query: str, *, synonyms: bool = True) -> list[tuple[str, tuple[str, ...]]]:
+    """The query as websearch syntax, each term ("word", "phrase", "not", "or") with what it
+    is searched as: a word or phrase of the synonym list as all its synonyms (unless not
+    `synonyms`)."""
+    items = []
+    for negated, phrase, word in _TOKEN.findall(query):
+        if phrase:
+            items.append(("not" if negated else "phrase", (phrase,)))
+        elif word.lower() == "or":
+            items.append(("or", ()))
+        elif word.startswith("-") and _clean(word):
+            items.append(("not", (_clean(word),)))
+        elif _clean(word):
+            items.append(("word", (_clean(word),)))
+    terms = []
+    position = 0
+    while position < len(items):
+        kind, texts = items[position]
+        if kind == "word" and synonyms:
+            for length in range(min(LONGEST, len(items) - position), 0, -1):
+                run = items[position : position + length]
+                if any(item[0] != "word" for item in run):
+                    continue
+                key = _synonym_key(tuple(item[1][0] for item in run))
+                if key in SYNONYMS:
+                    original = " ".join(key)
+                    group = SYNONYMS[key]
+                    texts = (original, *(text for text in group if text != original))
+                    position += length - 1
+                    break
+        terms.append((kind, texts))
+        position += 1
+    return terms
+
+
+def _search_query(query: str, synonyms: bool) -> SearchQuery:
+    combined = pending_or = None
+    terms = search_terms(query, synonyms=synonyms)
+    # All the words in one round trip.
+    _lexemes([text for kind, texts in terms if kind == "word" for text in texts if " " not in text])
+    for kind, texts in terms:
+        if kind == "or":
+            pending_or = combined is not None
+            continue
+        # Excluded words exactly as written, not the words they begin.
+        part = ~_phrase_query(texts[0]) if kind == "not" else _any_of(texts)
+        if combined is None:
+            combined = part
+        elif pending_or:
+            combined = combined | part
+        else:
+            combined = combined & part
+        pending_or = False
+    if combined is None:
+        return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return combined
+
+
+def search_query(query: str, *, synonyms: bool = True) -> SearchQuery:
+    """The query as one tsquery: websearch syntax, each word widened (see the module's text)."""
+    return _search_query(query.strip(), synonyms)
+
+
+class _AnyWord(Func):
+    """The tsquery with every AND and phrase operator made OR, for ts_rank: the parts of a
+    compound share one position, and ts_rank scores an AND of words at one position as
+    nothing (ts_rank_cd scores it, but is many times slower on long documents). Which
+    agreements match is decided by the whole query; this only weighs them."""
+
+    template = "regexp_replace((%(expressions)s)::text, '&|<[0-9]*->|<[0-9]+>', '|', 'g')::tsquery"
+    output_field = SearchQueryField()
+
+
+def _full_text_rank(vector: str, query: str):
+    """The rank of the words, plus as much again for the words as typed: an agreement with
+    the visitor's own word comes before one found through a synonym only."""
+    rank = SearchRank(F(vector), _AnyWord(search_query(query)))
+    if search_terms(query) != search_terms(query, synonyms=False):
+        own_words = search_query(query, synonyms=False)
+        rank = rank + SearchRank(F(vector), _AnyWord(own_words))
+    return rank
 
 
 def fallback_words(query: str) -> list[str]:
@@ -112,7 +299,7 @@ def similar_filter(queryset, query: str):
 
 def rank_expression(query: str, *, full_text: bool):
     if full_text:
-        return SearchRank(F("search_document__vector"), search_query(query))
+        return _full_text_rank("search_document__vector", query)
     words = fallback_words(query) or [query]
     rank = TrigramWordSimilarity(Value(words[0]), "catalogue_entry__search_terms")
     for word in words[1:]:
@@ -150,15 +337,51 @@ def match_ranks(query: str, *, full_text: bool, ranked: bool):
 
     if full_text:
         words = search_query(query)
-        rank = SearchRank(F("vector"), words) if ranked else Value(0.0)
+        rank = _full_text_rank("vector", query) if ranked else Value(0.0)
         return SearchDocument.objects.filter(vector=words).values_list("agreement_id", rank)
     rank = rank_expression(query, full_text=False) if ranked else Value(0.0)
     return similar_filter(Agreement.objects.published(), query).values_list("pk", rank)
 
 
+# ts_headline reads its whole text through the dictionary, which is slow for long agreements:
+# it gets this much of the written text, from a little before the first search word.
+SNIPPET_WINDOW = 700
+SNIPPET_LEAD = 150
+
+
+def _snippet_words(query: str) -> list[str]:
+    """Lower-case strings that begin the window: the words and phrases searched for, without
+    their endings, and the singular of a plural with umlaut ("bostäder" → "bostad"). Found as
+    substrings, so a compound's part finds the compound ("orientering")."""
+    from agreements.search_dictionary import UMLAUT_PLURALS
+
+    words = set()
+    for kind, texts in search_terms(query):
+        if kind in ("word", "phrase"):
+            for text in texts:
+                text = text.lower()
+                words.update({text, _without_ending(text)})
+                for singular, plural in UMLAUT_PLURALS:
+                    if plural in text:
+                        words.add(text[: text.index(plural)] + singular)
+    return sorted(word for word in words if len(word) >= 3)
+
+
+def _snippet_text(query: str):
+    text = F("catalogue_entry__search_text")
+    positions = [
+        NullIf(StrIndex(Lower(text), Value(word)), Value(0)) for word in _snippet_words(query)
+    ]
+    if not positions:
+        return Substr(text, 1, SNIPPET_WINDOW)
+    first = Coalesce(Least(*positions) if len(positions) > 1 else positions[0], Value(1))
+    start = Greatest(first - Value(SNIPPET_LEAD), Value(1))
+    return Substr(text, start, SNIPPET_WINDOW)
+
+
 def headline(query: str) -> SearchHeadline:
     return SearchHeadline(
-        "catalogue_entry__search_text",
+        _snippet_text(query),
         search_query(query),
         config=SEARCH_CONFIG,
         start_sel=_START,
@@ -226,7 +449,8 @@ WITH parts AS (
          FROM {section} s WHERE s.agreement_id = a.id),
       (SELECT string_agg(concat_ws(E'\\n', c.heading, c.text, c.activity_how, c.activity_when,
                                    c.activity_followup), E'\\n' ORDER BY c."order", c.id)
-         FROM {commitment} c WHERE c.agreement_id = a.id),
+         FROM {commitment} c WHERE c.agreement_id = a.id)) AS c_text,
+    concat_ws(E'\\n',
       (SELECT string_agg(DISTINCT t.name, ', ') FROM {theme} t
          WHERE t.id IN (SELECT at.theme_id FROM {agreement_themes} at WHERE at.agreement_id = a.id)
             OR t.id IN (SELECT ct.theme_id FROM {commitment_themes} ct
@@ -234,7 +458,7 @@ WITH parts AS (
                          WHERE c.agreement_id = a.id)),
       (SELECT string_agg(tg.name, ', ' ORDER BY tg.name) FROM {target_group} tg
          JOIN {agreement_target_groups} atg ON atg.targetgroup_id = tg.id
-        WHERE atg.agreement_id = a.id)) AS c_text,
+        WHERE atg.agreement_id = a.id)) AS c_labels,
     concat_ws(E'\\n', county.name,
       (SELECT string_agg(m.name, ', ' ORDER BY m.name) FROM {municipality} m
          JOIN {agreement_municipalities} am ON am.municipality_id = m.id
@@ -242,10 +466,10 @@ WITH parts AS (
       (SELECT string_agg(concat_ws(' ', o.name, o.abbreviation, p.signatory_name,
                                    p.signatory_title), E'\\n' ORDER BY p."order", p.id)
          FROM {party} p JOIN {organisation} o ON o.id = p.organisation_id
-        WHERE p.agreement_id = a.id),
-      (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
-                         E'\\n' ORDER BY at.id)
-         FROM {attachment} at WHERE at.agreement_id = a.id)) AS d_text,
+        WHERE p.agreement_id = a.id)) AS d_names,
+    (SELECT string_agg(concat_ws(E'\\n', at.title, left(at.extracted_text, {attachment_chars})),
+                       E'\\n' ORDER BY at.id)
+       FROM {attachment} at WHERE at.agreement_id = a.id) AS d_text,
     concat_ws(' ', a.title, a.alias, county.name,
       (SELECT string_agg(m.name, ' ' ORDER BY m.name) FROM {municipality} m
          JOIN {agreement_municipalities} am ON am.municipality_id = m.id
@@ -264,14 +488,15 @@ documents AS (
   SELECT p.id,
     setweight(to_tsvector('{config}', p.a_text), 'A')
     || setweight(to_tsvector('{config}', p.b_text), 'B')
-    || setweight(to_tsvector('{config}', p.c_text), 'C')
-    || setweight(to_tsvector('{config}', p.d_text), 'D')
+    || setweight(to_tsvector('{config}', concat_ws(E'\\n', p.c_text, p.c_labels)), 'C')
+    || setweight(to_tsvector('{config}', concat_ws(E'\\n', p.d_names, p.d_text)), 'D')
   FROM parts p
   ON CONFLICT (agreement_id) DO UPDATE SET vector = EXCLUDED.vector
 )
 INSERT INTO {catalogue_entry} (agreement_id, search_text, search_terms, facet_municipalities,
   facet_organisations, facet_organisation_kinds, facet_themes, facet_target_groups)
 SELECT p.id,
+  -- Snippets: only what people wrote, not the names and labels added above.
   concat_ws(E'\\n', p.b_text, p.c_text, p.d_text),
   translate(lower(p.terms), '{fold_from}', '{fold_to}'),
   ARRAY(
@@ -331,3 +556,93 @@ def agreement_search_refresh(*, agreement_ids) -> None:
 def agreement_search_refresh_all() -> None:
     """Every agreement's search document and catalogue entry."""
     _refresh("TRUE", [])
+
+
+# -- when nothing is found -------------------------------------------------------------------
+
+
+@dataclass
+class Suggestions:
+    """What the catalogue offers when a search finds nothing: themes and organisations whose
+    names are like the words, and the query spelt as the registry's own words are."""
+
+    themes: list
+    organisations: list
+    spellings: list[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.themes or self.organisations or self.spellings)
+
+
+def _alike(word: str, name: str) -> bool:
+    """Whether a folded query word is like a name: one of its words begins with it, or is
+    spelt almost as it."""
+    name_words = re.findall(r"\w+", fold(name))
+    return any(
+        part.startswith(word)
+        or (len(word) >= 4 and word in part)
+        or difflib.SequenceMatcher(None, word, part).ratio() >= 0.8
+        for part in name_words
+    )
+
+
+def _vocabulary(names) -> dict[str, str]:
+    """Folded word → the word as written, from the registry's names and the synonym list."""
+    words = {}
+    for name in names:
+        for word in re.findall(r"\w{4,}", name):
+            if not word.isdigit():
+                words.setdefault(fold(word), word.lower())
+    return words
+
+
+def search_suggestions(query: str, published) -> Suggestions:
+    """Themes and organisations of the published agreements whose names are like the words
+    of a query that found nothing, and the query spelt with the registry's words."""
+    from actors.models import Organisation
+    from agreements.models import CatalogueEntry
+    from commitments.models import Theme
+
+    words = fallback_words(query)
+    if not words:
+        return Suggestions([], [], [])
+    theme_ids, organisation_ids = set(), set()
+    entries = CatalogueEntry.objects.filter(agreement__in=published)
+    for themes_of, organisations_of in entries.values_list("facet_themes", "facet_organisations"):
+        theme_ids.update(themes_of)
+        organisation_ids.update(organisations_of)
+    all_themes = list(Theme.objects.filter(pk__in=theme_ids))
+    all_organisations = list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name"))
+    themes = [theme for theme in all_themes if any(_alike(word, theme.name) for word in words)]
+    organisations = [
+        organisation
+        for organisation in all_organisations
+        if any(
+            _alike(word, organisation.name) or word == fold(organisation.abbreviation)
+            for word in words
+        )
+    ][:8]
+    # Place names are left to the spelling fallback, which has already answered.
+    names = [
+        *published.values_list("title", flat=True),
+        *(theme.name for theme in all_themes),
+        *(organisation.name for organisation in all_organisations),
+        *(" ".join(group) for group in SYNONYMS.values()),
+    ]
+    vocabulary = _vocabulary(names)
+    spellings = []
+    query_words = re.findall(r"\w+", query)
+    replaced = []
+    changed = False
+    for word in query_words:
+        folded = fold(word)
+        if len(folded) < 3 or folded in vocabulary:
+            replaced.append(word)
+            continue
+        close = difflib.get_close_matches(folded, vocabulary.keys(), n=1, cutoff=0.75)
+        if close:
+            replaced.append(vocabulary[close[0]])
+        changed = True  # corrected, or left out: a word like nothing here finds nothing
+    if changed and replaced:
+        spellings.append(" ".join(replaced))
+    return Suggestions(themes=themes, organisations=organisations, spellings=spellings)

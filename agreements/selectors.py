@@ -18,6 +18,7 @@ from agreements.catalogue_index import CatalogueIndex, Selection, by_relevance, 
 from agreements.filters import AgreementFilterSet, Sort
 from agreements.models import Agreement, AgreementSection, Attachment, Goal, Level, Party
 from commitments.models import Commitment
+from commitments.selectors import themes_to_suggest
 from followup.models import FollowUp
 from registry.text import swedish_sort_key
 
@@ -52,7 +53,12 @@ def home_overview() -> dict:
     examples = list(
         agreement_cards(current.filter(is_good_example=True).order_by("-published_at", "-pk"))[:6]
     )
-    return {"counts": counts, "latest": latest, "good_examples": examples}
+    return {
+        "counts": counts,
+        "latest": latest,
+        "good_examples": examples,
+        "example_themes": themes_to_suggest(limit=2),
+    }
 
 
 # -- the catalogue ---------------------------------------------------------------------------
@@ -71,6 +77,8 @@ class CatalogueResult:
     page: Page
     agreements: list[Agreement]
     facets: dict[str, list[FacetCount]] = field(default_factory=dict)
+    # When the search words find nothing: themes, organisations and spellings that would.
+    suggestions: search.Suggestions | None = None
 
     @property
     def count(self) -> int:
@@ -140,7 +148,19 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     }
     # The most frequent organisations first: there can be hundreds.
     facets["organisation"].sort(key=lambda item: -item.count)
-    return CatalogueResult(filterset=filterset, page=page, agreements=agreements, facets=facets)
+    suggestions = None
+    # Under filters the page offers the search without them instead (catalogue.html).
+    if filterset.query and not agreements and not filterset.active_filters():
+        suggestions = search.search_suggestions(
+            filterset.query, Agreement.objects.latest_published()
+        )
+    return CatalogueResult(
+        filterset=filterset,
+        page=page,
+        agreements=agreements,
+        facets=facets,
+        suggestions=suggestions,
+    )
 
 
 # -- one agreement ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from agreements import pdf_views, selectors
 from agreements.diff import agreement_diff
 from agreements.filters import Sort
 from agreements.models import Agreement
+from followup.selectors import reception_for_agreement
 
 FACET_LABELS = {
     "level": _("Nivå"),
@@ -222,6 +223,7 @@ def _agreement_page(request, *, slug, number=None):
             "parties": list(agreement.parties.all()),
             "has_commitments": any(party.commitments.all() for party in agreement.parties.all()),
             "goals": list(agreement.goals.all()),
+            "reception": reception_for_agreement(agreement=agreement),
             "canonical_path": agreement.get_absolute_url()
             if is_latest
             else agreement.get_version_url(),

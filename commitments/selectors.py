@@ -39,3 +39,19 @@ def theme_commitments(*, theme: Theme, page_number=1, county=None, organisation=
 
 def theme_agreement_count(*, theme: Theme) -> int:
     return Agreement.objects.latest_published().filter(themes=theme).count()
+
+
+def themes_to_suggest(*, limit: int = 2) -> list[Theme]:
+    """The themes that the most current published agreements have commitments on (then the
+    most commitments): what the home page offers as an example search, so that the example
+    finds something. One query."""
+    current = Agreement.objects.latest_published()
+    on_current = Q(commitments__agreement__in=current)
+    return list(
+        Theme.objects.annotate(
+            agreement_count=Count("commitments__agreement", filter=on_current, distinct=True),
+            commitment_count=Count("commitments", filter=on_current, distinct=True),
+        )
+        .filter(agreement_count__gt=0)
+        .order_by("-agreement_count", "-commitment_count", "order", "name")[:limit]
+    )

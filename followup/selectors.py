@@ -15,6 +15,7 @@ from followup.models import (
     FollowUp,
     FollowUpState,
     GoalOutcome,
+    ReceptionFigure,
 )
 from registry.text import swedish_sort_key
 
@@ -176,4 +177,46 @@ def followup_missing(*, user, year: int, county: County | None = None) -> list[M
             row.agreement.county.code if row.agreement.county else "",
             swedish_sort_key(row.agreement.title),
         ),
+    )
+
+
+@dataclass
+class ReceptionYear:
+    """One year's reception figures (mottagande) with their totals: how many municipalities,
+    how many people they agreed to receive and, of those, how many assigned by the Migration
+    Agency (summed over the municipalities whose source states it)."""
+
+    year: int
+    figures: list[ReceptionFigure]
+
+    @property
+    def municipality_count(self) -> int:
+        return len({figure.municipality_id for figure in self.figures})
+
+    @property
+    def agreed_total(self) -> int:
+        return sum(figure.agreed_number for figure in self.figures)
+
+    @property
+    def assigned_total(self) -> int | None:
+        stated = [f.assigned_number for f in self.figures if f.assigned_number is not None]
+        return sum(stated) if stated else None
+
+
+def reception_years(figures) -> list[ReceptionYear]:
+    """Reception figures grouped by year, oldest first, each year's municipalities in code
+    order: the one shape of the agreement page, the agreement PDF and the county report."""
+    by_year: dict[int, list[ReceptionFigure]] = {}
+    for figure in sorted(figures, key=lambda f: (f.year, f.municipality.code)):
+        by_year.setdefault(figure.year, []).append(figure)
+    return [ReceptionYear(year=year, figures=rows) for year, rows in by_year.items()]
+
+
+def reception_for_agreement(*, agreement: Agreement) -> list[ReceptionYear]:
+    """The reception figures that the agreement version states, by year with totals. One
+    query."""
+    return reception_years(
+        ReceptionFigure.objects.filter(source_agreement=agreement)
+        .select_related("municipality")
+        .defer("municipality__geometry")
     )

@@ -6,6 +6,7 @@ from django.urls import include, path
 from agreements import pdf_urls
 from agreements import urls as agreement_urls
 from agreements.sitemaps import SITEMAPS
+from registry import views
 
 admin.site.site_header = "Samverkansregistret – administration"
 admin.site.site_title = "Samverkansregistret"
@@ -14,8 +15,9 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("statistik/", include("followup.urls")),
     path("api/v1/", include("registry.api_urls")),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path(
         "sitemap.xml",
         sitemap,
@@ -25,11 +27,13 @@ urlpatterns = [
 ]
 # Swedish at /, English at /en/. Swedish whatever the browser asks for (LocaleMiddleware
 # uses LANGUAGE_CODE for addresses without a prefix). The PDF addresses live in
-# agreements/pdf_urls.py but share the agreements namespace.
+# agreements/pdf_urls.py but share the agreements namespace. The statistics' figures and labels
+# are Swedish in both languages (marked lang="sv"); the page around them is translated.
 urlpatterns += i18n_patterns(
     path("", include((agreement_urls.urlpatterns + pdf_urls.urlpatterns, agreement_urls.app_name))),
     path("", include("actors.urls")),
     path("", include("commitments.urls")),
+    path("statistik/", include("followup.urls")),
     prefix_default_language=False,
 )
 

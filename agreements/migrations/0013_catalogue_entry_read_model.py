@@ -16,7 +16,10 @@ COLUMNS = (
 
 def fill_read_models(apps, schema_editor):
     from agreements.search import agreement_search_refresh_all
+    from agreements.search_dictionary import search_configuration_ensure
 
+    # Today's refresh reads with `registry_swedish`, which 0014 introduces.
+    search_configuration_ensure(schema_editor.connection)
     agreement_search_refresh_all()
 
 

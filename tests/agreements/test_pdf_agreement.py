@@ -327,3 +327,15 @@ def test_query_count_does_not_grow_with_the_agreement(
         response = client.get(reverse("agreements:pdf", kwargs={"slug": agreement.lineage.slug}))
     assert response.status_code == 200
     assert no_render[0].count("<li>") >= commitments
+
+
+def test_status_is_dated_by_the_agreement_and_reception_has_totals(norrbotten_document):
+    """Issue 17: an agreement that ended in 2009 is not "Har upphört (den <today>)"; the
+    reception figures are in the PDF with a totals row per year; the frequency is labelled."""
+    document = norrbotten_document.pdf
+    assert document.contains("Har upphört (gällde till och med 31 december 2009)")
+    assert not document.contains(f"Har upphört (den {_today()})")
+    assert document.contains("Mottagande 2007")
+    assert document.contains("Summa, 13 kommuner 595 220")
+    assert document.contains("Summa, 14 kommuner 610 235")
+    assert document.contains("hur ofta: annat")

@@ -155,3 +155,19 @@ def test_national_report_query_count_does_not_grow(
     with django_assert_max_num_queries(6):
         response = client.get(reverse("agreements:national_report_pdf"))
     assert response.status_code == 200
+
+
+def test_county_report_totals_the_reception_figures_per_year(client, pdf_cache):
+    document = read_pdf(client.get(NORRBOTTEN_REPORT).content)
+    assert document.contains("Summa 595 (220) 610 (235) 610 (235)")
+    assert document.contains("Antal kommuner 13 14 14")
+
+
+def test_county_report_reception_totals_match_the_printed_table():
+    norrbotten = County.objects.get(code="25")
+    report = county_report(county=norrbotten, on=datetime.date(2009, 6, 1))
+    totals = {
+        year.year: (year.municipality_count, year.agreed_total, year.assigned_total)
+        for year in report.reception_totals
+    }
+    assert totals[2007] == (13, 595, 220)

@@ -69,5 +69,5 @@ def test_agreement_page_query_count_does_not_grow(
     party = PartyFactory()
     for _ in range(extra_commitments):
         CommitmentFactory(party=party)
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(21):
         client.get(reverse("agreements:detail", kwargs={"slug": party.agreement.lineage.slug}))

@@ -314,7 +314,7 @@ def test_agreement_page_queries_do_not_grow_with_its_followups(
     from followup.models import FollowUp, FollowUpState
 
     url = data.a.get_absolute_url()
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         client.get(url)
     for year in (2021, 2022, 2023):
         followup = FollowUp.objects.create(
@@ -322,6 +322,6 @@ def test_agreement_page_queries_do_not_grow_with_its_followups(
         )
         for commitment in data.a.commitments.all():
             followup.assessments.create(commitment=commitment, status="fulfilled")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(23):
         text = client.get(url).content.decode()
     assert text.count('<h3 id="uppfoljning-') == 4
