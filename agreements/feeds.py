@@ -5,6 +5,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from agreements import selectors
@@ -60,8 +61,10 @@ class AgreementFeed(Feed):
         return f"{item.title} ({label})"
 
     def item_description(self, item):
+        # The summary is type="html": the text is escaped, so that markup typed into an
+        # agreement is shown as text by a feed reader, never run.
         where = ", ".join(str(part) for part in (item.get_level_display(), item.county) if part)
-        return f"{where}. {item.purpose[:400]}" if item.purpose else where
+        return escape(f"{where}. {item.purpose[:400]}" if item.purpose else where)
 
     def item_link(self, item):
         return item.get_version_url()

@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,9 +29,12 @@ ZIP_MAX_AGREEMENTS = 200
 def _pdf_response(content: bytes, *, filename: str, public: bool) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
-    # Public documents may be kept an hour (the print date is in the footer); a draft is
-    # never stored by a shared cache.
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    # A public document may be kept by a proxy only briefly, so that an unpublished agreement
+    # is gone within PUBLIC_DOCUMENT_MAX_AGE; the ETag (ConditionalGetMiddleware) lets it
+    # revalidate cheaply. A draft is never stored by a shared cache.
+    response["Cache-Control"] = (
+        f"public, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}" if public else "private, no-store"
+    )
     return response
 
 
@@ -124,5 +128,6 @@ def agreements_pdf_zip(request):
     response["Content-Disposition"] = content_disposition_header(
         True, pdf.zip_filename(description)
     )
-    response["Cache-Control"] = "public, max-age=3600"
+    # Streamed, so without an ETag to revalidate: kept by the browser only.
+    response["Cache-Control"] = f"private, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}"
     return response

@@ -82,6 +82,8 @@ def test_the_archive_renders_each_pdf_only_while_it_streams(client, no_render):
 
     assert response.status_code == 200
     assert no_render == [], "nothing is rendered before the response is read"
+    # No shared cache may keep it: it would outlive an unpublished agreement.
+    assert response["Cache-Control"].startswith("private")
     rendered_by_chunk = [len(no_render) for _ in response.streaming_content]
     expected = Agreement.objects.published().filter(county__code="01", level=Level.LOCAL)
     assert expected.count() == 10
