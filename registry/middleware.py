@@ -102,20 +102,34 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     few inline styles, and the API documentation (Swagger UI, ReDoc) starts with an inline
     script and runs ReDoc in a blob: worker."""
 
-    RELAXED = {
-        "/admin/": {"style-src": ["'unsafe-inline'"]},
-        "/api/v1/docs/": {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]},
-        "/api/v1/redoc/": {
+    RELAXED_PATHS = {"/admin/": {"style-src": ["'unsafe-inline'"]}}
+    RELAXED_VIEWS = {
+        "api:docs": {"script-src": ["'unsafe-inline'"], "style-src": ["'unsafe-inline'"]},
+        "api:redoc": {
             "script-src": ["'unsafe-inline'"],
             "style-src": ["'unsafe-inline'"],
             "worker-src": ["blob:"],
         },
     }
 
+    def _relaxation(self, request) -> dict:
+        """By view for the API documentation, which lives under /api/v1/ and /en/api/v1/."""
+        match = getattr(request, "resolver_match", None)
+        if match and match.view_name in self.RELAXED_VIEWS:
+            return self.RELAXED_VIEWS[match.view_name]
+        for prefix, update in self.RELAXED_PATHS.items():
+            if request.path.startswith(prefix):
+                return update
+        return {}
+
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
         if report_only:
             return parts
+        update = self._relaxation(request)
+        if update:
+            parts.update = {**update, **(parts.update or {})}
+        return parts
         for prefix, update in self.RELAXED.items():
             if request.path.startswith(prefix):
                 parts.update = {**update, **(parts.update or {})}

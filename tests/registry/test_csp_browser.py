@@ -23,6 +23,7 @@ PUBLIC = [
     "/en/",
     "/api/v1/docs/",
     "/api/v1/redoc/",
+    "/en/api/v1/docs/",
 ]
 
 
