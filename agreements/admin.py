@@ -422,6 +422,13 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         return ScopedForm
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Links to other agreements take only what the user may read, as the autocomplete
+        # lists; another county's draft is refused as an id that does not exist.
+        if db_field.name in ("parent", "annex_to", "based_on"):
+            kwargs["queryset"] = Agreement.objects.visible_to(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         counties = list(policy.counties_for(request.user)[:2])
