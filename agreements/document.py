@@ -51,9 +51,13 @@ class AgreementLink:
             return None
         return value.lineage.slug
 
-    def load_one(self, value, path: str, *, user=None, **_):
+    def load_one(self, value, path: str, *, user=None, kept_links=None, **_):
         if not value:
             return None
+        if user is not None and value in (kept_links or {}):
+            # A link the agreement already has stays as it is, though a national editor may
+            # have made it to a draft the writer may not see (a PATCH sends it back unread).
+            return kept_links[value]
         agreements = Agreement.objects.all() if user is None else Agreement.objects.visible_to(user)
         agreement = agreements.filter(lineage__slug=value).order_by("-version_number").first()
         if agreement is None:

@@ -67,8 +67,13 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     The document's `publication` is written as it stands: a writer publishes and
     unpublishes through agreement_publish/agreement_unpublish."""
     before = agreement_document_dump(agreement=agreement) if agreement.pk else None
+    kept_links = {
+        linked.lineage.slug: linked
+        for linked in (agreement.parent, agreement.annex_to, agreement.based_on)
+        if agreement.pk and linked is not None
+    }
     AGREEMENT.load_plain(agreement, document)
-    AGREEMENT.load_single_keys(agreement, document, "", user=user)
+    AGREEMENT.load_single_keys(agreement, document, "", user=user, kept_links=kept_links)
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:

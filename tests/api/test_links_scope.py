@@ -147,3 +147,20 @@ def test_the_admin_form_refuses_a_link_to_another_countys_draft(
     assert "based_on" in response.context["adminform"].form.errors
     own.refresh_from_db()
     assert own.based_on_id is None
+
+
+def test_a_link_made_by_a_national_editor_is_kept_by_a_patch_of_the_county(
+    norrbotten_api, stockholm
+):
+    hidden = AgreementFactory(county=stockholm, draft=True, title="Stockholms utkast")
+    agreement = AgreementFactory(draft=True, based_on=hidden, purpose="Samverkan.")
+    url = f"/api/v1/agreements/{agreement.pk}/"
+
+    read = norrbotten_api.get(url)
+    patched = norrbotten_api.patch(url, {"alias": "BD"}, format="json", HTTP_IF_MATCH="*")
+
+    assert read.json()["based_on"] is None
+    assert "Stockholms utkast" not in read.content.decode()
+    assert patched.status_code == 200, patched.json()
+    agreement.refresh_from_db()
+    assert (agreement.alias, agreement.based_on_id) == ("BD", hidden.pk)
