@@ -187,3 +187,32 @@ def test_the_organisations_page_keeps_its_contacts_public_flag_to_the_county(
     assert client.post(_change_url(norrbotten_board), data).status_code == 302
     norrbotten_contact.refresh_from_db()
     assert norrbotten_contact.is_public
+
+
+def test_the_delete_action_refuses_another_countys_organisations(
+    client, norrbotten, stockholm, stockholm_staff
+):
+    theirs = Organisation.objects.create(
+        name="Föreningen Norrsken",
+        slug="foreningen-norrsken",
+        kind="civil_society",
+        county=norrbotten,
+    )
+    own = Organisation.objects.create(
+        name="Föreningen Söder",
+        slug="foreningen-soder",
+        kind="civil_society",
+        county=stockholm,
+    )
+    client.force_login(stockholm_staff)
+    response = client.post(
+        reverse("admin:actors_organisation_changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [str(own.pk), str(theirs.pk)],
+            "post": "yes",
+        },
+    )
+
+    assert response.status_code == 403
+    assert Organisation.objects.filter(pk__in=[own.pk, theirs.pk]).count() == 2
