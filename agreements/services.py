@@ -9,6 +9,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from reversion.models import Revision
 
+from agreements import policy
 from agreements.attachments import pdf_extract_text
 from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.history import (
@@ -196,9 +197,10 @@ def _revision_problems(agreement: Agreement) -> list[str]:
     return problems
 
 
-def agreement_publication_problems(agreement: Agreement) -> list[str]:
+def agreement_publication_problems(agreement: Agreement, *, user=None) -> list[str]:
     """What the agreement lacks before it may be published, as sentences that say what to do.
-    An empty list means it may be published."""
+    An empty list means it may be published. A linked agreement is named only if `user` may
+    see it (policy.may_see_agreement): another county's draft is "not published", untitled."""
     problems: list[str] = []
     if agreement.is_published:
         problems.append("Överenskommelsen är redan publicerad.")
@@ -247,8 +249,10 @@ def agreement_publication_problems(agreement: Agreement) -> list[str]:
     for field, label in labels.items():
         related = getattr(agreement, field)
         if related is not None and not related.is_published:
+            named = user is None or policy.may_see_agreement(user, related)
             problems.append(
-                f"{label} ({related}) är inte publicerad. Publicera den först eller töm fältet."
+                f"{label}{f' ({related})' if named else ''} är inte publicerad. Publicera den "
+                "först eller töm fältet."
             )
     return problems
 
@@ -266,7 +270,7 @@ def agreement_publish(*, agreement: Agreement, user) -> Agreement:
     newer version marks the earlier published versions superseded: an empty "gäller till"
     becomes the day before the new version's "gäller från", which a revision must have."""
     agreement = _editable(agreement, user)
-    problems = agreement_publication_problems(agreement)
+    problems = agreement_publication_problems(agreement, user=user)
     if problems:
         raise ValidationError(problems, code="not_publishable")
     history_ensure_baseline(agreement=agreement)

@@ -13,7 +13,7 @@ from agreements.models import Agreement
 from tests.agreements import pdf_support
 from tests.agreements.pdf_support import read_pdf
 from tests.api.test_write import new_local_agreement
-from tests.factories import AgreementFactory
+from tests.factories import AgreementFactory, PartyFactory
 
 pdf_cache = pdf_support.pdf_cache
 
@@ -164,3 +164,40 @@ def test_a_link_made_by_a_national_editor_is_kept_by_a_patch_of_the_county(
     assert patched.status_code == 200, patched.json()
     agreement.refresh_from_db()
     assert (agreement.alias, agreement.based_on_id) == ("BD", hidden.pk)
+
+
+def test_the_admin_page_keeps_a_link_made_by_a_national_editor(client, norrbotten_staff, stockholm):
+    from tests.agreements.helpers import change_url, form_data
+
+    hidden = AgreementFactory(county=stockholm, draft=True, title="Stockholms utkast")
+    agreement = AgreementFactory(draft=True, based_on=hidden, purpose="Samverkan.")
+    client.force_login(norrbotten_staff)
+    data = form_data(client.get(change_url(agreement)))
+    data["alias"] = "BD"
+
+    response = client.post(change_url(agreement), data)
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.alias, agreement.based_on_id) == ("BD", hidden.pk)
+
+
+def test_a_publication_problem_does_not_name_a_draft_the_user_may_not_see(
+    norrbotten_api, stockholm
+):
+    hidden = AgreementFactory(county=stockholm, draft=True, title="Stockholms utkast")
+    agreement = AgreementFactory(draft=True, based_on=hidden, purpose="Samverkan.")
+    PartyFactory(agreement=agreement)
+
+    response = norrbotten_api.patch(
+        f"/api/v1/agreements/{agreement.pk}/",
+        {"publication": "published"},
+        format="json",
+        HTTP_IF_MATCH="*",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["publication"] == [
+        "Överenskommelsen som den bygger på är inte publicerad. Publicera den först eller töm "
+        "fältet."
+    ]
