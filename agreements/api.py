@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch
@@ -40,8 +41,14 @@ from agreements.models import (
     Level,
     Party,
     PartyRole,
+    Publication,
 )
-from agreements.services import agreement_create, agreement_document_apply
+from agreements.services import (
+    agreement_create,
+    agreement_document_apply,
+    agreement_publish,
+    agreement_unpublish,
+)
 from commitments.document import COMMITMENT
 from commitments.models import Commitment
 from followup.models import CommitmentAssessment, FollowUp
@@ -58,6 +65,20 @@ class AgreementLinkSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agreement
         fields = ["id", "url", "slug", "title", "version_number", "version_label"]
+
+
+class LinkedAgreementSerializer(AgreementLinkSerializer):
+    """parent, annex_to, based_on: null unless the reader may see the linked version
+    (policy.may_see_agreement), so that a published agreement never shows anything of one
+    that is not published."""
+
+    def get_attribute(self, instance):
+        linked = super().get_attribute(instance)
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        if linked is None or user is None or not policy.may_see_agreement(user, linked):
+            return None
+        return linked
 
 
 class AgreementSummarySerializer(AgreementLinkSerializer):
@@ -181,9 +202,9 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
         read_only=True,
         help_text="Alla versioner av överenskommelsen som du får se, äldsta först.",
     )
-    parent = AgreementLinkSerializer(read_only=True, allow_null=True)
-    annex_to = AgreementLinkSerializer(read_only=True, allow_null=True)
-    based_on = AgreementLinkSerializer(read_only=True, allow_null=True)
+    parent = LinkedAgreementSerializer(read_only=True, allow_null=True)
+    annex_to = LinkedAgreementSerializer(read_only=True, allow_null=True)
+    based_on = LinkedAgreementSerializer(read_only=True, allow_null=True)
 
     class Meta(AgreementSummarySerializer.Meta):
         fields = [
@@ -219,9 +240,19 @@ AgreementWriteSerializer = document_serializer(
         "lineage": serializers.SlugField(
             required=False,
             help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
-        )
+        ),
+        "unpublish_reason": serializers.CharField(
+            required=False,
+            allow_blank=True,
+            write_only=True,
+            help_text="Varför överenskommelsen avpubliceras (publication: draft på en "
+            "publicerad överenskommelse). Krävs då och sparas i historiken; används annars "
+            "inte.",
+        ),
     },
 )
+# Not part of the agreement's document: the request's instruction to the workflow.
+API_WORKFLOW_FIELDS = ("unpublish_reason",)
 
 
 def representation_etag(agreement: Agreement, data) -> str:
@@ -252,7 +283,14 @@ class IsStaffWriter(permissions.BasePermission):
 AGREEMENT_WRITE_DOC = (
     "Kräver token (Authorization: Token …) för en handläggare. Hela överenskommelsen med "
     "avsnitt, parter, mål och åtaganden i ett anrop; sparas helt eller inte alls. Fel ger 400 "
-    "med svenska meddelanden per fält, ett län utanför din behörighet 403."
+    "med svenska meddelanden per fält, ett län utanför din behörighet 403. "
+    "parent, annex_to och based_on tar kortnamnet på en överenskommelse som du får se "
+    "(publicerad, eller ett utkast i ditt län). "
+    "publication: published publicerar med samma kontroller som administrationens knapp "
+    "Publicera (innehåll, parter, versionens datum, att kopplade överenskommelser är "
+    "publicerade; en tidigare version får ”gäller till”); det som saknas ger 400 under "
+    "publication och ingenting sparas. publication: draft på en publicerad överenskommelse "
+    "avpublicerar den och kräver unpublish_reason. Utelämnat behålls publiceringen som den är."
 )
 
 
@@ -408,12 +446,39 @@ class AgreementViewSet(
 
     # Writing
 
-    def _document(self, request, *, partial_base=None) -> dict:
+    def _document(self, request, *, partial_base=None) -> tuple[dict, dict]:
+        """The agreement's document as sent (on `partial_base` for PATCH), and the
+        instructions to the workflow (API_WORKFLOW_FIELDS)."""
         serializer = AgreementWriteSerializer(data=request.data, partial=partial_base is not None)
         serializer.is_valid(raise_exception=True)
         document = dict(partial_base or {})
         document.update(serializer.validated_data)
-        return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+        workflow = {name: document.pop(name, "") for name in API_WORKFLOW_FIELDS}
+        return json.loads(json.dumps(document, cls=DjangoJSONEncoder)), workflow
+
+    def _publication_change(self, agreement, *, wanted: str, workflow: dict) -> Agreement:
+        """Publish or unpublish through the admin's services, with their checks and
+        messages; a refusal is a 400 that rolls back the whole request."""
+        try:
+            if wanted == Publication.PUBLISHED and not agreement.is_published:
+                return agreement_publish(agreement=agreement, user=self.request.user)
+            if wanted == Publication.DRAFT and agreement.is_published:
+                return agreement_unpublish(
+                    agreement=agreement,
+                    user=self.request.user,
+                    reason=workflow["unpublish_reason"],
+                )
+        except DjangoValidationError as error:
+            if hasattr(error, "error_dict"):
+                names = {"reason": "unpublish_reason"}
+                raise exceptions.ValidationError(
+                    {
+                        names.get(name, name): messages
+                        for name, messages in error.message_dict.items()
+                    }
+                ) from None
+            raise exceptions.ValidationError({"publication": error.messages}) from None
+        return agreement
 
     def _require_scope_for(self, document) -> None:
         county_code = document.get("county")
@@ -434,14 +499,17 @@ class AgreementViewSet(
         return response
 
     def create(self, request, *args, **kwargs):
-        document = self._document(request)
+        document, workflow = self._document(request)
         self._require_scope_for(document)
+        wanted = document.get("publication") or Publication.DRAFT
+        document["publication"] = Publication.DRAFT
         try:
             with transaction.atomic():
-                agreement = agreement_create(document=document)
+                agreement = agreement_create(document=document, user=request.user)
                 history_record(
                     agreement=agreement, user=request.user, comment="Registrerad via API:t."
                 )
+                agreement = self._publication_change(agreement, wanted=wanted, workflow=workflow)
         except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_201_CREATED)
@@ -463,13 +531,26 @@ class AgreementViewSet(
                     )
                 self._check_if_match(request, agreement)
                 current = agreement_document_dump(agreement=agreement)
-                document = self._document(request, partial_base=current if partial else None)
+                document, workflow = self._document(
+                    request, partial_base=current if partial else None
+                )
                 for kept in API_KEPT:
                     document[kept] = current[kept]
                 self._require_scope_for(document)
+                # The content first, as it is published now; then the workflow, if asked.
+                wanted = document.get("publication") or current["publication"]
+                document["publication"] = current["publication"]
                 history_ensure_baseline(agreement=agreement)
-                agreement = agreement_document_apply(agreement=agreement, document=document)
-                history_record(agreement=agreement, user=request.user, comment="Ändrad via API:t.")
+                agreement = agreement_document_apply(
+                    agreement=agreement, document=document, user=request.user
+                )
+                history_record(
+                    agreement=agreement,
+                    user=request.user,
+                    comment="Ändrad via API:t.",
+                    only_if_changed=True,
+                )
+                agreement = self._publication_change(agreement, wanted=wanted, workflow=workflow)
         except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_200_OK)

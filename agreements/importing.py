@@ -453,7 +453,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
             continue
         _plan_row(plan, agreements, lookups, user, row_number, raw)
     for planned in agreements.values():
-        _check_agreement(plan, planned)
+        _check_agreement(plan, planned, user)
     plan.agreements = list(agreements.values())
     if not plan.agreements and not plan.errors:
         plan.error(None, "", "Filen har inga rader med överenskommelser under rubrikraden.")
@@ -571,7 +571,7 @@ class _Trial(Exception):
     """Rolls a trial save back."""
 
 
-def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
+def _check_agreement(plan: ImportPlan, planned: PlannedAgreement, user) -> None:
     """Save the agreement's document as a trial and roll it back: the preview finds exactly
     the errors that saving would."""
     first = planned.rows[0]
@@ -585,7 +585,7 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
         return
     try:
         with transaction.atomic():
-            _agreement_save(planned)
+            _agreement_save(planned, user)
             raise _Trial
     except _Trial:
         pass
@@ -596,8 +596,9 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
                 plan.error(row, key if key in COLUMN_BY_KEY else "", message)
 
 
-def _agreement_save(planned: PlannedAgreement):
-    return agreement_create(document=planned.document())
+def _agreement_save(planned: PlannedAgreement, user):
+    """As the importing user: links to other agreements and contact people as they may."""
+    return agreement_create(document=planned.document(), user=user)
 
 
 def _check_scope(plan: ImportPlan, user) -> None:
@@ -624,7 +625,7 @@ def agreements_import(*, plan: ImportPlan, user) -> list:
         if refusal:
             raise ValidationError(refusal)
         try:
-            agreement = _agreement_save(planned)
+            agreement = _agreement_save(planned, user)
         except DocumentError as error:
             raise ValidationError(str(error)) from None
         history_record(

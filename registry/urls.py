@@ -7,6 +7,7 @@ from agreements import pdf_urls
 from agreements import urls as agreement_urls
 from agreements.sitemaps import SITEMAPS
 from registry import views
+from registry.admin_shortcut import admin_view_on_site
 
 admin.site.site_header = "Samverkansregistret – administration"
 admin.site.site_title = "Samverkansregistret"
@@ -14,6 +15,11 @@ admin.site.index_title = "Registrera och revidera överenskommelser"
 admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
+    # Before the admin's own route of the same address, which checks no scope.
+    path(
+        "admin/r/<int:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(admin_view_on_site),
+    ),
     path("admin/", admin.site.urls),
     path("robots.txt", views.robots_txt, name="robots_txt"),
     path("favicon.ico", views.favicon, name="favicon"),

@@ -278,3 +278,27 @@ def test_the_templates_download_with_every_column(client, norrbotten_staff):
         content=example.getvalue(), filename="exempel.xlsx", user=norrbotten_staff
     )
     assert plan.errors == [], [str(e) for e in plan.errors]
+
+
+def test_a_link_to_another_countys_draft_is_refused_like_one_that_does_not_exist(
+    norrbotten_staff, stockholm
+):
+    from tests.factories import AgreementFactory
+
+    draft = AgreementFactory(county=stockholm, draft=True, title="Stockholms hemliga utkast")
+    slug = draft.lineage.slug
+
+    def preview(based_on):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([*HEADER, "bygger på"])
+        writer.writerow([*VALID_ROWS[0], based_on])
+        writer.writerow([*VALID_ROWS[1], ""])
+        content = buffer.getvalue().encode("utf-8")
+        plan = import_preview(content=content, filename="l.csv", user=norrbotten_staff)
+        return [str(error) for error in plan.errors]
+
+    assert preview(slug) == [f"Rad 2, kolumn ”bygger på”: Överenskommelsen {slug} finns inte."]
+    assert preview("finns-inte") == [
+        "Rad 2, kolumn ”bygger på”: Överenskommelsen finns-inte finns inte."
+    ]
