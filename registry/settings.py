@@ -99,7 +99,10 @@ TEMPLATES = [
 
 DATABASES = {"default": database_settings(debug=DEBUG)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Connections are kept: PostgreSQL reads the search dictionary (agreements/search.py) once per
+# connection, about 0.15 s. The health check replaces one the server closed (a restart).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A server that does not answer fails the request in seconds (a 503, see
 # registry/middleware.py) instead of holding a worker.
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
