@@ -56,4 +56,10 @@ CHOICE_LABELS = [
     # followup.models.FollowUpState
     gettext_noop("Pågår"),
     gettext_noop("Avslutad"),
+    # followup.models.AssessmentStatus ("Pågår" above)
+    gettext_noop("Ej bedömt än"),
+    gettext_noop("Uppfyllt"),
+    gettext_noop("Ej påbörjat"),
+    gettext_noop("Ej uppfyllt"),
+    gettext_noop("Ej aktuellt"),
 ]

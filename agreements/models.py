@@ -11,14 +11,15 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from actors.models import County, Municipality, Organisation
 from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
-    MinValueValidator(1990, "Året ska vara 1990 eller senare."),
-    MaxValueValidator(2100, "Året ska vara 2100 eller tidigare."),
+    MinValueValidator(1990, gettext_lazy("Året ska vara 1990 eller senare.")),
+    MaxValueValidator(2100, gettext_lazy("Året ska vara 2100 eller tidigare.")),
 ]
 
 

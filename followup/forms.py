@@ -2,6 +2,7 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from actors.filters import CountyField
 from agreements.models import YEAR_VALIDATORS
@@ -16,31 +17,31 @@ class StatisticsForm(forms.Form):
     whole country, last year, agreements in force."""
 
     date = forms.DateField(
-        label="Datum",
+        label=_("Datum"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."},
-        help_text="Dagen som siffrorna gäller.",
+        error_messages={"invalid": _("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.")},
+        help_text=_("Dagen som siffrorna gäller."),
     )
-    county = CountyField(label="Län", required=False, empty_label="Hela landet")
+    county = CountyField(label=_("Län"), required=False, empty_label=_("Hela landet"))
     year = forms.IntegerField(
-        label="Uppföljningsår",
+        label=_("Uppföljningsår"),
         required=False,
         validators=YEAR_VALIDATORS,
-        error_messages={"invalid": "Skriv året med fyra siffror, till exempel 2025."},
+        error_messages={"invalid": _("Skriv året med fyra siffror, till exempel 2025.")},
     )
     selection = forms.ChoiceField(
-        label="Överenskommelser",
+        label=_("Överenskommelser"),
         choices=Selection.CHOICES,
         required=False,
-        error_messages={"invalid_choice": "Välj ett av urvalen i listan."},
+        error_messages={"invalid_choice": _("Välj ett av urvalen i listan.")},
     )
 
     def clean_date(self):
         day = self.cleaned_data.get("date")
         if day and not (FIRST_DAY <= day <= LAST_DAY):
             raise forms.ValidationError(
-                "Välj ett datum mellan 1 januari 1990 och 31 december 2100."
+                _("Välj ett datum mellan 1 januari 1990 och 31 december 2100.")
             )
         return day
 

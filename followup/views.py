@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from followup.charts import table_chart
 from followup.formatting import csv_cell, html_cell, json_cell
@@ -139,7 +140,7 @@ def statistics_csv(request, section: str, table: str):
     delimiter = request.GET.get("delimiter") or ","
     errors = form.error_messages_flat() if form.errors else []
     if delimiter not in DELIMITERS:
-        errors.append("Avgränsare: ange , eller ; (semikolon för svensk Excel).")
+        errors.append(_("Avgränsare: ange , eller ; (semikolon för svensk Excel)."))
     if errors:
         return HttpResponse(
             "\n".join(errors),
@@ -151,7 +152,7 @@ def statistics_csv(request, section: str, table: str):
     if found is None:
         raise Http404("Tabellen finns inte i den här statistiken (för det här urvalet).")
     lines = csv_lines(
-        header=[column.label for column in found.columns],
+        header=[str(column.label) for column in found.columns],
         rows=(
             [
                 csv_cell(value, column.kind, decimal_comma=delimiter == ";")

@@ -97,6 +97,7 @@ MORE_PAGES = {
     "agreements:home (en)": "/en/",
     "agreements:detail (en)": "/en/overenskommelser/norrbotten-rok/",
     "statistics:index (en)": "/en/statistik/",
+    "statistics:section (en)": "/en/statistik/mottagande/?county=norrbottens-lan",
 }
 # Addresses that are not pages: files, feeds, data, redirects, the API's JSON (its browsable
 # HTML is Django REST framework's own; the API's documentation pages are checked).
