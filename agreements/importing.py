@@ -38,6 +38,7 @@ from agreements.models import AgreementLineage, Publication
 from agreements.services import agreement_create
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
+from registry.exports import csv_lines
 
 MAX_BYTES = 5 * 1024 * 1024
 
@@ -675,9 +676,7 @@ def template_headers() -> list[str]:
 
 def template_csv() -> bytes:
     """Semicolons and a byte order mark: Swedish Excel opens it with å, ä and ö intact."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";").writerow(template_headers())
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return "".join(csv_lines(header=template_headers(), rows=[], delimiter=";")).encode("utf-8")
 
 
 EXAMPLE_ROWS = [
