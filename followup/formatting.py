@@ -8,6 +8,8 @@ from django.utils import formats, translation
 from django.utils.html import format_html_join
 from django.utils.translation import pgettext
 
+from registry.exports import NumberText
+
 NO_VALUE = "–"
 
 
@@ -58,11 +60,13 @@ def html_cell(value, kind: str):
     return str(value)
 
 
-def _plain_number(value, decimal_comma: bool) -> str:
+def _plain_number(value, decimal_comma: bool) -> NumberText:
+    """A number as text; marked as a number, so that a negative one is not neutralised as
+    text that would start a formula (registry/exports.py)."""
     text = f"{value:.1f}" if isinstance(value, float | Decimal) else str(value)
     if text.endswith(".0"):
         text = text[:-2]
-    return text.replace(".", ",") if decimal_comma else text
+    return NumberText(text.replace(".", ",") if decimal_comma else text)
 
 
 def csv_cell(value, kind: str, *, decimal_comma: bool) -> str:

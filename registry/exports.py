@@ -6,7 +6,13 @@ A reader sees words, not codes: `RowLabeller` is the one function that turns a r
 the cells of CSV and XLSX (a choice's label, Ja/Nej, names), in the request's language
 (Swedish, English under /en/); the codes have their own columns, kept as text ("0114").
 JSON keeps the values as they are stored, with the labels under their own keys. Every CSV of
-the site, the statistics' too, is written by `csv_lines`."""
+the site, the statistics' too, is written by `csv_lines`.
+
+Safe for spreadsheets (OWASP's CSV-injection rule): a text cell that a spreadsheet would read
+as a formula (`=HYPERLINK(…)`, `+1`, `-2+3`, `@SUM(A1)`, a leading tab or carriage return) is
+recognised by `starts_formula`; `csv_lines` writes it with a single quote in front
+(`spreadsheet_safe`) and `xlsx_file` as a text cell with its text unchanged. Numbers stay
+numbers. JSON is not a spreadsheet and keeps the text as it is."""
 
 import csv
 import datetime
@@ -34,6 +40,31 @@ VALUE = "value"  # as stored: text, a number or a date
 CODE = "code"  # a code or a key (county code, slug), always text: "0114" stays "0114"
 LABEL = "label"  # a choice, shown by its label (`choices`); the code is another column
 BOOLEAN = "boolean"  # Ja / Nej
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class NumberText(str):
+    """A number already written as text (`-1,5` with a decimal comma for Swedish Excel): a
+    spreadsheet reads it as the number it is, so it is not neutralised (like Django's
+    SafeString, the type carries what the text is)."""
+
+
+def starts_formula(value) -> bool:
+    """The one rule: text (not a number) that a spreadsheet would read as a formula."""
+    return (
+        isinstance(value, str)
+        and not isinstance(value, NumberText)
+        and value.startswith(FORMULA_STARTS)
+    )
+
+
+def spreadsheet_safe(value):
+    """A CSV cell as a spreadsheet should show it: text that would start a formula gets a
+    single quote in front, which Excel and LibreOffice read as "this is text"; numbers and
+    every other text are as they were."""
+    return "'" + value if starts_formula(value) else value
 
 
 @dataclass(frozen=True)
@@ -96,11 +127,12 @@ class _LineBuffer:
 
 
 def csv_lines(*, header: list[str], rows: Iterable[list], delimiter: str = ",") -> Iterator[str]:
-    """The one CSV writer: a byte order mark, the header, then each row's cells."""
+    """The one CSV writer: a byte order mark, the header, then each row's cells, every cell
+    through `spreadsheet_safe`."""
     writer = csv.writer(_LineBuffer(), delimiter=delimiter, lineterminator="\r\n")
-    yield UTF8_BOM + writer.writerow(header)
+    yield UTF8_BOM + writer.writerow([spreadsheet_safe(cell) for cell in header])
     for cells in rows:
-        yield writer.writerow(cells)
+        yield writer.writerow([spreadsheet_safe(cell) for cell in cells])
 
 
 def _json_default(value):
@@ -132,6 +164,15 @@ def json_chunks(*, rows: Iterable[dict], columns) -> Iterator[str]:
 def xlsx_file(*, rows: Iterable[dict], columns):
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ERROR_CODES
+
+    def text_cell(value):
+        """A text cell, whatever the text: openpyxl would make "=…" a formula and "#N/A" an
+        error; the text format keeps it text when it is edited in Excel too."""
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        cell.number_format = "@"
+        return cell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("Data")
@@ -139,10 +180,9 @@ def xlsx_file(*, rows: Iterable[dict], columns):
     labeller = RowLabeller(columns)
     for row in rows:
         values = labeller(row)
-        for index, text in enumerate(labeller.text):
-            if text:
-                values[index] = WriteOnlyCell(sheet, value=values[index])
-                values[index].number_format = "@"
+        for index, (value, text) in enumerate(zip(values, labeller.text, strict=True)):
+            if text or starts_formula(value) or (isinstance(value, str) and value in ERROR_CODES):
+                values[index] = text_cell(value)
         sheet.append(values)
     # FileResponse closes the file once it has streamed it.
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115
