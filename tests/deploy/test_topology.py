@@ -144,7 +144,13 @@ def topology(django_db_setup, django_db_blocker, tmp_path_factory):
             )
             template = connection.settings_dict["NAME"]
             connections.close_all()
-            _admin_sql(f'DROP DATABASE IF EXISTS "{name}"')
+            _admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            # A copy needs the template to itself: end what is left of this process's
+            # connections (a live server thread's, say); Django reconnects when needed.
+            _admin_sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{template}' AND pid <> pg_backend_pid()"
+            )
             _admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
         finally:
             editor.delete()
