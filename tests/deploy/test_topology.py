@@ -295,10 +295,15 @@ def test_two_servers_and_a_worker_share_database_cache_and_object_storage(topolo
     slug = agreement.lineage.slug
     staff = {"Authorization": f"Token {topology['token']}"}
 
-    # A change through server A is on server B's page, catalogue and API at once.
+    # A change through server A is on server B's page, catalogue and API at once. B has built
+    # its in-memory catalogue index before the change: the title order shows it rebuilt it.
+    first_title = "Central överenskommelse om utveckling av introduktionsinsatser"
+    catalogue = f"{b}/overenskommelser/"
+    before = requests.get(catalogue, params={"sort": "title"}, timeout=10).text
+    assert before.index(first_title) < before.index(agreement.title)
     url = f"{a}/api/v1/agreements/{agreement.pk}/"
     etag = requests.get(url, headers=staff, timeout=10).headers["ETag"]
-    title = f"Täby och Länsstyrelsen, ändrad via server A {uuid.uuid4().hex[:6]}"
+    title = f"Aaa Täby, ändrad via server A {uuid.uuid4().hex[:6]}"
     changed = requests.patch(
         url, json={"title": title}, headers={**staff, "If-Match": etag}, timeout=30
     )
@@ -306,9 +311,12 @@ def test_two_servers_and_a_worker_share_database_cache_and_object_storage(topolo
     page = requests.get(f"{b}/overenskommelser/{slug}/", timeout=10)
     assert page.status_code == 200
     assert title in page.text
-    catalogue = requests.get(f"{b}/overenskommelser/", params={"q": "ändrad via server A"})
-    assert catalogue.status_code == 200
-    assert title in catalogue.text
+    after = requests.get(catalogue, params={"sort": "title"}, timeout=10)
+    assert after.status_code == 200
+    assert agreement.title not in after.text
+    assert after.text.index(title) < after.text.index(first_title)
+    found = requests.get(catalogue, params={"q": "ändrad via server A"}, timeout=10)
+    assert title in found.text
     assert (
         requests.get(f"{b}/api/v1/agreements/{agreement.pk}/", timeout=10).json()["title"] == title
     )
