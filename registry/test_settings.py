@@ -23,6 +23,7 @@ CACHES = {
 
 # Background jobs run at once, in the test's own process and transaction. The prerender after
 # a publication is off, so that the tests that count renders count only their own; the tests of
-# the jobs turn it on (tests/registry/test_topology.py runs a real worker).
+# the jobs turn it on (tests/registry/test_shared_storage.py; tests/deploy/test_topology.py
+# runs a real worker).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 PDF_PRERENDER_ON_PUBLISH = False
