@@ -198,20 +198,22 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 # django-tasks backport until then) with its database backend, a queue in the registry's own
 # PostgreSQL that `manage.py db_worker` works through, on one machine or several. No broker to
 # run: the servers already share PostgreSQL. DJANGO_TASKS_IMMEDIATE=1 runs each job at once in
-# the process that asks for it (the tests, or a single server without a worker).
+# the process that asks for it (the tests, a single server without a worker, and development,
+# where `make run` starts no worker).
 TASKS = {
     "default": {
         "BACKEND": (
             "django_tasks.backends.immediate.ImmediateBackend"
-            if env.bool("DJANGO_TASKS_IMMEDIATE", default=False)
+            if env.bool("DJANGO_TASKS_IMMEDIATE", default=DEBUG)
             else "django_tasks_db.DatabaseBackend"
         ),
         "QUEUES": ["default"],
     }
 }
 # After a published agreement is saved, its PDF is rendered by a background job, so that the
-# first visitor to ask for it does not wait (agreements/pdf_signals.py).
-PDF_PRERENDER_ON_PUBLISH = env.bool("DJANGO_PDF_PRERENDER_ON_PUBLISH", default=True)
+# first visitor to ask for it does not wait (agreements/pdf_signals.py). Not in development,
+# where it would only make `make run`'s loading of the examples slower.
+PDF_PRERENDER_ON_PUBLISH = env.bool("DJANGO_PDF_PRERENDER_ON_PUBLISH", default=not DEBUG)
 
 API_ANON_RATE = env("API_ANON_RATE", default="120/min")
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
