@@ -275,7 +275,9 @@ def _search_query(query: str, synonyms: bool) -> SearchQuery:
             combined = combined & part
         pending_or = False
     if combined is None:
-        return SearchQuery(query[:MAX_SEARCH_CHARS], search_type="websearch", config=SEARCH_CONFIG)
+        # No word to search for: punctuation only. Read as plain text, as websearch syntax a
+        # few hundred "-" or "(" overflow PostgreSQL's tsquery stack.
+        return SearchQuery(query[:MAX_SEARCH_CHARS], search_type="plain", config=SEARCH_CONFIG)
     return combined
 
 
