@@ -48,6 +48,7 @@ MIDDLEWARE = [
     # With i18n_patterns(prefix_default_language=False) in registry/urls.py this gives Swedish
     # to every address without /en/, whatever the browser prefers (the admin included).
     "django.middleware.locale.LocaleMiddleware",
+    "registry.request_checks.RefuseNulMiddleware",  # 400 in the visitor's language
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
