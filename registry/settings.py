@@ -149,9 +149,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "registry.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["registry.throttling.AnonymousThrottle"],
-    "EXCEPTION_HANDLER": "registry.throttling.exception_handler",
+    "EXCEPTION_HANDLER": "registry.api_input.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "ORDERING_PARAM": "ordering",
+    # JSON with a limit on nesting and Swedish errors (registry/api_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "registry.api_input.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SPECTACULAR_SETTINGS = {
