@@ -250,6 +250,9 @@ def test_a_nul_character_anywhere_in_the_address_is_a_swedish_400(client):
     assert api.status_code == 400
     assert api.json() == {"detail": "Adressen innehåller ett otillåtet tecken (NUL)."}
     assert client.get("/overenskommelser/?county=lulea%00").status_code == 400
+    parameter = client.get("/api/v1/agreements/?county=lulea%00&q=a")
+    assert parameter.status_code == 400
+    assert parameter.json() == {"county": ["Värdet innehåller ett otillåtet tecken (NUL)."]}
 
 
 def test_error_pages_are_in_the_visitors_language(client):
