@@ -25,12 +25,13 @@ node_modules/.installed: package.json package-lock.json
 setup: $(INSTALLED) node_modules/.installed
 	$(PY) manage.py setup_registry
 
-## run: setup, then serve http://127.0.0.1:8000
+## run: setup, then serve http://127.0.0.1:8000 (another port: make run PORT=8001)
+PORT ?= 8000
 run: setup
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-## test: setup, then the test suite
-test: setup
+## test: the test suite, in its own throwaway test database (never DATABASE_URL's data)
+test: $(INSTALLED) node_modules/.installed
 	$(PY) -m pytest
 
 ## lint: ruff, formatting and missing migrations

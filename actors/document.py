@@ -2,7 +2,8 @@
 are named by their slug; contact people, who have no natural key, are written out whole."""
 
 from actors.models import ContactPerson, Organisation
-from registry.documents import NaturalKey, Part, full_clean
+from agreements import policy
+from registry.documents import NaturalKey, Part, fail, full_clean
 
 ORGANISATION = NaturalKey(Organisation, "slug", "Organisationen")
 
@@ -15,7 +16,11 @@ CONTACT = Part(
 
 class ContactKey:
     """A contact person written out whole: found again by organisation, name and e-mail,
-    otherwise created. A public dump leaves out the people who are not marked public."""
+    otherwise created. A public dump leaves out the people who are not marked public.
+
+    With a `user` (the API, the import), a person whose title, phone or public flag the
+    document changes must be one the user may change, and only the organisation's county
+    staff make a person public (agreements/policy.py); None is the registry's own loaders."""
 
     part = CONTACT
 
@@ -27,7 +32,7 @@ class ContactKey:
             return [CONTACT.dump(contact) for contact in value.all() if shown(contact)]
         return CONTACT.dump(value) if shown(value) else None
 
-    def load_one(self, row, path: str, **_):
+    def load_one(self, row, path: str, *, user=None, **_):
         if not row:
             return None
         path = f"{path}."
@@ -40,11 +45,31 @@ class ContactKey:
         if contact is None:
             contact = holder
         else:
+            written = (holder.title, holder.phone, holder.is_public)
+            if written != (contact.title, contact.phone, contact.is_public):
+                _require_change(user, contact, path)
             contact.title, contact.phone = holder.title, holder.phone
             contact.is_public = holder.is_public
+        if contact.is_public and contact.pk is None and user is not None:
+            refusal = policy.refusal_to_publish_contact(user, contact.organisation)
+            if refusal:
+                fail(f"{path}is_public", refusal)
         full_clean(contact, path)
         contact.save()
         return contact
 
-    def load_many(self, rows, path: str, **_):
-        return [self.load_one(row, f"{path}[{index}]") for index, row in enumerate(rows or [])]
+    def load_many(self, rows, path: str, **context):
+        return [
+            self.load_one(row, f"{path}[{index}]", **context)
+            for index, row in enumerate(rows or [])
+        ]
+
+
+def _require_change(user, contact: ContactPerson, path: str) -> None:
+    if user is not None and not policy.may_change_contact(user, contact):
+        fail(
+            path.rstrip("."),
+            f"Kontaktpersonen {contact.name or contact.email} hör till {contact.organisation}, "
+            "som du inte får ändra. Skriv titel, telefon och om personen visas publikt som de "
+            "står i registret, eller be organisationens län ändra dem.",
+        )

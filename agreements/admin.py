@@ -422,6 +422,19 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
         return ScopedForm
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Links to other agreements take only what the user may read, as the autocomplete
+        # lists; another county's draft is refused as an id that does not exist. The link the
+        # agreement has now stays valid (a national editor may have made it), so that saving
+        # the page does not drop it.
+        if db_field.name in ("parent", "annex_to", "based_on"):
+            object_id = str(request.resolver_match.kwargs.get("object_id", ""))
+            linked_now = Agreement.objects.filter(
+                **{db_field.remote_field.related_name: object_id if object_id.isdigit() else None}
+            )
+            kwargs["queryset"] = Agreement.objects.visible_to(request.user) | linked_now
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         counties = list(policy.counties_for(request.user)[:2])
@@ -506,7 +519,9 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "lineage_versions": versions,
             "may_change": self.has_change_permission(request, obj),
             "publication_problems": (
-                services.agreement_publication_problems(obj) if not obj.is_published else []
+                services.agreement_publication_problems(obj, user=request.user)
+                if not obj.is_published
+                else []
             ),
         }
 
@@ -587,7 +602,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             except ValidationError as error:
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return self._redirect_to(obj)
-            problems = services.agreement_publication_problems(revised)
+            problems = services.agreement_publication_problems(revised, user=request.user)
             todo = f" Innan den kan publiceras: {' '.join(problems)}" if problems else ""
             self.message_user(
                 request,
@@ -606,7 +621,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     def publish_view(self, request, object_id):
         obj = self._changeable(request, object_id)
-        problems = services.agreement_publication_problems(obj)
+        problems = services.agreement_publication_problems(obj, user=request.user)
         if request.method == "POST":
             try:
                 services.agreement_publish(agreement=obj, user=request.user)

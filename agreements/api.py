@@ -4,6 +4,7 @@ from dataclasses import replace
 
 import django_filters
 from django.contrib.postgres.aggregates import StringAgg
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Count, Max, Prefetch
@@ -19,6 +20,7 @@ from actors.api import (
     OrganisationSummarySerializer,
     ResponsibleContactField,
 )
+from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import County, OrganisationKind
 from agreements import policy
 from agreements.document import (
@@ -29,24 +31,31 @@ from agreements.document import (
     TEXT_SECTIONS,
     agreement_document_dump,
 )
-from agreements.filters import AgreementApiFilterSet
+from agreements.filters import AgreementApiFilterSet, VersionsFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
     Agreement,
     Goal,
+    Kind,
     LegalStatus,
     Level,
     Party,
     PartyRole,
+    Publication,
 )
-from agreements.services import agreement_create, agreement_document_apply
+from agreements.services import (
+    agreement_create,
+    agreement_document_apply,
+    agreement_publish,
+    agreement_unpublish,
+)
 from commitments.document import COMMITMENT
 from commitments.models import Commitment
 from followup.models import CommitmentAssessment, FollowUp
 from registry.api import ExportMixin, PublicCacheMixin
 from registry.document_api import document_serializer
 from registry.documents import DocumentError
-from registry.exports import Column
+from registry.exports import BOOLEAN, CODE, LABEL, Column
 
 
 class AgreementLinkSerializer(serializers.ModelSerializer):
@@ -56,6 +65,20 @@ class AgreementLinkSerializer(serializers.ModelSerializer):
     class Meta:
         model = Agreement
         fields = ["id", "url", "slug", "title", "version_number", "version_label"]
+
+
+class LinkedAgreementSerializer(AgreementLinkSerializer):
+    """parent, annex_to, based_on: null unless the reader may see the linked version
+    (policy.may_see_agreement), so that a published agreement never shows anything of one
+    that is not published."""
+
+    def get_attribute(self, instance):
+        linked = super().get_attribute(instance)
+        request = self.context.get("request")
+        user = request.user if request is not None else None
+        if linked is None or user is None or not policy.may_see_agreement(user, linked):
+            return None
+        return linked
 
 
 class AgreementSummarySerializer(AgreementLinkSerializer):
@@ -179,9 +202,9 @@ class AgreementDetailSerializer(AgreementSummarySerializer):
         read_only=True,
         help_text="Alla versioner av överenskommelsen som du får se, äldsta först.",
     )
-    parent = AgreementLinkSerializer(read_only=True, allow_null=True)
-    annex_to = AgreementLinkSerializer(read_only=True, allow_null=True)
-    based_on = AgreementLinkSerializer(read_only=True, allow_null=True)
+    parent = LinkedAgreementSerializer(read_only=True, allow_null=True)
+    annex_to = LinkedAgreementSerializer(read_only=True, allow_null=True)
+    based_on = LinkedAgreementSerializer(read_only=True, allow_null=True)
 
     class Meta(AgreementSummarySerializer.Meta):
         fields = [
@@ -217,9 +240,19 @@ AgreementWriteSerializer = document_serializer(
         "lineage": serializers.SlugField(
             required=False,
             help_text="Kortnamn i adressen; skapas ur titeln om det saknas. Kan inte ändras.",
-        )
+        ),
+        "unpublish_reason": serializers.CharField(
+            required=False,
+            allow_blank=True,
+            write_only=True,
+            help_text="Varför överenskommelsen avpubliceras (publication: draft på en "
+            "publicerad överenskommelse). Krävs då och sparas i historiken; används annars "
+            "inte.",
+        ),
     },
 )
+# Not part of the agreement's document: the request's instruction to the workflow.
+API_WORKFLOW_FIELDS = ("unpublish_reason",)
 
 
 def representation_etag(agreement: Agreement, data) -> str:
@@ -250,7 +283,14 @@ class IsStaffWriter(permissions.BasePermission):
 AGREEMENT_WRITE_DOC = (
     "Kräver token (Authorization: Token …) för en handläggare. Hela överenskommelsen med "
     "avsnitt, parter, mål och åtaganden i ett anrop; sparas helt eller inte alls. Fel ger 400 "
-    "med svenska meddelanden per fält, ett län utanför din behörighet 403."
+    "med svenska meddelanden per fält, ett län utanför din behörighet 403. "
+    "parent, annex_to och based_on tar kortnamnet på en överenskommelse som du får se "
+    "(publicerad, eller ett utkast i ditt län). "
+    "publication: published publicerar med samma kontroller som administrationens knapp "
+    "Publicera (innehåll, parter, versionens datum, att kopplade överenskommelser är "
+    "publicerade; en tidigare version får ”gäller till”); det som saknas ger 400 under "
+    "publication och ingenting sparas. publication: draft på en publicerad överenskommelse "
+    "avpublicerar den och kräver unpublish_reason. Utelämnat behålls publiceringen som den är."
 )
 
 
@@ -298,29 +338,32 @@ class AgreementViewSet(
     ordering = ["id"]
     export_name = "overenskommelser"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("slug", "kortnamn", "lineage__slug"),
-        Column("version", "version", "version_number"),
-        Column("version_label", "versionsbeteckning", "version_label"),
-        Column("title", "titel", "title"),
-        Column("level", "nivå", "level"),
-        Column("kind", "typ", "kind"),
-        Column("county", "län", "county__code"),
-        Column("municipalities", "kommuner", "municipality_codes"),
-        Column("signed_on", "undertecknad", "signed_on"),
-        Column("valid_from", "gäller från", "valid_from"),
-        Column("valid_until", "gäller till", "valid_until"),
-        Column("status", "status", "legal_status"),
-        Column("is_good_example", "gott exempel", "is_good_example"),
-        Column("party_count", "antal parter", "party_count"),
+        Column("id", _("id"), "id", CODE),
+        Column("slug", _("kortnamn i webbadressen"), "lineage__slug", CODE),
+        Column("version", _("version"), "version_number"),
+        Column("version_label", _("versionsbeteckning"), "version_label"),
+        Column("title", _("titel"), "title"),
+        Column("level_label", _("nivå"), "level", LABEL, Level.choices),
+        Column("level", _("nivåkod"), "level", CODE),
+        Column("kind_label", _("typ"), "kind", LABEL, Kind.choices),
+        Column("kind", _("typkod"), "kind", CODE),
+        Column("county_name", _("län"), "county__name"),
+        Column("county", _("länskod"), "county__code", CODE),
+        Column("municipality_names", _("kommuner"), "municipality_names"),
+        Column("municipalities", _("kommunkoder"), "municipality_codes", CODE),
+        Column("signed_on", _("undertecknad"), "signed_on"),
+        Column("valid_from", _("gäller från"), "valid_from"),
+        Column("valid_until", _("gäller till"), "valid_until"),
+        Column("status_label", _("status"), "legal_status", LABEL, LegalStatus.choices),
+        Column("status", _("statuskod"), "legal_status", CODE),
+        Column("is_good_example", _("gott exempel"), "is_good_example", BOOLEAN),
+        Column("party_count", _("antal parter"), "party_count"),
     ]
 
     def get_queryset(self):
-        visible = Agreement.objects.visible_to(self.request.user)
-        agreements = visible.with_status()
+        # A list's versions (the newest of each, or all) are chosen by its FilterSet.
+        agreements = Agreement.objects.visible_to(self.request.user).with_status()
         listing = self.action in ("list", "export")
-        if listing and self.request.query_params.get("versions") != "all":
-            agreements = agreements.latest_versions(among=visible)
         related = ["county", "lineage"]
         if listing:
             return agreements.select_related(*related).prefetch_related("municipalities")
@@ -360,12 +403,6 @@ class AgreementViewSet(
             Prefetch("lineage__versions", queryset=visible_versions, to_attr="visible"),
         )
 
-    def filter_queryset(self, queryset):
-        """Filters choose among lists; one agreement is found by its id whatever they say."""
-        if self.action in ("list", "export"):
-            return super().filter_queryset(queryset)
-        return queryset
-
     def get_serializer_class(self):
         if self.action == "list":
             return AgreementSummarySerializer
@@ -398,18 +435,50 @@ class AgreementViewSet(
 
     def export_queryset(self, queryset):
         return queryset.annotate(
-            municipality_codes=StringAgg("municipalities__code", ", ", distinct=True),
+            municipality_names=StringAgg(
+                "municipalities__name", ", ", distinct=True, order_by="municipalities__name"
+            ),
+            municipality_codes=StringAgg(
+                "municipalities__code", ", ", distinct=True, order_by="municipalities__code"
+            ),
             party_count=Count("parties", distinct=True),
         )
 
     # Writing
 
-    def _document(self, request, *, partial_base=None) -> dict:
+    def _document(self, request, *, partial_base=None) -> tuple[dict, dict]:
+        """The agreement's document as sent (on `partial_base` for PATCH), and the
+        instructions to the workflow (API_WORKFLOW_FIELDS)."""
         serializer = AgreementWriteSerializer(data=request.data, partial=partial_base is not None)
         serializer.is_valid(raise_exception=True)
         document = dict(partial_base or {})
         document.update(serializer.validated_data)
-        return json.loads(json.dumps(document, cls=DjangoJSONEncoder))
+        workflow = {name: document.pop(name, "") for name in API_WORKFLOW_FIELDS}
+        return json.loads(json.dumps(document, cls=DjangoJSONEncoder)), workflow
+
+    def _publication_change(self, agreement, *, wanted: str, workflow: dict) -> Agreement:
+        """Publish or unpublish through the admin's services, with their checks and
+        messages; a refusal is a 400 that rolls back the whole request."""
+        try:
+            if wanted == Publication.PUBLISHED and not agreement.is_published:
+                return agreement_publish(agreement=agreement, user=self.request.user)
+            if wanted == Publication.DRAFT and agreement.is_published:
+                return agreement_unpublish(
+                    agreement=agreement,
+                    user=self.request.user,
+                    reason=workflow["unpublish_reason"],
+                )
+        except DjangoValidationError as error:
+            if hasattr(error, "error_dict"):
+                names = {"reason": "unpublish_reason"}
+                raise exceptions.ValidationError(
+                    {
+                        names.get(name, name): messages
+                        for name, messages in error.message_dict.items()
+                    }
+                ) from None
+            raise exceptions.ValidationError({"publication": error.messages}) from None
+        return agreement
 
     def _require_scope_for(self, document) -> None:
         county_code = document.get("county")
@@ -430,14 +499,17 @@ class AgreementViewSet(
         return response
 
     def create(self, request, *args, **kwargs):
-        document = self._document(request)
+        document, workflow = self._document(request)
         self._require_scope_for(document)
+        wanted = document.get("publication") or Publication.DRAFT
+        document["publication"] = Publication.DRAFT
         try:
             with transaction.atomic():
-                agreement = agreement_create(document=document)
+                agreement = agreement_create(document=document, user=request.user)
                 history_record(
                     agreement=agreement, user=request.user, comment="Registrerad via API:t."
                 )
+                agreement = self._publication_change(agreement, wanted=wanted, workflow=workflow)
         except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_201_CREATED)
@@ -459,13 +531,26 @@ class AgreementViewSet(
                     )
                 self._check_if_match(request, agreement)
                 current = agreement_document_dump(agreement=agreement)
-                document = self._document(request, partial_base=current if partial else None)
+                document, workflow = self._document(
+                    request, partial_base=current if partial else None
+                )
                 for kept in API_KEPT:
                     document[kept] = current[kept]
                 self._require_scope_for(document)
+                # The content first, as it is published now; then the workflow, if asked.
+                wanted = document.get("publication") or current["publication"]
+                document["publication"] = current["publication"]
                 history_ensure_baseline(agreement=agreement)
-                agreement = agreement_document_apply(agreement=agreement, document=document)
-                history_record(agreement=agreement, user=request.user, comment="Ändrad via API:t.")
+                agreement = agreement_document_apply(
+                    agreement=agreement, document=document, user=request.user
+                )
+                history_record(
+                    agreement=agreement,
+                    user=request.user,
+                    comment="Ändrad via API:t.",
+                    only_if_changed=True,
+                )
+                agreement = self._publication_change(agreement, wanted=wanted, workflow=workflow)
         except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None
         return self._respond(agreement, status.HTTP_200_OK)
@@ -500,16 +585,30 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PartyFilterSet(django_filters.FilterSet):
-    organisation = django_filters.CharFilter(
-        field_name="organisation__slug", label="Organisation", help_text="Organisationens kortnamn."
-    )
+ORG_KINDS = tuple(OrganisationKind.choices)
+
+# The agreement a party, commitment or follow-up belongs to, the same in every export.
+AGREEMENT_OF_ROW_COLUMNS = [
+    Column("agreement_title", _("överenskommelse"), "agreement__title"),
+    Column(
+        "agreement_slug",
+        _("överenskommelsens kortnamn i webbadressen"),
+        "agreement__lineage__slug",
+        CODE,
+    ),
+    Column("agreement_version", _("version"), "agreement__version_number"),
+    Column("county_name", _("län"), "agreement__county__name"),
+    Column("county", _("länskod"), "agreement__county__code", CODE),
+]
+
+
+class PartyFilterSet(VersionsFilterSet):
+    organisation = OrganisationFilter("organisation", distinct=False)
     organisation_kind = django_filters.MultipleChoiceFilter(
         field_name="organisation__kind", choices=OrganisationKind.choices, label="Typ av part"
     )
-    county = django_filters.CharFilter(
-        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
-    )
+    county = CountyFilter("agreement__county", distinct=False)
+    municipality = MunicipalityFilter("agreement__municipalities")
     level = django_filters.MultipleChoiceFilter(
         field_name="agreement__level", choices=Level.choices, label="Nivå"
     )
@@ -536,19 +635,18 @@ class PartyViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewSet)
     ordering = ["id"]
     export_name = "parter"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("agreement_title", "överenskommelse", "agreement__title"),
-        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
-        Column("agreement_version", "version", "agreement__version_number"),
-        Column("county", "län", "agreement__county__code"),
-        Column("organisation", "organisation", "organisation__name"),
-        Column("organisation_slug", "organisationens kortnamn", "organisation__slug"),
-        Column("organisation_kind", "typ", "organisation__kind"),
-        Column("role", "roll", "role"),
-        Column("is_convener", "sammankallande", "is_convener"),
-        Column("signatory_name", "undertecknad av", "signatory_name"),
-        Column("signatory_title", "titel", "signatory_title"),
-        Column("signed_on", "undertecknad", "signed_on"),
+        Column("id", _("id"), "id", CODE),
+        *AGREEMENT_OF_ROW_COLUMNS,
+        Column("organisation", _("organisation"), "organisation__name"),
+        Column("organisation_slug", _("organisationens kortnamn"), "organisation__slug", CODE),
+        Column("organisation_kind_label", _("typ"), "organisation__kind", LABEL, ORG_KINDS),
+        Column("organisation_kind", _("typkod"), "organisation__kind", CODE),
+        Column("role_label", _("roll"), "role", LABEL, PartyRole.choices),
+        Column("role", _("rollkod"), "role", CODE),
+        Column("is_convener", _("sammankallande"), "is_convener", BOOLEAN),
+        Column("signatory_name", _("undertecknad av"), "signatory_name"),
+        Column("signatory_title", _("undertecknarens titel"), "signatory_title"),
+        Column("signed_on", _("undertecknad"), "signed_on"),
     ]
 
     def get_queryset(self):

@@ -41,17 +41,25 @@ TEXT_SECTIONS = (
 
 class AgreementLink:
     """parent, annex_to, based_on: the lineage slug of another agreement; it points at that
-    agreement's newest version."""
+    agreement's newest version among those the writer may see (`user`: published ones and the
+    drafts they may change; None for the registry's own loaders, which see all). A draft the
+    writer may not see gets the same message as a slug that does not exist, and a public dump
+    (the PDF's data) names only a published one."""
 
-    def dump(self, value, **_):
-        return value.lineage.slug if value is not None else None
+    def dump(self, value, *, public: bool = False, **_):
+        if value is None or (public and not value.is_published):
+            return None
+        return value.lineage.slug
 
-    def load_one(self, value, path: str, **_):
+    def load_one(self, value, path: str, *, user=None, kept_links=None, **_):
         if not value:
             return None
-        agreement = (
-            Agreement.objects.filter(lineage__slug=value).order_by("-version_number").first()
-        )
+        if user is not None and value in (kept_links or {}):
+            # A link the agreement already has stays as it is, though a national editor may
+            # have made it to a draft the writer may not see (a PATCH sends it back unread).
+            return kept_links[value]
+        agreements = Agreement.objects.all() if user is None else Agreement.objects.visible_to(user)
+        agreement = agreements.filter(lineage__slug=value).order_by("-version_number").first()
         if agreement is None:
             fail(path, f"Överenskommelsen {value} finns inte.")
         return agreement

@@ -2,19 +2,34 @@
 /overenskommelser/flode.atom?county=norrbottens-lan&theme=sfi."""
 
 from django.contrib.syndication.views import Feed
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from agreements import selectors
 
 
+class _BadFilter(Exception):
+    pass
+
+
 class AgreementFeed(Feed):
     feed_type = Atom1Feed
 
+    def __call__(self, request, *args, **kwargs):
+        try:
+            return super().__call__(request, *args, **kwargs)
+        except _BadFilter as error:
+            return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
+
     def get_object(self, request, *args, **kwargs):
         self.request = request
-        return selectors.agreement_feed_items(params=request.GET)
+        filterset, items = selectors.agreement_feed_items(params=request.GET)
+        if filterset.errors:  # county=atlantis is no feed of everything
+            raise _BadFilter(_("Urvalet går inte att läsa.") + " " + filterset.error_text())
+        return filterset, items
 
     def title(self, obj):
         filterset, _items = obj
@@ -46,8 +61,10 @@ class AgreementFeed(Feed):
         return f"{item.title} ({label})"
 
     def item_description(self, item):
+        # The summary is type="html": the text is escaped, so that markup typed into an
+        # agreement is shown as text by a feed reader, never run.
         where = ", ".join(str(part) for part in (item.get_level_display(), item.county) if part)
-        return f"{where}. {item.purpose[:400]}" if item.purpose else where
+        return escape(f"{where}. {item.purpose[:400]}" if item.purpose else where)
 
     def item_link(self, item):
         return item.get_version_url()

@@ -8,11 +8,13 @@ versions)."""
 
 import django_filters
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import F, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from actors.models import County, Municipality, Organisation, OrganisationKind
+from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
+from actors.models import OrganisationKind
 from agreements import search
 from agreements.models import Agreement, LegalStatus, Level
 from agreements.search import swedish_title_key
@@ -69,29 +71,14 @@ class AgreementFilterSet(django_filters.FilterSet):
     level = django_filters.MultipleChoiceFilter(
         choices=Level.choices, distinct=False, label=_("Nivå")
     )
-    county = django_filters.ModelMultipleChoiceFilter(
-        queryset=County.objects.defer("geometry"),
-        to_field_name="slug",
-        method="filter_county",
-        label=_("Län"),
-    )
-    municipality = django_filters.ModelMultipleChoiceFilter(
-        queryset=Municipality.objects.defer("geometry"),
-        to_field_name="slug",
-        method="filter_municipality",
-        label=_("Kommun"),
-    )
+    county = CountyFilter(method="filter_county")
+    municipality = MunicipalityFilter(method="filter_municipality")
     organisation_kind = django_filters.MultipleChoiceFilter(
         choices=OrganisationKind.choices,
         method="filter_organisation_kind",
         label=_("Typ av organisation"),
     )
-    organisation = django_filters.ModelMultipleChoiceFilter(
-        queryset=Organisation.objects.all(),
-        to_field_name="slug",
-        method="filter_organisation",
-        label=_("Organisation"),
-    )
+    organisation = OrganisationFilter(method="filter_organisation")
     theme = django_filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(), to_field_name="slug", method="filter_theme", label=_("Tema")
     )
@@ -233,6 +220,15 @@ class AgreementFilterSet(django_filters.FilterSet):
             return self._chosen[name]
         return list(value) if isinstance(value, list | tuple) else [value]
 
+    def error_text(self) -> str:
+        """The form's errors as one line of text, each after its filter's name."""
+        form = self.form
+        messages = []
+        for name, errors in form.errors.items():
+            text = " ".join(errors)
+            messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
+        return " ".join(messages)
+
     def active_filters(self) -> dict:
         """The facet filters with a value: name → value, as the form cleaned it."""
         self.errors  # noqa: B018 – validates the form
@@ -252,10 +248,52 @@ class AgreementFilterSet(django_filters.FilterSet):
         }
 
 
-class AgreementApiFilterSet(AgreementFilterSet):
-    """The catalogue's filters for the API, where the view chooses which versions a list
-    shows (staff also see their own drafts): no status means no status filter, and
-    good_example is read strictly (the catalogue's select widget maps unknown values to none)."""
+VERSIONS_ALL = "all"
+VERSIONS_CHOICES = [
+    ("latest", _("Den senaste versionen av varje överenskommelse")),
+    (VERSIONS_ALL, _("Alla versioner")),
+]
+
+
+class VersionsFilterSet(django_filters.FilterSet):
+    """Which versions an API list and its exports show, the same in every list: the newest
+    version of each agreement (`Agreement.objects.listed`), every version with
+    `versions=all`. `agreement_path` is the way from the listed rows to their agreement
+    (empty for the agreements themselves)."""
+
+    versions = django_filters.ChoiceFilter(
+        choices=VERSIONS_CHOICES,
+        method="filter_versions",
+        label=_("Versioner"),
+        help_text=_(
+            "Utan värde (eller latest) bara den senaste publicerade versionen av varje "
+            "överenskommelse, så att ingenting räknas två gånger; all ger alla versioner."
+        ),
+    )
+    agreement_path = "agreement"
+
+    def filter_versions(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, also when the parameter is left out
+
+    def listed_versions(self, queryset):
+        all_versions = self.form.cleaned_data.get("versions") == VERSIONS_ALL
+        user = getattr(self.request, "user", None) or AnonymousUser()
+        if not self.agreement_path:
+            return queryset.listed(user, all_versions=all_versions)
+        listed = Agreement.objects.listed(user, all_versions=all_versions)
+        return queryset.filter(**{f"{self.agreement_path}__in": listed})
+
+    def filter_queryset(self, queryset):
+        return self.listed_versions(super().filter_queryset(queryset))
+
+
+class AgreementApiFilterSet(VersionsFilterSet, AgreementFilterSet):
+    """The catalogue's filters for the API: the versions as in every API list (staff also
+    see their own drafts), no status means no status filter, and good_example is read
+    strictly (the catalogue's select widget maps unknown values to none)."""
+
+    agreement_path = ""
+    SPECIAL = (*AgreementFilterSet.SPECIAL, "versions")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -265,3 +303,7 @@ class AgreementApiFilterSet(AgreementFilterSet):
         if not value:
             return queryset
         return super().filter_status(queryset, name, value)
+
+    def filter_queryset(self, queryset, **kwargs):
+        # The versions first: a status filter then chooses among them.
+        return AgreementFilterSet.filter_queryset(self, self.listed_versions(queryset), **kwargs)

@@ -6,6 +6,11 @@ the party's on one row per party. The columns are the agreement document's field
 (agreements/document.py); each agreement becomes a document written by the same service as
 every other path, first as a trial that is rolled back (the preview), then for real. Errors
 name the row and the column as the spreadsheet shows them (the header is row 1).
+
+A text cell that is plainly a spreadsheet formula (`=HYPERLINK(…)`, `@SUM(A1)`, `+1`, `-2+3`)
+is refused with a message naming row and column; a text that merely begins with a dash, such
+as a list (`- punkt`), is kept as written. The exports write every such text so that no
+spreadsheet runs it (registry/exports.py).
 """
 
 import csv
@@ -33,6 +38,7 @@ from agreements.models import AgreementLineage, Publication
 from agreements.services import agreement_create
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
+from registry.exports import csv_lines
 
 MAX_BYTES = 5 * 1024 * 1024
 # The most a cell may hold: Excel's own limit, so that a CSV file is read as its workbook would be.
@@ -215,6 +221,11 @@ class ImportPlan:
     def is_valid(self) -> bool:
         return not self.errors and bool(self.agreements)
 
+    def has_error(self, rows, column_key) -> bool:
+        """A cell of the column on one of the rows is already wrong (say, refused)."""
+        header = COLUMN_BY_KEY[column_key].header
+        return any(error.row in rows and error.column == header for error in self.errors)
+
     def error(self, row, column_key_or_header, message):
         if (row, column_key_or_header) in self.refused:
             return
@@ -282,6 +293,25 @@ def _text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
+
+
+# `=` and `@` always begin a formula; `+` and `-` when a number, a bracket, another operator,
+# a function call or a link to another program (`cmd|…`) follows at once. "- punkt" (a list)
+# and "-ansvar" are text.
+FORMULA = re.compile(r"[=@]|[+-](?:[\d(=+\-@]|[^\W\d]\w*(?:\.\w+)*[(|])")
+
+
+def _free_text(value) -> str:
+    """A text cell; one that a spreadsheet would run as a formula is refused."""
+    text = _text(value)
+    if FORMULA.match(text):
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        raise ValueError(
+            f"”{shown}” är en kalkylformel (den börjar med ”{text[0]}”). Registret tar inte "
+            "emot formler: skriv texten utan tecknet först. En punktlista skrivs ”- punkt”, "
+            "med mellanslag efter strecket."
+        )
+    return text
 
 
 def _split(value) -> list[str]:
@@ -391,7 +421,7 @@ def _cell(part: Part, name: str, lookups: _Lookups):
         return lambda v: int(_number(v))
     if isinstance(model_field, models.DecimalField):
         return _number
-    return _text
+    return _free_text
 
 
 def _contact_of(organisation: Organisation, written: dict) -> dict:
@@ -406,7 +436,7 @@ def _contact_of(organisation: Organisation, written: dict) -> dict:
 
 
 def _contact(value) -> dict:
-    text = _text(value)
+    text = _free_text(value)
     email = re.search(r"[^\s<>]+@[^\s<>]+", text)
     name = re.sub(r"[<>]", "", text.replace(email.group(0), "") if email else text).strip(" ,")
     return {"name": name, "email": email.group(0) if email else ""}
@@ -473,7 +503,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         _refuse_unstorable_cells(plan, row_number, raw)
         _plan_row(plan, agreements, lookups, user, row_number, raw)
     for planned in agreements.values():
-        _check_agreement(plan, planned)
+        _check_agreement(plan, planned, user)
     plan.agreements = list(agreements.values())
     if not plan.agreements and not plan.errors:
         plan.error(None, "", "Filen har inga rader med överenskommelser under rubrikraden.")
@@ -612,13 +642,13 @@ class _Trial(Exception):
     """Rolls a trial save back."""
 
 
-def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
+def _check_agreement(plan: ImportPlan, planned: PlannedAgreement, user) -> None:
     """Save the agreement's document as a trial and roll it back: the preview finds exactly
     the errors that saving would."""
     first = planned.rows[0]
-    if not planned.values.get("title"):
+    if not planned.values.get("title") and not plan.has_error(planned.rows, "agreement.title"):
         plan.error(first, "agreement.title", "Ange överenskommelsens titel.")
-    if not planned.values.get("level"):
+    if not planned.values.get("level") and not plan.has_error(planned.rows, "agreement.level"):
         plan.error(first, "agreement.level", "Ange nivån: lokal, regional eller central.")
     if not planned.parties:
         plan.error(first, "party.organisation", "Överenskommelsen har ingen part. Ange minst en.")
@@ -626,7 +656,7 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
         return
     try:
         with transaction.atomic():
-            _agreement_save(planned)
+            _agreement_save(planned, user)
             raise _Trial
     except _Trial:
         pass
@@ -644,8 +674,9 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
                 plan.error(row, key if key in COLUMN_BY_KEY else "", message)
 
 
-def _agreement_save(planned: PlannedAgreement):
-    return agreement_create(document=planned.document())
+def _agreement_save(planned: PlannedAgreement, user):
+    """As the importing user: links to other agreements and contact people as they may."""
+    return agreement_create(document=planned.document(), user=user)
 
 
 def _check_scope(plan: ImportPlan, user) -> None:
@@ -672,7 +703,7 @@ def agreements_import(*, plan: ImportPlan, user) -> list:
         if refusal:
             raise ValidationError(refusal)
         try:
-            agreement = _agreement_save(planned)
+            agreement = _agreement_save(planned, user)
         except DocumentError as error:
             raise ValidationError(str(error)) from None
         history_record(
@@ -693,9 +724,7 @@ def template_headers() -> list[str]:
 
 def template_csv() -> bytes:
     """Semicolons and a byte order mark: Swedish Excel opens it with å, ä and ö intact."""
-    buffer = io.StringIO()
-    csv.writer(buffer, delimiter=";").writerow(template_headers())
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return "".join(csv_lines(header=template_headers(), rows=[], delimiter=";")).encode("utf-8")
 
 
 EXAMPLE_ROWS = [
@@ -750,7 +779,9 @@ def template_xlsx() -> bytes:
         [
             "En rad per åtagande, eller per part utan åtaganden. Rader med samma adressnamn "
             "blir samma överenskommelse; dess uppgifter behöver bara stå på en av raderna. "
-            "Bara det första bladet läses. Allt kontrolleras innan något sparas."
+            "Bara det första bladet läses. Allt kontrolleras innan något sparas. En text "
+            "som är en kalkylformel (börjar med = eller @, eller med + eller - direkt följt av "
+            "en siffra) tas inte emot; en punktlista skrivs ”- punkt”."
         ]
     )
     guide.column_dimensions["A"].width = 24

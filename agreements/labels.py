@@ -1,6 +1,7 @@
 """The Swedish labels of model choices, marked for translation so that `makemessages` puts
 them in locale/en; templates translate them with {% translate value %}. The models keep
-their plain Swedish labels (the admin is Swedish only)."""
+their plain Swedish labels (the admin is Swedish only); the exports translate them with
+gettext (registry/exports.py)."""
 
 from django.utils.translation import gettext_noop
 
@@ -48,4 +49,17 @@ CHOICE_LABELS = [
     gettext_noop("Universitet eller högskola"),
     gettext_noop("Utbildningsanordnare"),
     gettext_noop("Annan"),
+    # commitments.models.Phase
+    gettext_noop("Asyltiden"),
+    gettext_noop("Introduktion/etablering"),
+    gettext_noop("Båda"),
+    # followup.models.FollowUpState
+    gettext_noop("Pågår"),
+    gettext_noop("Avslutad"),
+    # followup.models.AssessmentStatus ("Pågår" above)
+    gettext_noop("Ej bedömt än"),
+    gettext_noop("Uppfyllt"),
+    gettext_noop("Ej påbörjat"),
+    gettext_noop("Ej uppfyllt"),
+    gettext_noop("Ej aktuellt"),
 ]

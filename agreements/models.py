@@ -11,14 +11,15 @@ from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from actors.models import County, Municipality, Organisation
 from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
-    MinValueValidator(1990, "Året ska vara 1990 eller senare."),
-    MaxValueValidator(2100, "Året ska vara 2100 eller tidigare."),
+    MinValueValidator(1990, gettext_lazy("Året ska vara 1990 eller senare.")),
+    MaxValueValidator(2100, gettext_lazy("Året ska vara 2100 eller tidigare.")),
 ]
 
 
@@ -179,6 +180,15 @@ class AgreementQuerySet(models.QuerySet):
         """The newest published version of each agreement. Unlike latest_versions(), a draft
         revision in progress does not hide the version the public is reading."""
         return self.published().latest_versions(among=Agreement.objects.published())
+
+    def listed(self, user, *, all_versions: bool = False):
+        """What every list of the API and every export shows a person: the newest version of
+        each agreement among those they may read (for the public the newest published
+        version, so nothing is counted twice), or every version they may read."""
+        visible = self.visible_to(user)
+        if all_versions:
+            return visible
+        return visible.latest_versions(among=Agreement.objects.visible_to(user))
 
     def for_display(self):
         """Without the county's boundary: what a page shows of an agreement, not what it is

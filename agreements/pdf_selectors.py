@@ -134,6 +134,12 @@ def agreement_get_for_pdf(*, slug: str, number: int | None = None, user=None) ->
     )
     if agreement is None:
         raise Agreement.DoesNotExist(slug)
+    # A printed document is the same for every reader (it is cached by version): it names
+    # a linked agreement only while that version is published.
+    for link in ("parent", "annex_to", "based_on"):
+        linked = getattr(agreement, link)
+        if linked is not None and not linked.is_published:
+            setattr(agreement, link, None)
     return agreement
 
 

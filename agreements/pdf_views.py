@@ -3,6 +3,7 @@
 import datetime
 
 from django import forms
+from django.conf import settings
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -28,9 +29,12 @@ ZIP_MAX_AGREEMENTS = 200
 def _pdf_response(content: bytes, *, filename: str, public: bool) -> HttpResponse:
     response = HttpResponse(content, content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, filename)
-    # Public documents may be kept an hour (the print date is in the footer); a draft is
-    # never stored by a shared cache.
-    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    # A public document may be kept by a proxy only briefly, so that an unpublished agreement
+    # is gone within PUBLIC_DOCUMENT_MAX_AGE; the ETag (ConditionalGetMiddleware) lets it
+    # revalidate cheaply. A draft is never stored by a shared cache.
+    response["Cache-Control"] = (
+        f"public, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}" if public else "private, no-store"
+    )
     return response
 
 
@@ -55,7 +59,7 @@ def agreement_version_pdf(request, slug, number):
 
 
 class ReportDateForm(forms.Form):
-    datum = forms.DateField(
+    date = forms.DateField(
         required=False,
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."},
@@ -69,8 +73,8 @@ class _BadRequest(Exception):
 def _report_date(request) -> datetime.date:
     form = ReportDateForm(request.GET)
     if not form.is_valid():
-        raise _BadRequest(" ".join(form.errors["datum"]))
-    return form.cleaned_data["datum"] or timezone.localdate()
+        raise _BadRequest(" ".join(form.errors["date"]))
+    return form.cleaned_data["date"] or timezone.localdate()
 
 
 @require_GET
@@ -94,16 +98,6 @@ def national_report_pdf(request):
     return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
 
 
-def _filter_errors(filterset: AgreementFilterSet) -> str:
-    """The FilterSet's form errors as one line of text, each after its filter's name."""
-    form = filterset.form
-    messages = []
-    for name, errors in form.errors.items():
-        text = " ".join(errors)
-        messages.append(f"{form.fields[name].label}: {text}" if name in form.fields else text)
-    return " ".join(messages)
-
-
 @require_GET
 def agreements_pdf_zip(request):
     """The PDFs of a catalogue selection, as one ZIP streamed while it is made: the catalogue's
@@ -111,7 +105,7 @@ def agreements_pdf_zip(request):
     filterset = AgreementFilterSet(request.GET)
     if not filterset.is_valid():
         return HttpResponseBadRequest(
-            f"Urvalet går inte att läsa. {_filter_errors(filterset)}",
+            f"Urvalet går inte att läsa. {filterset.error_text()}",
             content_type="text/plain; charset=utf-8",
         )
     agreements = agreement_list_for_catalogue_selection(
@@ -134,5 +128,6 @@ def agreements_pdf_zip(request):
     response["Content-Disposition"] = content_disposition_header(
         True, pdf.zip_filename(description)
     )
-    response["Cache-Control"] = "public, max-age=3600"
+    # Streamed, so without an ETag to revalidate: kept by the browser only.
+    response["Cache-Control"] = f"private, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}"
     return response

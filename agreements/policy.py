@@ -12,7 +12,7 @@ filters, which would then have lived elsewhere.)
 
 from django.db.models import Q
 
-from actors.models import County, Scope
+from actors.models import County, OrganisationKind, Scope
 from agreements.models import Publication
 
 
@@ -29,6 +29,11 @@ def may_change_county(user, county_id: int | None) -> bool:
 
 def may_change_agreement(user, agreement) -> bool:
     return may_change_county(user, agreement.county_id)
+
+
+def may_see_agreement(user, agreement) -> bool:
+    """Published, or a draft the user may change: `visible_filter` for one agreement."""
+    return agreement.is_published or may_change_agreement(user, agreement)
 
 
 def may_delete_agreement(user, agreement) -> bool:
@@ -78,3 +83,55 @@ def visible_filter(user, path: str = "") -> Q:
     if scope.national:
         return Q()
     return Q(**{f"{path}publication": Publication.PUBLISHED}) | editable_filter(user, path)
+
+
+# Organisations and their contact people ---------------------------------------------------
+
+
+def organisation_county_id(organisation) -> int | None:
+    """The county whose staff look after the organisation: its own county, else its
+    municipality's. None for a national organisation (a state agency, or one without a
+    county): national editors only, like a central agreement."""
+    if organisation.kind == OrganisationKind.NATIONAL_AGENCY:
+        return None
+    if organisation.county_id is not None:
+        return organisation.county_id
+    if organisation.municipality_id is not None:
+        return organisation.municipality.county_id
+    return None
+
+
+def may_change_organisation(user, organisation) -> bool:
+    """Rename, move, delete the organisation and change its contact people."""
+    return works_in_registry(user) and may_change_county(user, organisation_county_id(organisation))
+
+
+def may_change_contact(user, contact) -> bool:
+    """A contact person is looked after with their organisation, by its county's staff: only
+    they change, delete or make public the person's personal data."""
+    return may_change_organisation(user, contact.organisation)
+
+
+def refusal_to_change_organisation(user, organisation) -> str:
+    """Why the user may not save the organisation as it now is (a new one, or one moved to
+    another county), as a sentence that says who may; empty when they may."""
+    if may_change_organisation(user, organisation):
+        return ""
+    county_id = organisation_county_id(organisation)
+    if county_id is None:
+        return (
+            "Bara nationella redaktörer får ändra statliga myndigheter och organisationer "
+            "utan län. Ange länet om organisationen hör till ditt län."
+        )
+    return "Du får bara ändra organisationer i ditt eget län."
+
+
+def refusal_to_publish_contact(user, organisation) -> str:
+    """Why the user may not show a contact person of this organisation to the public;
+    empty when they may."""
+    if may_change_organisation(user, organisation):
+        return ""
+    return (
+        "Bara handläggare i organisationens län (för statliga myndigheter: nationella "
+        "redaktörer) får visa en kontaktperson publikt."
+    )

@@ -296,6 +296,18 @@ class _AnyWord(Func):
     output_field = SearchQueryField()
 
 
+class _AnyTerm(_AnyWord):
+    """The tsquery for ts_headline: its ANDs made OR, since the window may hold only one of two
+    words searched for, and ts_headline given both would mark nothing and show the window's
+    first words; without the parts of a compound read as a whole word, since ts_headline marks
+    every word holding any part ("arbets" of "arbetsförmedlingen" in "arbetsplats")."""
+
+    template = (
+        "regexp_replace(regexp_replace((%(expressions)s)::text,"
+        " ' \\| ''[^'']+'' <0> ''[^'']+''( <0> ''[^'']+'')*', '', 'g'), '&', '|', 'g')::tsquery"
+    )
+
+
 def _full_text_rank(vector: str, query: str):
     """The rank of the words, plus as much again for the words as typed: an agreement with
     the visitor's own word comes before one found through a synonym only."""
@@ -415,7 +427,7 @@ def _snippet_text(query: str):
 def headline(query: str) -> SearchHeadline:
     return SearchHeadline(
         _snippet_text(query),
-        search_query(query),
+        _AnyTerm(search_query(query)),
         config=SEARCH_CONFIG,
         start_sel=_START,
         stop_sel=_STOP,

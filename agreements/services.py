@@ -9,6 +9,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from reversion.models import Revision
 
+from agreements import policy
 from agreements.attachments import pdf_extract_text
 from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
 from agreements.history import (
@@ -56,13 +57,24 @@ def agreement_document_load(
 
 
 @transaction.atomic
-def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreement:
+def agreement_document_apply(*, agreement: Agreement, document: dict, user=None) -> Agreement:
     """Give the agreement version the content of the document (agreements/document.py): its
     fields and every list of parts. A field or list the document leaves out gets its default.
-    All or nothing; a real change moves the version number of optimistic locking."""
+    All or nothing; a real change moves the version number of optimistic locking.
+
+    `user`: the person writing (the API, the import). Links to other agreements then resolve
+    only among those the user may see, and contact people change as the policy lets them.
+    None is the registry's own loaders (fixtures, a revision's copy), which see everything.
+    The document's `publication` is written as it stands: a writer publishes and
+    unpublishes through agreement_publish/agreement_unpublish."""
     before = agreement_document_dump(agreement=agreement) if agreement.pk else None
+    kept_links = {
+        linked.lineage.slug: linked
+        for linked in (agreement.parent, agreement.annex_to, agreement.based_on)
+        if agreement.pk and linked is not None
+    }
     AGREEMENT.load_plain(agreement, document)
-    AGREEMENT.load_single_keys(agreement, document, "")
+    AGREEMENT.load_single_keys(agreement, document, "", user=user, kept_links=kept_links)
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:
@@ -78,11 +90,13 @@ def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreeme
     except ValidationError as error:
         raise DocumentError(error.message_dict) from None
     agreement.save()
-    AGREEMENT.load_many_keys(agreement, document, "")
+    AGREEMENT.load_many_keys(agreement, document, "", user=user)
 
     parties: dict = {}
     for rows in ROWS:
-        loaded = _rows_load(agreement, rows, document.get(rows.name, []), siblings=parties)
+        loaded = _rows_load(
+            agreement, rows, document.get(rows.name, []), siblings=parties, user=user
+        )
         if rows.part is PARTY:
             parties = {party.organisation.slug: party for party in loaded}
     if before is not None and agreement_document_dump(agreement=agreement) != before:
@@ -91,7 +105,9 @@ def agreement_document_apply(*, agreement: Agreement, document: dict) -> Agreeme
     return agreement
 
 
-def _rows_load(agreement: Agreement, rows, document_rows: list, *, siblings: dict) -> list:
+def _rows_load(
+    agreement: Agreement, rows, document_rows: list, *, siblings: dict, user=None
+) -> list:
     """Write one list of parts: rows found again by `rows.match` are changed, new ones added,
     the agreement's other rows of that kind deleted."""
     part, related = rows.part, getattr(agreement, rows.related_name)
@@ -103,7 +119,7 @@ def _rows_load(agreement: Agreement, rows, document_rows: list, *, siblings: dic
         if rows.ordered:
             holder.order = index
         part.load_plain(holder, row)
-        part.load_single_keys(holder, row, path, siblings=siblings)
+        part.load_single_keys(holder, row, path, siblings=siblings, user=user)
         key = tuple(getattr(holder, name) for name in match)
         if key in loaded:
             fail(f"{path}{rows.match[0]}", rows.duplicate)
@@ -114,22 +130,22 @@ def _rows_load(agreement: Agreement, rows, document_rows: list, *, siblings: dic
                     setattr(instance, name, getattr(holder, name))
         full_clean(instance, path)
         instance.save()
-        part.load_many_keys(instance, row, path)
+        part.load_many_keys(instance, row, path, user=user)
         loaded[key] = instance
     related.exclude(pk__in=[instance.pk for instance in loaded.values()]).delete()
     return list(loaded.values())
 
 
 @transaction.atomic
-def agreement_create(*, document: dict) -> Agreement:
+def agreement_create(*, document: dict, user=None) -> Agreement:
     """A new agreement (version 1 of a new lineage) from a document. The lineage slug is the
-    document's, or made from the title."""
+    document's, or made from the title. `user` as for agreement_document_apply."""
     slug = document.get("lineage") or _free_lineage_slug(document.get("title", ""))
     if AgreementLineage.objects.filter(slug=slug).exists():
         fail("lineage", f"Kortnamnet {slug} används redan av en annan överenskommelse.")
     lineage = AgreementLineage.objects.create(slug=slug)
     return agreement_document_apply(
-        agreement=Agreement(lineage=lineage, version_number=1), document=document
+        agreement=Agreement(lineage=lineage, version_number=1), document=document, user=user
     )
 
 
@@ -181,9 +197,10 @@ def _revision_problems(agreement: Agreement) -> list[str]:
     return problems
 
 
-def agreement_publication_problems(agreement: Agreement) -> list[str]:
+def agreement_publication_problems(agreement: Agreement, *, user=None) -> list[str]:
     """What the agreement lacks before it may be published, as sentences that say what to do.
-    An empty list means it may be published."""
+    An empty list means it may be published. A linked agreement is named only if `user` may
+    see it (policy.may_see_agreement): another county's draft is "not published", untitled."""
     problems: list[str] = []
     if agreement.is_published:
         problems.append("Överenskommelsen är redan publicerad.")
@@ -232,8 +249,10 @@ def agreement_publication_problems(agreement: Agreement) -> list[str]:
     for field, label in labels.items():
         related = getattr(agreement, field)
         if related is not None and not related.is_published:
+            named = user is None or policy.may_see_agreement(user, related)
             problems.append(
-                f"{label} ({related}) är inte publicerad. Publicera den först eller töm fältet."
+                f"{label}{f' ({related})' if named else ''} är inte publicerad. Publicera den "
+                "först eller töm fältet."
             )
     return problems
 
@@ -251,7 +270,7 @@ def agreement_publish(*, agreement: Agreement, user) -> Agreement:
     newer version marks the earlier published versions superseded: an empty "gäller till"
     becomes the day before the new version's "gäller från", which a revision must have."""
     agreement = _editable(agreement, user)
-    problems = agreement_publication_problems(agreement)
+    problems = agreement_publication_problems(agreement, user=user)
     if problems:
         raise ValidationError(problems, code="not_publishable")
     history_ensure_baseline(agreement=agreement)

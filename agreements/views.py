@@ -185,6 +185,8 @@ def catalogue(request):
             "clear_url": reverse("agreements:catalogue"),
             "canonical_path": _canonical_catalogue_path(params),
         },
+        # A value that names nothing (county=atlantis) is the visitor's error, said on the page.
+        status=400 if filterset.errors else 200,
     )
 
 
@@ -241,9 +243,9 @@ def agreement_version(request, slug, number):
 
 
 def agreement_compare(request, slug):
-    """The version picker's form: GET ?fran=1&till=2 → the comparison's own address."""
+    """The version picker's form: GET ?from=1&to=2 → the comparison's own address."""
     try:
-        old, new = int(request.GET.get("fran", "")), int(request.GET.get("till", ""))
+        old, new = int(request.GET.get("from", "")), int(request.GET.get("to", ""))
     except ValueError:
         return redirect("agreements:detail", slug=slug)
     return _compare_redirect(request, slug=slug, old=old, new=new)

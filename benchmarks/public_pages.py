@@ -85,6 +85,10 @@ def percentile(values, share):
 def create_database():
     from django.conf import settings
 
+    from registry.database import embedded_start, uses_embedded
+
+    if uses_embedded():  # started here, before this direct connection (settings start nothing)
+        embedded_start(settings.DATABASES["default"])
     name = settings.DATABASES["default"]["NAME"]
     import psycopg
     from psycopg import sql

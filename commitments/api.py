@@ -1,14 +1,15 @@
 from django.contrib.postgres.aggregates import StringAgg
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from actors.api import OrganisationSummarySerializer, ResponsibleContactField
-from agreements.api import AgreementLinkSerializer
+from agreements.api import AGREEMENT_OF_ROW_COLUMNS, ORG_KINDS, AgreementLinkSerializer
 from agreements.models import Agreement
 from commitments.document import COMMITMENT
 from commitments.filters import CommitmentFilterSet
-from commitments.models import Commitment
+from commitments.models import Commitment, Phase
 from registry.api import ExportMixin, PublicCacheMixin
-from registry.exports import Column
+from registry.exports import CODE, LABEL, Column
 
 
 class CommitmentSerializer(serializers.ModelSerializer):
@@ -39,18 +40,26 @@ class CommitmentViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelVie
     ordering = ["id"]
     export_name = "ataganden"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("agreement_title", "överenskommelse", "agreement__title"),
-        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
-        Column("agreement_version", "version", "agreement__version_number"),
-        Column("county", "län", "agreement__county__code"),
-        Column("organisation", "part", "party__organisation__name"),
-        Column("organisation_kind", "partens typ", "party__organisation__kind"),
-        Column("heading", "rubrik", "heading"),
-        Column("text", "åtagande", "text"),
-        Column("themes", "teman", "theme_slugs"),
-        Column("target_groups", "målgrupper", "target_group_slugs"),
-        Column("phase", "fas", "phase"),
+        Column("id", _("id"), "id", CODE),
+        *AGREEMENT_OF_ROW_COLUMNS,
+        Column("organisation", _("part"), "party__organisation__name"),
+        Column("organisation_slug", _("partens kortnamn"), "party__organisation__slug", CODE),
+        Column(
+            "organisation_kind_label",
+            _("partens typ"),
+            "party__organisation__kind",
+            LABEL,
+            ORG_KINDS,
+        ),
+        Column("organisation_kind", _("partens typkod"), "party__organisation__kind", CODE),
+        Column("heading", _("rubrik"), "heading"),
+        Column("text", _("åtagande"), "text"),
+        Column("theme_names", _("teman"), "theme_names"),
+        Column("themes", _("temakoder"), "theme_slugs", CODE),
+        Column("target_group_names", _("målgrupper"), "target_group_names"),
+        Column("target_groups", _("målgruppskoder"), "target_group_slugs", CODE),
+        Column("phase_label", _("fas"), "phase", LABEL, Phase.choices),
+        Column("phase", _("faskod"), "phase", CODE),
     ]
 
     def get_queryset(self):
@@ -64,6 +73,12 @@ class CommitmentViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelVie
 
     def export_queryset(self, queryset):
         return queryset.annotate(
-            theme_slugs=StringAgg("themes__slug", ", ", distinct=True),
-            target_group_slugs=StringAgg("target_groups__slug", ", ", distinct=True),
+            theme_names=StringAgg("themes__name", ", ", distinct=True, order_by="themes__name"),
+            theme_slugs=StringAgg("themes__slug", ", ", distinct=True, order_by="themes__slug"),
+            target_group_names=StringAgg(
+                "target_groups__name", ", ", distinct=True, order_by="target_groups__name"
+            ),
+            target_group_slugs=StringAgg(
+                "target_groups__slug", ", ", distinct=True, order_by="target_groups__slug"
+            ),
         )

@@ -1,13 +1,15 @@
 import django_filters
 from django.db.models import Q
 
+from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import OrganisationKind
+from agreements.filters import VersionsFilterSet
 from agreements.models import Level
 from commitments.models import Commitment, Phase
 from registry.filters import IdFilter
 
 
-class CommitmentFilterSet(django_filters.FilterSet):
+class CommitmentFilterSet(VersionsFilterSet):
     q = django_filters.CharFilter(
         method="filter_q", label="Sök", help_text="Ord i rubriken eller texten."
     )
@@ -17,18 +19,17 @@ class CommitmentFilterSet(django_filters.FilterSet):
     target_group = django_filters.CharFilter(
         field_name="target_groups__slug", label="Målgrupp", help_text="Målgruppens kortnamn."
     )
-    organisation = django_filters.CharFilter(
-        field_name="party__organisation__slug",
-        label="Organisation",
-        help_text="Den åtagande partens kortnamn, t.ex. migrationsverket.",
-    )
+    organisation = OrganisationFilter("party__organisation", distinct=False)
     organisation_kind = django_filters.MultipleChoiceFilter(
         field_name="party__organisation__kind",
         choices=OrganisationKind.choices,
         label="Typ av part",
     )
-    county = django_filters.CharFilter(
-        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    county = CountyFilter("agreement__county", distinct=False)
+    municipality = MunicipalityFilter(
+        "agreement__municipalities",
+        distinct=False,
+        help_text="Kommunens kod eller kortnamn: åtaganden i överenskommelser för kommunen.",
     )
     level = django_filters.MultipleChoiceFilter(
         field_name="agreement__level", choices=Level.choices, label="Nivå"

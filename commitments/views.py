@@ -1,5 +1,7 @@
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 
+from actors.filters import named_row
 from actors.models import County, Organisation
 from commitments import selectors
 from commitments.models import Theme
@@ -15,8 +17,15 @@ def theme_list(request):
 
 def theme_detail(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
-    county = County.objects.filter(slug=request.GET.get("county") or "").first()
-    organisation = Organisation.objects.filter(slug=request.GET.get("organisation") or "").first()
+    errors = []
+    try:
+        county = named_row(County, request.GET.get("county"))
+    except ValidationError as error:
+        county, errors = None, [*errors, *error.messages]
+    try:
+        organisation = named_row(Organisation, request.GET.get("organisation"))
+    except ValidationError as error:
+        organisation, errors = None, [*errors, *error.messages]
     page = selectors.theme_commitments(
         theme=theme,
         page_number=request.GET.get("page") or 1,
@@ -31,8 +40,10 @@ def theme_detail(request, slug):
             "page": page,
             "county": county,
             "organisation": organisation,
-            "counties": County.objects.order_by("code"),
+            "counties": County.objects.order_by("code").defer("geometry"),
             "agreement_count": selectors.theme_agreement_count(theme=theme),
             "canonical_path": request.path,
+            "errors": errors,
         },
+        status=400 if errors else 200,
     )

@@ -1,12 +1,13 @@
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 
 from actors.api import MunicipalitySummarySerializer, OrganisationSummarySerializer
-from agreements.api import AgreementLinkSerializer, AssessmentSerializer
+from agreements.api import AGREEMENT_OF_ROW_COLUMNS, AgreementLinkSerializer, AssessmentSerializer
 from agreements.models import Agreement
 from followup.filters import FollowUpFilterSet, ReceptionFigureFilterSet
-from followup.models import FollowUp, ReceptionFigure
+from followup.models import FollowUp, FollowUpState, ReceptionFigure
 from registry.api import ExportMixin, PublicCacheMixin
-from registry.exports import Column
+from registry.exports import BOOLEAN, CODE, LABEL, Column
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -44,15 +45,17 @@ class FollowUpViewSet(PublicCacheMixin, ExportMixin, viewsets.ReadOnlyModelViewS
     ordering = ["-year", "id"]
     export_name = "uppfoljningar"
     export_columns = [
-        Column("id", "id", "id"),
-        Column("agreement_title", "överenskommelse", "agreement__title"),
-        Column("agreement_slug", "överenskommelsens kortnamn", "agreement__lineage__slug"),
-        Column("year", "år", "year"),
-        Column("held_on", "genomförd", "held_on"),
-        Column("summary", "sammanfattning", "summary"),
-        Column("conclusions", "slutsatser", "conclusions"),
-        Column("revision_recommended", "revidering rekommenderas", "revision_recommended"),
-        Column("state", "status", "state"),
+        Column("id", _("id"), "id", CODE),
+        *AGREEMENT_OF_ROW_COLUMNS,
+        Column("year", _("år"), "year"),
+        Column("held_on", _("genomförd"), "held_on"),
+        Column("summary", _("sammanfattning"), "summary"),
+        Column("conclusions", _("slutsatser"), "conclusions"),
+        Column(
+            "revision_recommended", _("revidering rekommenderas"), "revision_recommended", BOOLEAN
+        ),
+        Column("state_label", _("status"), "state", LABEL, FollowUpState.choices),
+        Column("state", _("statuskod"), "state", CODE),
     ]
 
     def get_queryset(self):

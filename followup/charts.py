@@ -8,8 +8,9 @@ import math
 
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
-from followup.formatting import swedish_number
+from followup.formatting import NO_VALUE, local_number, local_percent
 
 WIDTH = 640
 FONT = 13
@@ -31,10 +32,10 @@ def _colour(key: str, index: int) -> str:
 
 def _value_text(value, percent: bool) -> str:
     if value is None:
-        return "–"
+        return NO_VALUE
     if percent:
-        return f"{swedish_number(round(value * 100, 1), 1)}\xa0%"
-    return swedish_number(value)
+        return local_percent(value)
+    return local_number(value)
 
 
 def _nice_max(value: float) -> float:
@@ -82,7 +83,7 @@ def _svg(chart_id: str, title: str, height: float, body: SafeString) -> SafeStri
         '<svg xmlns="http://www.w3.org/2000/svg" class="chart-svg" viewBox="0 0 {} {}" '
         'role="img" aria-labelledby="{}-title {}-desc" focusable="false">'
         '<title id="{}-title">{}</title>'
-        '<desc id="{}-desc">Diagram. Samma uppgifter står i tabellen under diagrammet.</desc>'
+        '<desc id="{}-desc">{}</desc>'
         "{}</svg>",
         WIDTH,
         math.ceil(height),
@@ -91,6 +92,7 @@ def _svg(chart_id: str, title: str, height: float, body: SafeString) -> SafeStri
         chart_id,
         title,
         chart_id,
+        gettext("Diagram. Samma uppgifter står i tabellen under diagrammet."),
         body,
     )
 
@@ -241,7 +243,7 @@ def columns(
                 round(y, 1),
                 left - 6,
                 round(y + 4, 1),
-                swedish_number(value),
+                local_number(value),
             )
         )
     group = plot_w / max(len(labels), 1)
@@ -270,7 +272,7 @@ def columns(
                         '<text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text>',
                         round(x + column_w / 2, 1),
                         round(base - h - 4, 1),
-                        swedish_number(value),
+                        local_number(value),
                     )
                 )
         if row % every == 0:
@@ -298,7 +300,7 @@ def stacked(
     for row, label in enumerate(labels):
         counts = [column[row] or 0 for _, _, column in series]
         total = sum(counts)
-        for line in _wrap(f"{label} ({swedish_number(total)})", LABEL_CHARS):
+        for line in _wrap(f"{label} ({local_number(total)})", LABEL_CHARS):
             parts.append(
                 format_html(
                     '<text x="0" y="{}" class="chart-label">{}</text>', round(y + FONT, 1), line
@@ -327,7 +329,7 @@ def stacked(
                         '<text x="{}" y="{}" class="chart-inside" text-anchor="middle">{}</text>',
                         round(x + width / 2, 1),
                         round(y + bar_height - 5, 1),
-                        swedish_number(count),
+                        local_number(count),
                     )
                 )
             x += width
@@ -354,7 +356,7 @@ def table_chart(table, *, chart_id: str) -> SafeString | None:
     ]
     if not any(v for _, _, column in series for v in column):
         return None
-    title = table.title + (f" – {chart.title.lower()}" if chart.title else "")
+    title = f"{table.title} – {chart.title.lower()}" if chart.title else str(table.title)
     if chart.kind == "bars":
         return bars(chart_id, title, labels, series, percent=chart.percent)
     if chart.kind == "columns":

@@ -1,28 +1,29 @@
 import django_filters
 
+from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from followup.models import FollowUp, ReceptionFigure
 from registry.filters import IdFilter, YearFilter
 
 
 class FollowUpFilterSet(django_filters.FilterSet):
-    county = django_filters.CharFilter(
-        field_name="agreement__county__code", label="Län", help_text="Länskod, t.ex. 25."
+    county = CountyFilter("agreement__county", distinct=False)
+    municipality = MunicipalityFilter("agreement__municipalities")
+    organisation = OrganisationFilter(
+        "agreement__parties__organisation",
+        help_text="Kortnamn eller organisationsnummer för en part i den uppföljda "
+        "överenskommelsen.",
     )
     year = YearFilter(label="År")
     agreement = IdFilter(field_name="agreement_id", label="Överenskommelse")
 
     class Meta:
         model = FollowUp
-        fields = ["county", "year", "agreement"]
+        fields = ["county", "municipality", "organisation", "year", "agreement"]
 
 
 class ReceptionFigureFilterSet(django_filters.FilterSet):
-    county = django_filters.CharFilter(
-        field_name="municipality__county__code", label="Län", help_text="Länskod, t.ex. 25."
-    )
-    municipality = django_filters.CharFilter(
-        field_name="municipality__code", label="Kommun", help_text="Kommunkod, t.ex. 2580."
-    )
+    county = CountyFilter("municipality__county", distinct=False)
+    municipality = MunicipalityFilter("municipality", distinct=False)
     year = YearFilter(label="År")
 
     class Meta:

@@ -2,8 +2,9 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from actors.models import County
+from actors.filters import CountyField
 from agreements.models import YEAR_VALIDATORS
 from followup.statistics import Selection
 from followup.tables import Params
@@ -15,51 +16,44 @@ class StatisticsForm(forms.Form):
     """The choices every statistics page shares. Empty fields take their defaults: today, the
     whole country, last year, agreements in force."""
 
-    datum = forms.DateField(
-        label="Datum",
+    date = forms.DateField(
+        label=_("Datum"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."},
-        help_text="Dagen som siffrorna gäller.",
+        error_messages={"invalid": _("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.")},
+        help_text=_("Dagen som siffrorna gäller."),
     )
-    lan = forms.ModelChoiceField(
-        label="Län",
-        queryset=County.objects.order_by("code").defer("geometry"),
-        to_field_name="slug",
-        required=False,
-        empty_label="Hela landet",
-        error_messages={"invalid_choice": "Länet finns inte. Välj ett län i listan."},
-    )
-    ar = forms.IntegerField(
-        label="Uppföljningsår",
+    county = CountyField(label=_("Län"), required=False, empty_label=_("Hela landet"))
+    year = forms.IntegerField(
+        label=_("Uppföljningsår"),
         required=False,
         validators=YEAR_VALIDATORS,
-        error_messages={"invalid": "Skriv året med fyra siffror, till exempel 2025."},
+        error_messages={"invalid": _("Skriv året med fyra siffror, till exempel 2025.")},
     )
-    urval = forms.ChoiceField(
-        label="Överenskommelser",
+    selection = forms.ChoiceField(
+        label=_("Överenskommelser"),
         choices=Selection.CHOICES,
         required=False,
-        error_messages={"invalid_choice": "Välj ett av urvalen i listan."},
+        error_messages={"invalid_choice": _("Välj ett av urvalen i listan.")},
     )
 
-    def clean_datum(self):
-        day = self.cleaned_data.get("datum")
+    def clean_date(self):
+        day = self.cleaned_data.get("date")
         if day and not (FIRST_DAY <= day <= LAST_DAY):
             raise forms.ValidationError(
-                "Välj ett datum mellan 1 januari 1990 och 31 december 2100."
+                _("Välj ett datum mellan 1 januari 1990 och 31 december 2100.")
             )
         return day
 
     def params(self) -> Params:
         """The parameters to compute with: what was given and valid, defaults for the rest."""
         data = getattr(self, "cleaned_data", {})
-        on = data.get("datum") or timezone.localdate()
+        on = data.get("date") or timezone.localdate()
         return Params(
             on=on,
-            county=data.get("lan"),
-            year=data.get("ar") or on.year - 1,
-            selection=data.get("urval") or Selection.IN_FORCE,
+            county=data.get("county"),
+            year=data.get("year") or on.year - 1,
+            selection=data.get("selection") or Selection.IN_FORCE,
         )
 
     def error_messages_flat(self) -> list[str]:

@@ -26,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, ExtractYear
+from django.utils.translation import gettext, gettext_lazy
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
@@ -49,11 +50,16 @@ def share(part: int, whole: int) -> float | None:
 class Selection:
     """Which agreements participation and content figures describe."""
 
-    IN_FORCE = "galler"
-    ALL = "alla"
+    IN_FORCE = "in_force"
+    ALL = "all"
     CHOICES = [
-        (IN_FORCE, "Överenskommelser som gäller på dagen"),
-        (ALL, "Alla publicerade överenskommelser (senaste versionen), oavsett giltighet"),
+        (IN_FORCE, gettext_lazy("Överenskommelser som gäller på dagen")),
+        (
+            ALL,
+            gettext_lazy(
+                "Alla publicerade överenskommelser (senaste versionen), oavsett giltighet"
+            ),
+        ),
     ]
 
 
@@ -292,7 +298,8 @@ KIND_ORDER = [
 
 
 def kind_category(kind: str) -> Category:
-    return Category(kind, OrganisationKind(kind).label, (KIND_ORDER.index(kind), ""))
+    """The kind's label in the request's language (agreements/labels.py)."""
+    return Category(kind, gettext(OrganisationKind(kind).label), (KIND_ORDER.index(kind), ""))
 
 
 def organisation_roots(organisation_ids) -> dict[int, dict]:
@@ -391,7 +398,7 @@ class Combination:
 
     @property
     def label(self) -> str:
-        return " + ".join(c.label for c in self.categories) or "(inga parter registrerade)"
+        return " + ".join(c.label for c in self.categories) or gettext("(inga parter registrerade)")
 
 
 def participation_combinations(data: ParticipationData) -> list[Combination]:
@@ -444,25 +451,45 @@ class Answer:
 @dataclass(frozen=True)
 class Criterion:
     key: str
-    label: str  # as a row of the statistics table
-    question: str  # as a line of one agreement's checklist
+    label: str  # as a row of the statistics table, translated (lazily) under /en/
+    question: str  # as a line of one agreement's checklist, in Swedish
 
 
 CRITERIA = [
-    Criterion("purpose", "Anger ett syfte", "Syfte"),
-    Criterion("goals", "Anger mål", "Mål"),
-    Criterion("measurable_goals", "Har mätbara mål (indikator och målvärde)", "Mätbara mål"),
-    Criterion("target_group", "Anger en målgrupp", "Målgrupp"),
-    Criterion("commitments", "Åtaganden för varje part", "Åtaganden för varje part"),
-    Criterion("organisation", "Beskriver hur samverkan är organiserad", "Organisation"),
-    Criterion("followup_routine", "Har en rutin för uppföljning", "Rutin för uppföljning"),
-    Criterion("followup_who", "Anger vem som följer upp", "Vem som följer upp"),
-    Criterion("followup_how_often", "Anger hur ofta uppföljning sker", "Hur ofta uppföljning sker"),
-    Criterion("revision_routine", "Har en rutin för revidering", "Rutin för revidering"),
-    Criterion("gender_equality", "Har ett jämställdhetsperspektiv", "Jämställdhetsperspektiv"),
-    Criterion("child", "Har ett barnperspektiv", "Barnperspektiv"),
-    Criterion("family", "Har ett familjeperspektiv", "Familjeperspektiv"),
-    Criterion("legal_references", "Hänvisar till författningar", "Hänvisning till författningar"),
+    Criterion("purpose", gettext_lazy("Anger ett syfte"), "Syfte"),
+    Criterion("goals", gettext_lazy("Anger mål"), "Mål"),
+    Criterion(
+        "measurable_goals", gettext_lazy("Har mätbara mål (indikator och målvärde)"), "Mätbara mål"
+    ),
+    Criterion("target_group", gettext_lazy("Anger en målgrupp"), "Målgrupp"),
+    Criterion("commitments", gettext_lazy("Åtaganden för varje part"), "Åtaganden för varje part"),
+    Criterion(
+        "organisation", gettext_lazy("Beskriver hur samverkan är organiserad"), "Organisation"
+    ),
+    Criterion(
+        "followup_routine", gettext_lazy("Har en rutin för uppföljning"), "Rutin för uppföljning"
+    ),
+    Criterion("followup_who", gettext_lazy("Anger vem som följer upp"), "Vem som följer upp"),
+    Criterion(
+        "followup_how_often",
+        gettext_lazy("Anger hur ofta uppföljning sker"),
+        "Hur ofta uppföljning sker",
+    ),
+    Criterion(
+        "revision_routine", gettext_lazy("Har en rutin för revidering"), "Rutin för revidering"
+    ),
+    Criterion(
+        "gender_equality",
+        gettext_lazy("Har ett jämställdhetsperspektiv"),
+        "Jämställdhetsperspektiv",
+    ),
+    Criterion("child", gettext_lazy("Har ett barnperspektiv"), "Barnperspektiv"),
+    Criterion("family", gettext_lazy("Har ett familjeperspektiv"), "Familjeperspektiv"),
+    Criterion(
+        "legal_references",
+        gettext_lazy("Hänvisar till författningar"),
+        "Hänvisning till författningar",
+    ),
 ]
 PERSPECTIVE_SLUGS = {"gender_equality": "jamstalldhet", "child": "barn", "family": "familj"}
 
@@ -573,9 +600,9 @@ def content_quality(agreements: QuerySet) -> list[QualityRow]:
     for criterion in CRITERIA:
         if criterion.key == "commitments":
             variants = [
-                (Answer.YES, "Åtaganden för varje part"),
-                (Answer.PARTLY, "Åtaganden för några av parterna"),
-                (Answer.NO, "Inga åtaganden"),
+                (Answer.YES, criterion.label),
+                (Answer.PARTLY, gettext_lazy("Åtaganden för några av parterna")),
+                (Answer.NO, gettext_lazy("Inga åtaganden")),
             ]
         else:
             variants = [(Answer.YES, criterion.label)]
@@ -683,7 +710,7 @@ def commitment_status_by_theme(*, year: int, county: County | None = None) -> li
         theme = themes.get(row["commitment__themes"])
         key = theme.slug if theme else ""
         if key not in rows:
-            rows[key] = StatusRow(key, theme.name if theme else "Utan tema", Fulfilment())
+            rows[key] = StatusRow(key, theme.name if theme else gettext("Utan tema"), Fulfilment())
         rows[key].fulfilment.counts[row["status"]] += row["n"]
     order = {theme.slug: (theme.order, swedish_sort_key(theme.name)) for theme in themes.values()}
     return sorted(rows.values(), key=lambda row: order.get(row.key, (10**6, "")))

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext, pgettext
 
 from actors.models import County
 from agreements.models import Level
 from followup import statistics as stats
-from followup.formatting import swedish_date as _date
+from followup.formatting import local_date as _date
 from followup.models import AssessmentStatus
 
 
@@ -52,7 +54,7 @@ class Table:
     description: str = ""
     total: list | None = None  # the summing row, shown last
     chart: Chart | None = None
-    empty: str = "Det finns inga uppgifter för det här urvalet."
+    empty: str = gettext_lazy("Det finns inga uppgifter för det här urvalet.")
 
     def column(self, key: str) -> Column:
         return next(column for column in self.columns if column.key == key)
@@ -73,12 +75,12 @@ class Params:
 
     @property
     def county_name(self) -> str:
-        return self.county.name if self.county else "hela landet"
+        return self.county.name if self.county else _("hela landet")
 
     def as_query(self) -> dict[str, str]:
-        query = {"datum": self.on.isoformat(), "ar": str(self.year), "urval": self.selection}
+        query = {"date": self.on.isoformat(), "year": str(self.year), "selection": self.selection}
         if self.county:
-            query["lan"] = self.county.slug
+            query["county"] = self.county.slug
         return query
 
     def as_json(self) -> dict:
@@ -93,16 +95,44 @@ class Params:
 
 @dataclass
 class Section:
+    """A page of the statistics. Its texts are marked for translation when the module loads
+    and read in the request's language."""
+
     slug: str
-    title: str
-    summary: str
+    title_text: str
+    summary_text: str
     fields: list[str]
     build: Callable[[Params], list[Table]]
-    rules: list[str] = field(default_factory=list)
+    rules_text: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return str(self.title_text)
+
+    @property
+    def summary(self) -> str:
+        return str(self.summary_text)
+
+    @property
+    def rules(self) -> list[str]:
+        return [str(rule) for rule in self.rules_text]
 
 
-LEVEL_LABELS = {Level.CENTRAL: "Central", Level.REGIONAL: "Regional", Level.LOCAL: "Lokal"}
-LEVEL_PLURAL = {Level.CENTRAL: "centrala", Level.REGIONAL: "regionala", Level.LOCAL: "lokala"}
+def level_label(level: str) -> str:
+    """ "Central", "Regional", "Lokal" in the page's language (agreements/labels.py)."""
+    return _(Level(level).label)
+
+
+IN_FORCE_BY_LEVEL = {
+    Level.CENTRAL: gettext_lazy("Centrala överenskommelser som gäller"),
+    Level.REGIONAL: gettext_lazy("Regionala överenskommelser som gäller"),
+    Level.LOCAL: gettext_lazy("Lokala överenskommelser som gäller"),
+}
+
+
+def _part_of(part: int, whole: int) -> str:
+    """ "3 av 5" (a table cell)."""
+    return _("%(part)s av %(whole)s") % {"part": part, "whole": whole}
 
 
 def agreement_link(agreement) -> Link:
@@ -113,7 +143,7 @@ def agreement_link(agreement) -> Link:
 
 
 def _yes_no(value: bool) -> str:
-    return "Ja" if value else "Nej"
+    return _("Ja") if value else _("Nej")
 
 
 # --------------------------------------------------------------------------------------------
@@ -123,7 +153,7 @@ def _yes_no(value: bool) -> str:
 def overview_tables(params: Params) -> list[Table]:
     on, county = params.on, params.county
     if county is None:
-        _, coverage = stats.coverage_by_county(on=on)
+        _rows, coverage = stats.coverage_by_county(on=on)
     else:
         municipalities = stats.coverage_of_county(county=county, on=on)
         coverage = stats.CoverageRow(
@@ -136,28 +166,29 @@ def overview_tables(params: Params) -> list[Table]:
     for level in in_force.values_list("level", flat=True):
         by_level[level] += 1
     multi = stats.multi_municipality_agreements(on=on, county=county)
-    _, followed = stats.followup_share(year=params.year, county=county)
+    _rows, followed = stats.followup_share(year=params.year, county=county)
     figures = [
         [
-            "Kommuner som omfattas av en lokal överenskommelse",
+            _("Kommuner som omfattas av en lokal överenskommelse"),
             coverage.covered,
             coverage.municipalities,
             coverage.share,
         ],
         [
-            "Län med en regional överenskommelse",
+            _("Län med en regional överenskommelse"),
             with_regional,
             len(regional),
             stats.share(with_regional, len(regional)),
         ],
         *[
-            [f"{LEVEL_LABELS[level]}a överenskommelser som gäller", by_level[level], None, None]
+            [str(IN_FORCE_BY_LEVEL[level]), by_level[level], None, None]
             for level in stats.LEVELS
             if county is None or level != Level.CENTRAL
         ],
-        ["Lokala överenskommelser som gäller i flera kommuner", len(multi), None, None],
+        [_("Lokala överenskommelser som gäller i flera kommuner"), len(multi), None, None],
         [
-            f"Överenskommelser som gällde {params.year} och är uppföljda för {params.year}",
+            _("Överenskommelser som gällde %(year)s och är uppföljda för %(year)s")
+            % {"year": params.year},
             followed.followed_up,
             followed.in_force,
             followed.share,
@@ -167,12 +198,13 @@ def overview_tables(params: Params) -> list[Table]:
     return [
         Table(
             key="nyckeltal",
-            title=f"Nyckeltal för {params.county_name} den {date_text}",
+            title=_("Nyckeltal för %(place)s den %(date)s")
+            % {"place": params.county_name, "date": date_text},
             columns=[
-                Column("figure", "Mått"),
-                Column("count", "Antal", "int"),
-                Column("of", "Av", "int"),
-                Column("share", "Andel", "percent"),
+                Column("figure", _("Mått")),
+                Column("count", _("Antal"), "int"),
+                Column("of", pgettext("antal av", "Av"), "int"),
+                Column("share", _("Andel"), "percent"),
             ],
             rows=figures,
         )
@@ -191,17 +223,20 @@ def coverage_tables(params: Params) -> list[Table]:
         tables.append(
             Table(
                 key="per-lan",
-                title="Kommuner med en lokal överenskommelse, per län",
-                description=f"Kommuner som omfattas av minst en publicerad lokal "
-                f"överenskommelse som gäller den {_date(on)}.",
+                title=_("Kommuner med en lokal överenskommelse, per län"),
+                description=_(
+                    "Kommuner som omfattas av minst en publicerad lokal överenskommelse som "
+                    "gäller den %(date)s."
+                )
+                % {"date": _date(on)},
                 columns=[
-                    Column("county", "Län"),
-                    Column("municipalities", "Kommuner", "int"),
-                    Column("covered", "Med lokal överenskommelse", "int"),
-                    Column("share", "Andel", "percent"),
+                    Column("county", _("Län")),
+                    Column("municipalities", _("Kommuner"), "int"),
+                    Column("covered", _("Med lokal överenskommelse"), "int"),
+                    Column("share", _("Andel"), "percent"),
                 ],
                 rows=[[r.county.name, r.municipalities, r.covered, r.share] for r in rows],
-                total=["Hela landet", total.municipalities, total.covered, total.share],
+                total=[_("Hela landet"), total.municipalities, total.covered, total.share],
                 chart=Chart("bars", ["share"], "county", percent=True),
             )
         )
@@ -211,15 +246,22 @@ def coverage_tables(params: Params) -> list[Table]:
         tables.append(
             Table(
                 key="per-kommun",
-                title=f"Kommuner i {county.name} och deras lokala överenskommelser",
-                description=f"{covered} av {len(rows)} kommuner omfattas av en publicerad lokal "
-                f"överenskommelse som gäller den {_date(on)}.",
+                title=_("Kommuner i %(county)s och deras lokala överenskommelser")
+                % {"county": county.name},
+                description=ngettext(
+                    "%(covered)s av %(total)s kommun omfattas av en publicerad lokal "
+                    "överenskommelse som gäller den %(date)s.",
+                    "%(covered)s av %(total)s kommuner omfattas av en publicerad lokal "
+                    "överenskommelse som gäller den %(date)s.",
+                    len(rows),
+                )
+                % {"covered": covered, "total": len(rows), "date": _date(on)},
                 columns=[
-                    Column("municipality", "Kommun"),
-                    Column("code", "Kommunkod"),
-                    Column("covered", "Omfattas"),
-                    Column("agreements", "Lokala överenskommelser som gäller", "links"),
-                    Column("since", "Omfattas sedan", "date"),
+                    Column("municipality", _("Kommun")),
+                    Column("code", _("Kommunkod")),
+                    Column("covered", _("Omfattas")),
+                    Column("agreements", _("Lokala överenskommelser som gäller"), "links"),
+                    Column("since", _("Omfattas sedan"), "date"),
                 ],
                 rows=[
                     [
@@ -232,9 +274,9 @@ def coverage_tables(params: Params) -> list[Table]:
                     for r in rows
                 ],
                 total=[
-                    f"Hela {county.name}",
+                    _("Hela %(county)s") % {"county": county.name},
                     "",
-                    f"{covered} av {len(rows)}",
+                    _part_of(covered, len(rows)),
                     [],
                     None,
                 ],
@@ -245,33 +287,45 @@ def coverage_tables(params: Params) -> list[Table]:
     tables.append(
         Table(
             key="regionala",
-            title="Län med en regional överenskommelse",
-            description=f"{with_agreement} av {len(regional)} län har en publicerad regional "
-            f"överenskommelse som gäller den {_date(on)}.",
+            title=_("Län med en regional överenskommelse"),
+            description=ngettext(
+                "%(with)s av %(total)s län har en publicerad regional överenskommelse som "
+                "gäller den %(date)s.",
+                "%(with)s av %(total)s län har en publicerad regional överenskommelse som "
+                "gäller den %(date)s.",
+                len(regional),
+            )
+            % {"with": with_agreement, "total": len(regional), "date": _date(on)},
             columns=[
-                Column("county", "Län"),
-                Column("has_agreement", "Regional överenskommelse gäller"),
-                Column("agreements", "Överenskommelser", "links"),
+                Column("county", _("Län")),
+                Column("has_agreement", _("Regional överenskommelse gäller")),
+                Column("agreements", _("Överenskommelser"), "links"),
             ],
             rows=[
                 [r.county.name, _yes_no(r.has_agreement), [agreement_link(a) for a in r.agreements]]
                 for r in regional
             ],
-            total=["Antal län", f"{with_agreement} av {len(regional)}", []],
+            total=[_("Antal län"), _part_of(with_agreement, len(regional)), []],
         )
     )
     multi = stats.multi_municipality_agreements(on=on, county=county)
     tables.append(
         Table(
             key="flera-kommuner",
-            title="Lokala överenskommelser som gäller i flera kommuner",
-            description=f"{len(multi)} publicerade lokala överenskommelser som gäller den "
-            f"{_date(on)} omfattar två eller fler kommuner.",
+            title=_("Lokala överenskommelser som gäller i flera kommuner"),
+            description=ngettext(
+                "%(count)s publicerad lokal överenskommelse som gäller den %(date)s omfattar "
+                "två eller fler kommuner.",
+                "%(count)s publicerade lokala överenskommelser som gäller den %(date)s omfattar "
+                "två eller fler kommuner.",
+                len(multi),
+            )
+            % {"count": len(multi), "date": _date(on)},
             columns=[
-                Column("agreement", "Överenskommelse", "links"),
-                Column("county", "Län"),
-                Column("count", "Antal kommuner", "int"),
-                Column("municipalities", "Kommuner"),
+                Column("agreement", _("Överenskommelse"), "links"),
+                Column("county", _("Län")),
+                Column("count", _("Antal kommuner"), "int"),
+                Column("municipalities", _("Kommuner")),
             ],
             rows=[
                 [
@@ -298,12 +352,8 @@ def stock_tables(params: Params) -> list[Table]:
     first = stats.stock_first_year(county=params.county) or last
     first = max(min(first, last), last - STOCK_MAX_YEARS + 1)
     years = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
-    columns = [
-        Column("year", "År"),
-        *[Column(level, LEVEL_LABELS[level], "int") for level in stats.LEVELS],
-        Column("total", "Totalt", "int"),
-    ]
-    scope = f"i {params.county.name}" if params.county else "i hela landet"
+    columns = _by_level_columns(Column("year", _("År")))
+    county = params.county.name if params.county else None
 
     def table(key, title, description, attribute):
         rows = []
@@ -324,22 +374,33 @@ def stock_tables(params: Params) -> list[Table]:
     return [
         table(
             "gallande",
-            f"Överenskommelser som gällde under året, {scope}",
-            "Publicerade överenskommelser som gällde någon gång under året. En överenskommelse "
-            "räknas en gång per år även om flera av dess versioner gällde det året.",
+            _("Överenskommelser som gällde under året, i %(county)s") % {"county": county}
+            if county
+            else _("Överenskommelser som gällde under året, i hela landet"),
+            _(
+                "Publicerade överenskommelser som gällde någon gång under året. En "
+                "överenskommelse räknas en gång per år även om flera av dess versioner gällde "
+                "det året."
+            ),
             "in_force",
         ),
         table(
             "tecknade",
-            f"Tecknade överenskommelser per år, {scope}",
-            "Första versionen av en överenskommelse, efter undertecknandedatum (eller "
-            "startdatum när undertecknandet inte är känt).",
+            _("Tecknade överenskommelser per år, i %(county)s") % {"county": county}
+            if county
+            else _("Tecknade överenskommelser per år, i hela landet"),
+            _(
+                "Första versionen av en överenskommelse, efter undertecknandedatum (eller "
+                "startdatum när undertecknandet inte är känt)."
+            ),
             "signed",
         ),
         table(
             "reviderade",
-            f"Reviderade överenskommelser per år, {scope}",
-            "Nya versioner (version 2 och senare) efter undertecknandedatum (eller startdatum).",
+            _("Reviderade överenskommelser per år, i %(county)s") % {"county": county}
+            if county
+            else _("Reviderade överenskommelser per år, i hela landet"),
+            _("Nya versioner (version 2 och senare) efter undertecknandedatum (eller startdatum)."),
             "revised",
         ),
     ]
@@ -350,20 +411,46 @@ def stock_tables(params: Params) -> list[Table]:
 
 
 def _selection_text(params: Params, count: int) -> str:
-    where = f"i {params.county.name}" if params.county else "i hela landet"
-    if params.selection == stats.Selection.ALL:
-        return (
-            f"Urval: {count} publicerade överenskommelser {where} (senaste versionen av "
-            "varje), oavsett giltighet."
+    values = {"count": count, "date": _date(params.on)}
+    if params.county:
+        values["county"] = params.county.name
+        if params.selection == stats.Selection.ALL:
+            text = ngettext(
+                "Urval: %(count)s publicerad överenskommelse i %(county)s (senaste versionen "
+                "av varje), oavsett giltighet.",
+                "Urval: %(count)s publicerade överenskommelser i %(county)s (senaste versionen "
+                "av varje), oavsett giltighet.",
+                count,
+            )
+        else:
+            text = ngettext(
+                "Urval: %(count)s publicerad överenskommelse i %(county)s som gäller den %(date)s.",
+                "Urval: %(count)s publicerade överenskommelser i %(county)s som gäller den "
+                "%(date)s.",
+                count,
+            )
+    elif params.selection == stats.Selection.ALL:
+        text = ngettext(
+            "Urval: %(count)s publicerad överenskommelse i hela landet (senaste versionen av "
+            "varje), oavsett giltighet.",
+            "Urval: %(count)s publicerade överenskommelser i hela landet (senaste versionen av "
+            "varje), oavsett giltighet.",
+            count,
         )
-    return f"Urval: {count} publicerade överenskommelser {where} som gäller den {_date(params.on)}."
+    else:
+        text = ngettext(
+            "Urval: %(count)s publicerad överenskommelse i hela landet som gäller den %(date)s.",
+            "Urval: %(count)s publicerade överenskommelser i hela landet som gäller den %(date)s.",
+            count,
+        )
+    return text % values
 
 
 def _by_level_columns(first: Column) -> list[Column]:
     return [
         first,
-        *[Column(level, LEVEL_LABELS[level], "int") for level in stats.LEVELS],
-        Column("total", "Totalt", "int"),
+        *[Column(level, level_label(level), "int") for level in stats.LEVELS],
+        Column("total", _("Totalt"), "int"),
     ]
 
 
@@ -386,52 +473,64 @@ def participation_tables(params: Params) -> list[Table]:
     return [
         Table(
             key="organisationstyper",
-            title="Antal överenskommelser där varje typ av organisation är part",
-            description=f"{selection} En enhet räknas som den organisation den ingår i. "
-            "En överenskommelse räknas en gång per typ, även med flera parter av samma typ.",
-            columns=_by_level_columns(Column("kind", "Typ av organisation")),
+            title=_("Antal överenskommelser där varje typ av organisation är part"),
+            description=" ".join(
+                [
+                    selection,
+                    _(
+                        "En enhet räknas som den organisation den ingår i. En överenskommelse "
+                        "räknas en gång per typ, även med flera parter av samma typ."
+                    ),
+                ]
+            ),
+            columns=_by_level_columns(Column("kind", _("Typ av organisation"))),
             rows=level_rows(by_kind),
             chart=Chart("bars", ["total"], "kind"),
         ),
         Table(
             key="myndigheter",
-            title="Antal överenskommelser där varje statlig myndighet är part",
+            title=_("Antal överenskommelser där varje statlig myndighet är part"),
             description=selection,
-            columns=_by_level_columns(Column("agency", "Myndighet")),
+            columns=_by_level_columns(Column("agency", _("Myndighet"))),
             rows=level_rows(by_agency),
             chart=Chart("bars", ["total"], "agency"),
         ),
         Table(
             key="kombinationer",
-            title="Vilka som sluter överenskommelser: kombinationer av parter",
-            description=f"{selection} Statliga myndigheter anges med namn, andra parter med "
-            "typ. Vanligast först.",
+            title=_("Vilka som sluter överenskommelser: kombinationer av parter"),
+            description=" ".join(
+                [
+                    selection,
+                    _("Statliga myndigheter anges med namn, andra parter med typ."),
+                    _("Vanligast först."),
+                ]
+            ),
             columns=[
-                Column("combination", "Kombination"),
-                Column("count", "Antal överenskommelser", "int"),
-                Column("share", "Andel", "percent"),
-                Column("rank", "Plats", "int"),
+                Column("combination", _("Kombination")),
+                Column("count", _("Antal överenskommelser"), "int"),
+                Column("share", _("Andel"), "percent"),
+                Column("rank", _("Plats"), "int"),
             ],
             rows=[
                 [c.label, c.count, stats.share(c.count, len(data.levels)), rank]
                 for rank, c in enumerate(combinations, start=1)
             ],
-            chart=Chart("bars", ["count"], "combination", title="De tio vanligaste"),
+            chart=Chart("bars", ["count"], "combination", title=_("De tio vanligaste")),
         ),
         Table(
             key="parter-per-overenskommelse",
-            title="Antal parter per överenskommelse",
+            title=_("Antal parter per överenskommelse"),
             description=selection,
             columns=[
-                Column("level", "Nivå"),
-                Column("agreements", "Överenskommelser", "int"),
-                Column("min", "Minst", "int"),
-                Column("median", "Median", "number"),
-                Column("max", "Flest", "int"),
+                Column("level", _("Nivå")),
+                Column("agreements", _("Överenskommelser"), "int"),
+                Column("min", _("Minst"), "int"),
+                Column("median", _("Median"), "number"),
+                Column("max", _("Flest"), "int"),
             ],
             rows=[
                 [
-                    LEVEL_LABELS[s.level] if s.level else "Alla nivåer",
+                    level_label(s.level) if s.level else _("Alla nivåer"),
                     s.agreements,
                     s.minimum,
                     s.median,
@@ -454,36 +553,46 @@ def content_tables(params: Params) -> list[Table]:
     rows = stats.content_quality(agreements)
     total = rows[0].total if rows else 0
     totals = rows[0].totals if rows else {}
-    per_level = [Column("criterion", "Innehåll")]
+    per_level = [Column("criterion", _("Innehåll"))]
     for level in stats.LEVELS:
-        per_level.append(Column(f"{level}_count", f"{LEVEL_LABELS[level]}, antal", "int"))
-        per_level.append(Column(f"{level}_share", f"{LEVEL_LABELS[level]}, andel", "percent"))
+        label = {"level": level_label(level)}
+        per_level.append(Column(f"{level}_count", _("%(level)s, antal") % label, "int"))
+        per_level.append(Column(f"{level}_share", _("%(level)s, andel") % label, "percent"))
     return [
         Table(
             key="kriterier",
-            title="Vad överenskommelserna innehåller",
-            description=_selection_text(params, total)
-            + " Samma kriterier visas som checklista på varje överenskommelses sida.",
+            title=_("Vad överenskommelserna innehåller"),
+            description=" ".join(
+                [
+                    _selection_text(params, total),
+                    _("Samma kriterier visas som checklista på varje överenskommelses sida."),
+                ]
+            ),
             columns=[
-                Column("criterion", "Innehåll"),
-                Column("count", "Antal", "int"),
-                Column("share", "Andel", "percent"),
+                Column("criterion", _("Innehåll")),
+                Column("count", _("Antal"), "int"),
+                Column("share", _("Andel"), "percent"),
             ],
-            rows=[[r.label, r.count, r.share] for r in rows],
-            total=["Antal överenskommelser", total, None],
+            rows=[[str(r.label), r.count, r.share] for r in rows],
+            total=[_("Antal överenskommelser"), total, None],
             chart=Chart("bars", ["share"], "criterion", percent=True),
         ),
         Table(
             key="kriterier-per-niva",
-            title="Vad överenskommelserna innehåller, per nivå",
-            description=", ".join(
-                f"{totals.get(level, 0)} {LEVEL_PLURAL[level]}" for level in stats.LEVELS
+            title=_("Vad överenskommelserna innehåller, per nivå"),
+            description=_(
+                "%(central)s centrala, %(regional)s regionala, %(local)s lokala "
+                "överenskommelser i urvalet."
             )
-            + " överenskommelser i urvalet.",
+            % {
+                "central": totals.get(Level.CENTRAL, 0),
+                "regional": totals.get(Level.REGIONAL, 0),
+                "local": totals.get(Level.LOCAL, 0),
+            },
             columns=per_level,
             rows=[
                 [
-                    r.label,
+                    str(r.label),
                     *[
                         value
                         for level in stats.LEVELS
@@ -493,7 +602,7 @@ def content_tables(params: Params) -> list[Table]:
                 for r in rows
             ],
             total=[
-                "Antal överenskommelser",
+                _("Antal överenskommelser"),
                 *[value for level in stats.LEVELS for value in (totals.get(level, 0), None)],
             ],
         ),
@@ -509,9 +618,9 @@ STATUS_COLUMNS = [s for s in AssessmentStatus if s != AssessmentStatus.NOT_ASSES
 def _status_columns(first: Column) -> list[Column]:
     return [
         first,
-        *[Column(status.value, status.label, "int") for status in STATUS_COLUMNS],
-        Column("total", "Bedömda åtaganden", "int"),
-        Column("rate", "Andel uppfyllda av de aktuella", "percent"),
+        *[Column(status.value, _(status.label), "int") for status in STATUS_COLUMNS],
+        Column("total", _("Bedömda åtaganden"), "int"),
+        Column("rate", _("Andel uppfyllda av de aktuella"), "percent"),
     ]
 
 
@@ -530,22 +639,25 @@ def followup_tables(params: Params) -> list[Table]:
     totals = stats.assessment_totals(year=year, county=county)
     by_theme = stats.commitment_status_by_theme(year=year, county=county)
     by_kind = stats.commitment_status_by_organisation_kind(year=year, county=county)
-    total_label = "Alla bedömda åtaganden"
+    total_label = _("Alla bedömda åtaganden")
     return [
         Table(
             key="andel-uppfoljda",
-            title=f"Överenskommelser som är uppföljda för {year}",
-            description=f"Publicerade överenskommelser som gällde någon gång under {year}, och "
-            f"hur många av dem som har en avslutad uppföljning för {year}.",
+            title=_("Överenskommelser som är uppföljda för %(year)s") % {"year": year},
+            description=_(
+                "Publicerade överenskommelser som gällde någon gång under %(year)s, och hur "
+                "många av dem som har en avslutad uppföljning för %(year)s."
+            )
+            % {"year": year},
             columns=[
-                Column("county", "Län"),
-                Column("in_force", f"Gällde under {year}", "int"),
-                Column("followed_up", "Uppföljda", "int"),
-                Column("share", "Andel", "percent"),
+                Column("county", _("Län")),
+                Column("in_force", _("Gällde under %(year)s") % {"year": year}, "int"),
+                Column("followed_up", _("Uppföljda"), "int"),
+                Column("share", _("Andel"), "percent"),
             ],
             rows=[
                 [
-                    r.county.name if r.county else "Centrala (utan län)",
+                    r.county.name if r.county else _("Centrala (utan län)"),
                     r.in_force,
                     r.followed_up,
                     r.share,
@@ -553,7 +665,7 @@ def followup_tables(params: Params) -> list[Table]:
                 for r in rows
             ],
             total=[
-                "Hela landet" if county is None else county.name,
+                _("Hela landet") if county is None else county.name,
                 total.in_force,
                 total.followed_up,
                 total.share,
@@ -562,22 +674,27 @@ def followup_tables(params: Params) -> list[Table]:
         ),
         Table(
             key="status-per-tema",
-            title=f"Åtagandenas status per tema, uppföljningar {year}",
-            description="Åtaganden i avslutade uppföljningar av publicerade överenskommelser. "
-            "Ett åtagande med flera teman räknas under vart och ett; summaraden räknar varje "
-            "åtagande en gång. Andelen uppfyllda räknas på de åtaganden som var aktuella "
-            "(”Ej aktuellt” räknas inte).",
-            columns=_status_columns(Column("theme", "Tema")),
+            title=_("Åtagandenas status per tema, uppföljningar %(year)s") % {"year": year},
+            description=_(
+                "Åtaganden i avslutade uppföljningar av publicerade överenskommelser. Ett "
+                "åtagande med flera teman räknas under vart och ett; summaraden räknar varje "
+                "åtagande en gång. Andelen uppfyllda räknas på de åtaganden som var aktuella "
+                "(”Ej aktuellt” räknas inte)."
+            ),
+            columns=_status_columns(Column("theme", _("Tema"))),
             rows=[_status_row(r.label, r.fulfilment) for r in by_theme],
             total=_status_row(total_label, totals) if by_theme else None,
             chart=Chart("stacked", [s.value for s in STATUS_COLUMNS], "theme"),
         ),
         Table(
             key="status-per-organisationstyp",
-            title=f"Åtagandenas status per typ av organisation, uppföljningar {year}",
-            description="Typen hos den part som har åtagit sig åtagandet; en enhet räknas som "
-            "den organisation den ingår i.",
-            columns=_status_columns(Column("kind", "Typ av organisation")),
+            title=_("Åtagandenas status per typ av organisation, uppföljningar %(year)s")
+            % {"year": year},
+            description=_(
+                "Typen hos den part som har åtagit sig åtagandet; en enhet räknas som den "
+                "organisation den ingår i."
+            ),
+            columns=_status_columns(Column("kind", _("Typ av organisation"))),
             rows=[_status_row(r.label, r.fulfilment) for r in by_kind],
             total=_status_row(total_label, totals) if by_kind else None,
             chart=Chart("stacked", [s.value for s in STATUS_COLUMNS], "kind"),
@@ -599,12 +716,14 @@ def reception_tables(params: Params) -> list[Table]:
             row.municipality.pk, {"municipality": row.municipality, "years": {}}
         )
         entry["years"][row.year] = row
-    columns = [Column("municipality", "Kommun"), Column("code", "Kommunkod")]
+    columns = [Column("municipality", _("Kommun")), Column("code", _("Kommunkod"))]
     if params.county is None:
-        columns.append(Column("county", "Län"))
+        columns.append(Column("county", _("Län")))
     for year in years:
-        columns.append(Column(f"{year}_agreed", f"{year}: antal", "int"))
-        columns.append(Column(f"{year}_assigned", f"{year}: varav för anvisning", "int"))
+        columns.append(Column(f"{year}_agreed", _("%(year)s: antal") % {"year": year}, "int"))
+        columns.append(
+            Column(f"{year}_assigned", _("%(year)s: varav för anvisning") % {"year": year}, "int")
+        )
     municipality_rows = []
     for entry in municipalities.values():
         municipality = entry["municipality"]
@@ -620,27 +739,33 @@ def reception_tables(params: Params) -> list[Table]:
         by_year[total.year][0] += total.municipalities
         by_year[total.year][1] += total.agreed
         by_year[total.year][2] += total.assigned
-    total_row = [f"Hela {params.county.name}" if params.county else "Hela landet", ""]
+    total_row = [
+        _("Hela %(county)s") % {"county": params.county.name}
+        if params.county
+        else _("Hela landet"),
+        "",
+    ]
     if params.county is None:
         total_row.append("")
     for year in years:
         total_row += [by_year[year][1], by_year[year][2]]
-    rule = (
+    rule = _(
         "Mottagandesiffror ur publicerade överenskommelser. ”Varav för anvisning” räknas som 0 "
         "för en kommun där källan inte anger det. Ger flera överenskommelser siffror för samma "
         "kommun och år räknas den nyaste."
     )
+    empty = _("Inga mottagandesiffror är registrerade för det här urvalet.")
     return [
         Table(
             key="lan",
-            title="Mottagande per län och år",
+            title=_("Mottagande per län och år"),
             description=rule,
             columns=[
-                Column("county", "Län"),
-                Column("year", "År"),
-                Column("municipalities", "Kommuner med siffra", "int"),
-                Column("agreed", "Antal enligt överenskommelse", "int"),
-                Column("assigned", "Varav för anvisning", "int"),
+                Column("county", _("Län")),
+                Column("year", _("År")),
+                Column("municipalities", _("Kommuner med siffra"), "int"),
+                Column("agreed", _("Antal enligt överenskommelse"), "int"),
+                Column("assigned", _("Varav för anvisning"), "int"),
             ],
             rows=[
                 [t.county.name, str(t.year), t.municipalities, t.agreed, t.assigned] for t in totals
@@ -648,16 +773,16 @@ def reception_tables(params: Params) -> list[Table]:
             chart=Chart("columns", ["agreed", "assigned"], "year")
             if params.county is not None
             else None,
-            empty="Inga mottagandesiffror är registrerade för det här urvalet.",
+            empty=empty,
         ),
         Table(
             key="kommuner",
-            title="Mottagande per kommun och år",
+            title=_("Mottagande per kommun och år"),
             description=rule,
             columns=columns,
             rows=municipality_rows,
             total=total_row if municipality_rows else None,
-            empty="Inga mottagandesiffror är registrerade för det här urvalet.",
+            empty=empty,
         ),
     ]
 
@@ -665,13 +790,20 @@ def reception_tables(params: Params) -> list[Table]:
 # --------------------------------------------------------------------------------------------
 
 COUNTING_RULES = [
-    "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
-    "Bara den version som gäller på dagen räknas, så en ersatt version räknas aldrig två gånger.",
-    "En överenskommelse som gällde till och med i går gäller inte i dag.",
-    "En lokal överenskommelse för flera kommuner omfattar var och en av kommunerna, en gång.",
-    "Ett hängavtal omfattar sin egen kommun.",
-    "En överenskommelse utan start- och undertecknandedatum har okänd giltighet och räknas "
-    "inte som gällande.",
+    gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+    gettext_lazy(
+        "Bara den version som gäller på dagen räknas, så en ersatt version räknas aldrig två "
+        "gånger."
+    ),
+    gettext_lazy("En överenskommelse som gällde till och med i går gäller inte i dag."),
+    gettext_lazy(
+        "En lokal överenskommelse för flera kommuner omfattar var och en av kommunerna, en gång."
+    ),
+    gettext_lazy("Ett hängavtal omfattar sin egen kommun."),
+    gettext_lazy(
+        "En överenskommelse utan start- och undertecknandedatum har okänd giltighet och räknas "
+        "inte som gällande."
+    ),
 ]
 
 SECTIONS = {
@@ -679,88 +811,114 @@ SECTIONS = {
     for section in [
         Section(
             "oversikt",
-            "Statistik",
-            "Nyckeltal för landet eller ett län på en vald dag.",
-            ["datum", "lan", "ar"],
+            gettext_lazy("Statistik"),
+            gettext_lazy("Nyckeltal för landet eller ett län på en vald dag."),
+            ["date", "county", "year"],
             overview_tables,
             COUNTING_RULES,
         ),
         Section(
             "tackning",
-            "Täckning",
-            "Kommuner med en lokal överenskommelse, län med en regional och överenskommelser "
-            "för flera kommuner.",
-            ["datum", "lan"],
+            gettext_lazy("Täckning"),
+            gettext_lazy(
+                "Kommuner med en lokal överenskommelse, län med en regional och överenskommelser "
+                "för flera kommuner."
+            ),
+            ["date", "county"],
             coverage_tables,
             COUNTING_RULES,
         ),
         Section(
             "bestand",
-            "Bestånd över tid",
-            "Tecknade, reviderade och gällande överenskommelser per år och nivå.",
-            ["datum", "lan"],
+            gettext_lazy("Bestånd över tid"),
+            gettext_lazy("Tecknade, reviderade och gällande överenskommelser per år och nivå."),
+            ["date", "county"],
             stock_tables,
             [
-                "Åren räknas fram till och med året för det valda datumet.",
-                "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
-                "Gällande: en överenskommelse räknas för varje år då någon av dess versioner "
-                "gällde minst en dag, en gång per år.",
-                "Med ett valt län räknas bara länets regionala och lokala överenskommelser.",
+                gettext_lazy("Åren räknas fram till och med året för det valda datumet."),
+                gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+                gettext_lazy(
+                    "Gällande: en överenskommelse räknas för varje år då någon av dess versioner "
+                    "gällde minst en dag, en gång per år."
+                ),
+                gettext_lazy(
+                    "Med ett valt län räknas bara länets regionala och lokala överenskommelser."
+                ),
             ],
         ),
         Section(
             "deltagande",
-            "Deltagande",
-            "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många.",
-            ["datum", "lan", "urval"],
+            gettext_lazy("Deltagande"),
+            gettext_lazy(
+                "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många."
+            ),
+            ["date", "county", "selection"],
             participation_tables,
             [
-                "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
-                "En enhet (till exempel Arbetsförmedlingen Luleå) räknas som den organisation "
-                "den ingår i.",
-                "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
-                "senaste, med urvalet alla).",
+                gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+                gettext_lazy(
+                    "En enhet (till exempel Arbetsförmedlingen Luleå) räknas som den organisation "
+                    "den ingår i."
+                ),
+                gettext_lazy(
+                    "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
+                    "senaste, med urvalet alla)."
+                ),
             ],
         ),
         Section(
             "innehall",
-            "Innehåll",
-            "Hur stor andel av överenskommelserna som har syfte, mål, åtaganden, rutiner och "
-            "perspektiv.",
-            ["datum", "lan", "urval"],
+            gettext_lazy("Innehåll"),
+            gettext_lazy(
+                "Hur stor andel av överenskommelserna som har syfte, mål, åtaganden, rutiner och "
+                "perspektiv."
+            ),
+            ["date", "county", "selection"],
             content_tables,
             [
-                "Bara publicerade överenskommelser räknas; utkast räknas aldrig.",
-                "Ett mål är mätbart när det har en indikator och ett målvärde.",
-                "Målgrupp: en beskrivning eller minst en angiven målgrupp.",
-                "Åtaganden för varje part: varje part har minst ett åtagande.",
+                gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+                gettext_lazy("Ett mål är mätbart när det har en indikator och ett målvärde."),
+                gettext_lazy("Målgrupp: en beskrivning eller minst en angiven målgrupp."),
+                gettext_lazy("Åtaganden för varje part: varje part har minst ett åtagande."),
             ],
         ),
         Section(
             "uppfoljning",
-            "Uppföljning",
-            "Andelen uppföljda överenskommelser och hur åtagandena har bedömts.",
-            ["ar", "lan"],
+            gettext_lazy("Uppföljning"),
+            gettext_lazy("Andelen uppföljda överenskommelser och hur åtagandena har bedömts."),
+            ["year", "county"],
             followup_tables,
             [
-                "Bara avslutade uppföljningar av publicerade överenskommelser räknas.",
-                "En överenskommelse räknas som uppföljd för ett år när någon av dess versioner "
-                "har en avslutad uppföljning för året.",
-                "Andel uppfyllda: uppfyllda åtaganden delat med bedömda åtaganden utom dem som "
-                "var ”Ej aktuellt”.",
+                gettext_lazy(
+                    "Bara avslutade uppföljningar av publicerade överenskommelser räknas."
+                ),
+                gettext_lazy(
+                    "En överenskommelse räknas som uppföljd för ett år när någon av dess versioner "
+                    "har en avslutad uppföljning för året."
+                ),
+                gettext_lazy(
+                    "Andel uppfyllda: uppfyllda åtaganden delat med bedömda åtaganden utom dem som "
+                    "var ”Ej aktuellt”."
+                ),
             ],
         ),
         Section(
             "mottagande",
-            "Mottagande",
-            "Hur många nyanlända kommunerna har kommit överens om att ta emot, per år.",
-            ["lan"],
+            gettext_lazy("Mottagande"),
+            gettext_lazy(
+                "Hur många nyanlända kommunerna har kommit överens om att ta emot, per år."
+            ),
+            ["county"],
             reception_tables,
             [
-                "Siffrorna kommer ur publicerade överenskommelser; siffror ur utkast räknas "
-                "aldrig.",
-                "Ger flera överenskommelser en siffra för samma kommun och år räknas den nyaste "
-                "källan.",
+                gettext_lazy(
+                    "Siffrorna kommer ur publicerade överenskommelser; siffror ur utkast räknas "
+                    "aldrig."
+                ),
+                gettext_lazy(
+                    "Ger flera överenskommelser en siffra för samma kommun och år räknas den "
+                    "nyaste källan."
+                ),
             ],
         ),
     ]

@@ -1,17 +1,16 @@
-import csv
-import io
-
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from followup.charts import table_chart
 from followup.formatting import csv_cell, html_cell, json_cell
 from followup.forms import StatisticsForm
 from followup.statistics import Selection
 from followup.tables import SECTIONS, Section, Table, section_url
+from registry.exports import DELIMITERS, csv_lines
 
 
 def _section(slug: str) -> Section:
@@ -26,15 +25,18 @@ def _form(request) -> StatisticsForm:
     that the form shows what the page computes with."""
     data = request.GET.copy()
     for name, value in (
-        ("datum", timezone.localdate().isoformat()),
-        ("urval", Selection.IN_FORCE),
+        ("date", timezone.localdate().isoformat()),
+        ("selection", Selection.IN_FORCE),
     ):
         if not data.get(name):
             data[name] = value
     form = StatisticsForm(data)
     form.is_valid()
-    if not data.get("ar"):
-        data["ar"] = str(form.params().year)  # shown only; the default follows the date
+    county = form.cleaned_data.get("county")
+    if county is not None:
+        data["county"] = county.slug  # the list shows the county named by its code too
+    if not data.get("year"):
+        data["year"] = str(form.params().year)  # shown only; the default follows the date
     return form
 
 
@@ -59,7 +61,7 @@ def _rendered(table: Table, *, index: int, query: str, section: Section) -> dict
         "rows": [_cells(row, kinds) for row in table.rows],
         "total": _cells(table.total, kinds) if table.total else None,
         "csv_url": f"{csv_url}?{query}",
-        "csv_semicolon_url": f"{csv_url}?{query}&avgransare=semikolon",
+        "csv_semicolon_url": f"{csv_url}?{query}&{urlencode({'delimiter': ';'})}",
     }
 
 
@@ -135,9 +137,13 @@ def statistics_json(request, section: str):
 def statistics_csv(request, section: str, table: str):
     section = _section(section)
     form = _form(request)
-    if form.errors:
+    delimiter = request.GET.get("delimiter") or ","
+    errors = form.error_messages_flat() if form.errors else []
+    if delimiter not in DELIMITERS:
+        errors.append(_("Avgränsare: ange , eller ; (semikolon för svensk Excel)."))
+    if errors:
         return HttpResponse(
-            "\n".join(form.error_messages_flat()),
+            "\n".join(errors),
             status=400,
             content_type="text/plain; charset=utf-8",
         )
@@ -145,20 +151,19 @@ def statistics_csv(request, section: str, table: str):
     found = next((t for t in section.build(params) if t.key == table), None)
     if found is None:
         raise Http404("Tabellen finns inte i den här statistiken (för det här urvalet).")
-    semicolon = request.GET.get("avgransare") == "semikolon"
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # the byte order mark that makes Excel read UTF-8
-    writer = csv.writer(buffer, delimiter=";" if semicolon else ",", lineterminator="\r\n")
-    writer.writerow([column.label for column in found.columns])
-    for row in found.all_rows():
-        writer.writerow(
+    lines = csv_lines(
+        header=[str(column.label) for column in found.columns],
+        rows=(
             [
-                csv_cell(value, column.kind, decimal_comma=semicolon)
+                csv_cell(value, column.kind, decimal_comma=delimiter == ";")
                 for value, column in zip(row, found.columns, strict=True)
             ]
-        )
+            for row in found.all_rows()
+        ),
+        delimiter=delimiter,
+    )
     where = params.county.slug if params.county else "sverige"
     filename = f"{section.slug}-{found.key}-{where}-{params.on.isoformat()}.csv"
-    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response = HttpResponse("".join(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

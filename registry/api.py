@@ -7,10 +7,10 @@ from django.urls import re_path
 from django.utils.cache import patch_cache_control
 from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import NotFound, ValidationError
 
-from registry.exports import EXPORT_FORMATS, Column, export_response
+from registry.exports import DELIMITERS, EXPORT_FORMATS, Column, export_response
 
 
 class PublicCacheMixin:
@@ -46,6 +46,12 @@ class ExportMixin:
     def export_queryset(self, queryset):
         return queryset
 
+    def filter_queryset(self, queryset):
+        """Filters choose among lists; one row is found by its id whatever they say."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return queryset
+
     def export_rows(self, queryset):
         return (
             self.export_queryset(queryset.order_by("pk").prefetch_related(None))
@@ -55,8 +61,14 @@ class ExportMixin:
 
     @extend_schema(
         summary="Exportera den filtrerade listan",
-        description="Hela listan med samma filter som listan, strömmad. CSV är UTF-8 med BOM; "
-        "`delimiter=;` ger semikolon som svensk Excel väntar sig.",
+        filters=True,
+        description="Hela listan med samma filter som listan, strömmad (också `versions`: "
+        "utan det den senaste versionen av varje överenskommelse). CSV är UTF-8 med BOM; "
+        "`delimiter=;` ger semikolon som svensk Excel väntar sig. CSV och XLSX har rubriker "
+        "och värden i ord (nivå, typ, status, roll, Ja/Nej, namn på län, kommuner och teman) "
+        "med koderna i egna kolumner, som text (kommunkod 0114); på engelska under "
+        "`/en/api/v1/…`. JSON har de lagrade värdena, och orden under nycklar som slutar på "
+        "`_label`.",
         parameters=[
             OpenApiParameter(
                 "file_format",
@@ -66,7 +78,12 @@ class ExportMixin:
                 description="csv, xlsx eller json",
             ),
             OpenApiParameter(
-                "delimiter", str, enum=[",", ";"], description="Fältavgränsare i CSV (standard ,)."
+                "delimiter",
+                str,
+                enum=list(DELIMITERS),
+                description="Fältavgränsare i CSV: , (standard) eller ; för svensk Excel. "
+                "Det gamla namnet avgransare=semikolon leds om hit.",
+                examples=[OpenApiExample("Svensk Excel", value=";")],
             ),
         ],
         responses={
@@ -84,7 +101,7 @@ class ExportMixin:
         if file_format not in EXPORT_FORMATS:
             raise NotFound("Exportformaten finns inte. Välj csv, xlsx eller json.")
         delimiter = request.query_params.get("delimiter") or ","
-        if delimiter not in (",", ";"):
+        if delimiter not in DELIMITERS:
             raise ValidationError({"delimiter": ["Ange , eller ; som avgränsare."]})
         queryset = self.filter_queryset(self.get_queryset())
         return export_response(

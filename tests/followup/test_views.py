@@ -16,7 +16,7 @@ from tests.followup.dataset import ON, build, org
 
 pytestmark = pytest.mark.django_db
 
-JAMTLAND = {"lan": "jamtlands-lan", "datum": ON.isoformat(), "ar": "2025"}
+JAMTLAND = {"county": "jamtlands-lan", "date": ON.isoformat(), "year": "2025"}
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def csv_rows(client, section, table, **params):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     body = response.content.decode("utf-8")
     assert body.startswith("\ufeff")
-    delimiter = ";" if params.get("avgransare") == "semikolon" else ","
+    delimiter = params.get("delimiter") or ","
     return list(csv.reader(io.StringIO(body[1:]), delimiter=delimiter))
 
 
@@ -88,17 +88,17 @@ def test_coverage_page_for_a_county(client, data):
 
 
 def test_national_coverage_csv_with_semicolons_and_decimal_commas(client, data):
-    rows = csv_rows(client, "tackning", "per-lan", datum=ON.isoformat(), avgransare="semikolon")
+    rows = csv_rows(client, "tackning", "per-lan", date=ON.isoformat(), delimiter=";")
     assert rows[0] == ["Län", "Kommuner", "Med lokal överenskommelse", "Andel"]
     assert ["Jämtlands län", "8", "4", "50"] in rows
     assert rows[-1] == ["Hela landet", "290", "4", "1,4"]
-    plain = csv_rows(client, "tackning", "per-lan", datum=ON.isoformat())
+    plain = csv_rows(client, "tackning", "per-lan", date=ON.isoformat())
     assert plain[-1] == ["Hela landet", "290", "4", "1.4"]
 
 
 def test_coverage_the_day_before_counts_the_agreement_that_ended(client, data):
     yesterday = (ON - datetime.timedelta(days=1)).isoformat()
-    text = page(client, "tackning", lan="jamtlands-lan", datum=yesterday)
+    text = page(client, "tackning", county="jamtlands-lan", date=yesterday)
     assert "5 av 8 kommuner omfattas" in text
 
 
@@ -142,15 +142,15 @@ def test_followup_tables(client, data):
 
 
 def test_reception_page_for_norrbotten(client):
-    text = page(client, "mottagande", lan="norrbottens-lan")
+    text = page(client, "mottagande", county="norrbottens-lan")
     assert 'role="img"' in text
-    rows = csv_rows(client, "mottagande", "lan", lan="norrbottens-lan")
+    rows = csv_rows(client, "mottagande", "lan", county="norrbottens-lan")
     assert rows[1:] == [
         ["Norrbottens län", "2007", "13", "595", "220"],
         ["Norrbottens län", "2008", "14", "610", "235"],
         ["Norrbottens län", "2009", "14", "610", "235"],
     ]
-    rows = csv_rows(client, "mottagande", "kommuner", lan="norrbottens-lan")
+    rows = csv_rows(client, "mottagande", "kommuner", county="norrbottens-lan")
     assert rows[0][:4] == ["Kommun", "Kommunkod", "2007: antal", "2007: varav för anvisning"]
     assert rows[-1] == ["Hela Norrbottens län", "", "595", "220", "610", "235", "610", "235"]
 
@@ -164,7 +164,7 @@ def test_json_has_the_same_tables(client, data):
         "county": "23",
         "county_name": "Jämtlands län",
         "year": 2025,
-        "selection": "galler",
+        "selection": "in_force",
     }
     table = next(t for t in payload["tables"] if t["key"] == "per-kommun")
     ostersund = next(row for row in table["rows"] if row["municipality"] == "Östersund")
@@ -175,23 +175,23 @@ def test_json_has_the_same_tables(client, data):
 
 
 def test_bad_choices_get_a_swedish_message(client):
-    response = client.get("/statistik/tackning/", {"datum": "23/11", "lan": "atlantis"})
+    response = client.get("/statistik/tackning/", {"date": "23/11", "county": "atlantis"})
     assert response.status_code == 400
     text = response.content.decode()
     assert "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23." in text
-    assert "Länet finns inte. Välj ett län i listan." in text
-    response = client.get("/statistik/tackning.json", {"ar": "förra året"})
+    assert "Det finns inget län som heter ”atlantis”." in text
+    response = client.get("/statistik/tackning.json", {"year": "förra året"})
     assert response.status_code == 400
     assert json.loads(response.content) == {
         "errors": ["Uppföljningsår: Skriv året med fyra siffror, till exempel 2025."]
     }
-    response = client.get("/statistik/tackning/per-lan.csv", {"datum": "i går"})
+    response = client.get("/statistik/tackning/per-lan.csv", {"date": "i går"})
     assert response.status_code == 400
     assert "Skriv datumet som ÅÅÅÅ-MM-DD" in response.content.decode()
 
 
 def test_a_date_outside_the_registrys_years_is_refused(client):
-    response = client.get("/statistik/uppfoljning/", {"datum": "0001-01-01"})
+    response = client.get("/statistik/uppfoljning/", {"date": "0001-01-01"})
     assert response.status_code == 400
     assert "Välj ett datum mellan 1 januari 1990 och 31 december 2100." in response.content.decode()
 
@@ -226,9 +226,9 @@ def test_drafts_never_appear_anywhere_in_the_statistics(client, data):
     """D is a draft with a completed follow-up and a reception figure for Berg (99)."""
     combinations = [
         JAMTLAND,
-        {**JAMTLAND, "urval": "alla"},
-        {"datum": ON.isoformat(), "ar": "2025"},
-        {"datum": "2021-06-01", "urval": "alla"},
+        {**JAMTLAND, "selection": "all"},
+        {"date": ON.isoformat(), "year": "2025"},
+        {"date": "2021-06-01", "selection": "all"},
     ]
     for params in combinations:
         for slug in SECTIONS:
@@ -241,7 +241,7 @@ def test_drafts_never_appear_anywhere_in_the_statistics(client, data):
             for text in texts:
                 assert "Utkast Ragunda" not in text
                 assert "Hemligt åtagande" not in text
-    rows = csv_rows(client, "mottagande", "kommuner", lan="jamtlands-lan")
+    rows = csv_rows(client, "mottagande", "kommuner", county="jamtlands-lan")
     assert [row[0] for row in rows[1:-1]] == ["Krokom", "Östersund"]  # not Berg's 99
 
 
@@ -275,7 +275,7 @@ def test_query_count_does_not_grow_with_the_data(client, data, slug, django_asse
         with django_assert_max_num_queries(QUERY_LIMITS[slug]):
             page(client, slug, **JAMTLAND)
         with django_assert_max_num_queries(QUERY_LIMITS[slug]):
-            page(client, slug, datum=ON.isoformat(), ar="2025")
+            page(client, slug, date=ON.isoformat(), year="2025")
 
 
 # On the agreement's page -------------------------------------------------------------------

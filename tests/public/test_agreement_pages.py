@@ -143,7 +143,7 @@ def test_diff_shows_parties_goals_commitments_and_sections(client):
 
     revision_create(agreement=first, version_label="Reviderad 2012", edit=edit)
     compare = client.get(
-        reverse("agreements:compare", kwargs={"slug": "norrbotten-rok"}) + "?fran=1&till=2"
+        reverse("agreements:compare", kwargs={"slug": "norrbotten-rok"}) + "?from=1&to=2"
     )
     assert compare.status_code == 302
     html = get(client, compare["Location"])

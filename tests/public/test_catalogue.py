@@ -143,11 +143,21 @@ def test_pagination_keeps_the_filters_in_the_url(client):
     assert "sida 2 av 2" in second
 
 
-def test_unknown_filter_values_are_skipped_with_a_swedish_message(client):
-    html = page(client, "county=atlantis&year=tusen")
+def test_unknown_filter_values_are_a_400_with_a_swedish_message(client):
+    response = client.get(f"{URL}?county=atlantis&year=tusen")
+    assert response.status_code == 400
+    html = response.content.decode()
     assert "Några val känns inte igen och har hoppats över" in html
-    assert "atlantis finns inte bland tillgängliga alternativ" in html
-    assert len(result_titles(html)) == 12  # every published seed agreement
+    assert "Det finns inget län som heter ”atlantis”." in html
+
+
+def test_county_by_code_or_slug_lists_the_same_agreements(client):
+    assert result_titles(page(client, "county=01")) == result_titles(
+        page(client, "county=stockholms-lan")
+    )
+    assert result_titles(page(client, "municipality=0183")) == result_titles(
+        page(client, "municipality=sundbyberg")
+    )
 
 
 def test_drafts_are_never_found_or_counted(client):

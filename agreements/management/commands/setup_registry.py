@@ -16,6 +16,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         try:
             call_command("migrate", interactive=False, verbosity=0)
+            call_command("createcachetable", verbosity=0)  # the shared cache (settings.CACHES)
             # Again after migrating: a reinstalled server has lost the dictionary's files.
             search_configuration_ensure(connection)
         except ImproperlyConfigured as error:  # the search dictionary: one line on what to do
