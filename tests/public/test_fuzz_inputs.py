@@ -103,7 +103,7 @@ PAGE_PARAMETERS = {
     "agreements:catalogue": CATALOGUE,
     "agreements:feed": CATALOGUE,
     "agreements:pdf_zip": CATALOGUE,
-    "agreements:compare": ["fran", "till", "from", "to"],
+    "agreements:compare": ["from", "to", "fran", "till"],  # the old names are sent on (301)
     "agreements:county_report_pdf": list(ReportDateForm.base_fields),
     "agreements:national_report_pdf": list(ReportDateForm.base_fields),
     "actors:organisation": ["page"],
@@ -111,7 +111,7 @@ PAGE_PARAMETERS = {
     "statistics:index": list(StatisticsForm.base_fields),
     "statistics:section": list(StatisticsForm.base_fields),
     "statistics:json": list(StatisticsForm.base_fields),
-    "statistics:csv": [*StatisticsForm.base_fields, "avgransare"],
+    "statistics:csv": [*StatisticsForm.base_fields, "delimiter"],
 }
 # Every address also meets these, which most of them ignore.
 COMMON_PARAMETERS = ["page", "format", "q"]
@@ -230,15 +230,15 @@ def test_hostile_values_in_query_parameters(client, samples):
 
 
 def test_the_comparison_refuses_a_version_that_does_not_exist(client):
-    for query in ("fran=-1&till=2", "fran=1&till=" + "9" * 30, "fran=0&till=1"):
+    for query in ("from=-1&to=2", "from=1&to=" + "9" * 30, "from=0&to=1"):
         response = client.get(f"/overenskommelser/norrbotten-rok/jamfor/?{query}")
         assert response.status_code == 400
         text = response.content.decode()
         assert "Det finns ingen sådan version att jämföra." in text
         assert 'lang="sv"' in text
-    response = client.get("/overenskommelser/finns-inte/jamfor/?fran=1&till=1")
+    response = client.get("/overenskommelser/finns-inte/jamfor/?from=1&to=1")
     assert response.status_code == 404
-    response = client.get("/overenskommelser/norrbotten-rok/jamfor/?fran=1&till=1")
+    response = client.get("/overenskommelser/norrbotten-rok/jamfor/?from=1&to=1")
     assert response.status_code == 302
 
 
