@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-search
+.PHONY: setup run test lint clean-db bench bench-api bench-search topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,12 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+## topology: two gunicorn servers, a worker, Redis and S3 (moto) on this machine, sharing
+## PostgreSQL: a change, a throttle count, a PDF and an attachment seen from both servers.
+## Needs redis-server (apt-get install redis-server; .ci/run installs it).
+topology: $(INSTALLED)
+	$(PY) -m pytest tests/deploy/test_topology.py
 
 ## bench: server times of the public pages on a throwaway database of 20,000 agreements
 bench: $(INSTALLED)

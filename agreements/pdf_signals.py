@@ -4,8 +4,16 @@ agreement) a new cache generation once the transaction commits.
 
 The generations only decide whether the fast path may skip building the HTML. A write that
 bypasses signals (QuerySet.update, raw SQL) is caught within `pdf_cache.FAST_PATH_SECONDS` at the
-latest, when the fast entry expires and the HTML is built and compared again."""
+latest, when the fast entry expires and the HTML is built and compared again.
 
+A saved published agreement version (a publication, an edit, a newer version that supersedes
+it) also gets its PDF rendered by a background job once the transaction commits
+(agreements/tasks.py), unless settings.PDF_PRERENDER_ON_PUBLISH is off."""
+
+import logging
+
+from django.conf import settings
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -14,6 +22,8 @@ from agreements.models import Agreement, AgreementSection, Goal, LegalReference,
 from agreements.pdf_cache import agreement_pdfs_invalidate
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import CommitmentAssessment, FollowUp, GoalOutcome
+
+logger = logging.getLogger(__name__)
 
 # Rows of one agreement.
 PARTS = (Party, Goal, AgreementSection, Commitment, FollowUp)
@@ -88,3 +98,19 @@ def _tags_changed(sender, instance, action, pk_set, **kwargs):
     else:
         # Changed from the other side (a theme's agreements): the set may be large.
         agreement_pdfs_invalidate()
+
+
+def _enqueue_prerender(agreement_id: int) -> None:
+    from agreements.tasks import agreement_pdf_prerender
+
+    try:
+        agreement_pdf_prerender.enqueue(agreement_id)
+    except Exception:  # the saved agreement stands; the PDF is rendered when first asked for
+        logger.exception("Could not queue the PDF of agreement %s", agreement_id)
+
+
+@receiver(post_save, sender=Agreement, dispatch_uid="pdf-prerender")
+def _published_agreement_saved(sender, instance, **kwargs):
+    if settings.PDF_PRERENDER_ON_PUBLISH and instance.is_published:
+        agreement_id = instance.pk
+        transaction.on_commit(lambda: _enqueue_prerender(agreement_id))

@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "csp",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "actors",
     "agreements",
     "commitments",
@@ -136,8 +138,52 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
+# Files: attachments ("default") and finished PDFs ("pdf", agreements/pdf_cache.py) go through
+# Django's storage API. By default local directories (MEDIA_ROOT, DJANGO_PDF_CACHE_DIR), enough
+# for one server; with DJANGO_S3_BUCKET set, S3-compatible object storage (django-storages:
+# AWS S3, MinIO, Ceph …) that every app server and worker shares. Credentials come the usual
+# boto3 way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).
+S3_BUCKET = env("DJANGO_S3_BUCKET", default="")
+if S3_BUCKET:
+    _s3_endpoint = env("DJANGO_S3_ENDPOINT_URL", default="") or None
+    _s3 = {
+        "bucket_name": S3_BUCKET,
+        "endpoint_url": _s3_endpoint,
+        "region_name": env("DJANGO_S3_REGION", default="") or None,
+        # MinIO and other self-hosted services answer at one address: /bucket/key.
+        "addressing_style": env(
+            "DJANGO_S3_ADDRESSING_STYLE", default="path" if _s3_endpoint else "auto"
+        ),
+        "default_acl": None,  # private; files are served through the registry's own views
+        "querystring_auth": True,
+    }
+    _storages = {
+        # Never replace an attachment that happens to have the same name (as on disk).
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": "media", "file_overwrite": False},
+        },
+        "pdf": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {**_s3, "location": "cache/pdf", "file_overwrite": True},
+        },
+    }
+else:
+    _storages = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "pdf": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {
+                "location": env(
+                    "DJANGO_PDF_CACHE_DIR",
+                    default=str(BASE_DIR / "var" / "cache" / "pdf-documents"),
+                ),
+                "allow_overwrite": True,
+            },
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **_storages,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -148,6 +194,27 @@ STORAGES = {
 }
 
 FIXTURES_DIR = BASE_DIR / "fixtures"
+
+# Background jobs (agreements/tasks.py): Django's task API (django.tasks from Django 6.0; the
+# django-tasks backport until then) with its database backend, a queue in the registry's own
+# PostgreSQL that `manage.py db_worker` works through, on one machine or several. No broker to
+# run: the servers already share PostgreSQL. DJANGO_TASKS_IMMEDIATE=1 runs each job at once in
+# the process that asks for it (the tests, a single server without a worker, and development,
+# where `make run` starts no worker).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env.bool("DJANGO_TASKS_IMMEDIATE", default=DEBUG)
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+# After a published agreement is saved, its PDF is rendered by a background job, so that the
+# first visitor to ask for it does not wait (agreements/pdf_signals.py). Not in development,
+# where it would only make `make run`'s loading of the examples slower.
+PDF_PRERENDER_ON_PUBLISH = env.bool("DJANGO_PDF_PRERENDER_ON_PUBLISH", default=not DEBUG)
 
 API_ANON_RATE = env("API_ANON_RATE", default="120/min")
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)
@@ -167,15 +234,17 @@ PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
 # to run and secure; a throttled request costs four small queries (a read, and a write that
 # counts the table first: MAX_ENTRIES keeps that count cheap, expired rows go first when it is
 # reached). A Redis server can be used instead with DJANGO_CACHE_URL=redis://… (Django's own
-# backend; pip install redis).
-# "pdf": finished PDF documents (agreements/pdf.py), on disk so that every worker shares them.
+# backend with the redis client, which the registry installs).
+# "pdf": finished PDF documents (agreements/pdf_cache.py): the documents in STORAGES["pdf"],
+# their generations and pointers in "default", so that every server and worker shares them.
+# A document unused for TIMEOUT seconds goes at the next `manage.py pdf_prerender`.
 CACHES = {
     "default": env.cache_url("DJANGO_CACHE_URL", default="dbcache://registry_cache"),
     "pdf": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": env("DJANGO_PDF_CACHE_DIR", default=str(BASE_DIR / "var" / "cache" / "pdf")),
+        "BACKEND": "agreements.pdf_cache.StorageCache",
+        "LOCATION": "pdf",
         "TIMEOUT": 7 * 24 * 3600,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+        "OPTIONS": {"POINTERS": "default"},
     },
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":

@@ -20,3 +20,10 @@ CACHES = {
     **CACHES,  # noqa: F405
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
 }
+
+# Background jobs run at once, in the test's own process and transaction. The prerender after
+# a publication is off, so that the tests that count renders count only their own; the tests of
+# the jobs turn it on (tests/registry/test_shared_storage.py; tests/deploy/test_topology.py
+# runs a real worker).
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+PDF_PRERENDER_ON_PUBLISH = False

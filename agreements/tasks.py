@@ -1,0 +1,47 @@
+"""Background jobs (Django's task API; the queue is in PostgreSQL, see TASKS in
+registry/settings.py). A job takes plain arguments (ids, not objects), reads what it needs
+itself, and does nothing when the world changed before it ran.
+
+- `agreement_pdf_prerender`: the PDF of a published agreement version, put in the shared PDF
+  cache after it is saved, so that no visitor waits for the render.
+- `pdf_cache_prune`: deletes stored PDFs unused for longer than the cache's TIMEOUT.
+
+Big imports (another issue) and ZIPs of large selections are the next candidates: each would
+be a task here that writes its result to a storage and leaves the link for the user.
+"""
+
+from django.core.cache import caches
+
+try:  # Django 6.0 has the task API built in; before that the django-tasks backport.
+    from django.tasks import task
+except ImportError:  # pragma: no cover - Django 5.2
+    from django_tasks import task
+
+from agreements.models import Agreement
+from agreements.pdf_cache import PDF_CACHE_ALIAS, StorageCache
+
+
+@task()
+def agreement_pdf_prerender(agreement_id: int) -> bool:
+    """Renders (or finds) today's PDF of the agreement version. False when the version is no
+    longer published."""
+    from agreements import pdf  # WeasyPrint is loaded by the worker, not by every server
+
+    agreement = (
+        Agreement.objects.published()
+        .filter(pk=agreement_id)
+        .select_related("lineage")
+        .only("version_number", "lineage__slug")
+        .first()
+    )
+    if agreement is None:
+        return False
+    pdf.agreement_pdf_get(slug=agreement.lineage.slug, number=agreement.version_number)
+    return True
+
+
+@task()
+def pdf_cache_prune() -> int:
+    """Deletes the stored PDFs nobody asked for within the cache's TIMEOUT; how many."""
+    store = caches[PDF_CACHE_ALIAS]
+    return store.prune() if isinstance(store, StorageCache) else 0
