@@ -62,7 +62,12 @@ def _is_empty(value) -> bool:
 
 
 class AgreementFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_search", label=_("Sökord"))
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label=_("Sökord"),
+        max_length=search.MAX_SEARCH_CHARS,
+        validators=[search.validate_search_query],
+    )
     level = django_filters.MultipleChoiceFilter(
         choices=Level.choices, distinct=False, label=_("Nivå")
     )

@@ -25,7 +25,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import models, transaction
+from django.db import DataError, models, transaction
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -41,6 +41,8 @@ from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
 
 MAX_BYTES = 5 * 1024 * 1024
+# The most a cell may hold: Excel's own limit, so that a CSV file is read as its workbook would be.
+MAX_CELL_CHARS = 32_767
 
 
 @dataclass(frozen=True)
@@ -212,6 +214,8 @@ class ImportPlan:
     token: str
     agreements: list[PlannedAgreement] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    # Cells refused as unstorable (row, column key): their one message is enough.
+    refused: set[tuple[int, str]] = field(default_factory=set)
 
     @property
     def is_valid(self) -> bool:
@@ -223,6 +227,8 @@ class ImportPlan:
         return any(error.row in rows and error.column == header for error in self.errors)
 
     def error(self, row, column_key_or_header, message):
+        if (row, column_key_or_header) in self.refused:
+            return
         column = COLUMN_BY_KEY.get(column_key_or_header)
         self.errors.append(
             RowError(row, column.header if column else column_key_or_header, message)
@@ -242,13 +248,26 @@ def _read_csv(content: bytes) -> list[list]:
         ) from None
     first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return list(reader)
+    except csv.Error as error:  # a cell over the csv module's 128 kB, a broken quote
+        too_long = "field larger than field limit" in str(error)
+        raise ImportFileError(
+            f"Rad {reader.line_num} kan inte läsas: "
+            + (
+                f"en cell har mer än {csv.field_size_limit():,} tecken.".replace(",", " ")
+                if too_long
+                else "raden följer inte CSV-formatet."
+            )
+        ) from None
 
 
 def _read_xlsx(content: bytes) -> list[list]:
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError):
+    # openpyxl raises many kinds of errors on a damaged workbook (XML, zip, values).
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError):
         raise ImportFileError(
             "Filen kan inte läsas som en Excel-arbetsbok (.xlsx). Spara den på nytt i Excel "
             "eller använd CSV."
@@ -481,6 +500,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         }
         if not any(_text(value) for value in raw.values()):
             continue
+        _refuse_unstorable_cells(plan, row_number, raw)
         _plan_row(plan, agreements, lookups, user, row_number, raw)
     for planned in agreements.values():
         _check_agreement(plan, planned, user)
@@ -488,6 +508,27 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
     if not plan.agreements and not plan.errors:
         plan.error(None, "", "Filen har inga rader med överenskommelser under rubrikraden.")
     return plan
+
+
+def _refuse_unstorable_cells(plan: ImportPlan, row: int, raw: dict) -> None:
+    """Cells the database cannot hold, refused by row and column (and read as empty, so
+    that the rest of the row is still checked): a NUL character, or more than a cell holds."""
+    for key, value in raw.items():
+        text = value if isinstance(value, str) else ""
+        if "\x00" in text:
+            plan.error(row, key, "Cellen innehåller ett otillåtet tecken (NUL). Ta bort det.")
+        elif len(text) > MAX_CELL_CHARS:
+            plan.error(
+                row,
+                key,
+                f"Cellen har {len(text):,} tecken; högst {MAX_CELL_CHARS:,} får plats.".replace(
+                    ",", " "
+                ),
+            )
+        else:
+            continue
+        plan.refused.add((row, key))
+        raw[key] = None
 
 
 def _plan_row(plan, agreements, lookups, user, row, raw):
@@ -619,6 +660,13 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement, user) -> None:
             raise _Trial
     except _Trial:
         pass
+    except DataError:  # e.g. more text in all than the search index holds (1 MB)
+        plan.error(
+            first,
+            "",
+            "Överenskommelsen kan inte sparas: någon uppgift är för stor för registret (mycket "
+            "långa texter tillsammans, eller ett mycket stort tal).",
+        )
     except DocumentError as error:
         for path, messages in error.errors.items():
             row, key = planned.place(path)

@@ -46,11 +46,13 @@ from django.contrib.postgres.search import (
     SearchRank,
     TrigramWordSimilarity,
 )
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce, Greatest, Least, Lower, NullIf, StrIndex, Substr
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from agreements.search_synonyms import LONGEST, SYNONYMS
 
@@ -58,6 +60,13 @@ SEARCH_CONFIG = "registry_swedish"  # agreements/search_dictionary.py
 
 # Words this long also find the words they begin: compounds and their linking forms.
 PREFIX_MIN_LENGTH = 5
+
+# A search is read up to this many words (in phrases too; "or" not counted) and characters.
+# A longer one is refused where it enters (validate_search_query, the FilterSet's q) with a
+# sentence that says so; the functions here read only the first words of anything longer, so
+# that no query builds an expression deeper than the parsers' stacks.
+MAX_SEARCH_WORDS = 32
+MAX_SEARCH_CHARS = 500
 
 # Only for the trigram fallback column and the words looked up in it.
 _FOLD_FROM = "åäöéèêëáàâüæøçñíìóòú"
@@ -190,12 +199,34 @@ def _synonym_key(words: tuple[str, ...]) -> tuple[str, ...]:
     return words
 
 
+def _search_word_count(query: str) -> int:
+    return sum(
+        len(phrase.split()) if phrase else word.lower() != "or"
+        for _negated, phrase, word in _TOKEN.findall(query)
+    )
+
+
+def validate_search_query(query: str) -> None:
+    """Refuses a search longer than the registry reads (MAX_SEARCH_WORDS), in Swedish."""
+    count = _search_word_count(query)
+    if count > MAX_SEARCH_WORDS:
+        raise ValidationError(
+            gettext("Sökningen får ha högst %(limit)s ord; den har %(count)s.")
+            % {"limit": MAX_SEARCH_WORDS, "count": count},
+            code="too_many_words",
+        )
+
+
 def search_terms(query: str, *, synonyms: bool = True) -> list[tuple[str, tuple[str, ...]]]:
     """The query as websearch syntax, each term ("word", "phrase", "not", "or") with what it
     is searched as: a word or phrase of the synonym list as all its synonyms (unless not
-    `synonyms`)."""
+    `synonyms`). Only the first MAX_SEARCH_WORDS words are read."""
     items = []
-    for negated, phrase, word in _TOKEN.findall(query):
+    words = 0
+    for negated, phrase, word in _TOKEN.findall(query[: MAX_SEARCH_CHARS * 2]):
+        words += len(phrase.split()) if phrase else word.lower() != "or"
+        if words > MAX_SEARCH_WORDS:
+            break
         if phrase:
             items.append(("not" if negated else "phrase", (phrase,)))
         elif word.lower() == "or":
@@ -244,7 +275,9 @@ def _search_query(query: str, synonyms: bool) -> SearchQuery:
             combined = combined & part
         pending_or = False
     if combined is None:
-        return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        # No word to search for: punctuation only. Read as plain text, as websearch syntax a
+        # few hundred "-" or "(" overflow PostgreSQL's tsquery stack.
+        return SearchQuery(query[:MAX_SEARCH_CHARS], search_type="plain", config=SEARCH_CONFIG)
     return combined
 
 
@@ -292,7 +325,7 @@ def fallback_words(query: str) -> list[str]:
         if token.startswith("-") or token.lower() == "or":
             continue
         words += [w for w in re.findall(r"\w+", fold(token)) if len(w) >= 3]
-    return words
+    return words[:MAX_SEARCH_WORDS]
 
 
 def full_text_filter(queryset, query: str):
@@ -312,7 +345,7 @@ def similar_filter(queryset, query: str):
 def rank_expression(query: str, *, full_text: bool):
     if full_text:
         return _full_text_rank("search_document__vector", query)
-    words = fallback_words(query) or [query]
+    words = fallback_words(query) or [query[:MAX_SEARCH_CHARS]]
     rank = TrigramWordSimilarity(Value(words[0]), "catalogue_entry__search_terms")
     for word in words[1:]:
         rank = rank + TrigramWordSimilarity(Value(word), "catalogue_entry__search_terms")
@@ -643,7 +676,7 @@ def search_suggestions(query: str, published) -> Suggestions:
     ]
     vocabulary = _vocabulary(names)
     spellings = []
-    query_words = re.findall(r"\w+", query)
+    query_words = re.findall(r"\w+", query)[:MAX_SEARCH_WORDS]
     replaced = []
     changed = False
     for word in query_words:

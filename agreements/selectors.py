@@ -320,6 +320,17 @@ def agreement_related(*, agreement: Agreement) -> RelatedAgreements:
     )
 
 
+def agreement_version_numbers(*, slug: str) -> list[int]:
+    """The numbers of the lineage's published versions, oldest first (none for an unknown
+    slug)."""
+    return list(
+        Agreement.objects.published()
+        .filter(lineage__slug=slug)
+        .order_by("version_number")
+        .values_list("version_number", flat=True)
+    )
+
+
 def agreement_pair_for_diff(*, slug: str, old: int, new: int) -> tuple[Agreement, Agreement]:
     versions = {
         agreement.version_number: agreement

@@ -11,6 +11,7 @@ from agreements.diff import agreement_diff
 from agreements.filters import Sort
 from agreements.models import Agreement
 from followup.selectors import reception_for_agreement
+from registry.views import bad_request
 
 FACET_LABELS = {
     "level": _("Nivå"),
@@ -247,6 +248,21 @@ def agreement_compare(request, slug):
         old, new = int(request.GET.get("from", "")), int(request.GET.get("to", ""))
     except ValueError:
         return redirect("agreements:detail", slug=slug)
+    return _compare_redirect(request, slug=slug, old=old, new=new)
+
+
+def _compare_redirect(request, *, slug: str, old: int, new: int):
+    """The comparison of two published versions of the agreement; a number that is not one
+    of them (typed into the address: -1, 0, 10**30) is a 400 that names the versions."""
+    numbers = selectors.agreement_version_numbers(slug=slug)
+    if not numbers:
+        raise Http404(_("Överenskommelsen finns inte eller är inte publicerad."))
+    if old not in numbers or new not in numbers:
+        message = _(
+            "Det finns ingen sådan version att jämföra. Välj två av överenskommelsens "
+            "publicerade versioner: %(numbers)s."
+        ) % {"numbers": ", ".join(str(number) for number in numbers)}
+        return bad_request(request, None, message=message)
     return redirect("agreements:diff", slug=slug, old=old, new=new)
 
 

@@ -57,6 +57,7 @@ MIDDLEWARE = [
     # With i18n_patterns(prefix_default_language=False) in registry/urls.py this gives Swedish
     # to every address without /en/, whatever the browser prefers (the admin included).
     "django.middleware.locale.LocaleMiddleware",
+    "registry.request_checks.RefuseNulMiddleware",  # 400 in the visitor's language
     # Old query parameter names (lan, datum, avgransare …) → 301 to the new ones.
     "registry.parameters.RenamedParametersMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -261,9 +262,15 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "registry.pagination.Pagination",
     "DEFAULT_THROTTLE_CLASSES": ["registry.throttling.AnonymousThrottle"],
-    "EXCEPTION_HANDLER": "registry.throttling.exception_handler",
+    "EXCEPTION_HANDLER": "registry.api_input.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "ORDERING_PARAM": "ordering",
+    # JSON with a limit on nesting and Swedish errors (registry/api_input.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "registry.api_input.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
 }
 
 SPECTACULAR_SETTINGS = {

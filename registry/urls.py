@@ -45,4 +45,7 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
+# Error pages in the visitor's language (JSON under the API), never Django's English defaults.
+handler400 = "registry.views.bad_request"
 handler404 = "registry.views.not_found"
+handler500 = "registry.views.server_error"

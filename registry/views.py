@@ -1,16 +1,42 @@
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.defaults import page_not_found
+
+
+def is_api_request(request) -> bool:
+    """The API (also under /en/) answers its errors in JSON, the pages with a page."""
+    return request.path.startswith(("/api/", "/en/api/"))
+
+
+# The error pages (handler400, handler404, handler500 in registry/urls.py): in the visitor's
+# language, never Django's English defaults; the API's in JSON.
 
 
 def not_found(request, exception):
     """The API answers in JSON also for addresses that match no route."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Adressen finns inte i API:t."}, status=404)
-    return page_not_found(request, exception)
+    if is_api_request(request):
+        return JsonResponse({"detail": _("Adressen finns inte i API:t.")}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def bad_request(request, exception, message: str = ""):
+    """A request no page can answer (a malformed address, a forbidden character)."""
+    message = message or _("Förfrågan kunde inte tolkas.")
+    if is_api_request(request):
+        return JsonResponse({"detail": message}, status=400)
+    return render(request, "400.html", {"message": message}, status=400)
+
+
+def server_error(request):
+    """Rendered without the request's context: whatever failed may fail again there."""
+    if is_api_request(request):
+        message = _("Ett oväntat fel uppstod i registret. Försök igen senare.")
+        return JsonResponse({"detail": message}, status=500)
+    return HttpResponse(render_to_string("500.html"), status=500)
 
 
 def favicon(request):
