@@ -169,6 +169,8 @@ def catalogue(request):
             "facets": facets,
             "selected": _selected_labels(facets),
             "query": filterset.query,
+            # What the visitor typed, also when it was refused (too many words).
+            "typed_query": params.get("q", ""),
             # The form keeps the visitor's own choice; by default relevance, which orders by
             # title until there are search words, so a new search is ranked.
             "sort": params.get("sort")

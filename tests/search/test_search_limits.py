@@ -18,6 +18,8 @@ def test_the_catalogue_says_a_search_has_too_many_words(client):
     response = client.get(reverse("agreements:catalogue"), {"q": THOUSAND_WORDS[:490]})
     assert response.status_code in (200, 400)
     assert "Sökningen får ha högst 32 ord" in response.content.decode()
+    # The search box keeps what was typed, so that the visitor can shorten it.
+    assert f'name="q" value="{THOUSAND_WORDS[:490]}"' in response.content.decode()
 
 
 def test_the_api_refuses_too_many_words_in_swedish(client):
