@@ -357,8 +357,14 @@ def main():
             print("  inget lyckat svar efter att databasen var uppe")
     finally:
         log = directory / "gunicorn.log"
-        if log.exists() and log.stat().st_size:
-            print(f"\nSista raderna i gunicorns logg:\n{log.read_text()[-3000:]}")
+        # The outage's one line per request is expected; anything else is shown.
+        other = [
+            line
+            for line in (log.read_text().splitlines() if log.exists() else [])
+            if not line.startswith("Databasen svarar inte")
+        ]
+        if other:
+            print("\ngunicorns logg, utom avbrottets rader:\n" + "\n".join(other[-40:]))
         if server is not None:
             server.send_signal(signal.SIGTERM)
             try:
