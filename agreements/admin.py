@@ -152,12 +152,20 @@ class ScopedInlineMixin:
     """An inline of the agreement page may be changed exactly when the agreement may, and
     holds at most as many rows as the document allows (agreements/document.py's limits)."""
 
+    def _rows(self):
+        return next((rows for rows in ROWS if rows.part.model is self.model), None)
+
     def get_max_num(self, request, obj=None, **kwargs):
-        rows = next((rows for rows in ROWS if rows.part.model is self.model), None)
+        rows = self._rows()
         return rows.limit if rows else super().get_max_num(request, obj, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
-        return super().get_formset(request, obj, **{"validate_max": True, **kwargs})
+        formset = super().get_formset(request, obj, **{"validate_max": True, **kwargs})
+        rows = self._rows()
+        if rows is None:
+            return formset
+        messages = {**formset.default_error_messages, "too_many_forms": rows.limit_message()}
+        return type(formset.__name__, (formset,), {"default_error_messages": messages})
 
     def _may_change(self, request, obj) -> bool:
         if obj is None:

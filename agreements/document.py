@@ -163,15 +163,19 @@ class Rows:
     ordered: bool = True
     duplicate: str = "Står två gånger i överenskommelsen. Ta bort den ena."
 
-    def too_many(self, count: int) -> str:
-        """The message for a version with more of these rows than `limit`, or ""."""
-        if count <= self.limit:
-            return ""
+    def limit_message(self, count: int | None = None) -> str:
+        """What a version with more of these rows than `limit` is told (with `count`, how many
+        it has)."""
         plural = self.part.model._meta.verbose_name_plural
+        has = f"; den här har {_number(count)}" if count is not None else ""
         return (
-            f"En version får ha högst {_number(self.limit)} {plural}; den här har "
-            f"{_number(count)}. Dela upp överenskommelsen eller ta bort det som inte hör dit."
+            f"En version får ha högst {_number(self.limit)} {plural}{has}. Dela upp "
+            "överenskommelsen eller ta bort det som inte hör dit."
         )
+
+    def too_many(self, count: int) -> str:
+        """The message for a version with `count` of these rows, or "" within the limit."""
+        return self.limit_message(count) if count > self.limit else ""
 
 
 def _number(value: int) -> str:

@@ -153,6 +153,15 @@ def test_the_admin_offers_no_more_rows_than_the_limit(client, norrbotten_staff):
     }
     assert limits["commitment"] == 1000
     assert limits["party"] == 300
+    commitments_formset = next(
+        inline.formset
+        for inline in page.context["inline_admin_formsets"]
+        if inline.formset.model is Commitment
+    )
+    assert commitments_formset.error_messages["too_many_forms"] == (
+        "En version får ha högst 1\u00a0000 åtaganden. Dela upp överenskommelsen eller ta bort "
+        "det som inte hör dit."
+    )
 
 
 @pytest.mark.slow
