@@ -5,7 +5,6 @@ from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import LogEntry
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -13,7 +12,7 @@ from django.utils.html import format_html
 from reversion.models import Revision
 
 from agreements import importing, policy, services
-from agreements.document import GOAL, PARTY, SECTION, TEXT_SECTIONS
+from agreements.document import GOAL, PARTY, ROWS, SECTION, TEXT_SECTIONS
 from agreements.forms import (
     AgreementForm,
     AttachmentInlineForm,
@@ -44,6 +43,7 @@ from agreements.models import (
     Perspective,
     Publication,
 )
+from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from commitments.models import Commitment, TargetGroup, Theme
 
@@ -121,6 +121,22 @@ class ScopedAdminMixin:
     def has_add_permission(self, request, *args):
         return super().has_add_permission(request, *args) and policy.works_in_registry(request.user)
 
+    # A save of the page writes the agreement and every part: one refresh of the search and
+    # one bump of the catalogue's marker at the end (agreements/signals.py), not one per row.
+    def changeform_view(self, *args, **kwargs):
+        with agreement_changes():
+            return super().changeform_view(*args, **kwargs)
+
+    def delete_view(self, *args, **kwargs):
+        with agreement_changes():
+            return super().delete_view(*args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        if request.method != "POST":  # a list to read; its actions are POSTs
+            return super().changelist_view(request, *args, **kwargs)
+        with agreement_changes():
+            return super().changelist_view(request, *args, **kwargs)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if "delete_selected" in actions:
@@ -133,7 +149,23 @@ class ScopedAdminMixin:
 
 
 class ScopedInlineMixin:
-    """An inline of the agreement page may be changed exactly when the agreement may."""
+    """An inline of the agreement page may be changed exactly when the agreement may, and
+    holds at most as many rows as the document allows (agreements/document.py's limits)."""
+
+    def _rows(self):
+        return next((rows for rows in ROWS if rows.part.model is self.model), None)
+
+    def get_max_num(self, request, obj=None, **kwargs):
+        rows = self._rows()
+        return rows.limit if rows else super().get_max_num(request, obj, **kwargs)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **{"validate_max": True, **kwargs})
+        rows = self._rows()
+        if rows is None:
+            return formset
+        messages = {**formset.default_error_messages, "too_many_forms": rows.limit_message()}
+        return type(formset.__name__, (formset,), {"default_error_messages": messages})
 
     def _may_change(self, request, obj) -> bool:
         if obj is None:
@@ -839,7 +871,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 content=bytes.fromhex(stored["content"]), filename=stored["name"], user=request.user
             )
             if plan.is_valid:
-                with transaction.atomic():
+                with agreement_changes():
                     created = importing.agreements_import(plan=plan, user=request.user)
                 del request.session[session_key]
                 self.message_user(

@@ -6,7 +6,6 @@ import django_filters
 from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -49,6 +48,7 @@ from agreements.services import (
     agreement_publish,
     agreement_unpublish,
 )
+from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from commitments.models import Commitment
 from followup.models import CommitmentAssessment, FollowUp
@@ -504,7 +504,7 @@ class AgreementViewSet(
         wanted = document.get("publication") or Publication.DRAFT
         document["publication"] = Publication.DRAFT
         try:
-            with transaction.atomic():
+            with agreement_changes():
                 agreement = agreement_create(document=document, user=request.user)
                 history_record(
                     agreement=agreement, user=request.user, comment="Registrerad via API:t."
@@ -517,7 +517,7 @@ class AgreementViewSet(
     def update(self, request, *args, partial=False, **kwargs):
         visible = self.get_object()
         try:
-            with transaction.atomic():
+            with agreement_changes():
                 # Locked, so that two writers cannot both pass the If-Match check.
                 agreement = (
                     Agreement.objects.editable_by(request.user)

@@ -10,7 +10,9 @@ The rules it shares with the QuerySets are computed over arrays here (the legal 
 tests/public/test_catalogue_index.py compares every answer with the FilterSet's QuerySet.
 
 It is rebuilt when the registry changes: every change to what the catalogue shows goes through
-`agreement_search_refresh`, which gives `CatalogueState` a new random token. A request reads
+`agreement_search_refresh` (once per write, agreements/signals.py), which gives `CatalogueState`
+a new random token (`catalogue_changed`: after the commit, never holding the row's lock for the
+length of a staff write). A request reads
 the token (one small query) and rebuilds the index if the token or the day (status depends on
 the date) differs from the one it was built for. The token is random, so a rolled-back
 change never leaves a stale index that matches.
@@ -23,7 +25,7 @@ from functools import cached_property
 from itertools import chain
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Func, IntegerField
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
@@ -366,14 +368,49 @@ _lock = threading.Lock()
 _current: CatalogueIndex | None = None
 
 
-def catalogue_changed() -> None:
-    """Gives the catalogue a new token, inside the caller's transaction: every process
-    rebuilds its index at its next catalogue request after the change is committed."""
+def _own_blocks() -> int:
+    """The caller's open atomic blocks, without those a test case wraps each test in."""
+    if not connection.in_atomic_block:
+        return 0
+    return sum(not block._from_testcase for block in connection.atomic_blocks)
+
+
+def outer_transaction_open() -> bool:
+    """Whether the caller is inside a transaction of its own that commits later (not a test's,
+    which never commits: there, as in autocommit, a change is seen at once)."""
+    return _own_blocks() > 0 and not connection.atomic_blocks[0]._from_testcase
+
+
+def _bump() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {CatalogueState._meta.db_table} (id, token) "
             "VALUES (1, gen_random_uuid()) ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token"
         )
+
+
+def _registered() -> bool:
+    return any(func is _bump for _ids, func, _robust in connection.run_on_commit)
+
+
+def catalogue_changed(*, committing: bool = False) -> None:
+    """Gives the catalogue a new token: every process rebuilds its index at its next catalogue
+    request after the change is committed.
+
+    The token's row is the one row every publishing write shares, so it is never written in
+    the middle of a transaction, where its lock would make every other staff write wait for
+    this one to end (a save of 1,000 commitments held it for 25 s). Inside a transaction that
+    commits later it is written once, after the commit, as a statement of its own; at the end
+    of the outermost transaction (`committing`: agreement_changes' last step) it is written
+    there, and its lock lasts only for the commit. A sequence or pg_notify would not need the
+    row, but a sequence's new value is seen before the commit (a process could rebuild from
+    the old rows and keep them under the new value), and a notification needs a listener in
+    every worker; an UPDATE seen only once committed keeps the rule simple."""
+    if outer_transaction_open() and _own_blocks() > (1 if committing else 0):
+        if not _registered():
+            transaction.on_commit(_bump, robust=True)
+    else:
+        _bump()
 
 
 def catalogue_index() -> CatalogueIndex:

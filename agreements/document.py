@@ -151,32 +151,62 @@ RECEPTION_FIGURE = Part(
 class Rows:
     """A list of parts in the document: `name` in the document, `related_name` on the
     agreement, `match` the fields that find a row already saved (so that loading again
-    changes rows rather than replacing them), `ordered` whether the list's order is kept."""
+    changes rows rather than replacing them), `limit` the most rows one version may have
+    (agreement_document_apply refuses more, and the admin's inlines offer no more),
+    `ordered` whether the list's order is kept."""
 
     name: str
     part: Part
     related_name: str
     match: tuple[str, ...]
+    limit: int
     ordered: bool = True
     duplicate: str = "Står två gånger i överenskommelsen. Ta bort den ena."
 
+    def limit_message(self, count: int | None = None) -> str:
+        """What a version with more of these rows than `limit` is told (with `count`, how many
+        it has)."""
+        plural = self.part.model._meta.verbose_name_plural
+        has = f"; den här har {_number(count)}" if count is not None else ""
+        return (
+            f"En version får ha högst {_number(self.limit)} {plural}{has}. Dela upp "
+            "överenskommelsen eller ta bort det som inte hör dit."
+        )
+
+    def too_many(self, count: int) -> str:
+        """The message for a version with `count` of these rows, or "" within the limit."""
+        return self.limit_message(count) if count > self.limit else ""
+
+
+def _number(value: int) -> str:
+    """1 000, as Swedish writes numbers (a no-break space between thousands)."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+# The most rows of each kind one version may have: far above real agreements (the Norrbotten
+# regional agreement has 10 parties and 51 commitments; a large one has some 200 commitments),
+# low enough that one save stays a matter of seconds. A reception figure is one municipality
+# and year: all 290 municipalities for 17 years fit.
+
 
 ROWS = (
-    Rows("extra_sections", SECTION, "sections", match=("order",)),
+    Rows("extra_sections", SECTION, "sections", match=("order",), limit=100),
     Rows(
         "parties",
         PARTY,
         "parties",
         match=("organisation",),
+        limit=300,
         duplicate="Organisationen är redan part i överenskommelsen.",
     ),
-    Rows("goals", GOAL, "goals", match=("order",)),
-    Rows("commitments", COMMITMENT, "commitments", match=("order",)),
+    Rows("goals", GOAL, "goals", match=("order",), limit=300),
+    Rows("commitments", COMMITMENT, "commitments", match=("order",), limit=1000),
     Rows(
         "reception_figures",
         RECEPTION_FIGURE,
         "reception_figures",
         match=("municipality", "year"),
+        limit=5000,
         ordered=False,
     ),
 )

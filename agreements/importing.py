@@ -36,6 +36,7 @@ from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
 from agreements.models import AgreementLineage, Publication
 from agreements.services import agreement_create
+from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
@@ -691,7 +692,7 @@ def _check_scope(plan: ImportPlan, user) -> None:
 # Saving ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@agreement_changes()
 def agreements_import(*, plan: ImportPlan, user) -> list:
     """Save every agreement of a checked plan as a draft, or nothing."""
     if not plan.is_valid:

@@ -584,23 +584,31 @@ def _refresh(where: str, params: list) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def _catalogue_changed() -> None:
     # Imported here: catalogue_index imports the models, and the models import this module.
     from agreements.catalogue_index import catalogue_changed
 
     catalogue_changed()
 
 
-def agreement_search_refresh(*, agreement_ids) -> None:
+def agreement_search_refresh(*, agreement_ids, catalogue: bool = True) -> None:
     """Rewrite the search document and catalogue entry of these agreements from their current
-    parts: one statement, whatever the number of agreements. Does not touch the agreements."""
+    parts: one statement, whatever the number of agreements. Does not touch the agreements.
+    `catalogue`: also tell the catalogue's index (agreements/signals.py does so only when a
+    published version changed)."""
     ids = sorted({int(pk) for pk in agreement_ids if pk is not None})
     if ids:
         _refresh("a.id = ANY(%s)", [ids])
+        if catalogue:
+            _catalogue_changed()
 
 
 def agreement_search_refresh_all() -> None:
     """Every agreement's search document and catalogue entry."""
     _refresh("TRUE", [])
+    _catalogue_changed()
 
 
 # -- when nothing is found -------------------------------------------------------------------

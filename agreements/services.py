@@ -30,11 +30,12 @@ from agreements.models import (
     Publication,
     validate_municipalities,
 )
+from agreements.signals import agreement_changes
 from commitments.models import Commitment
 from registry.documents import DocumentError, fail, full_clean
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_document_load(
     *, document: dict, update: bool = False, source: str = "fixtures"
 ) -> Agreement:
@@ -56,7 +57,7 @@ def agreement_document_load(
     return agreement
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_document_apply(*, agreement: Agreement, document: dict, user=None) -> Agreement:
     """Give the agreement version the content of the document (agreements/document.py): its
     fields and every list of parts. A field or list the document leaves out gets its default.
@@ -67,6 +68,13 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     None is the registry's own loaders (fixtures, a revision's copy), which see everything.
     The document's `publication` is written as it stands: a writer publishes and
     unpublishes through agreement_publish/agreement_unpublish."""
+    too_many = {
+        rows.name: [message]
+        for rows in ROWS
+        if (message := rows.too_many(len(document.get(rows.name) or [])))
+    }
+    if too_many:
+        raise DocumentError(too_many)
     before = agreement_document_dump(agreement=agreement) if agreement.pk else None
     kept_links = {
         linked.lineage.slug: linked
@@ -136,7 +144,7 @@ def _rows_load(
     return list(loaded.values())
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_create(*, document: dict, user=None) -> Agreement:
     """A new agreement (version 1 of a new lineage) from a document. The lineage slug is the
     document's, or made from the title. `user` as for agreement_document_apply."""
@@ -264,7 +272,7 @@ def _superseded_until(previous: Agreement, new: Agreement) -> datetime.date:
     return until
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_publish(*, agreement: Agreement, user) -> Agreement:
     """Publish the agreement, or raise a ValidationError listing what it lacks. Publishing a
     newer version marks the earlier published versions superseded: an empty "gäller till"
@@ -300,7 +308,7 @@ def agreement_publish(*, agreement: Agreement, user) -> Agreement:
     return agreement
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_unpublish(*, agreement: Agreement, user, reason: str) -> Agreement:
     reason = (reason or "").strip()
     if not reason:
@@ -379,7 +387,7 @@ def revision_document(*, source: Agreement) -> dict:
     }
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_revise(*, agreement: Agreement, user) -> Agreement:
     """The next version of the agreement as a draft in the same lineage: a copy of what
     revision_copy_summary() names as copied, written by the one document service."""
@@ -463,7 +471,7 @@ def agreement_restore_plan(
     return RestorePlan(agreement, revision, kept, target, dates_kept)
 
 
-@transaction.atomic
+@agreement_changes()
 def agreement_restore(
     *, agreement: Agreement, revision_id: int, user, restore_dates: bool = False
 ) -> Agreement:

@@ -1,35 +1,144 @@
-"""Keep the agreements' search columns in step with their parts (agreements/search.py).
+"""Keep the agreements' search columns and the catalogue's change marker in step with their
+parts (agreements/search.py, agreements/catalogue_index.py).
 
-The refresh runs at once, inside the caller's transaction, so what was just saved is what
-is searched, in a request as in a test. It is one UPDATE statement per change."""
+A staff write touches many rows: one save of an agreement with 1,000 commitments is a thousand
+part saves. Each save only notes its agreement; the refresh (one statement per batch, whatever
+the number of agreements) and the marker bump (only when something public changed: a draft's
+edit leaves the public catalogue alone) happen once, when the write ends:
 
+- Inside `agreement_changes()` (the document service, the workflow services and the admin's
+  views open it, so the admin, the API, the bulk import and the fixtures all get it): at its
+  outermost exit, still inside its transaction, so what was just saved is what is searched.
+  The marker's row is then written last, just before the commit, and its lock is held only for
+  the commit (catalogue_index.catalogue_changed).
+- Elsewhere, inside a transaction of the caller's own (a shell, a command): once, after the
+  commit, in a short transaction of its own.
+- Outside any transaction (autocommit, or a test's transaction): at once."""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from actors.models import County, Municipality, Organisation
-from agreements.catalogue_index import catalogue_changed
-from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
+from agreements.catalogue_index import catalogue_changed, outer_transaction_open
+from agreements.models import (
+    Agreement,
+    AgreementSection,
+    Attachment,
+    Goal,
+    Party,
+    Publication,
+)
 from agreements.search import agreement_search_refresh
 from commitments.models import Commitment, TargetGroup, Theme
 
 PARTS = (Party, Goal, AgreementSection, Attachment, Commitment)
 
 
+@dataclass
+class _Changes:
+    """The agreements touched on one database connection and not yet refreshed."""
+
+    depth: int = 0  # open agreement_changes() blocks
+    ids: set = field(default_factory=set)
+    public: bool = False  # a published version (or one that was) changed
+
+    def take(self) -> tuple[list[int], bool]:
+        ids, public = sorted(self.ids), self.public
+        self.ids, self.public = set(), False
+        return ids, public
+
+
+def _changes() -> _Changes:
+    changes = getattr(connection, "_agreement_changes", None)
+    if changes is None:
+        changes = connection._agreement_changes = _Changes()
+    return changes
+
+
+def _flush(ids: list[int], public: bool) -> None:
+    if ids and not public:
+        public = Agreement.objects.filter(pk__in=ids, publication=Publication.PUBLISHED).exists()
+    agreement_search_refresh(agreement_ids=ids, catalogue=False)
+    if public:
+        catalogue_changed(committing=True)
+
+
+def _flush_after_commit() -> None:
+    with transaction.atomic():
+        _flush(*_changes().take())
+
+
+def _registered_after_commit() -> bool:
+    return any(func is _flush_after_commit for _ids, func, _robust in connection.run_on_commit)
+
+
+def agreements_touched(agreement_ids, *, public: bool = False) -> None:
+    """Note that these agreements' rows changed (`public`: a published version changed or
+    stopped being published, whatever the agreements are now)."""
+    ids = {int(pk) for pk in agreement_ids if pk is not None}
+    if not ids and not public:
+        return
+    changes = _changes()
+    if changes.depth:
+        changes.ids |= ids
+        changes.public |= public
+    elif outer_transaction_open():
+        if not _registered_after_commit():
+            changes.take()  # left by a transaction that was rolled back
+            transaction.on_commit(_flush_after_commit, robust=True)
+        changes.ids |= ids
+        changes.public |= public
+    else:
+        _flush(sorted(ids), public)
+
+
+@contextmanager
+def agreement_changes():
+    """A staff write: a transaction in which the agreements' refresh and the catalogue's
+    marker wait for the end (see the module's docstring). Nested blocks join the outermost."""
+    changes = _changes()
+    with transaction.atomic():
+        changes.depth += 1
+        try:
+            yield
+        except BaseException:
+            changes.depth -= 1
+            if not changes.depth:
+                changes.take()  # rolled back: nothing to refresh
+            raise
+        changes.depth -= 1
+        if not changes.depth:
+            _flush(*changes.take())
+
+
+@receiver(pre_save, sender=Agreement, dispatch_uid="agreement_publication_before")
+def agreement_saving(sender, instance, raw=False, **kwargs):
+    if not raw and instance.pk is not None:
+        instance._was_published = Agreement.objects.filter(
+            pk=instance.pk, publication=Publication.PUBLISHED
+        ).exists()
+
+
 @receiver(post_delete, sender=Agreement, dispatch_uid="agreement_deleted_from_catalogue")
 def agreement_deleted(sender, instance, **kwargs):
-    catalogue_changed()
+    if instance.publication == Publication.PUBLISHED:
+        agreements_touched([], public=True)
 
 
 @receiver(post_save, sender=Agreement, dispatch_uid="agreement_search_on_save")
 def agreement_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        agreement_search_refresh(agreement_ids=[instance.pk])
+        agreements_touched([instance.pk], public=getattr(instance, "_was_published", False))
 
 
 def part_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        agreement_search_refresh(agreement_ids=[instance.agreement_id])
+        agreements_touched([instance.agreement_id])
 
 
 for part in PARTS:
@@ -41,29 +150,27 @@ def agreement_tags_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if not reverse:
-        agreement_search_refresh(agreement_ids=[instance.pk])
+        agreements_touched([instance.pk])
     elif pk_set:
-        agreement_search_refresh(agreement_ids=pk_set)
+        agreements_touched(pk_set)
 
 
 def commitment_themes_changed(sender, instance, action, reverse, pk_set, **kwargs):
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if not reverse:
-        agreement_search_refresh(agreement_ids=[instance.agreement_id])
+        agreements_touched([instance.agreement_id])
     elif pk_set:
-        agreement_search_refresh(
-            agreement_ids=Commitment.objects.filter(pk__in=pk_set).values_list(
-                "agreement_id", flat=True
-            )
+        agreements_touched(
+            Commitment.objects.filter(pk__in=pk_set).values_list("agreement_id", flat=True)
         )
 
 
-for field in ("municipalities", "themes", "target_groups"):
+for field_name in ("municipalities", "themes", "target_groups"):
     m2m_changed.connect(
         agreement_tags_changed,
-        sender=getattr(Agreement, field).through,
-        dispatch_uid=f"search_agreement_{field}",
+        sender=getattr(Agreement, field_name).through,
+        dispatch_uid=f"search_agreement_{field_name}",
     )
 m2m_changed.connect(
     commitment_themes_changed, sender=Commitment.themes.through, dispatch_uid="search_c_themes"
@@ -100,7 +207,7 @@ for model in SEARCHED_FIELDS:
 
 
 def _refresh_mentioning(agreements) -> None:
-    agreement_search_refresh(agreement_ids=list(agreements.values_list("pk", flat=True)))
+    agreements_touched(list(agreements.values_list("pk", flat=True)))
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="search_organisation_renamed")
