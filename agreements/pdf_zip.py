@@ -32,6 +32,13 @@ from django.core.files.storage import storages
 from django.http import QueryDict
 from django.utils import timezone
 
+try:  # Django 6.0 has the task API built in; before that the django-tasks backport.
+    from django.tasks import TaskResultStatus
+    from django.tasks.exceptions import TaskResultDoesNotExist
+except ImportError:  # pragma: no cover - Django 5.2
+    from django_tasks import TaskResultStatus
+    from django_tasks.exceptions import TaskResultDoesNotExist
+
 from agreements.catalogue_index import catalogue_token
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement
@@ -138,22 +145,24 @@ def zip_state(selection: ZipSelection, *, params: dict[str, list[str]]) -> ZipSt
     cache = caches["default"]
     key = _job_key(selection)
     result_id = cache.get(key)
+    if result_id == "":  # another request is enqueueing it right now
+        return ZipState.PREPARING
     if result_id is not None:
         try:
             result = agreements_pdf_zip_build.get_result(result_id)
         except NotImplementedError:  # a backend that keeps no results: wait for the file
             return ZipState.PREPARING
-        except Exception:  # the result is gone (pruned): start again
+        except TaskResultDoesNotExist:  # the result is gone (pruned): start again
             cache.delete(key)
         else:
-            if result.status == "FAILED":
+            if result.status == TaskResultStatus.FAILED:
                 cache.delete(key)
                 return ZipState.FAILED
             return ZipState.PREPARING
     if not cache.add(key, "", timeout=JOB_TIMEOUT):
         return ZipState.PREPARING  # another request enqueued it just now
     result = agreements_pdf_zip_build.enqueue(params)
-    if result.status == "FAILED":  # a backend that runs the job at once
+    if result.status == TaskResultStatus.FAILED:  # a backend that runs the job at once
         cache.delete(key)
         return ZipState.FAILED
     cache.set(key, result.id, timeout=JOB_TIMEOUT)
