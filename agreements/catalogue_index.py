@@ -413,10 +413,15 @@ def catalogue_changed(*, committing: bool = False) -> None:
         _bump()
 
 
+def catalogue_token() -> str:
+    """The catalogue's change marker as it is now (one small query)."""
+    return str(CatalogueState.objects.values_list("token", flat=True).first())
+
+
 def catalogue_index() -> CatalogueIndex:
     """The index for the registry as it is now: one query when nothing changed."""
     global _current
-    token = str(CatalogueState.objects.values_list("token", flat=True).first())
+    token = catalogue_token()
     day = timezone.localdate()
     index = _current
     if index is not None and index.token == token and index.day == day:

@@ -130,6 +130,10 @@ def _style_digest() -> str:
     return digest.hexdigest()
 
 
+def style_digest() -> str:
+    return _style_digest()
+
+
 STYLESHEET = "css/pdf.css"
 FONT_FILES = (
     "SourceSans3-Regular.ttf",

@@ -65,6 +65,21 @@ def generations(agreement_id: int) -> tuple[str, str]:
     return tokens[0], tokens[1]
 
 
+def generations_many(agreement_ids: list[int]) -> tuple[list[str], str]:
+    """`generations` for many agreements: their tokens in order and the one for everything, in
+    one read when all exist (missing ones are drawn, as the PDFs' own rendering would). For a
+    digest that changes whenever one of these PDFs may have (agreements/pdf_zip.py)."""
+    store = pdf_cache()
+    keys = [_agreement_key(pk) for pk in agreement_ids]
+    found = store.get_many([*keys, _ALL])
+    missing = [key for key in (*keys, _ALL) if key not in found]
+    for key in missing:
+        store.add(key, uuid.uuid4().hex, timeout=None)
+    if missing:
+        found.update(store.get_many(missing))
+    return [found.get(key, "") for key in keys], found.get(_ALL, "")
+
+
 def agreement_pdfs_invalidate(*, agreement_id: int | None = None) -> None:
     """After the transaction commits: new generation for one agreement, or for all."""
     key = _ALL if agreement_id is None else _agreement_key(agreement_id)
@@ -113,6 +128,17 @@ class StorageCache(BaseCache):
                 return handle.read()
         except (FileNotFoundError, OSError):
             return default
+
+    def get_many(self, keys, version=None):
+        keys = list(keys)
+        pointers = [key for key in keys if self._is_pointer(key)]
+        found = self.pointers.get_many(pointers, version=version) if pointers else {}
+        for key in keys:
+            if not self._is_pointer(key):
+                value = self.get(key, version=version)
+                if value is not None:
+                    found[key] = value
+        return found
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         if self._is_pointer(key):

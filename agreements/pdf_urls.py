@@ -14,6 +14,12 @@ urlpatterns = [
         name="version_pdf",
     ),
     path("overenskommelser/pdf.zip", pdf_views.agreements_pdf_zip, name="pdf_zip"),
+    path("zip-filer/", pdf_views.agreements_pdf_zip_job, name="pdf_zip_job"),
+    path(
+        "zip-filer/overenskommelser.zip",
+        pdf_views.agreements_pdf_zip_file,
+        name="pdf_zip_file",
+    ),
     path("lan/<slug:slug>/rapport.pdf", pdf_views.county_report_pdf, name="county_report_pdf"),
     path("rapport.pdf", pdf_views.national_report_pdf, name="national_report_pdf"),
 ]

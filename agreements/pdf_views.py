@@ -4,14 +4,21 @@ import datetime
 
 from django import forms
 from django.conf import settings
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    HttpResponseBadRequest,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
 from actors.models import County
-from agreements import pdf
+from agreements import pdf, pdf_zip
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement
 from agreements.pdf_selectors import (
@@ -21,9 +28,17 @@ from agreements.pdf_selectors import (
     national_report,
 )
 
-# A bulk download renders up to this many PDFs in one response; a bigger selection is refused
-# with a message that asks for a narrower one.
-ZIP_MAX_AGREEMENTS = 200
+# A selection of up to ZIP_STREAM_MAX agreements is streamed while its PDFs are rendered: at
+# about half a second per PDF not yet in the cache that is some 25 seconds, well within
+# gunicorn's --timeout of 60 (a streaming response holds its worker until it ends). A larger
+# one, up to ZIP_MAX_AGREEMENTS, is built by a background job (agreements/pdf_zip.py) while
+# the visitor waits on a page; a bigger selection is refused with a message that asks for a
+# narrower one (2,000 PDFs are a few hundred megabytes and, cold, some twenty minutes of work).
+ZIP_STREAM_MAX = 50
+ZIP_MAX_AGREEMENTS = 2000
+# The waiting page reloads itself this often: six requests a minute stay within the
+# EXPENSIVE_RATE of 10/min that the page counts against.
+ZIP_REFRESH_SECONDS = 10
 
 
 def _pdf_response(content: bytes, *, filename: str, public: bool) -> HttpResponse:
@@ -98,36 +113,121 @@ def national_report_pdf(request):
     return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
 
 
-@require_GET
-def agreements_pdf_zip(request):
-    """The PDFs of a catalogue selection, as one ZIP streamed while it is made: the catalogue's
-    parameters and FilterSet, so the archive holds what the catalogue lists."""
+def _zip_filterset(request):
     filterset = AgreementFilterSet(request.GET)
     if not filterset.is_valid():
-        return HttpResponseBadRequest(
-            f"Urvalet går inte att läsa. {filterset.error_text()}",
-            content_type="text/plain; charset=utf-8",
-        )
-    agreements = agreement_list_for_catalogue_selection(
-        filterset=filterset, limit=ZIP_MAX_AGREEMENTS + 1
-    )
+        raise _BadRequest(f"Urvalet går inte att läsa. {filterset.error_text()}")
+    return filterset
+
+
+def _text(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _empty(filterset) -> HttpResponse:
     description = catalogue_selection_description(filterset)
+    return _text(f"Inga publicerade överenskommelser matchar urvalet ({description}).", 404)
+
+
+def _too_large() -> HttpResponse:
+    return _text(
+        f"Urvalet har fler än {ZIP_MAX_AGREEMENTS} överenskommelser. Begränsa det, till "
+        "exempel med län, kommun eller nivå, och hämta flera mindre ZIP-filer.",
+        400,
+    )
+
+
+def _with_query(name: str, request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    url = reverse(name)
+    return f"{url}?{query.urlencode()}" if query else url
+
+
+@require_GET
+def agreements_pdf_zip(request):
+    """The PDFs of a catalogue selection as one ZIP: the catalogue's parameters and FilterSet,
+    so the archive holds what the catalogue lists. A small selection is streamed while it is
+    made; a larger one is built by a background job, and the visitor is sent to its page."""
+    try:
+        filterset = _zip_filterset(request)
+    except _BadRequest as error:
+        return _text(str(error), 400)
+    stream_max = min(ZIP_STREAM_MAX, ZIP_MAX_AGREEMENTS)
+    agreements = agreement_list_for_catalogue_selection(filterset=filterset, limit=stream_max + 1)
     if not agreements:
-        return HttpResponse(
-            f"Inga publicerade överenskommelser matchar urvalet ({description}).",
-            status=404,
-            content_type="text/plain; charset=utf-8",
-        )
-    if len(agreements) > ZIP_MAX_AGREEMENTS:
-        return HttpResponseBadRequest(
-            f"Urvalet har fler än {ZIP_MAX_AGREEMENTS} överenskommelser. Begränsa det, till "
-            "exempel med län, kommun eller nivå, och hämta flera mindre ZIP-filer.",
-            content_type="text/plain; charset=utf-8",
-        )
+        return _empty(filterset)
+    if len(agreements) > stream_max:
+        return redirect(_with_query("agreements:pdf_zip_job", request))
+    description = catalogue_selection_description(filterset)
     response = StreamingHttpResponse(pdf.agreements_zip(agreements), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(
         True, pdf.zip_filename(description)
     )
     # Streamed, so without an ETag to revalidate: kept by the browser only.
+    response["Cache-Control"] = f"private, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}"
+    return response
+
+
+def _zip_selection(request):
+    """The selection of the request's parameters, or the response that refuses it."""
+    try:
+        filterset = _zip_filterset(request)
+    except _BadRequest as error:
+        return None, _text(str(error), 400)
+    selection = pdf_zip.zip_selection_get(filterset=filterset, limit=ZIP_MAX_AGREEMENTS)
+    if selection is None:
+        return None, _too_large()
+    if not selection.agreements:
+        return None, _empty(filterset)
+    return selection, None
+
+
+@require_GET
+def agreements_pdf_zip_job(request):
+    """The ZIP of a large selection: enqueues the job that builds it (once), says that it is
+    being prepared and reloads itself until it links to the file."""
+    selection, refusal = _zip_selection(request)
+    if refusal is not None:
+        return refusal
+    state = pdf_zip.zip_state(selection, params=pdf_zip.zip_params(request.GET))
+    status = {
+        pdf_zip.ZipState.READY: 200,
+        pdf_zip.ZipState.PREPARING: 202,
+        pdf_zip.ZipState.FAILED: 500,
+    }[state]
+    response = render(
+        request,
+        "agreements/pdf_zip_job.html",
+        {
+            "state": state.value,
+            "count": len(selection.agreements),
+            "description": selection.description,
+            "refresh_seconds": ZIP_REFRESH_SECONDS,
+            "page_url": _with_query("agreements:pdf_zip_job", request),
+            "file_url": _with_query("agreements:pdf_zip_file", request),
+            "catalogue_url": _with_query("agreements:catalogue", request),
+        },
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def agreements_pdf_zip_file(request):
+    """The stored ZIP of the selection as it is now; until it is built, its page."""
+    selection, refusal = _zip_selection(request)
+    if refusal is not None:
+        return refusal
+    if not pdf_zip.zip_is_ready(selection):
+        return redirect(_with_query("agreements:pdf_zip_job", request))
+    response = FileResponse(
+        pdf_zip.zip_open(selection),
+        as_attachment=True,
+        filename=selection.filename,
+        content_type="application/zip",
+    )
+    # Never kept by a shared cache: it would outlive an unpublished agreement.
     response["Cache-Control"] = f"private, max-age={settings.PUBLIC_DOCUMENT_MAX_AGE}"
     return response

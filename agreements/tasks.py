@@ -6,8 +6,12 @@ itself, and does nothing when the world changed before it ran.
   cache after it is saved, so that no visitor waits for the render.
 - `pdf_cache_prune`: deletes stored PDFs unused for longer than the cache's TIMEOUT.
 
-Big imports (another issue) and ZIPs of large selections are the next candidates: each would
-be a task here that writes its result to a storage and leaves the link for the user.
+- `agreements_pdf_zip_build`: the ZIP of a large catalogue selection (agreements/pdf_zip.py),
+  written to STORAGES["pdf"] under `zip/<digest>.zip`; the visitor waits on a page that
+  refreshes itself and then links to the file (agreements/pdf_views.py).
+
+Big imports (another issue) are the next candidate: a task here that writes its result to a
+storage and leaves the link for the user.
 """
 
 from django.core.cache import caches
@@ -45,3 +49,13 @@ def pdf_cache_prune() -> int:
     """Deletes the stored PDFs nobody asked for within the cache's TIMEOUT; how many."""
     store = caches[PDF_CACHE_ALIAS]
     return store.prune() if isinstance(store, StorageCache) else 0
+
+
+@task()
+def agreements_pdf_zip_build(params: dict[str, list[str]]) -> str | None:
+    """Builds the ZIP of the catalogue selection `params` (the catalogue's parameters, the
+    anonymous visitor's rules) unless it is stored already; its storage name, or None when the
+    parameters no longer give a selection it may build."""
+    from agreements import pdf_views, pdf_zip
+
+    return pdf_zip.zip_build(params=params, limit=pdf_views.ZIP_MAX_AGREEMENTS)

@@ -138,8 +138,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns when it is missing
-# Files: attachments ("default") and finished PDFs ("pdf", agreements/pdf_cache.py) go through
-# Django's storage API. By default local directories (MEDIA_ROOT, DJANGO_PDF_CACHE_DIR), enough
+# Files: attachments ("default") and finished PDFs ("pdf", agreements/pdf_cache.py; ZIPs of
+# large selections under zip/, agreements/pdf_zip.py) go through Django's storage API. By
+# default local directories (MEDIA_ROOT, DJANGO_PDF_CACHE_DIR), enough
 # for one server; with DJANGO_S3_BUCKET set, S3-compatible object storage (django-storages:
 # AWS S3, MinIO, Ceph …) that every app server and worker shares. Credentials come the usual
 # boto3 way (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role).

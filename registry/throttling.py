@@ -28,6 +28,8 @@ EXPENSIVE_VIEWS = frozenset(
         "agreements:pdf",
         "agreements:version_pdf",
         "agreements:pdf_zip",
+        "agreements:pdf_zip_job",
+        "agreements:pdf_zip_file",
         "agreements:county_report_pdf",
         "agreements:national_report_pdf",
         "statistics:csv",

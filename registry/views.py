@@ -57,6 +57,8 @@ def robots_txt(request):
         "Allow: /api/v1/redoc/",
         "Disallow: /overenskommelser/pdf.zip",
         "Disallow: /en/overenskommelser/pdf.zip",
+        "Disallow: /zip-filer/",
+        "Disallow: /en/zip-filer/",
         "Allow: /",
         "",
         f"Sitemap: {sitemap}",

@@ -79,6 +79,8 @@ PAGES = {
     "agreements:detail": "/overenskommelser/norrbotten-rok/",
     "agreements:version": "/overenskommelser/norrbotten-rok/version/1/",
     "agreements:diff": "/overenskommelser/norrbotten-rok/jamfor/1/2/",
+    # The ZIP of a selection built by the background job (at once in the tests): its page.
+    "agreements:pdf_zip_job": "/zip-filer/?county=norrbottens-lan",
     "actors:national": "/lan/",
     "actors:county": "/lan/stockholms-lan/",
     "actors:municipality": "/kommuner/sodertalje/",
@@ -103,7 +105,8 @@ MORE_PAGES = {
 # HTML is Django REST framework's own; the API's documentation pages are checked).
 NOT_PAGES = {
     "agreements:feed", "agreements:attachment", "agreements:compare", "agreements:pdf",
-    "agreements:version_pdf", "agreements:pdf_zip", "agreements:county_report_pdf",
+    "agreements:version_pdf", "agreements:pdf_zip", "agreements:pdf_zip_file",
+    "agreements:county_report_pdf",
     "agreements:national_report_pdf", "statistics:json", "statistics:csv", "api:schema",
     "robots_txt", "favicon", "django.contrib.sitemaps.views.sitemap",
 }  # fmt: skip

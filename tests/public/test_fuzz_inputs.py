@@ -57,6 +57,8 @@ SAMPLES = {
     "agreements:pdf": "/overenskommelser/{norrbotten-rok}/pdf/",
     "agreements:version_pdf": "/overenskommelser/{norrbotten-rok}/version/{1}/pdf/",
     "agreements:pdf_zip": "/overenskommelser/pdf.zip",
+    "agreements:pdf_zip_job": "/zip-filer/",
+    "agreements:pdf_zip_file": "/zip-filer/overenskommelser.zip",
     "agreements:county_report_pdf": "/lan/{norrbottens-lan}/rapport.pdf",
     "agreements:national_report_pdf": "/rapport.pdf",
     "actors:national": "/lan/",
@@ -103,6 +105,8 @@ PAGE_PARAMETERS = {
     "agreements:catalogue": CATALOGUE,
     "agreements:feed": CATALOGUE,
     "agreements:pdf_zip": CATALOGUE,
+    "agreements:pdf_zip_job": CATALOGUE,
+    "agreements:pdf_zip_file": CATALOGUE,
     "agreements:compare": ["from", "to", "fran", "till"],  # the old names are sent on (301)
     "agreements:county_report_pdf": list(ReportDateForm.base_fields),
     "agreements:national_report_pdf": list(ReportDateForm.base_fields),
