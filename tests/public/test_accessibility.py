@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import URLResolver, get_resolver
 
 from agreements.models import Agreement, Goal
 from tests.revisions import revision_create
+from tests.routes import route_names
 
 AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -113,21 +113,10 @@ NOT_PAGES = {
 WIDTHS = (1280, 320)
 
 
-def _route_names(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            yield from _route_names(pattern.url_patterns, prefix + namespace)
-        elif pattern.name:
-            yield prefix + pattern.name
-
-
 def test_every_page_pattern_is_checked():
     api_data = re.compile(r"^api:.*-(list|detail|export)$|^api:api-root$")
     names = {
-        name
-        for name in _route_names(get_resolver().url_patterns)
-        if not name.startswith("admin:") and not api_data.match(name)
+        name for name in route_names() if not name.startswith("admin:") and not api_data.match(name)
     }
     assert names - set(PAGES) - NOT_PAGES == set()
     assert set(PAGES) - names == set()

@@ -13,12 +13,13 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.db import transaction
-from django.urls import URLResolver, get_resolver, resolve
+from django.urls import resolve
 
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement
 from agreements.pdf_views import ReportDateForm
 from followup.forms import StatisticsForm
+from tests.routes import route_names
 
 pytestmark = pytest.mark.django_db
 
@@ -128,17 +129,8 @@ ENGLISH = re.compile(
 )
 
 
-def _route_names(patterns, prefix=""):
-    for pattern in patterns:
-        if isinstance(pattern, URLResolver):
-            namespace = f"{pattern.namespace}:" if pattern.namespace else ""
-            yield from _route_names(pattern.url_patterns, prefix + namespace)
-        elif pattern.name:
-            yield prefix + pattern.name
-
-
 def test_every_public_route_has_a_sample():
-    names = {name for name in _route_names(get_resolver().url_patterns)}
+    names = set(route_names())
     public = {name for name in names if not name.startswith("admin:")}
     assert public - set(SAMPLES) == set()
     assert set(SAMPLES) - public == set()
