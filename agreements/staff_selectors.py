@@ -10,7 +10,7 @@ from reversion.models import Revision, Version
 
 from actors.models import Scope
 from agreements.models import Agreement, Publication
-from followup.selectors import agreements_missing_followup
+from followup.selectors import MissingFollowUp, followup_missing
 
 
 def _add_months(day: datetime.date, months: int) -> datetime.date:
@@ -29,7 +29,7 @@ class StaffOverview:
     drafts: list[Agreement]
     ending_soon: list[Agreement]
     ending_before: datetime.date
-    missing_followup: list[Agreement]
+    missing_followup: list[MissingFollowUp]
     followup_year: int
     recent_changes: list[dict]
     scope: Scope
@@ -89,12 +89,11 @@ def staff_overview(*, user, today: datetime.date | None = None) -> StaffOverview
     today = today or timezone.localdate()
     ending, until = agreements_ending_soon(user=user, today=today)
     year = today.year - 1
-    missing = agreements_missing_followup(user=user, year=year).order_by("title", "version_number")
     return StaffOverview(
         drafts=list(_mine(user).filter(publication=Publication.DRAFT).order_by("-updated_at")[:20]),
         ending_soon=list(ending[:20]),
         ending_before=until,
-        missing_followup=list(missing[:20]),
+        missing_followup=followup_missing(user=user, year=year)[:20],
         followup_year=year,
         recent_changes=recent_changes_by_colleagues(user=user),
         scope=Scope.of(user),

@@ -85,6 +85,30 @@ def test_norrbotten_staff_see_what_needs_attention_in_their_county(
     assert "Eget." not in recent  # my own changes are not my colleagues'
 
 
+def test_a_missing_follow_up_links_to_starting_it_or_to_the_one_started(
+    client, norrbotten_staff, county_agreements
+):
+    """The start page's links go where the task is done, not to the agreement's change page."""
+    year = timezone.localdate().year - 1
+    unfollowed = county_agreements["unfollowed"]
+    client.force_login(norrbotten_staff)
+    response = client.get(INDEX)
+    assert response.status_code == 200
+    missing = _section(response.content.decode(), "Saknar avslutad uppföljning för")
+    start = f"{reverse('admin:followup_followup_start')}?agreement={unfollowed.pk}&amp;year={year}"
+    assert f'<a href="{start}" class="addlink">Starta uppföljning för {year}</a>' in missing
+    form = client.get(start.replace("&amp;", "&"))
+    assert form.status_code == 200
+    assert f'<option value="{unfollowed.pk}" selected>' in form.content.decode()
+
+    started = FollowUp.objects.create(agreement=unfollowed, year=year)
+    response = client.get(INDEX)
+    missing = _section(response.content.decode(), "Saknar avslutad uppföljning för")
+    change = reverse("admin:followup_followup_change", args=[started.pk])
+    assert f'<a href="{change}">Fortsätt uppföljningen {year}</a>' in missing
+    assert f"?agreement={unfollowed.pk}&amp;" not in missing
+
+
 def test_stockholm_staff_see_nothing_of_norrbotten(client, stockholm_staff, county_agreements):
     client.force_login(stockholm_staff)
     page = client.get(INDEX).content.decode()
