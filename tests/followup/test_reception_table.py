@@ -67,6 +67,10 @@ def test_norrbotten_staff_enter_2010_for_all_14_municipalities_in_one_form(
     assert f">{agreed_total}<" in response.content.decode()
     assert f">{assigned_total}<" in response.content.decode()
 
+    # The change is in the agreement's history, under the user's name.
+    history = client.get(reverse("admin:agreements_agreement_history", args=[rok.pk]))
+    assert "Mottagandet 2010 ändrat." in history.content.decode()
+
     # The public agreement page shows 2010 in its reception section.
     public = client.get(rok.get_absolute_url())
     assert public.status_code == 200
