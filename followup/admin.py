@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from actors.models import County
 from agreements import policy
 from agreements.admin import ScopedAdminMixin
-from agreements.models import YEAR_VALIDATORS, Agreement, Publication
+from agreements.models import YEAR_VALIDATORS, Agreement, Level, Publication
 from followup import selectors, services
 from followup.models import (
     AssessmentStatus,
@@ -360,6 +360,17 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 extra_context["reopen_url"] = reverse(
                     "admin:followup_followup_reopen", args=[obj.pk]
                 )
+                if obj.agreement.level == Level.REGIONAL and policy.may_change_agreement(
+                    request.user, obj.agreement
+                ):
+                    extra_context["reception_url"] = (
+                        reverse("admin:followup_receptionfigure_county")
+                        + "?"
+                        + urlencode({"overenskommelse": obj.agreement_id, "ar": obj.year})
+                    )
+                    extra_context["reception_label"] = (
+                        f"Mottagande {obj.year} i {obj.agreement.county}"
+                    )
                 if obj.state == FollowUpState.DRAFT:
                     extra_context["problems"] = services.followup_completion_problems(followup=obj)
         return super().changeform_view(request, object_id, form_url, extra_context)
@@ -527,6 +538,58 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
 
+class ReceptionChooserForm(forms.Form):
+    """Which county and year the reception table shows."""
+
+    lan = forms.ModelChoiceField(
+        label="Län", queryset=County.objects.none(), to_field_name="code", empty_label=None
+    )
+    ar = forms.IntegerField(label="År", validators=YEAR_VALIDATORS)
+    overenskommelse = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lan"].queryset = policy.counties_for(user).order_by("code")
+
+
+class ReceptionRowForm(forms.Form):
+    """One municipality's figures for the year. Empty: no figure."""
+
+    NUMBER_ERRORS = {
+        "invalid": "Skriv ett heltal.",
+        "min_value": "Antalet kan inte vara negativt.",
+    }
+
+    agreed_number = forms.IntegerField(
+        label="Antal enligt överenskommelse",
+        required=False,
+        min_value=0,
+        error_messages=NUMBER_ERRORS,
+        widget=forms.NumberInput(attrs={"min": 0, "class": "vIntegerField"}),
+    )
+    assigned_number = forms.IntegerField(
+        label="Varav för anvisning",
+        required=False,
+        min_value=0,
+        error_messages=NUMBER_ERRORS,
+        widget=forms.NumberInput(attrs={"min": 0, "class": "vIntegerField"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        agreed, assigned = data.get("agreed_number"), data.get("assigned_number")
+        if agreed is None and assigned is not None:
+            self.add_error("agreed_number", "Ange antalet när du anger hur många som anvisas.")
+        elif agreed is not None and assigned is not None and assigned > agreed:
+            self.add_error(
+                "assigned_number", "”Varav för anvisning” kan inte vara större än antalet."
+            )
+        return data
+
+
+ReceptionFormSet = forms.formset_factory(ReceptionRowForm, extra=0)
+
+
 @admin.register(ReceptionFigure)
 class ReceptionFigureAdmin(admin.ModelAdmin):
     """Reception figures are public facts; staff change those of their own county."""
@@ -563,3 +626,120 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
         if not self._may_change(request, obj):
             raise PermissionDenied
         super().save_model(request, obj, form, change)
+
+    # The county table ---------------------------------------------------------------------
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "mottagande/",
+                view(self.county_table_view),
+                name="followup_receptionfigure_county",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "county_table_url": reverse("admin:followup_receptionfigure_county"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def _table_params(self, request):
+        """County, year and source agreement from the address: the user's first county and
+        last year unless chosen; the county of the agreement when one is given."""
+        counties = policy.counties_for(request.user).order_by("code")
+        source = None
+        agreement_pk = request.GET.get("overenskommelse")
+        if agreement_pk:
+            source = get_object_or_404(
+                Agreement.objects.visible_to(request.user).select_related("county"),
+                pk=agreement_pk if agreement_pk.isdigit() else None,
+                level=Level.REGIONAL,
+            )
+        code = request.GET.get("lan") or (source.county.code if source else None)
+        county = get_object_or_404(County, code=code) if code else counties.first()
+        if county is None or not policy.may_change_county(request.user, county.pk):
+            raise PermissionDenied
+        if source is not None and source.county_id != county.pk:
+            source = None
+        try:
+            year = int(request.GET.get("ar") or timezone.localdate().year - 1)
+        except ValueError:
+            year = timezone.localdate().year - 1
+        if not 1990 <= year <= 2100:
+            year = timezone.localdate().year - 1
+        return county, year, source
+
+    def county_table_view(self, request):
+        if not policy.works_in_registry(request.user):
+            raise PermissionDenied
+        county, year, source = self._table_params(request)
+        if source is not None and not policy.may_change_agreement(request.user, source):
+            raise PermissionDenied
+        table = selectors.reception_table(county=county, year=year, source=source)
+        initial = [
+            {
+                "agreed_number": row.this_year.agreed_number if row.this_year else None,
+                "assigned_number": row.this_year.assigned_number if row.this_year else None,
+            }
+            for row in table.rows
+        ]
+        formset = ReceptionFormSet(
+            request.POST if request.method == "POST" else None, initial=initial, prefix="kommun"
+        )
+        if request.method == "POST":
+            if formset.is_valid() and len(formset.forms) == len(table.rows):
+                try:
+                    saved, deleted = services.reception_figures_save(
+                        county=county,
+                        year=year,
+                        source=source,
+                        rows=[
+                            {"municipality": row.municipality, **form.cleaned_data}
+                            for row, form in zip(table.rows, formset.forms, strict=True)
+                        ],
+                        user=request.user,
+                    )
+                except ValidationError as error:
+                    formset._non_form_errors = formset.error_class(error.messages)
+                else:
+                    self.message_user(
+                        request,
+                        f"Mottagandet {year} i {county} är sparat: {saved} ändrade, "
+                        f"{deleted} borttagna.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(request.get_full_path())
+            elif len(formset.forms) != len(table.rows):
+                formset._non_form_errors = formset.error_class(
+                    ["Kommunerna i länet har ändrats medan du skrev. Ladda om sidan."]
+                )
+        chooser = ReceptionChooserForm(
+            initial={
+                "lan": county.code,
+                "ar": year,
+                "overenskommelse": source.pk if source else "",
+            },
+            user=request.user,
+        )
+        return TemplateResponse(
+            request,
+            "admin/followup/receptionfigure/county.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"Mottagande {year} i {county}",
+                "table": table,
+                "rows": list(zip(table.rows, formset.forms, strict=True))
+                if len(formset.forms) == len(table.rows)
+                else [],
+                "formset": formset,
+                "chooser": chooser,
+                "source_url": reverse("admin:agreements_agreement_change", args=[source.pk])
+                if source
+                else "",
+            },
+        )

@@ -220,3 +220,77 @@ def reception_for_agreement(*, agreement: Agreement) -> list[ReceptionYear]:
         .select_related("municipality")
         .defer("municipality__geometry")
     )
+
+
+@dataclass
+class ReceptionRow:
+    """One municipality's line in the county table: last year's figure (from any source, the
+    table's own first) and this year's from the table's source."""
+
+    municipality: object
+    last_year: ReceptionFigure | None
+    this_year: ReceptionFigure | None
+
+
+@dataclass
+class ReceptionTable:
+    """Reception figures for every municipality of a county in one year, beside last year's,
+    with county totals for both years."""
+
+    county: County
+    year: int
+    source: Agreement | None
+    rows: list[ReceptionRow]
+
+    def _total(self, attr: str, name: str) -> int | None:
+        stated = [
+            getattr(getattr(row, attr), name)
+            for row in self.rows
+            if getattr(row, attr) is not None and getattr(getattr(row, attr), name) is not None
+        ]
+        return sum(stated) if stated else None
+
+    @property
+    def last_agreed_total(self):
+        return self._total("last_year", "agreed_number")
+
+    @property
+    def last_assigned_total(self):
+        return self._total("last_year", "assigned_number")
+
+    @property
+    def agreed_total(self):
+        return self._total("this_year", "agreed_number")
+
+    @property
+    def assigned_total(self):
+        return self._total("this_year", "assigned_number")
+
+
+def reception_table(*, county: County, year: int, source: Agreement | None) -> ReceptionTable:
+    """The county's municipalities with this year's figures from `source` (None: figures
+    without a source agreement) and last year's. Two queries, whatever the county's size."""
+    municipalities = list(county.municipalities.defer("geometry").order_by("code"))
+    figures = ReceptionFigure.objects.filter(
+        municipality__county=county, year__in=[year - 1, year]
+    ).order_by("pk")
+    this_year: dict[int, ReceptionFigure] = {}
+    last_year: dict[int, ReceptionFigure] = {}
+    for figure in figures:
+        same_source = figure.source_agreement_id == (source.pk if source else None)
+        if figure.year == year:
+            if same_source:
+                this_year[figure.municipality_id] = figure
+        elif same_source or figure.municipality_id not in last_year:
+            last_year[figure.municipality_id] = figure
+    return ReceptionTable(
+        county=county,
+        year=year,
+        source=source,
+        rows=[
+            ReceptionRow(
+                municipality=m, last_year=last_year.get(m.pk), this_year=this_year.get(m.pk)
+            )
+            for m in municipalities
+        ],
+    )

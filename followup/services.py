@@ -347,3 +347,57 @@ def followup_reopen(*, followup: FollowUp, user, reason: str) -> FollowUp:
     followup.save(update_fields=["state", "completed_at"])
     _log(followup=followup, kind=FollowUpEventKind.REOPENED, user=user, reason=reason)
     return followup
+
+
+def reception_figures_save(
+    *, county, year: int, source: Agreement | None, rows: list[dict], user
+) -> tuple[int, int]:
+    """Save a county's reception figures for the year from `source` (None: no source
+    agreement) in one go. Each row is {"municipality", "agreed_number", "assigned_number"};
+    a row without an agreed number removes the municipality's figure. Nothing is saved if the
+    user may not change the county (or the source), or if any row is wrong. Returns (saved,
+    deleted); the source agreement's history records the change."""
+    from agreements import policy
+    from agreements.history import history_record
+    from followup.models import ReceptionFigure
+
+    if not policy.may_change_county(user, county.pk):
+        raise PermissionDenied(f"Du får inte ändra mottagandet i {county}.")
+    if source is not None and (
+        source.county_id != county.pk or not policy.may_change_agreement(user, source)
+    ):
+        raise PermissionDenied("Du får inte ändra den överenskommelsens mottagande.")
+    saved = deleted = 0
+    with transaction.atomic():
+        existing = {
+            figure.municipality_id: figure
+            for figure in ReceptionFigure.objects.select_for_update().filter(
+                municipality__county=county, year=year, source_agreement=source
+            )
+        }
+        for row in rows:
+            municipality = row["municipality"]
+            if municipality.county_id != county.pk:
+                raise ValidationError(f"{municipality} ligger inte i {county}.")
+            figure = existing.get(municipality.pk)
+            if row.get("agreed_number") is None:
+                if figure is not None:
+                    figure.delete()
+                    deleted += 1
+                continue
+            figure = figure or ReceptionFigure(
+                municipality=municipality, year=year, source_agreement=source
+            )
+            if (figure.agreed_number, figure.assigned_number) == (
+                row["agreed_number"],
+                row.get("assigned_number"),
+            ) and figure.pk:
+                continue
+            figure.agreed_number = row["agreed_number"]
+            figure.assigned_number = row.get("assigned_number")
+            figure.full_clean()
+            figure.save()
+            saved += 1
+        if source is not None and (saved or deleted):
+            history_record(agreement=source, user=user, comment=f"Mottagandet {year} ändrat.")
+    return saved, deleted
