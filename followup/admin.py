@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from actors.filters import named_row
 from actors.models import County
 from agreements import policy
 from agreements.admin import ScopedAdminMixin
@@ -366,7 +367,7 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     extra_context["reception_url"] = (
                         reverse("admin:followup_receptionfigure_county")
                         + "?"
-                        + urlencode({"overenskommelse": obj.agreement_id, "ar": obj.year})
+                        + urlencode({"agreement": obj.agreement_id, "year": obj.year})
                     )
                     extra_context["reception_label"] = (
                         f"Mottagande {obj.year} i {obj.agreement.county}"
@@ -541,15 +542,15 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
 class ReceptionChooserForm(forms.Form):
     """Which county and year the reception table shows."""
 
-    lan = forms.ModelChoiceField(
+    county = forms.ModelChoiceField(
         label="Län", queryset=County.objects.none(), to_field_name="code", empty_label=None
     )
-    ar = forms.IntegerField(label="År", validators=YEAR_VALIDATORS)
-    overenskommelse = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    year = forms.IntegerField(label="År", validators=YEAR_VALIDATORS)
+    agreement = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lan"].queryset = policy.counties_for(user).order_by("code")
+        self.fields["county"].queryset = policy.counties_for(user).order_by("code")
 
 
 class ReceptionRowForm(forms.Form):
@@ -652,21 +653,25 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
         last year unless chosen; the county of the agreement when one is given."""
         counties = policy.counties_for(request.user).order_by("code")
         source = None
-        agreement_pk = request.GET.get("overenskommelse")
+        agreement_pk = request.GET.get("agreement")
         if agreement_pk:
             source = get_object_or_404(
                 Agreement.objects.visible_to(request.user).select_related("county"),
                 pk=agreement_pk if agreement_pk.isdigit() else None,
                 level=Level.REGIONAL,
             )
-        code = request.GET.get("lan") or (source.county.code if source else None)
-        county = get_object_or_404(County, code=code) if code else counties.first()
+        named = request.GET.get("county")
+        try:  # by code or slug, as everywhere
+            county = named_row(County, named) if named else (source.county if source else None)
+        except ValidationError:
+            raise Http404(f"Det finns inget län som heter ”{named}”.") from None
+        county = county or counties.first()
         if county is None or not policy.may_change_county(request.user, county.pk):
             raise PermissionDenied
         if source is not None and source.county_id != county.pk:
             source = None
         try:
-            year = int(request.GET.get("ar") or timezone.localdate().year - 1)
+            year = int(request.GET.get("year") or timezone.localdate().year - 1)
         except ValueError:
             year = timezone.localdate().year - 1
         if not 1990 <= year <= 2100:
@@ -719,9 +724,9 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
                 )
         chooser = ReceptionChooserForm(
             initial={
-                "lan": county.code,
-                "ar": year,
-                "overenskommelse": source.pk if source else "",
+                "county": county.code,
+                "year": year,
+                "agreement": source.pk if source else "",
             },
             user=request.user,
         )

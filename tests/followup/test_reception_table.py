@@ -18,7 +18,7 @@ def rok():
 
 
 def table_url(rok, year=2010, **extra):
-    return TABLE + "?" + urlencode({"overenskommelse": rok.pk, "ar": year, **extra})
+    return TABLE + "?" + urlencode({"agreement": rok.pk, "year": year, **extra})
 
 
 def post_data(response, values: dict[int, tuple]) -> dict:
@@ -115,12 +115,12 @@ def test_bad_input_gives_swedish_errors_and_saves_nothing(
 def test_stockholm_staff_may_not_open_norrbotten(client, stockholm_staff, rok):
     client.force_login(stockholm_staff)
     assert client.get(table_url(rok)).status_code == 403
-    assert client.get(TABLE + "?lan=25&ar=2010").status_code == 403
-    response = client.post(TABLE + "?lan=25&ar=2010", {})
+    assert client.get(TABLE + "?county=25&year=2010").status_code == 403
+    response = client.post(TABLE + "?county=25&year=2010", {})
     assert response.status_code == 403
     own = client.get(TABLE)
     assert own.status_code == 200
-    counties = [str(county) for county in own.context["chooser"].fields["lan"].queryset]
+    counties = [str(county) for county in own.context["chooser"].fields["county"].queryset]
     assert counties == ["Stockholms län"]
 
 
@@ -132,9 +132,11 @@ def test_anonymous_is_sent_to_login(client, rok):
 
 def test_national_editor_may_open_any_county(client, national_editor):
     client.force_login(national_editor)
-    response = client.get(TABLE + "?lan=01&ar=2010")
+    assert client.get(TABLE + "?county=norrbottens-lan&year=2010").status_code == 200  # or slug
+    assert client.get(TABLE + "?county=atlantis&year=2010").status_code == 404
+    response = client.get(TABLE + "?county=01&year=2010")
     assert response.status_code == 200
-    assert len(response.context["chooser"].fields["lan"].queryset) == 21
+    assert len(response.context["chooser"].fields["county"].queryset) == 21
 
 
 @pytest.mark.parametrize("code", ["03", "01"])
@@ -143,7 +145,7 @@ def test_query_count_does_not_grow_with_the_county(
 ):
     client.force_login(national_editor)
     with django_assert_max_num_queries(10):
-        response = client.get(TABLE + f"?lan={code}&ar=2009")
+        response = client.get(TABLE + f"?county={code}&year=2009")
     assert response.status_code == 200
 
 
@@ -151,7 +153,7 @@ def test_links_from_the_agreement_the_follow_up_and_the_list(client, norrbotten_
     client.force_login(norrbotten_staff)
     change = client.get(reverse("admin:agreements_agreement_change", args=[rok.pk]))
     assert change.status_code == 200
-    assert f"{TABLE}?overenskommelse={rok.pk}" in change.content.decode()
+    assert f"{TABLE}?agreement={rok.pk}" in change.content.decode()
     changelist = client.get(reverse("admin:followup_receptionfigure_changelist"))
     assert changelist.status_code == 200
     assert "Mottagande för ett län och år" in changelist.content.decode()
