@@ -31,15 +31,16 @@ class DatabaseConfigError(Exception):
     """The database named by the environment cannot be used; the message is one line."""
 
 
-def database_settings(*, debug: bool) -> dict:
+PRODUCTION_WITHOUT_DATABASE = (
+    "DATABASE_URL saknas: i drift (DJANGO_DEBUG=0) måste registret ha en egen "
+    "PostgreSQL-server; den inbäddade databasen är bara till för utveckling."
+)
+
+
+def database_settings() -> dict:
     url = os.environ.get("DATABASE_URL", "").strip()
     if url:
         return _settings_from_url(url)
-    if not debug:
-        raise DatabaseConfigError(
-            "DATABASE_URL saknas: i drift (DJANGO_DEBUG=0) måste registret ha en egen "
-            "PostgreSQL-server; den inbäddade databasen är bara till för utveckling."
-        )
     return {
         # Django's PostgreSQL backend that starts the embedded server before its first
         # connection; HOST is filled in by embedded_start.
@@ -53,6 +54,14 @@ def database_settings(*, debug: bool) -> dict:
 
 def uses_embedded() -> bool:
     return not os.environ.get("DATABASE_URL", "").strip()
+
+
+def refuse_embedded_in_production(*, debug: bool) -> None:
+    """The embedded server is for development only. Checked where a database is about to be
+    used (serving, database commands, a first connection), not when the settings are read, so
+    that a code check such as `makemigrations --check` runs anywhere."""
+    if not debug and uses_embedded():
+        raise DatabaseConfigError(PRODUCTION_WITHOUT_DATABASE)
 
 
 def _settings_from_url(url: str) -> dict:

@@ -100,7 +100,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": database_settings(debug=DEBUG)}
+DATABASES = {"default": database_settings()}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Connections are kept: PostgreSQL reads the search dictionary (agreements/search.py) once per
 # connection, about 0.15 s. The health check replaces one the server closed (a restart).

@@ -43,6 +43,20 @@ def test_a_command_without_database_starts_none(tmp_path):
     assert not pgdata.exists()
 
 
+def test_a_migrations_check_needs_no_database_in_production(tmp_path):
+    """A build step checks the code for missing migrations without any database."""
+    pgdata = tmp_path / "pgdata"
+    result = run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        pgdata=pgdata,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="x" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    assert not pgdata.exists()
+
+
 @pytest.mark.parametrize(
     "command",
     [
