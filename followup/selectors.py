@@ -194,8 +194,8 @@ class ReceptionYear:
         return len({figure.municipality_id for figure in self.figures})
 
     @property
-    def agreed_total(self) -> int:
-        return sum(figure.agreed_number for figure in self.figures)
+    def agreed_total(self) -> int | None:
+        return sum(figure.agreed_number for figure in self.figures) if self.figures else None
 
     @property
     def assigned_total(self) -> int | None:
@@ -242,29 +242,17 @@ class ReceptionTable:
     source: Agreement | None
     rows: list[ReceptionRow]
 
-    def _total(self, attr: str, name: str) -> int | None:
-        stated = [
-            getattr(getattr(row, attr), name)
-            for row in self.rows
-            if getattr(row, attr) is not None and getattr(getattr(row, attr), name) is not None
-        ]
-        return sum(stated) if stated else None
+    @property
+    def last_year_totals(self) -> ReceptionYear:
+        return ReceptionYear(
+            year=self.year - 1, figures=[row.last_year for row in self.rows if row.last_year]
+        )
 
     @property
-    def last_agreed_total(self):
-        return self._total("last_year", "agreed_number")
-
-    @property
-    def last_assigned_total(self):
-        return self._total("last_year", "assigned_number")
-
-    @property
-    def agreed_total(self):
-        return self._total("this_year", "agreed_number")
-
-    @property
-    def assigned_total(self):
-        return self._total("this_year", "assigned_number")
+    def this_year_totals(self) -> ReceptionYear:
+        return ReceptionYear(
+            year=self.year, figures=[row.this_year for row in self.rows if row.this_year]
+        )
 
 
 def reception_table(*, county: County, year: int, source: Agreement | None) -> ReceptionTable:

@@ -53,7 +53,7 @@ def test_norrbotten_staff_enter_2010_for_all_14_municipalities_in_one_form(
     assert len(rows) == 14
     # Last year's figures beside: 2009 from the agreement, 610 in all.
     assert all(row.last_year is not None for row in rows)
-    assert response.context["table"].last_agreed_total == 610
+    assert response.context["table"].last_year_totals.agreed_total == 610
     assert ">610<" in page
 
     values = {index: (10 + index, index) for index in range(14)}
@@ -63,7 +63,7 @@ def test_norrbotten_staff_enter_2010_for_all_14_municipalities_in_one_form(
     assert figures_2010(rok).count() == 14
     agreed_total = sum(10 + index for index in range(14))
     assigned_total = sum(range(14))
-    assert response.context["table"].agreed_total == agreed_total
+    assert response.context["table"].this_year_totals.agreed_total == agreed_total
     assert f">{agreed_total}<" in response.content.decode()
     assert f">{assigned_total}<" in response.content.decode()
 
