@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(INSTALLED)
 ## bench-api: API times and the memory of a 100,000-row CSV export, on a throwaway database
 bench-api: $(INSTALLED)
 	$(PY) -m benchmarks.api
+
+## bench-pdf: the Norrbotten agreement's PDF cold (layout and writing apart) and cached, and a
+## synthetic agreement of about 40 pages, on the database of `make setup` (changes nothing)
+bench-pdf: setup
+	$(PY) -m benchmarks.pdf_render
 
 ## bench-load: gunicorn (production settings) under a mixed load at 1, 8 and 16 clients, then a
 ## database restart under load; its own throwaway PostgreSQL and data (BENCH_SECONDS=10: a short run)
