@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from agreements import pdf
+from agreements import pdf, services
 from agreements.models import Agreement
 from agreements.pdf_selectors import agreement_get_for_pdf
 from commitments.models import Commitment, Theme
@@ -179,3 +179,30 @@ def test_prerender_puts_every_published_agreement_in_the_cache(no_render):
     assert len(no_render) == 10
     with pytest.raises(CommandError, match="Länet ”atlantis” finns inte"):
         call_command("pdf_prerender", "--lan", "atlantis")
+
+
+def test_a_publish_prerenders_the_new_version_and_saving_a_draft_renders_nothing(
+    settings, client, no_render, norrbotten_staff, django_capture_on_commit_callbacks
+):
+    """No reader waits for the PDF of a newly published version: a background job (run at
+    once in the tests) renders it when the publish commits. A draft is never printed ahead."""
+    settings.PDF_PRERENDER_ON_PUBLISH = True
+    first = Agreement.objects.get(lineage__slug="norrbotten-rok", version_number=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        revised = services.agreement_revise(agreement=first, user=norrbotten_staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        revised.valid_from = datetime.date(2010, 1, 1)
+        revised.signed_on = datetime.date(2009, 12, 15)
+        revised.version_label = "Reviderad december 2009"
+        revised.save()
+    assert no_render == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.agreement_publish(agreement=revised, user=norrbotten_staff)
+    assert any("från Samverkansregistret, version 2" in html for html in no_render)
+    renders = len(no_render)
+
+    response = client.get(reverse("agreements:pdf", kwargs={"slug": "norrbotten-rok"}))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].endswith('norrbotten-rok-version-2.pdf"')
+    assert len(no_render) == renders  # served from the cache, not rendered for the reader
