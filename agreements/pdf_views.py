@@ -28,13 +28,16 @@ from agreements.pdf_selectors import (
     national_report,
 )
 
-# A selection of up to ZIP_STREAM_MAX agreements is streamed while its PDFs are rendered: at
-# about half a second per PDF not yet in the cache that is some 25 seconds, well within
-# gunicorn's --timeout of 60 (a streaming response holds its worker until it ends). A larger
-# one, up to ZIP_MAX_AGREEMENTS, is built by a background job (agreements/pdf_zip.py) while
-# the visitor waits on a page; a bigger selection is refused with a message that asks for a
-# narrower one (2,000 PDFs are a few hundred megabytes and, cold, some twenty minutes of work).
-ZIP_STREAM_MAX = 50
+# A selection of up to ZIP_STREAM_MAX agreements is streamed while its PDFs are rendered. A
+# streaming response holds its gunicorn worker to the end, within --timeout 60. A cold PDF
+# takes 0.2-0.3 s of CPU for a local agreement of three pages and 0.8-1.2 s for a regional
+# one of eleven (benchmarks/pdf_render.py), and twice that or more in wall time on a busy
+# two-core server: twenty such PDFs stay well within the timeout, fifty did not. (Each print
+# day starts cold: the date is printed.) A larger one, up to ZIP_MAX_AGREEMENTS, is built by a
+# background job (agreements/pdf_zip.py) while the visitor waits on a page; a bigger selection
+# is refused with a message that asks for a narrower one (2,000 PDFs are a few hundred
+# megabytes and, cold, some twenty minutes of work).
+ZIP_STREAM_MAX = 20
 ZIP_MAX_AGREEMENTS = 2000
 # The waiting page reloads itself this often: six requests a minute stay within the
 # EXPENSIVE_RATE of 10/min that the page counts against.
