@@ -7,7 +7,7 @@ Municipality (valid_from, formed_from) and CountyMembership."""
 
 import datetime
 
-from django.db.models import Q, TextChoices
+from django.db.models import Q, TextChoices, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -74,7 +74,7 @@ def _date(day: datetime.date) -> str:
 
 def county_problem(county: County, day: datetime.date) -> str:
     """Why the county cannot be an agreement's county on the day, or ''."""
-    if county.exists_on(_history_day(day)) or county.exists_on(day):
+    if county.exists_on(day):
         return ""
     if county.valid_until is not None and day > county.valid_until:
         successor = county.successor
@@ -97,12 +97,10 @@ def municipality_problems(county: County, municipalities, day: datetime.date) ->
     sentences (a municipality that did not exist yet; one that lay in another county then)."""
     problems = []
     never_there = []
+    municipalities = list(municipalities)
+    prefetch_related_objects(municipalities, "memberships")
     for municipality in sorted(municipalities, key=lambda m: m.name):
-        if (
-            not municipality.exists_on(day)
-            and municipality.valid_from
-            and (day < municipality.valid_from)
-        ):
+        if municipality.valid_from and day < municipality.valid_from:
             formed_from = ", ".join(m.name for m in municipality.formed_from.all())
             problems.append(
                 f"{municipality} bildades {_date(municipality.valid_from)}"
@@ -110,9 +108,10 @@ def municipality_problems(county: County, municipalities, day: datetime.date) ->
                 + f"; på överenskommelsens datum {_date(day)} fanns kommunen inte."
             )
             continue
-        then = county_on(municipality, day)
-        if then is None or then.pk == county.pk:
+        membership = membership_on(municipality, day)
+        if membership is None or membership.county_id == county.pk:
             continue
+        then = membership.county
         other = [m for m in municipality.memberships.all() if m.county_id == county.pk]
         if not other:
             never_there.append(municipality.name)
@@ -150,6 +149,13 @@ def place_problems(*, county: County | None, municipalities, day: datetime.date)
 
 # --------------------------------------------------------------------------------------------
 # Counting
+
+
+def county_today(county: County) -> County:
+    """The county a former county is part of today; itself if it still exists."""
+    while county.successor_id is not None:
+        county = county.successor
+    return county
 
 
 class CountyCounting:

@@ -194,14 +194,6 @@ class Municipality(models.Model):
         )
 
 
-class CountyMembershipQuerySet(models.QuerySet):
-    def on(self, day):
-        """The memberships in force on the day."""
-        return self.filter(
-            Q(valid_from__lte=day), Q(valid_until__isnull=True) | Q(valid_until__gte=day)
-        )
-
-
 class CountyMembership(models.Model):
     """Which county a municipality belonged to, from when to when (actors/boundaries.py)."""
 
@@ -237,8 +229,6 @@ class CountyMembership(models.Model):
         blank=True,
         help_text="Sista dagen i länet. Tomt om kommunen ligger kvar där.",
     )
-
-    objects = CountyMembershipQuerySet.as_manager()
 
     class Meta:
         verbose_name = "länstillhörighet"

@@ -207,6 +207,7 @@ STAFF_MODELS = {
 STAFF_READ_ONLY = [
     "view_county",
     "view_municipality",
+    "view_countymembership",
     "view_theme",
     "view_targetgroup",
     "view_perspective",

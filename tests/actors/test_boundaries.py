@@ -2,12 +2,14 @@
 date (Heby moved to Uppsala län in 2007, Knivsta was formed in 2003, Skåne län in 1997), and
 statistics count under today's counties unless asked for those of the chosen day."""
 
+import datetime
 import json
 
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
+from actors.boundaries import county_on
 from actors.models import County, CountyMembership, Municipality
 from agreements.models import Agreement, Level, Publication
 from agreements.services import agreement_create, agreement_document_dump
@@ -73,6 +75,13 @@ def test_every_municipality_has_a_membership_and_heby_moved_in_2007():
     knivsta = Municipality.objects.get(code=KNIVSTA)
     assert str(knivsta.valid_from) == "2003-01-01"
     assert [m.name for m in knivsta.formed_from.all()] == ["Uppsala"]
+
+
+def test_which_county_heby_lay_in_on_a_day():
+    heby = Municipality.objects.get(code=HEBY)
+    assert county_on(heby, datetime.date(2006, 12, 31)).name == "Västmanlands län"
+    assert county_on(heby, datetime.date(2007, 1, 1)).name == "Uppsala län"
+    assert county_on(heby, datetime.date(1990, 1, 1)).name == "Västmanlands län"
 
 
 def test_loading_the_reference_data_twice_changes_nothing():
@@ -332,3 +341,12 @@ def test_an_unknown_boundaries_choice_gets_a_swedish_message(client):
     response = client.get("/statistik/tackning/", {"boundaries": "igår"})
     assert response.status_code == 400
     assert "Välj dagens län eller länen på den valda dagen." in response.content.decode()
+
+
+def test_a_malmohus_agreement_page_links_to_skane(client, agreements_of_former_boundaries):
+    agreement = Agreement.objects.get(county__slug="malmohus-lan")
+    page = client.get(agreement.get_absolute_url())
+    assert page.status_code == 200
+    assert "Malmöhus län" in page.content.decode()
+    response = client.get("/lan/malmohus-lan/")
+    assert (response.status_code, response["Location"]) == (302, "/lan/skane-lan/")
