@@ -29,7 +29,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext, gettext_lazy
 
-from actors.boundaries import Boundaries, CountyCounting
+from actors.boundaries import Boundaries, CountyCounting, agreements_under_today
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
 from agreements.models import Agreement, Goal, Level, Party, Publication
@@ -73,7 +73,7 @@ def agreements_selected(
     else:
         agreements = Agreement.objects.published().in_force(on=on)
     if county is not None:
-        agreements = agreements.filter(CountyCounting().agreements_in(county))
+        agreements = agreements.filter(agreements_under_today(county))
     return agreements
 
 
