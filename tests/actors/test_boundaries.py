@@ -350,3 +350,14 @@ def test_a_malmohus_agreement_page_links_to_skane(client, agreements_of_former_b
     assert "Malmöhus län" in page.content.decode()
     response = client.get("/lan/malmohus-lan/")
     assert (response.status_code, response["Location"]) == (302, "/lan/skane-lan/")
+
+
+def test_followup_share_counts_malmohus_under_skane_unless_asked_for_1996(
+    client, agreements_of_former_boundaries
+):
+    today = per_county(client, "uppfoljning", "andel-uppfoljda", year="1996")
+    assert today["Skåne län"]["in_force"] == 1
+    assert "Malmöhus län" not in today
+    then = per_county(client, "uppfoljning", "andel-uppfoljda", year="1996", boundaries="then")
+    assert then["Malmöhus län"]["in_force"] == 1
+    assert "Skåne län" not in then
