@@ -1,15 +1,33 @@
 from django import forms
 from django.contrib import admin
 
-from actors.models import ContactPerson, County, Municipality, Organisation, StaffScope
+from actors.models import (
+    ContactPerson,
+    County,
+    CountyMembership,
+    Municipality,
+    Organisation,
+    StaffScope,
+)
 from agreements import policy
 
 
 @admin.register(County)
 class CountyAdmin(admin.ModelAdmin):
-    list_display = ["code", "letter_code", "name"]
+    list_display = ["code", "letter_code", "name", "valid_from", "valid_until", "successor"]
     search_fields = ["name", "code", "letter_code"]
-    readonly_fields = ["code", "letter_code", "name", "slug"]
+    readonly_fields = [
+        "code",
+        "letter_code",
+        "name",
+        "slug",
+        "valid_from",
+        "valid_until",
+        "successor",
+    ]
+
+    def get_queryset(self, request):
+        return County.all_objects.select_related("successor").defer("geometry")
 
     def has_add_permission(self, request):
         return False
@@ -18,13 +36,25 @@ class CountyAdmin(admin.ModelAdmin):
         return False
 
 
+class CountyMembershipInline(admin.TabularInline):
+    model = CountyMembership
+    fields = ["county", "code", "valid_from", "valid_until"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "county"]
+    list_display = ["code", "name", "county", "valid_from"]
     list_filter = ["county"]
     search_fields = ["name", "code"]
-    readonly_fields = ["code", "name", "slug", "county"]
+    readonly_fields = ["code", "name", "slug", "county", "valid_from", "valid_until", "formed_from"]
     list_select_related = ["county"]
+    inlines = [CountyMembershipInline]
 
     def has_add_permission(self, request):
         return False

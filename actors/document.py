@@ -1,11 +1,31 @@
 """The actors' parts of the agreement document (see agreements/document.py): organisations
 are named by their slug; contact people, who have no natural key, are written out whole."""
 
-from actors.models import ContactPerson, Organisation
+from actors.boundaries import county_from_key, county_key
+from actors.models import ContactPerson, County, Organisation
 from agreements import policy
 from registry.documents import NaturalKey, Part, fail, full_clean
 
 ORGANISATION = NaturalKey(Organisation, "slug", "Organisationen")
+
+
+class CountyKey(NaturalKey):
+    """A county: today's by its code (25), a former county by its slug (malmohus-lan) or, if
+    no county today has it, its code (11). actors.boundaries holds the rule."""
+
+    def dump(self, value, *, many: bool = False, **_):
+        return county_key(value) if value is not None else None
+
+    def load_one(self, value, path: str, **_):
+        if value in (None, ""):
+            return None
+        county = county_from_key(value)
+        if county is None:
+            fail(path, f"{self.label} {value} finns inte.")
+        return county
+
+
+COUNTY = CountyKey(County, "code", "Länet")
 
 CONTACT = Part(
     model=ContactPerson,

@@ -2,27 +2,61 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Manager, Q
 
 from actors.validators import format_organisation_number, validate_organisation_number
+
+
+class TodaysCountyManager(models.Manager):
+    """Today's counties: the ones that have not been merged into another."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(valid_until__isnull=True)
 
 
 class County(models.Model):
     code = models.CharField(
         "länskod",
         max_length=2,
-        unique=True,
         validators=[RegexValidator(r"^\d{2}$", "Länskoden är två siffror, till exempel 25.")],
-        help_text="SCB:s tvåsiffriga länskod, till exempel 25 för Norrbottens län.",
+        help_text="SCB:s tvåsiffriga länskod, till exempel 25 för Norrbottens län. Ett nytt län "
+        "kan ha fått ett tidigare läns kod (12 var Malmöhus län och är Skåne län), så koden är "
+        "unik bara bland dagens län.",
     )
     letter_code = models.CharField(
         "länsbokstav",
         max_length=2,
-        unique=True,
-        help_text="Länsbokstaven, till exempel BD för Norrbottens län.",
+        help_text="Länsbokstaven, till exempel BD för Norrbottens län. Unik bland dagens län.",
     )
-    name = models.CharField("namn", max_length=100, unique=True)
-    slug = models.SlugField("kortnamn i adresser", unique=True)
+    name = models.CharField("namn", max_length=100, unique=True, help_text="Länets namn.")
+    slug = models.SlugField(
+        "kortnamn i adresser",
+        unique=True,
+        help_text="Länets namn i adresser; ett tidigare län skrivs med det i överenskommelsens "
+        "data (malmohus-lan), eftersom dess kod kan höra till ett län i dag.",
+    )
+    valid_from = models.DateField(
+        "bildat",
+        null=True,
+        blank=True,
+        help_text="Första dagen länet fanns, om det bildades 1995 eller senare; annars tomt.",
+    )
+    valid_until = models.DateField(
+        "upphörde",
+        null=True,
+        blank=True,
+        help_text="Sista dagen länet fanns. Tomt för dagens län.",
+    )
+    successor = models.ForeignKey(
+        "self",
+        verbose_name="uppgick i",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="predecessors",
+        help_text="Länet som det upphörda länet uppgick i, till exempel Skåne län för "
+        "Malmöhus län.",
+    )
     geometry = models.JSONField(
         "geometri",
         null=True,
@@ -31,13 +65,53 @@ class County(models.Model):
         help_text="Förenklad gräns (GeoJSON, SWEREF 99 TM) från SCB, för kartor.",
     )
 
+    all_objects = Manager()
+    objects = TodaysCountyManager()
+
     class Meta:
         verbose_name = "län"
         verbose_name_plural = "län"
-        ordering = ["code"]
+        ordering = ["code", "valid_from"]
+        default_manager_name = "objects"
+        base_manager_name = "all_objects"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(valid_until__isnull=True),
+                name="county_code_unique_today",
+                violation_error_message="Ett av dagens län har redan den länskoden.",
+            ),
+            models.UniqueConstraint(
+                fields=["letter_code"],
+                condition=Q(valid_until__isnull=True),
+                name="county_letter_code_unique_today",
+                violation_error_message="Ett av dagens län har redan den länsbokstaven.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=models.F("valid_until")),
+                name="county_valid_dates_in_order",
+                violation_error_message="”Upphörde” kan inte vara före ”bildat”.",
+            ),
+            models.CheckConstraint(
+                condition=Q(successor__isnull=True) | Q(valid_until__isnull=False),
+                name="county_successor_only_when_ended",
+                violation_error_message="Bara ett län som har upphört kan ha uppgått i ett annat.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_until is None
+
+    def exists_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
 
 
 class Municipality(models.Model):
@@ -51,7 +125,12 @@ class Municipality(models.Model):
     name = models.CharField("namn", max_length=100)
     slug = models.SlugField("kortnamn i adresser", unique=True)
     county = models.ForeignKey(
-        County, verbose_name="län", on_delete=models.PROTECT, related_name="municipalities"
+        County,
+        verbose_name="län",
+        on_delete=models.PROTECT,
+        related_name="municipalities",
+        help_text="Länet som kommunen ligger i i dag. Vilket län den låg i tidigare står i "
+        "länstillhörigheterna.",
     )
     geometry = models.JSONField(
         "geometri",
@@ -60,11 +139,42 @@ class Municipality(models.Model):
         editable=False,
         help_text="Förenklad gräns (GeoJSON, SWEREF 99 TM) från SCB, för kartor.",
     )
+    valid_from = models.DateField(
+        "bildad",
+        null=True,
+        blank=True,
+        help_text="Första dagen kommunen fanns, om den bildades 1995 eller senare (Knivsta "
+        "2003-01-01); annars tomt.",
+    )
+    valid_until = models.DateField(
+        "upphörde",
+        null=True,
+        blank=True,
+        help_text="Sista dagen kommunen fanns. Tomt för dagens kommuner.",
+    )
+    formed_from = models.ManyToManyField(
+        "self",
+        verbose_name="bildad ur",
+        symmetrical=False,
+        blank=True,
+        related_name="parts_formed",
+        help_text="Kommunen eller kommunerna som den nya kommunen delades ut ur, till exempel "
+        "Uppsala för Knivsta.",
+    )
 
     class Meta:
         verbose_name = "kommun"
         verbose_name_plural = "kommuner"
         ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_from__lte=models.F("valid_until")),
+                name="municipality_valid_dates_in_order",
+                violation_error_message="”Upphörde” kan inte vara före ”bildad”.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -77,6 +187,69 @@ class Municipality(models.Model):
                     f"inte till {self.county} ({self.county.code})."
                 }
             )
+
+    def exists_on(self, day) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is None or day <= self.valid_until
+        )
+
+
+class CountyMembership(models.Model):
+    """Which county a municipality belonged to, from when to when (actors/boundaries.py)."""
+
+    municipality = models.ForeignKey(
+        Municipality,
+        verbose_name="kommun",
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        help_text="Kommunen, under sitt nuvarande namn och sin nuvarande kod.",
+    )
+    county = models.ForeignKey(
+        County,
+        verbose_name="län",
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        help_text="Länet som kommunen låg i under perioden; kan vara ett län som har upphört.",
+    )
+    code = models.CharField(
+        "kommunkod under perioden",
+        max_length=4,
+        validators=[RegexValidator(r"^\d{4}$", "Kommunkoden är fyra siffror, till exempel 1917.")],
+        help_text="SCB:s kommunkod under perioden, till exempel 1917 för Heby i Västmanlands "
+        "län (i dag 0331).",
+    )
+    valid_from = models.DateField(
+        "från",
+        help_text="Första dagen i länet: 1995-01-01 (där registrets gränshistoria börjar), "
+        "kommunens första dag eller dagen den flyttades hit.",
+    )
+    valid_until = models.DateField(
+        "till",
+        null=True,
+        blank=True,
+        help_text="Sista dagen i länet. Tomt om kommunen ligger kvar där.",
+    )
+
+    class Meta:
+        verbose_name = "länstillhörighet"
+        verbose_name_plural = "länstillhörigheter"
+        ordering = ["municipality__code", "valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "valid_from"],
+                name="county_membership_one_start_per_municipality",
+                violation_error_message="Kommunen har redan en länstillhörighet från den dagen.",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True) | Q(valid_from__lte=models.F("valid_until")),
+                name="county_membership_dates_in_order",
+                violation_error_message="”Till” kan inte vara före ”från”.",
+            ),
+        ]
+
+    def __str__(self):
+        until = self.valid_until.isoformat() if self.valid_until else ""
+        return f"{self.municipality} i {self.county} {self.valid_from.isoformat()}–{until}"
 
 
 class OrganisationKind(models.TextChoices):

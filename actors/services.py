@@ -4,7 +4,8 @@ from pathlib import Path
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from actors.models import County, Municipality, Organisation
+from actors.boundaries import HISTORY_START, county_from_key
+from actors.models import County, CountyMembership, Municipality, Organisation
 
 
 def read_json(path: Path):
@@ -51,6 +52,86 @@ def municipalities_load(*, directory: Path) -> int:
         )
         municipality.full_clean()
     return Municipality.objects.count()
+
+
+@transaction.atomic
+def boundaries_load(*, directory: Path) -> int:
+    """Boundaries over time from boundaries.json (after counties_load and
+    municipalities_load): former counties, counties and municipalities formed since 1995, and
+    every municipality's county memberships. A municipality the file does not list has been
+    in today's county since 1995-01-01 or its first day. Loading it again changes nothing.
+    Returns the number of memberships."""
+    data = read_json(directory / "boundaries.json")
+
+    def county(key: str) -> County:
+        found = county_from_key(key)
+        if found is None:
+            raise FixtureError(f"boundaries.json: länet {key} finns inte.")
+        return found
+
+    municipalities = {m.code: m for m in Municipality.objects.defer("geometry")}
+
+    def municipality(code: str) -> Municipality:
+        if code not in municipalities:
+            raise FixtureError(f"boundaries.json: kommunen {code} finns inte.")
+        return municipalities[code]
+
+    for row in data["counties"]:
+        former, _ = County.all_objects.update_or_create(
+            slug=row["slug"],
+            defaults={
+                "code": row["code"],
+                "letter_code": row["letter_code"],
+                "name": row["name"],
+                "valid_from": row["valid_from"],
+                "valid_until": row["valid_until"],
+                "successor": county(row["successor"]),
+            },
+        )
+        former.full_clean()
+    for row in data["counties_formed"]:
+        County.objects.filter(pk=county(row["county"]).pk).update(valid_from=row["valid_from"])
+    for row in data["municipalities_formed"]:
+        formed = municipality(row["municipality"])
+        Municipality.objects.filter(pk=formed.pk).update(valid_from=row["valid_from"])
+        formed.formed_from.set([municipality(code) for code in row["formed_from"]])
+    listed = {}
+    for row in data["memberships"]:
+        listed.setdefault(row["municipality"], []).append(
+            CountyMembership(
+                municipality=municipality(row["municipality"]),
+                county=county(row["county"]),
+                code=row["code"],
+                valid_from=row["valid_from"],
+                valid_until=row["valid_until"],
+            )
+        )
+    formed_on = {row["municipality"]: row["valid_from"] for row in data["municipalities_formed"]}
+    wanted = []
+    for code, found in sorted(municipalities.items()):
+        wanted += listed.get(code) or [
+            CountyMembership(
+                municipality=found,
+                county_id=found.county_id,
+                code=code,
+                valid_from=formed_on.get(code, HISTORY_START.isoformat()),
+                valid_until=None,
+            )
+        ]
+
+    def facts(membership):
+        return (
+            membership.municipality_id,
+            membership.county_id,
+            membership.code,
+            str(membership.valid_from),
+            str(membership.valid_until) if membership.valid_until else None,
+        )
+
+    if {facts(m) for m in CountyMembership.objects.all()} != {facts(m) for m in wanted}:
+        CountyMembership.objects.all().delete()
+        CountyMembership.objects.bulk_create(wanted)
+    return len(wanted)
 
 
 ORGANISATION_FIELDS = (
@@ -126,6 +207,7 @@ STAFF_MODELS = {
 STAFF_READ_ONLY = [
     "view_county",
     "view_municipality",
+    "view_countymembership",
     "view_theme",
     "view_targetgroup",
     "view_perspective",

@@ -1,7 +1,8 @@
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from actors import selectors
+from actors.boundaries import county_today
 from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
 
@@ -32,7 +33,9 @@ def share_class(share: int) -> str:
 
 
 def county_detail(request, slug):
-    county = get_object_or_404(County.objects.defer("geometry"), slug=slug)
+    county = get_object_or_404(County.all_objects.defer("geometry"), slug=slug)
+    if not county.is_current:  # a former county's agreements link here: today's county
+        return redirect("actors:county", slug=county_today(county).slug)
     overview = selectors.county_overview(county=county)
     return render(
         request,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from actors.document import ORGANISATION, ContactKey
-from actors.models import ContactPerson, County, Municipality
+from actors.document import COUNTY, ORGANISATION, ContactKey
+from actors.models import ContactPerson, Municipality
 from agreements.models import (
     Agreement,
     AgreementSection,
@@ -95,7 +95,7 @@ AGREEMENT = Part(
         "contacts",
     ),
     keys={
-        "county": NaturalKey(County, "code", "Länet"),
+        "county": COUNTY,
         "municipalities": NaturalKey(Municipality, "code", "Kommunerna"),
         "parent": AgreementLink(),
         "annex_to": AgreementLink(),

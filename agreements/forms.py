@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 
+from actors.boundaries import agreement_day
 from agreements import policy
 from agreements.document import GOAL, PARTY, SECTION
 from agreements.history import (
@@ -139,15 +140,6 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if "municipalities" in cleaned:
-            try:
-                validate_municipalities(
-                    level=cleaned.get("level"),
-                    county=cleaned.get("county"),
-                    municipalities=cleaned["municipalities"],
-                )
-            except ValidationError as error:
-                self.add_error(None, error)
         if self.request is not None and "level" in cleaned:
             county = None if cleaned["level"] == Level.CENTRAL else cleaned.get("county")
             refusal = policy.refusal_to_register(self.request.user, county=county)
@@ -156,6 +148,20 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
         if self.instance.pk:
             self._check_lock(cleaned)
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now has the dates the boundaries are judged on
+        cleaned = self.cleaned_data
+        if "municipalities" in cleaned:
+            try:
+                validate_municipalities(
+                    level=cleaned.get("level"),
+                    county=cleaned.get("county"),
+                    municipalities=cleaned["municipalities"],
+                    day=agreement_day(self.instance),
+                )
+            except ValidationError as error:
+                self.add_error(None, error)
 
     def _check_lock(self, cleaned: dict) -> None:
         """Optimistic locking. The row stays locked until the admin's transaction ends, so of

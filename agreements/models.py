@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
+from actors import boundaries
 from actors.models import County, Municipality, Organisation
 from agreements.search import swedish_title_key
 from registry.vocabulary import VocabularyTerm
@@ -540,9 +541,12 @@ class Agreement(models.Model):
             raise ValidationError(errors)
 
 
-def validate_municipalities(*, level: str, county: County | None, municipalities) -> None:
-    """The rule a ManyToMany cannot carry in the database: a local agreement names at least
-    one municipality, and every municipality lies in the agreement's county."""
+def validate_municipalities(
+    *, level: str, county: County | None, municipalities, day: datetime.date
+) -> None:
+    """The rules a ManyToMany cannot carry in the database: a local agreement names at least
+    one municipality, and the county and every municipality fit the boundaries on the
+    agreement's day (actors.boundaries.agreement_day, place_problems)."""
     municipalities = list(municipalities)
     if level == Level.LOCAL and not municipalities:
         raise ValidationError(
@@ -555,15 +559,8 @@ def validate_municipalities(*, level: str, county: County | None, municipalities
         raise ValidationError(
             {"municipalities": "En central överenskommelse gäller hela landet; ta bort kommunerna."}
         )
-    if county is not None:
-        outside = sorted(m.name for m in municipalities if m.county_id != county.pk)
-        if outside:
-            raise ValidationError(
-                {
-                    "municipalities": f"{', '.join(outside)} ligger inte i {county}. Välj kommuner "
-                    f"i {county} eller byt län."
-                }
-            )
+    if problems := boundaries.place_problems(county=county, municipalities=municipalities, day=day):
+        raise ValidationError(problems)
 
 
 class AgreementChildQuerySet(models.QuerySet):

@@ -77,7 +77,7 @@ def registry_export() -> dict:
     for model in registry_models():
         m2m = {field.name for field in model._meta.many_to_many}
         rows = []
-        for row in serializers.serialize("python", model._default_manager.order_by("pk")):
+        for row in serializers.serialize("python", model._base_manager.order_by("pk")):
             fields = {
                 name: sorted(value) if name in m2m else value
                 for name, value in row["fields"].items()
@@ -86,7 +86,7 @@ def registry_export() -> dict:
         blocks.append({"model": model._meta.label_lower, "rows": rows})
         for field in model._meta.fields:
             if isinstance(field, models.FileField):
-                for name in model._default_manager.values_list(field.attname, flat=True):
+                for name in model._base_manager.values_list(field.attname, flat=True):
                     if name and default_storage.exists(name):
                         with default_storage.open(name, "rb") as handle:
                             files[name] = base64.b64encode(handle.read()).decode("ascii")
@@ -113,7 +113,7 @@ def registry_import(*, data: dict) -> dict[str, int]:
             f"version {FORMAT_VERSION}."
         )
     known = {model._meta.label_lower: model for model in registry_models()}
-    occupied = [label for label, model in known.items() if model._default_manager.exists()]
+    occupied = [label for label, model in known.items() if model._base_manager.exists()]
     if occupied:
         raise RegistryImportError(
             "Databasen har redan innehåll i registret (" + ", ".join(occupied[:5]) + "). "

@@ -9,6 +9,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
 from reversion.models import Revision
 
+from actors.boundaries import agreement_day
 from agreements import policy
 from agreements.attachments import pdf_extract_text
 from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
@@ -93,7 +94,10 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     )
     try:
         validate_municipalities(
-            level=agreement.level, county=agreement.county, municipalities=municipalities
+            level=agreement.level,
+            county=agreement.county,
+            municipalities=municipalities,
+            day=agreement_day(agreement),
         )
     except ValidationError as error:
         raise DocumentError(error.message_dict) from None
@@ -221,6 +225,7 @@ def agreement_publication_problems(agreement: Agreement, *, user=None) -> list[s
             level=agreement.level,
             county=agreement.county,
             municipalities=agreement.municipalities.all(),
+            day=agreement_day(agreement),
         )
     except ValidationError as error:
         problems.extend(error.messages)

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from actors.boundaries import Boundaries
 from actors.filters import CountyField
 from agreements.models import YEAR_VALIDATORS
 from followup.statistics import Selection
@@ -37,6 +38,17 @@ class StatisticsForm(forms.Form):
         error_messages={"invalid_choice": _("Välj ett av urvalen i listan.")},
     )
 
+    boundaries = forms.ChoiceField(
+        label=_("Län räknas efter"),
+        choices=Boundaries.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Välj dagens län eller länen på den valda dagen.")},
+        help_text=_(
+            "Dagens län (en kommun eller ett upphört läns överenskommelse räknas till länet "
+            "den hör till i dag) eller länen som de var på den valda dagen."
+        ),
+    )
+
     def clean_date(self):
         day = self.cleaned_data.get("date")
         if day and not (FIRST_DAY <= day <= LAST_DAY):
@@ -54,6 +66,7 @@ class StatisticsForm(forms.Form):
             county=data.get("county"),
             year=data.get("year") or on.year - 1,
             selection=data.get("selection") or Selection.IN_FORCE,
+            boundaries=data.get("boundaries") or Boundaries.TODAY,
         )
 
     def error_messages_flat(self) -> list[str]:

@@ -24,10 +24,12 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext, gettext_lazy
 
+from actors.boundaries import Boundaries, CountyCounting, agreements_under_today
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
 from agreements.models import Agreement, Goal, Level, Party, Publication
@@ -71,7 +73,7 @@ def agreements_selected(
     else:
         agreements = Agreement.objects.published().in_force(on=on)
     if county is not None:
-        agreements = agreements.filter(county=county)
+        agreements = agreements.filter(agreements_under_today(county))
     return agreements
 
 
@@ -90,17 +92,23 @@ class CoverageRow:
         return share(self.covered, self.municipalities)
 
 
-def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], CoverageRow]:
-    """Municipalities covered by a local agreement in force, per county and for the country."""
-    per_county: dict[int, list] = {}
-    counties: dict[int, County] = {}
-    for row in municipality_coverage(on=on):
-        county = row.municipality.county
-        counties[county.pk] = county
-        per_county.setdefault(county.pk, []).append(row.is_covered)
+def coverage_by_county(
+    *, on: datetime.date, boundaries: str = Boundaries.TODAY
+) -> tuple[list[CoverageRow], CoverageRow]:
+    """Municipalities covered by a local agreement in force, per county (today's, or those of
+    the day: actors.boundaries) and for the country."""
+    counting = CountyCounting(boundaries=boundaries, on=on)
+    coverage = municipality_coverage(on=on)
+    if counting.on is not None:
+        prefetch_related_objects([row.municipality for row in coverage], "memberships")
+    per_county: dict[int, list] = defaultdict(list)
+    for row in coverage:
+        if (county_id := counting.county_id_of_municipality(row.municipality)) is not None:
+            per_county[county_id].append(row.is_covered)
     rows = [
-        CoverageRow(counties[pk], len(flags), sum(flags))
-        for pk, flags in sorted(per_county.items(), key=lambda item: counties[item[0]].code)
+        CoverageRow(county, len(per_county[county.pk]), sum(per_county[county.pk]))
+        for county in counting.counties()
+        if county.pk in per_county
     ]
     total = CoverageRow(
         None, sum(row.municipalities for row in rows), sum(row.covered for row in rows)
@@ -147,22 +155,24 @@ class RegionalRow:
 
 
 def regional_agreements_in_force(
-    *, on: datetime.date, county: County | None = None
+    *, on: datetime.date, county: County | None = None, boundaries: str = Boundaries.TODAY
 ) -> list[RegionalRow]:
-    """Every county (or the one asked for) with its regional agreements in force on the day."""
+    """Every county (or the one asked for) with its regional agreements in force on the day;
+    a former county's agreement under today's county unless asked for the day's boundaries."""
     agreements = (
         Agreement.objects.published()
         .in_force(on=on)
         .filter(level=Level.REGIONAL)
         .select_related("lineage")
     )
-    counties = County.objects.order_by("code").defer("geometry")
+    counting = CountyCounting(boundaries=boundaries, on=on)
+    counties = counting.counties()
     if county is not None:
-        agreements = agreements.filter(county=county)
-        counties = counties.filter(pk=county.pk)
+        agreements = agreements.filter(counting.agreements_in(county))
+        counties = [c for c in counties if c.pk == county.pk]
     by_county: dict[int, list[Agreement]] = defaultdict(list)
     for agreement in agreements:
-        by_county[agreement.county_id].append(agreement)
+        by_county[counting.county_id_of_agreement(agreement.county_id)].append(agreement)
     return [RegionalRow(c, sorted(by_county[c.pk], key=lambda a: a.title)) for c in counties]
 
 
@@ -654,26 +664,28 @@ class FollowUpShareRow:
 
 
 def followup_share(
-    *, year: int, county: County | None = None
+    *, year: int, county: County | None = None, boundaries: str = Boundaries.TODAY
 ) -> tuple[list[FollowUpShareRow], FollowUpShareRow]:
-    """Per county: the published agreements in force at some time during `year`, and how many
-    of them have a completed follow-up for that year (of any of their versions)."""
+    """Per county (today's, or those at the end of `year`): the published agreements in force
+    at some time during `year`, and how many of them have a completed follow-up for that year
+    (of any of their versions)."""
     agreements = in_force_during(Agreement.objects.published(), year=year)
+    counting = CountyCounting(boundaries=boundaries, on=datetime.date(year, 12, 31))
     if county is not None:
-        agreements = agreements.filter(county=county)
+        agreements = agreements.filter(counting.agreements_in(county))
     county_of: dict[int, int | None] = {}
     for lineage_id, county_id in agreements.order_by("version_number").values_list(
         "lineage_id", "county_id"
     ):
-        county_of[lineage_id] = county_id
+        county_of[lineage_id] = counting.county_id_of_agreement(county_id)
     followed = set(
         FollowUp.objects.published()
         .filter(year=year, agreement__lineage_id__in=county_of)
         .values_list("agreement__lineage_id", flat=True)
     )
-    counties = County.objects.order_by("code").defer("geometry")
+    counties = counting.counties()
     if county is not None:
-        counties = counties.filter(pk=county.pk)
+        counties = [c for c in counties if c.pk == county.pk]
     in_force, done = Counter(county_of.values()), Counter(county_of[pk] for pk in followed)
     rows = [FollowUpShareRow(c, in_force[c.pk], done[c.pk]) for c in counties]
     if county is None:

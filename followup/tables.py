@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
+from actors.boundaries import Boundaries
 from actors.models import County
 from agreements.models import Level
 from followup import statistics as stats
@@ -72,6 +73,7 @@ class Params:
     county: County | None
     year: int
     selection: str
+    boundaries: str = Boundaries.TODAY
 
     @property
     def county_name(self) -> str:
@@ -81,6 +83,8 @@ class Params:
         query = {"date": self.on.isoformat(), "year": str(self.year), "selection": self.selection}
         if self.county:
             query["county"] = self.county.slug
+        if self.boundaries != Boundaries.TODAY:
+            query["boundaries"] = self.boundaries
         return query
 
     def as_json(self) -> dict:
@@ -90,6 +94,7 @@ class Params:
             "county_name": self.county.name if self.county else None,
             "year": self.year,
             "selection": self.selection,
+            "boundaries": self.boundaries,
         }
 
 
@@ -153,20 +158,24 @@ def _yes_no(value: bool) -> str:
 def overview_tables(params: Params) -> list[Table]:
     on, county = params.on, params.county
     if county is None:
-        _rows, coverage = stats.coverage_by_county(on=on)
+        _rows, coverage = stats.coverage_by_county(on=on, boundaries=params.boundaries)
     else:
         municipalities = stats.coverage_of_county(county=county, on=on)
         coverage = stats.CoverageRow(
             county, len(municipalities), sum(m.is_covered for m in municipalities)
         )
-    regional = stats.regional_agreements_in_force(on=on, county=county)
+    regional = stats.regional_agreements_in_force(
+        on=on, county=county, boundaries=params.boundaries
+    )
     with_regional = sum(row.has_agreement for row in regional)
     in_force = stats.agreements_selected(on=on, county=county)
     by_level = {level: 0 for level in stats.LEVELS}
     for level in in_force.values_list("level", flat=True):
         by_level[level] += 1
     multi = stats.multi_municipality_agreements(on=on, county=county)
-    _rows, followed = stats.followup_share(year=params.year, county=county)
+    _rows, followed = stats.followup_share(
+        year=params.year, county=county, boundaries=params.boundaries
+    )
     figures = [
         [
             _("Kommuner som omfattas av en lokal överenskommelse"),
@@ -219,7 +228,7 @@ def coverage_tables(params: Params) -> list[Table]:
     on, county = params.on, params.county
     tables = []
     if county is None:
-        rows, total = stats.coverage_by_county(on=on)
+        rows, total = stats.coverage_by_county(on=on, boundaries=params.boundaries)
         tables.append(
             Table(
                 key="per-lan",
@@ -282,7 +291,9 @@ def coverage_tables(params: Params) -> list[Table]:
                 ],
             )
         )
-    regional = stats.regional_agreements_in_force(on=on, county=county)
+    regional = stats.regional_agreements_in_force(
+        on=on, county=county, boundaries=params.boundaries
+    )
     with_agreement = sum(r.has_agreement for r in regional)
     tables.append(
         Table(
@@ -635,7 +646,7 @@ def _status_row(label: str, fulfilment) -> list:
 
 def followup_tables(params: Params) -> list[Table]:
     year, county = params.year, params.county
-    rows, total = stats.followup_share(year=year, county=county)
+    rows, total = stats.followup_share(year=year, county=county, boundaries=params.boundaries)
     totals = stats.assessment_totals(year=year, county=county)
     by_theme = stats.commitment_status_by_theme(year=year, county=county)
     by_kind = stats.commitment_status_by_organisation_kind(year=year, county=county)
@@ -813,7 +824,7 @@ SECTIONS = {
             "oversikt",
             gettext_lazy("Statistik"),
             gettext_lazy("Nyckeltal för landet eller ett län på en vald dag."),
-            ["date", "county", "year"],
+            ["date", "county", "year", "boundaries"],
             overview_tables,
             COUNTING_RULES,
         ),
@@ -824,7 +835,7 @@ SECTIONS = {
                 "Kommuner med en lokal överenskommelse, län med en regional och överenskommelser "
                 "för flera kommuner."
             ),
-            ["date", "county"],
+            ["date", "county", "boundaries"],
             coverage_tables,
             COUNTING_RULES,
         ),
@@ -886,7 +897,7 @@ SECTIONS = {
             "uppfoljning",
             gettext_lazy("Uppföljning"),
             gettext_lazy("Andelen uppföljda överenskommelser och hur åtagandena har bedömts."),
-            ["year", "county"],
+            ["year", "county", "boundaries"],
             followup_tables,
             [
                 gettext_lazy(

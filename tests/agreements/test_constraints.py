@@ -20,6 +20,7 @@ from tests.factories import (
     PartyFactory,
 )
 
+TODAY = datetime.date(2026, 1, 1)
 pytestmark = pytest.mark.django_db
 
 
@@ -66,16 +67,18 @@ def test_regional_and_local_agreements_need_a_county(level):
 
 def test_local_agreement_needs_a_municipality(norrbotten):
     with pytest.raises(ValidationError) as error:
-        validate_municipalities(level=Level.LOCAL, county=norrbotten, municipalities=[])
+        validate_municipalities(level=Level.LOCAL, county=norrbotten, municipalities=[], day=TODAY)
     assert "minst en kommun" in messages(error.value)
 
 
 def test_local_agreement_municipalities_lie_in_its_county(norrbotten):
     lulea = Municipality.objects.get(code="2580")
     salem = Municipality.objects.get(code="0128")
-    validate_municipalities(level=Level.LOCAL, county=norrbotten, municipalities=[lulea])
+    validate_municipalities(level=Level.LOCAL, county=norrbotten, municipalities=[lulea], day=TODAY)
     with pytest.raises(ValidationError) as error:
-        validate_municipalities(level=Level.LOCAL, county=norrbotten, municipalities=[lulea, salem])
+        validate_municipalities(
+            level=Level.LOCAL, county=norrbotten, municipalities=[lulea, salem], day=TODAY
+        )
     assert "Salem ligger inte i Norrbottens län" in messages(error.value)
 
 

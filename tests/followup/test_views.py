@@ -165,6 +165,7 @@ def test_json_has_the_same_tables(client, data):
         "county_name": "Jämtlands län",
         "year": 2025,
         "selection": "in_force",
+        "boundaries": "today",
     }
     table = next(t for t in payload["tables"] if t["key"] == "per-kommun")
     ostersund = next(row for row in table["rows"] if row["municipality"] == "Östersund")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from actors.models import County, Municipality, Organisation
 from actors.services import (
     FixtureError,
+    boundaries_load,
     counties_load,
     municipalities_load,
     organisations_load,
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         try:
             counties_load(directory=reference)
             municipalities_load(directory=reference)
+            boundaries_load(directory=reference)
             vocabularies_load(directory=reference)
             created = 0
             directories = [reference] if no_examples else [reference, examples]

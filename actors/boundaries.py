@@ -1,0 +1,211 @@
+"""Boundaries over time, one place for their rules: which county a municipality belonged to
+on a day, whether an agreement's county and municipalities fit the boundaries on the
+agreement's own date, and which county a figure is counted under (today's boundaries, or
+those of a chosen day). The history is reference data: fixtures/reference/boundaries.json,
+loaded by actors.services.boundaries_load into County (valid_from, valid_until, successor),
+Municipality (valid_from, formed_from) and CountyMembership."""
+
+import datetime
+
+from django.db.models import Q, TextChoices, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext_lazy
+
+from actors.models import County, CountyMembership, Municipality
+
+# The registry's boundary history starts here; an earlier day is read with 1995's boundaries.
+HISTORY_START = datetime.date(1995, 1, 1)
+
+
+class Boundaries(TextChoices):
+    """Which boundaries a statistic counts under."""
+
+    TODAY = "today", gettext_lazy("Dagens län")
+    THEN = "then", gettext_lazy("Länen på den valda dagen")
+
+
+def agreement_day(agreement) -> datetime.date:
+    """The day an agreement's place (county, municipalities) is judged on: its signing date,
+    else its start date, else today."""
+    return agreement.signed_on or agreement.valid_from or timezone.localdate()
+
+
+def county_key(county: County) -> str:
+    """How a county is written in the agreement document: today's by code, a former county
+    by its slug (its code may now be another county's: 12 was Malmöhus län, is Skåne län)."""
+    return county.code if county.is_current else county.slug
+
+
+def county_from_key(value: str) -> County | None:
+    """The county a document names (county_key): today's county with that code, else any
+    county with that slug, else the one former county with that code (11, 15, 16)."""
+    found = County.objects.filter(code=value).first()
+    found = found or County.all_objects.filter(slug=value).first()
+    if found is None:
+        former = list(County.all_objects.filter(code=value, valid_until__isnull=False)[:2])
+        found = former[0] if len(former) == 1 else None
+    return found
+
+
+def _history_day(day: datetime.date) -> datetime.date:
+    return max(day, HISTORY_START)
+
+
+def membership_on(municipality: Municipality, day: datetime.date) -> CountyMembership | None:
+    """The municipality's county membership on the day (None: it did not exist). Reads the
+    prefetched `memberships` when there are any."""
+    day = _history_day(day)
+    for membership in municipality.memberships.all():
+        if membership.valid_from <= day and (
+            membership.valid_until is None or day <= membership.valid_until
+        ):
+            return membership
+    return None
+
+
+def county_on(municipality: Municipality, day: datetime.date) -> County | None:
+    membership = membership_on(municipality, day)
+    return membership.county if membership else None
+
+
+def _date(day: datetime.date) -> str:
+    return day.isoformat()
+
+
+def county_problem(county: County, day: datetime.date) -> str:
+    """Why the county cannot be an agreement's county on the day, or ''."""
+    if county.exists_on(day):
+        return ""
+    if county.valid_until is not None and day > county.valid_until:
+        successor = county.successor
+        then = f" Välj {successor}." if successor else ""
+        return (
+            f"{county} upphörde {_date(county.valid_until)}"
+            + (f" och uppgick i {successor}" if successor else "")
+            + f"; på överenskommelsens datum {_date(day)} fanns länet inte.{then}"
+        )
+    predecessors = sorted(str(p) for p in County.all_objects.filter(successor=county))
+    then = f" Då fanns {' och '.join(predecessors)}; välj ett av dem." if predecessors else ""
+    return (
+        f"{county} bildades {_date(county.valid_from)}; på överenskommelsens datum "
+        f"{_date(day)} fanns länet inte.{then}"
+    )
+
+
+def municipality_problems(county: County, municipalities, day: datetime.date) -> list[str]:
+    """Why the municipalities cannot be named on an agreement of the county on the day, as
+    sentences (a municipality that did not exist yet; one that lay in another county then)."""
+    problems = []
+    never_there = []
+    municipalities = list(municipalities)
+    prefetch_related_objects(municipalities, "memberships")
+    for municipality in sorted(municipalities, key=lambda m: m.name):
+        if municipality.valid_from and day < municipality.valid_from:
+            formed_from = ", ".join(m.name for m in municipality.formed_from.all())
+            problems.append(
+                f"{municipality} bildades {_date(municipality.valid_from)}"
+                + (f" ur {formed_from}" if formed_from else "")
+                + f"; på överenskommelsens datum {_date(day)} fanns kommunen inte."
+            )
+            continue
+        membership = membership_on(municipality, day)
+        if membership is None or membership.county_id == county.pk:
+            continue
+        then = membership.county
+        other = [m for m in municipality.memberships.all() if m.county_id == county.pk]
+        if not other:
+            never_there.append(municipality.name)
+        elif other[0].valid_from > _history_day(day):
+            problems.append(
+                f"{municipality} låg i {county} från {_date(other[0].valid_from)}; på "
+                f"överenskommelsens datum {_date(day)} låg den i {then}."
+            )
+        else:
+            problems.append(
+                f"{municipality} låg i {county} till {_date(other[-1].valid_until)}; på "
+                f"överenskommelsens datum {_date(day)} låg den i {then}."
+            )
+    if never_there:
+        verb = "ligger" if county.is_current else "låg"
+        problems.append(
+            f"{', '.join(never_there)} {verb} inte i {county}. Välj kommuner i {county} eller "
+            "byt län."
+        )
+    return problems
+
+
+def place_problems(*, county: County | None, municipalities, day: datetime.date) -> dict:
+    """An agreement's county and municipalities against the boundaries on its day, as
+    {"county": [...], "municipalities": [...]} (empty when they fit)."""
+    problems: dict[str, list[str]] = {}
+    if county is None:
+        return problems
+    if message := county_problem(county, day):
+        problems["county"] = [message]
+    if found := municipality_problems(county, municipalities, day):
+        problems["municipalities"] = found
+    return problems
+
+
+# --------------------------------------------------------------------------------------------
+# Counting
+
+
+def county_today(county: County) -> County:
+    """The county a former county is part of today; itself if it still exists."""
+    while county.successor_id is not None:
+        county = county.successor
+    return county
+
+
+class CountyCounting:
+    """Which county a figure is counted under: today's boundaries (`on` None), or those of
+    the day `on`. Reads the counties once; municipalities' memberships only for `on`."""
+
+    def __init__(self, *, boundaries: str = Boundaries.TODAY, on: datetime.date | None = None):
+        self.on = on if boundaries == Boundaries.THEN else None
+        self.all = {c.pk: c for c in County.all_objects.defer("geometry")}
+
+    def counties(self) -> list[County]:
+        """The counties a table has a row for, in code order."""
+        if self.on is None:
+            rows = [c for c in self.all.values() if c.is_current]
+        else:
+            rows = [c for c in self.all.values() if c.exists_on(_history_day(self.on))]
+        return sorted(rows, key=lambda c: c.code)
+
+    def county_id_of_agreement(self, county_id: int | None) -> int | None:
+        """The county an agreement of the county `county_id` is counted under."""
+        if county_id is None:
+            return None
+        county = self.all[county_id]
+        if self.on is None:
+            while county.successor_id is not None:
+                county = self.all[county.successor_id]
+            return county.pk
+        while county.valid_until is not None and self.on > county.valid_until:
+            county = self.all[county.successor_id]
+        return county.pk
+
+    def county_id_of_municipality(self, municipality: Municipality) -> int | None:
+        """Today's county, or the county on the day (None: the municipality did not exist
+        then). The caller prefetches `memberships` for the day's boundaries."""
+        if self.on is None:
+            return municipality.county_id
+        membership = membership_on(municipality, self.on)
+        return membership.county_id if membership else None
+
+    def agreements_in(self, county: County, prefix: str = "") -> Q:
+        """A filter for the agreements counted under the county."""
+        if self.on is None:
+            return agreements_under_today(county, prefix)
+        ids = [pk for pk in self.all if self.county_id_of_agreement(pk) == county.pk]
+        return Q(**{f"{prefix}county_id__in": ids})
+
+
+def agreements_under_today(county: County, prefix: str = "") -> Q:
+    """A filter for the agreements counted under today's county: its own and those of the
+    counties merged into it (every merger since 1995 was into a new county, never twice).
+    A subquery, so that it costs no query of its own."""
+    merged = County.all_objects.filter(Q(pk=county.pk) | Q(successor=county)).values("pk")
+    return Q(**{f"{prefix}county_id__in": merged})
