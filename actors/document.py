@@ -32,22 +32,35 @@ class ContactKey:
             return [CONTACT.dump(contact) for contact in value.all() if shown(contact)]
         return CONTACT.dump(value) if shown(value) else None
 
-    def load_one(self, row, path: str, *, user=None, **_):
+    def normalized(self, value, *, many: bool):
+        if many:
+            return [CONTACT.normalized(row) for row in value or []]
+        return CONTACT.normalized(value) if value else None
+
+    def load_one(self, row, path: str, *, user=None, known: dict | None = None, **_):
         if not row:
             return None
         path = f"{path}."
         holder = ContactPerson()
         CONTACT.load_plain(holder, row)
-        CONTACT.load_single_keys(holder, row, path)
-        contact = ContactPerson.objects.filter(
-            organisation=holder.organisation, name=holder.name, email=holder.email
-        ).first()
+        CONTACT.load_single_keys(holder, row, path, known=known)
+        # One save of many commitments names the same people again and again: each person
+        # is looked up and written once.
+        seen = {} if known is None else known.setdefault(ContactKey, {})
+        identity = (holder.organisation_id, holder.name, holder.email)
+        contact = seen.get(identity)
+        if contact is None:
+            contact = ContactPerson.objects.filter(
+                organisation=holder.organisation, name=holder.name, email=holder.email
+            ).first()
+        written = (holder.title, holder.phone, holder.is_public)
+        if contact is not None and written == (contact.title, contact.phone, contact.is_public):
+            seen[identity] = contact
+            return contact
         if contact is None:
             contact = holder
         else:
-            written = (holder.title, holder.phone, holder.is_public)
-            if written != (contact.title, contact.phone, contact.is_public):
-                _require_change(user, contact, path)
+            _require_change(user, contact, path)
             contact.title, contact.phone = holder.title, holder.phone
             contact.is_public = holder.is_public
         if contact.is_public and contact.pk is None and user is not None:
@@ -56,6 +69,7 @@ class ContactKey:
                 fail(f"{path}is_public", refusal)
         full_clean(contact, path)
         contact.save()
+        seen[identity] = contact
         return contact
 
     def load_many(self, rows, path: str, **context):

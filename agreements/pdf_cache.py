@@ -31,7 +31,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 PDF_CACHE_ALIAS = "pdf"
@@ -81,9 +81,21 @@ def generations_many(agreement_ids: list[int]) -> tuple[list[str], str]:
 
 
 def agreement_pdfs_invalidate(*, agreement_id: int | None = None) -> None:
-    """After the transaction commits: new generation for one agreement, or for all."""
+    """After the transaction commits: new generation for one agreement, or for all. Each
+    generation once per transaction, however many rows of the agreement the write changed."""
     key = _ALL if agreement_id is None else _agreement_key(agreement_id)
-    transaction.on_commit(lambda: pdf_cache().delete(key))
+    if not connection.in_atomic_block:
+        pdf_cache().delete(key)
+        return
+    if not any(func is _invalidate_pending for _ids, func, _robust in connection.run_on_commit):
+        connection._pdf_generations_pending = set()
+        transaction.on_commit(_invalidate_pending)
+    connection._pdf_generations_pending.add(key)
+
+
+def _invalidate_pending() -> None:
+    keys, connection._pdf_generations_pending = connection._pdf_generations_pending, set()
+    pdf_cache().delete_many(sorted(keys))
 
 
 class StorageCache(BaseCache):

@@ -2,8 +2,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -11,7 +10,14 @@ from reversion.models import Revision
 
 from agreements import policy
 from agreements.attachments import pdf_extract_text
-from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
+from agreements.document import (
+    AGREEMENT,
+    PARTY,
+    ROWS,
+    TEXT_SECTIONS,
+    agreement_document_dump,
+    agreement_document_stored,
+)
 from agreements.history import (
     Snapshot,
     history_ensure_baseline,
@@ -30,9 +36,10 @@ from agreements.models import (
     Publication,
     validate_municipalities,
 )
-from agreements.signals import agreement_changes
+from agreements.pdf_signals import agreement_pdf_changed
+from agreements.signals import agreement_changes, agreements_touched
 from commitments.models import Commitment
-from registry.documents import DocumentError, fail, full_clean
+from registry.documents import DocumentError, NaturalKey, clean_in_memory, fail, full_clean
 
 
 @agreement_changes()
@@ -63,6 +70,10 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     fields and every list of parts. A field or list the document leaves out gets its default.
     All or nothing; a real change moves the version number of optimistic locking.
 
+    Only what differs from what is stored is written: a row the document leaves as it is
+    costs nothing, changed rows are written in one statement per kind, and the search
+    document, the catalogue and the PDF hear of the write once (agreements/signals.py).
+
     `user`: the person writing (the API, the import). Links to other agreements then resolve
     only among those the user may see, and contact people change as the policy lets them.
     None is the registry's own loaders (fixtures, a revision's copy), which see everything.
@@ -75,21 +86,52 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     }
     if too_many:
         raise DocumentError(too_many)
-    before = agreement_document_dump(agreement=agreement) if agreement.pk else None
-    kept_links = {
-        linked.lineage.slug: linked
-        for linked in (agreement.parent, agreement.annex_to, agreement.based_on)
-        if agreement.pk and linked is not None
-    }
+    stored = agreement_document_stored(agreement=agreement) if agreement.pk else None
+    was_published = stored is not None and stored.publication == Publication.PUBLISHED
+    known: dict = {}  # rows looked up by their natural keys, shared by every part
+    saved = stored is None or AGREEMENT.normalized(document) != AGREEMENT.dump(stored)
+    if saved:
+        _agreement_write(agreement, document, stored=stored, user=user, known=known)
+    changed = saved
+    parties: dict = {}
+    gone: dict = {}  # model → ids deleted by this write (and the rows they took with them)
+    for rows in ROWS:
+        loaded, rows_changed = _rows_write(
+            agreement,
+            rows,
+            document.get(rows.name) or [],
+            stored_rows=getattr(stored, rows.related_name).all() if stored is not None else [],
+            context={"siblings": parties, "user": user, "known": known},
+            gone=gone,
+        )
+        changed |= rows_changed
+        if rows.part is PARTY:
+            parties = {party.organisation.slug: party for party in loaded}
+    if changed:
+        _agreement_changed(
+            agreement,
+            existed=stored is not None,
+            saved=saved,
+            public=was_published or agreement.is_published,
+        )
+    return agreement
+
+
+def _agreement_write(agreement: Agreement, document: dict, *, stored, user, known) -> None:
+    """The agreement's own fields and tags."""
+    links = (stored.parent, stored.annex_to, stored.based_on) if stored is not None else ()
+    kept_links = {linked.lineage.slug: linked for linked in links if linked is not None}
     AGREEMENT.load_plain(agreement, document)
-    AGREEMENT.load_single_keys(agreement, document, "", user=user, kept_links=kept_links)
+    AGREEMENT.load_single_keys(
+        agreement, document, "", user=user, kept_links=kept_links, known=known
+    )
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:
         agreement.published_at = None
-    full_clean(agreement)
+    clean_in_memory(agreement)
     municipalities = AGREEMENT.keys["municipalities"].load_many(
-        document.get("municipalities", []), "municipalities"
+        document.get("municipalities", []), "municipalities", known=known
     )
     try:
         validate_municipalities(
@@ -97,51 +139,183 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
         )
     except ValidationError as error:
         raise DocumentError(error.message_dict) from None
-    agreement.save()
-    AGREEMENT.load_many_keys(agreement, document, "", user=user)
-
-    parties: dict = {}
-    for rows in ROWS:
-        loaded = _rows_load(
-            agreement, rows, document.get(rows.name, []), siblings=parties, user=user
-        )
-        if rows.part is PARTY:
-            parties = {party.organisation.slug: party for party in loaded}
-    if before is not None and agreement_document_dump(agreement=agreement) != before:
-        Agreement.objects.filter(pk=agreement.pk).update(lock_version=F("lock_version") + 1)
-        agreement.refresh_from_db(fields=["lock_version"])
-    return agreement
+    tags = {
+        name: AGREEMENT.keys[name].load_many(document.get(name, []), name, user=user, known=known)
+        for name in AGREEMENT.fields
+        if AGREEMENT.is_many(name)
+    }
+    new = agreement.pk is None
+    _database_checked([("", agreement)], agreement.save)
+    _tags_write(
+        AGREEMENT,
+        [(agreement, tags, None if new else stored)],
+    )
 
 
-def _rows_load(
-    agreement: Agreement, rows, document_rows: list, *, siblings: dict, user=None
-) -> list:
-    """Write one list of parts: rows found again by `rows.match` are changed, new ones added,
-    the agreement's other rows of that kind deleted."""
-    part, related = rows.part, getattr(agreement, rows.related_name)
-    match = [part.model_field(name).attname for name in rows.match]
+def _database_checked(checked: list, write) -> None:
+    """Run `write` in a savepoint. The database enforces the uniqueness and check constraints
+    that clean_in_memory leaves out; when it refuses a row, the rows are validated as before,
+    in the document's order, so the error names the rule and the place in Swedish."""
+    adding = [instance for _path, instance in checked if instance.pk is None]
+    try:
+        with transaction.atomic():
+            write()
+    except IntegrityError:
+        for instance in adding:  # the rows the savepoint took back
+            instance.pk = None
+            instance._state.adding = True
+        for path, instance in checked:
+            full_clean(instance, path)
+        raise
+
+
+def _tags_write(part, changes: list) -> None:
+    """Many-to-many relations of written rows: (instance, {field: rows}, stored instance or
+    None when new). Only sets that differ are rewritten: per field one delete and one insert
+    of the relation's rows, whatever the number of instances."""
+    for name in part.fields:
+        if not part.is_many(name):
+            continue
+        model_field = part.model_field(name)
+        through = model_field.remote_field.through
+        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+        rewritten, links = [], []
+        for instance, tags, stored in changes:
+            wanted = {row.pk for row in tags.get(name, [])}
+            had = {row.pk for row in getattr(stored, name).all()} if stored is not None else set()
+            if wanted == had:
+                continue
+            if stored is not None:
+                rewritten.append(instance.pk)
+            links.extend(
+                through(**{f"{source}_id": instance.pk, f"{target}_id": pk})
+                for pk in sorted(wanted)
+            )
+        if rewritten:
+            through.objects.filter(**{f"{source}_id__in": rewritten}).delete()
+        if links:
+            through.objects.bulk_create(links)
+
+
+def _points_at_gone(instance, gone: dict) -> bool:
+    return any(
+        getattr(instance, model_field.attname) in gone.get(model_field.related_model, ())
+        for model_field in instance._meta.concrete_fields
+        if model_field.many_to_one
+    )
+
+
+def _rows_write(
+    agreement: Agreement, rows, document_rows: list, *, stored_rows, context: dict, gone: dict
+) -> tuple[list, bool]:
+    """Write one list of parts: a row found again by `rows.match` is changed if the document
+    changes it, new ones are added, the agreement's other rows of that kind deleted.
+    Returns the rows in the document's order and whether anything was written."""
+    part = rows.part
+    agreement_field = getattr(Agreement, rows.related_name).field.name
+
+    def key_of(normal: dict, order: int) -> tuple:
+        return tuple(order if name == "order" else normal[name] for name in rows.match)
+
+    stored_by_key: dict[tuple, tuple] = {}
+    for instance in stored_rows:
+        if not _points_at_gone(instance, gone):
+            dumped = part.dump(instance)
+            stored_by_key.setdefault(
+                key_of(dumped, getattr(instance, "order", None)), (instance, dumped)
+            )
     loaded: dict[tuple, object] = {}
+    changes = []  # (index, row, key, stored instance or None)
     for index, row in enumerate(document_rows):
-        path = f"{rows.name}[{index}]."
-        holder = part.model(**{related.field.name: agreement})
-        if rows.ordered:
-            holder.order = index
-        part.load_plain(holder, row)
-        part.load_single_keys(holder, row, path, siblings=siblings, user=user)
-        key = tuple(getattr(holder, name) for name in match)
+        normal = part.normalized(row)
+        key = key_of(normal, index)
         if key in loaded:
-            fail(f"{path}{rows.match[0]}", rows.duplicate)
-        instance = related.filter(**dict(zip(match, key, strict=True))).first() or holder
-        if instance is not holder:
-            for name in (*part.plain_fields, *part.keys, *(("order",) if rows.ordered else ())):
-                if not part.is_many(name):
-                    setattr(instance, name, getattr(holder, name))
-        full_clean(instance, path)
-        instance.save()
-        part.load_many_keys(instance, row, path, user=user)
+            fail(f"{rows.name}[{index}].{rows.match[0]}", rows.duplicate)
+        stored, dumped = stored_by_key.get(key, (None, None))
+        unchanged = dumped == normal and (not rows.ordered or stored.order == index)
+        loaded[key] = stored if unchanged else None
+        if not unchanged:
+            changes.append((index, row, key, stored))
+    for name, codec in part.keys.items():
+        if isinstance(codec, NaturalKey):
+            values = [row.get(name) for _index, row, _key, _stored in changes]
+            many = part.is_many(name)
+            codec.resolve(
+                [one for value in values for one in ((value or []) if many else [value])],
+                context["known"],
+            )
+    checked, tags = [], []
+    for index, row, key, stored in changes:
+        path = f"{rows.name}[{index}]."
+        instance = stored or part.model(**{agreement_field: agreement})
+        if rows.ordered:
+            instance.order = index
+        part.load_plain(instance, row)
+        part.load_single_keys(instance, row, path, **context)
+        try:
+            clean_in_memory(instance, path)
+        except DocumentError:
+            for earlier_path, earlier in checked:  # an earlier row's broken rule comes first
+                full_clean(earlier, earlier_path)
+            raise
+        tags.append(
+            (
+                instance,
+                {
+                    name: codec.load_many(row.get(name), f"{path}{name}", **context)
+                    for name, codec in part.keys.items()
+                    if part.is_many(name)
+                },
+                stored,
+            )
+        )
+        checked.append((path, instance))
         loaded[key] = instance
-    related.exclude(pk__in=[instance.pk for instance in loaded.values()]).delete()
-    return list(loaded.values())
+    kept = {instance.pk for instance in loaded.values() if instance.pk is not None}
+    deleted = [
+        instance.pk
+        for instance in stored_rows
+        if instance.pk not in kept and not _points_at_gone(instance, gone)
+    ]
+    if not checked and not deleted:
+        return list(loaded.values()), False
+    columns = [
+        name
+        for name in (*part.fields, *(("order",) if rows.ordered else ()))
+        if not part.is_many(name)
+    ]
+
+    def write():
+        if deleted:
+            part.model.objects.filter(pk__in=deleted).delete()
+        updated = [instance for _path, instance in checked if instance.pk is not None]
+        if updated:
+            part.model.objects.bulk_update(updated, columns)
+        added = [instance for _path, instance in checked if instance.pk is None]
+        if added:
+            part.model.objects.bulk_create(added)
+        _tags_write(part, tags)
+
+    _database_checked(checked, write)
+    gone[part.model] = set(deleted)
+    return list(loaded.values()), True
+
+
+def _agreement_changed(agreement: Agreement, *, existed: bool, saved: bool, public: bool) -> None:
+    """After a write that changed the version: the lock number moves (and the time of the
+    change with it), and the search document, the catalogue and the PDF hear of it once
+    (a saved agreement's own signals have told the PDF)."""
+    if existed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Agreement._meta.db_table} SET lock_version = lock_version + 1, "
+                "updated_at = %s WHERE id = %s RETURNING lock_version, updated_at",
+                [timezone.now(), agreement.pk],
+            )
+            agreement.lock_version, agreement.updated_at = cursor.fetchone()
+    agreements_touched([agreement.pk], public=public)
+    if not saved:
+        agreement_pdf_changed(agreement)
 
 
 @agreement_changes()
