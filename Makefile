@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ bench: $(INSTALLED)
 ## bench-api: API times and the memory of a 100,000-row CSV export, on a throwaway database
 bench-api: $(INSTALLED)
 	$(PY) -m benchmarks.api
+
+## bench-admin: queries and time of staff writes (save one commitment, revise) at the Norrbotten
+## agreement and at a synthetic one of 20 parties and 200 commitments, on a throwaway database
+bench-admin: $(INSTALLED)
+	$(PY) -m benchmarks.admin
 
 ## bench-load: gunicorn (production settings) under a mixed load at 1, 8 and 16 clients, then a
 ## database restart under load; its own throwaway PostgreSQL and data (BENCH_SECONDS=10: a short run)

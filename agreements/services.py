@@ -1,3 +1,4 @@
+import copy
 import datetime
 from dataclasses import dataclass
 
@@ -38,8 +39,16 @@ from agreements.models import (
 )
 from agreements.pdf_signals import agreement_pdf_changed
 from agreements.signals import agreement_changes, agreements_touched
+from commitments.document import COMMITMENT
 from commitments.models import Commitment
-from registry.documents import DocumentError, NaturalKey, clean_in_memory, fail, full_clean
+from registry.documents import (
+    DocumentError,
+    NaturalKey,
+    clean_in_memory,
+    fail,
+    full_clean,
+    prefetched_rows,
+)
 
 
 @agreement_changes()
@@ -64,8 +73,29 @@ def agreement_document_load(
     return agreement
 
 
+@dataclass
+class DocumentWrite:
+    """What agreement_document_write did: the agreement, whether anything changed, and the
+    version as written with its rows and tags read ahead (`state`), for its history."""
+
+    agreement: Agreement
+    changed: bool
+    state: Agreement
+
+
+def agreement_document_apply(
+    *, agreement: Agreement, document: dict, user=None, stored: Agreement | None = None
+) -> Agreement:
+    """agreement_document_write, for callers that need only the agreement."""
+    return agreement_document_write(
+        agreement=agreement, document=document, user=user, stored=stored
+    ).agreement
+
+
 @agreement_changes()
-def agreement_document_apply(*, agreement: Agreement, document: dict, user=None) -> Agreement:
+def agreement_document_write(
+    *, agreement: Agreement, document: dict, user=None, stored: Agreement | None = None
+) -> DocumentWrite:
     """Give the agreement version the content of the document (agreements/document.py): its
     fields and every list of parts. A field or list the document leaves out gets its default.
     All or nothing; a real change moves the version number of optimistic locking.
@@ -78,7 +108,8 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     only among those the user may see, and contact people change as the policy lets them.
     None is the registry's own loaders (fixtures, a revision's copy), which see everything.
     The document's `publication` is written as it stands: a writer publishes and
-    unpublishes through agreement_publish/agreement_unpublish."""
+    unpublishes through agreement_publish/agreement_unpublish. `stored`: the version as
+    agreement_document_stored read it in this transaction, when the caller has it."""
     too_many = {
         rows.name: [message]
         for rows in ROWS
@@ -86,12 +117,21 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     }
     if too_many:
         raise DocumentError(too_many)
-    stored = agreement_document_stored(agreement=agreement) if agreement.pk else None
+    if stored is None and agreement.pk:
+        stored = agreement_document_stored(agreement=agreement)
     was_published = stored is not None and stored.publication == Publication.PUBLISHED
     known: dict = {}  # rows looked up by their natural keys, shared by every part
+    _known_tags(stored, known)
     saved = stored is None or AGREEMENT.normalized(document) != AGREEMENT.dump(stored)
     if saved:
-        _agreement_write(agreement, document, stored=stored, user=user, known=known)
+        tags = _agreement_write(agreement, document, stored=stored, user=user, known=known)
+    else:
+        tags = {name: list(getattr(stored, name).all()) for name in _many(AGREEMENT)}
+    state = copy.copy(agreement)
+    state._prefetched_objects_cache = {}
+    for name, rows in tags.items():
+        prefetched_rows(state, name, rows)
+    prefetched_rows(state, "attachments", stored.attachments.all() if stored else [])
     changed = saved
     parties: dict = {}
     gone: dict = {}  # model → ids deleted by this write (and the rows they took with them)
@@ -105,6 +145,7 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
             gone=gone,
         )
         changed |= rows_changed
+        prefetched_rows(state, rows.related_name, loaded)
         if rows.part is PARTY:
             parties = {party.organisation.slug: party for party in loaded}
     if changed:
@@ -114,11 +155,32 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
             saved=saved,
             public=was_published or agreement.is_published,
         )
-    return agreement
+        state.lock_version, state.updated_at = agreement.lock_version, agreement.updated_at
+    return DocumentWrite(agreement, changed, state)
 
 
-def _agreement_write(agreement: Agreement, document: dict, *, stored, user, known) -> None:
-    """The agreement's own fields and tags."""
+def _many(part) -> list[str]:
+    return [name for name in part.fields if part.is_many(name)]
+
+
+def _known_tags(stored: Agreement | None, known: dict) -> None:
+    """The vocabulary rows the stored version already names, so that a document naming them
+    again costs no query (ids and keys are all a written relation needs)."""
+    if stored is None:
+        return
+    holders = [(AGREEMENT, [stored]), (COMMITMENT, list(stored.commitments.all()))]
+    for part, instances in holders:
+        for name in _many(part):
+            codec = part.keys[name]
+            if isinstance(codec, NaturalKey):
+                found = known.setdefault(codec, {})
+                for instance in instances:
+                    for row in getattr(instance, name).all():
+                        found.setdefault(getattr(row, codec.attribute), row)
+
+
+def _agreement_write(agreement: Agreement, document: dict, *, stored, user, known) -> dict:
+    """The agreement's own fields and tags; returns the tags as written."""
     links = (stored.parent, stored.annex_to, stored.based_on) if stored is not None else ()
     kept_links = {linked.lineage.slug: linked for linked in links if linked is not None}
     AGREEMENT.load_plain(agreement, document)
@@ -146,10 +208,8 @@ def _agreement_write(agreement: Agreement, document: dict, *, stored, user, know
     }
     new = agreement.pk is None
     _database_checked([("", agreement)], agreement.save)
-    _tags_write(
-        AGREEMENT,
-        [(agreement, tags, None if new else stored)],
-    )
+    _tags_write(AGREEMENT, [(agreement, tags, None if new else stored)])
+    return tags
 
 
 def _database_checked(checked: list, write) -> None:
@@ -297,6 +357,9 @@ def _rows_write(
         _tags_write(part, tags)
 
     _database_checked(checked, write)
+    for instance, instance_tags, _stored in tags:
+        for name, related in instance_tags.items():
+            prefetched_rows(instance, name, related)
     gone[part.model] = set(deleted)
     return list(loaded.values()), True
 
@@ -316,6 +379,41 @@ def _agreement_changed(agreement: Agreement, *, existed: bool, saved: bool, publ
     agreements_touched([agreement.pk], public=public)
     if not saved:
         agreement_pdf_changed(agreement)
+
+
+STALE_DOCUMENT_MESSAGE = (
+    "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
+    "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
+)
+
+
+@agreement_changes()
+def agreement_document_change(
+    *, agreement: Agreement, user, change, comment: str, opened_version: int | None = None
+) -> Agreement:
+    """A staff member's change of part of a version (one party's rows, a moved or copied
+    commitment …): `change(document)` edits the version's document in place and only what
+    it changed is written, through agreement_document_apply, with the history of the save.
+
+    Refused with a PermissionDenied if the user may not change the agreement, and with a
+    ValidationError (code "stale") if someone saved it after the page was opened at
+    `opened_version` (optimistic locking). The stored version is read once for the
+    document, the comparison and the history."""
+    locked = _editable(agreement, user)
+    if opened_version is not None and locked.lock_version != opened_version:
+        raise ValidationError(STALE_DOCUMENT_MESSAGE, code="stale")
+    stored = agreement_document_stored(agreement=locked)
+    document = agreement_document_dump(agreement=locked, stored=stored)
+    change(document)
+    history_ensure_baseline(agreement=locked)
+    written = agreement_document_write(
+        agreement=locked, document=document, user=user, stored=stored
+    )
+    if written.changed:
+        history_record(
+            agreement=written.agreement, user=user, comment=comment, written=written.state
+        )
+    return written.agreement
 
 
 @agreement_changes()
@@ -579,14 +677,16 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
             "Utkastet är inte publicerat än. Ändra det direkt; revidera en publicerad version."
         )
     document = revision_document(source=source)
-    revised = agreement_document_apply(
+    written = agreement_document_write(
         agreement=Agreement(
             lineage_id=source.lineage_id, version_number=document["version_number"]
         ),
         document=document,
     )
+    revised = written.agreement
     history_record(
         agreement=revised,
+        written=written.state,
         user=user,
         comment=f"Ny version {revised.version_number}, reviderad från version "
         f"{source.version_number}.",

@@ -184,6 +184,56 @@ class Part:
                 getattr(instance, name).set(rows)
 
 
+def prefetched_rows(instance, name: str, rows: list) -> None:
+    """Give the instance's relation `name` these rows as if prefetch_related had read them, so
+    that `.all()` and the serialisers read no more."""
+    queryset = getattr(instance, name).all()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
+def with_related_ids(queryset, names, *, keys: dict | None = None):
+    """The queryset with each many-to-many relation's ids (and, for a name in `keys`, that
+    attribute of the related rows) as arrays in the same query, rather than a query per
+    relation; tags_from_related_ids then gives each row its relations."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
+    model = queryset.model
+    for name in names:
+        model_field = model._meta.get_field(name)
+        through = model_field.remote_field.through
+        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+        links = through.objects.filter(**{f"{source}_id": OuterRef("pk")}).order_by(f"{target}_id")
+        queryset = queryset.annotate(
+            **{f"_{name}_ids": ArraySubquery(links.values(f"{target}_id"))}
+        )
+        if name in (keys or {}):
+            queryset = queryset.annotate(
+                **{f"_{name}_keys": ArraySubquery(links.values(f"{target}__{keys[name]}"))}
+            )
+    return queryset
+
+
+def tags_from_related_ids(instance, names, *, keys: dict | None = None) -> None:
+    for name in names:
+        related = instance._meta.get_field(name).related_model
+        ids = getattr(instance, f"_{name}_ids")
+        attribute = (keys or {}).get(name)
+        values = getattr(instance, f"_{name}_keys") if attribute else [None] * len(ids)
+        prefetched_rows(
+            instance,
+            name,
+            [
+                related(pk=pk, **({attribute: value} if attribute else {}))
+                for pk, value in zip(ids, values, strict=True)
+            ],
+        )
+
+
 def _error_paths(error: ValidationError, path: str) -> dict[str, list[str]]:
     return {
         (f"{path}{name}" if name != NON_FIELD_ERRORS else path.rstrip(".")): messages
