@@ -1,6 +1,8 @@
 """The actors' parts of the agreement document (see agreements/document.py): organisations
 are named by their slug; contact people, who have no natural key, are written out whole."""
 
+from django.db.models import Q
+
 from actors.models import ContactPerson, Organisation
 from agreements import policy
 from registry.documents import NaturalKey, Part, fail, full_clean
@@ -36,6 +38,25 @@ class ContactKey:
         if many:
             return [CONTACT.normalized(row) for row in value or []]
         return CONTACT.normalized(value) if value else None
+
+    def resolve(self, rows, known: dict | None) -> None:
+        """Look the people of many rows up at once (their organisations in one query, the
+        people in another) into `known`, where load_one finds them."""
+        rows = [CONTACT.normalized(row) for row in rows if row]
+        if not rows or known is None:
+            return
+        organisations = ORGANISATION.resolve([row["organisation"] for row in rows], known)
+        wanted = Q()
+        for row in rows:
+            organisation = organisations.get(row["organisation"])
+            if organisation is not None:
+                wanted |= Q(organisation=organisation, name=row["name"], email=row["email"])
+        if wanted:
+            seen = known.setdefault(ContactKey, {})
+            for contact in ContactPerson.objects.filter(wanted).order_by(
+                *ContactPerson._meta.ordering or ["pk"]
+            ):
+                seen.setdefault((contact.organisation_id, contact.name, contact.email), contact)
 
     def load_one(self, row, path: str, *, user=None, known: dict | None = None, **_):
         if not row:
@@ -73,6 +94,7 @@ class ContactKey:
         return contact
 
     def load_many(self, rows, path: str, **context):
+        self.resolve(rows or [], context.get("known"))
         return [
             self.load_one(row, f"{path}[{index}]", **context)
             for index, row in enumerate(rows or [])

@@ -150,9 +150,8 @@ def history_record(
             before = revision_snapshot(latest.revision)
             if not snapshot_diff(before, snapshot_live(agreement)):
                 return
-    versions = [
-        _version_of(obj) for obj in _snapshot_objects(_agreement_for_snapshot(agreement.pk))
-    ]
+    snapshot = written if written is not None else _agreement_for_snapshot(agreement.pk)
+    versions = [_version_of(obj) for obj in _snapshot_objects(snapshot)]
     with transaction.atomic(savepoint=False):
         revision = Revision.objects.create(
             date_created=timezone.now(),

@@ -296,8 +296,8 @@ def _rows_write(
         loaded[key] = stored if unchanged else None
         if not unchanged:
             changes.append((index, row, key, stored))
-    for name, codec in part.keys.items():
-        if isinstance(codec, NaturalKey):
+    for name, codec in part.keys.items():  # each kind of related row looked up at once
+        if hasattr(codec, "resolve"):
             values = [row.get(name) for _index, row, _key, _stored in changes]
             many = part.is_many(name)
             codec.resolve(
