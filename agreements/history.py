@@ -151,16 +151,31 @@ def history_record(
             if not snapshot_diff(before, snapshot_live(agreement)):
                 return
     snapshot = written if written is not None else _agreement_for_snapshot(agreement.pk)
-    versions = [_version_of(obj) for obj in _snapshot_objects(snapshot)]
-    with transaction.atomic(savepoint=False):
-        revision = Revision.objects.create(
-            date_created=timezone.now(),
-            user=user if user is not None and user.is_authenticated else None,
-            comment=comment,
+    history_record_many(records=[(agreement, snapshot, comment)], user=user)
+
+
+def history_record_many(*, records: list[tuple[Agreement, Agreement, str]], user=None) -> None:
+    """One revision per (agreement, its snapshot with rows read ahead, comment), all written in
+    two statements: the bulk import's history."""
+    revisions, versions = [], []
+    now = timezone.now()
+    for _agreement, snapshot, comment in records:
+        revisions.append(
+            Revision(
+                date_created=now,
+                user=user if user is not None and user.is_authenticated else None,
+                comment=comment,
+            )
         )
-        for version in versions:
-            version.revision = revision
-        Version.objects.bulk_create(versions)
+        versions.append([_version_of(obj) for obj in _snapshot_objects(snapshot)])
+    if not revisions:
+        return
+    with transaction.atomic(savepoint=False):
+        Revision.objects.bulk_create(revisions)
+        for revision, objects in zip(revisions, versions, strict=True):
+            for version in objects:
+                version.revision = revision
+        Version.objects.bulk_create([version for objects in versions for version in objects])
 
 
 def history_ensure_baseline(*, agreement: Agreement) -> None:

@@ -23,6 +23,7 @@ from agreements.history import (
     Snapshot,
     history_ensure_baseline,
     history_record,
+    history_record_many,
     history_revert,
     revision_of_agreement,
     revision_snapshot,
@@ -43,7 +44,6 @@ from commitments.document import COMMITMENT
 from commitments.models import Commitment
 from registry.documents import (
     DocumentError,
-    NaturalKey,
     clean_in_memory,
     fail,
     full_clean,
@@ -94,7 +94,12 @@ def agreement_document_apply(
 
 @agreement_changes()
 def agreement_document_write(
-    *, agreement: Agreement, document: dict, user=None, stored: Agreement | None = None
+    *,
+    agreement: Agreement,
+    document: dict,
+    user=None,
+    stored: Agreement | None = None,
+    known: dict | None = None,
 ) -> DocumentWrite:
     """Give the agreement version the content of the document (agreements/document.py): its
     fields and every list of parts. A field or list the document leaves out gets its default.
@@ -109,7 +114,9 @@ def agreement_document_write(
     None is the registry's own loaders (fixtures, a revision's copy), which see everything.
     The document's `publication` is written as it stands: a writer publishes and
     unpublishes through agreement_publish/agreement_unpublish. `stored`: the version as
-    agreement_document_stored read it in this transaction, when the caller has it."""
+    agreement_document_stored read it in this transaction, when the caller has it. `known`:
+    rows already looked up by their natural keys in this transaction (many documents written
+    together share them)."""
     too_many = {
         rows.name: [message]
         for rows in ROWS
@@ -120,7 +127,7 @@ def agreement_document_write(
     if stored is None and agreement.pk:
         stored = agreement_document_stored(agreement=agreement)
     was_published = stored is not None and stored.publication == Publication.PUBLISHED
-    known: dict = {}  # rows looked up by their natural keys, shared by every part
+    known = {} if known is None else known  # rows looked up by natural key, for every part
     _known_tags(stored, known)
     saved = stored is None or AGREEMENT.normalized(document) != AGREEMENT.dump(stored)
     if saved:
@@ -164,19 +171,17 @@ def _many(part) -> list[str]:
 
 
 def _known_tags(stored: Agreement | None, known: dict) -> None:
-    """The vocabulary rows the stored version already names, so that a document naming them
-    again costs no query (ids and keys are all a written relation needs)."""
+    """The vocabulary rows the stored version's commitments already name, so that a document
+    naming them again costs no query (ids and keys are all a written relation needs)."""
     if stored is None:
         return
-    holders = [(AGREEMENT, [stored]), (COMMITMENT, list(stored.commitments.all()))]
-    for part, instances in holders:
-        for name in _many(part):
-            codec = part.keys[name]
-            if isinstance(codec, NaturalKey):
-                found = known.setdefault(codec, {})
-                for instance in instances:
-                    for row in getattr(instance, name).all():
-                        found.setdefault(getattr(row, codec.attribute), row)
+    commitments = list(stored.commitments.all())
+    for name in _many(COMMITMENT):  # themes and target groups: read as id and key only
+        codec = COMMITMENT.keys[name]
+        found = known.setdefault(codec, {})
+        for commitment in commitments:
+            for row in getattr(commitment, name).all():
+                found.setdefault(getattr(row, codec.attribute), row)
 
 
 def _agreement_write(agreement: Agreement, document: dict, *, stored, user, known) -> dict:
@@ -427,6 +432,41 @@ def agreement_create(*, document: dict, user=None) -> Agreement:
     return agreement_document_apply(
         agreement=Agreement(lineage=lineage, version_number=1), document=document, user=user
     )
+
+
+@agreement_changes()
+def agreements_documents_create(*, documents: list[dict], user=None, comment) -> list[Agreement]:
+    """Many new agreements (each version 1 of a new lineage, as agreement_create) in one
+    transaction, all or nothing: the bulk import's save. Each document is written by the
+    document service with the rows it names looked up once for all of them; the search
+    document, the catalogue and the PDF hear of the write once, at its end; the history gets
+    one revision per agreement, all written together. `comment(index)`: the history's comment
+    for the document at `index`. A DocumentError says which document in `document_index`."""
+    written, known = [], {}
+    for index, document in enumerate(documents):
+        try:
+            slug = document.get("lineage") or _free_lineage_slug(document.get("title", ""))
+            if AgreementLineage.objects.filter(slug=slug).exists():
+                fail("lineage", f"Kortnamnet {slug} används redan av en annan överenskommelse.")
+            lineage = AgreementLineage.objects.create(slug=slug)
+            written.append(
+                agreement_document_write(
+                    agreement=Agreement(lineage=lineage, version_number=1),
+                    document=document,
+                    user=user,
+                    known=known,
+                )
+            )
+        except DocumentError as error:
+            error.document_index = index
+            raise
+    history_record_many(
+        records=[
+            (write.agreement, write.state, comment(index)) for index, write in enumerate(written)
+        ],
+        user=user,
+    )
+    return [write.agreement for write in written]
 
 
 def _free_lineage_slug(title: str) -> str:
