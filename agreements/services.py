@@ -1,9 +1,12 @@
 import copy
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -48,6 +51,7 @@ from registry.documents import (
     fail,
     full_clean,
     prefetched_rows,
+    validate_constraints,
 )
 
 
@@ -92,7 +96,6 @@ def agreement_document_apply(
     ).agreement
 
 
-@agreement_changes()
 def agreement_document_write(
     *,
     agreement: Agreement,
@@ -117,6 +120,33 @@ def agreement_document_write(
     agreement_document_stored read it in this transaction, when the caller has it. `known`:
     rows already looked up by their natural keys in this transaction (many documents written
     together share them)."""
+    written: list = []  # (place, row, added) of every row written, in the document's order
+    try:
+        return _document_write(
+            agreement=agreement,
+            document=document,
+            user=user,
+            stored=stored,
+            known=known,
+            written=written,
+        )
+    except IntegrityError:
+        # The database enforces the uniqueness and check constraints that clean_in_memory
+        # leaves out; the write is rolled back, and model validation names the rule and the
+        # place of the first row that breaks one, in Swedish.
+        for _path, instance, added in written:
+            if added:  # the row the rollback took back
+                instance.pk = None
+                instance._state.adding = True
+        for path, instance, _added in written:
+            validate_constraints(instance, path)
+        raise
+
+
+@agreement_changes()
+def _document_write(
+    *, agreement: Agreement, document: dict, user, stored, known, written: list
+) -> DocumentWrite:
     too_many = {
         rows.name: [message]
         for rows in ROWS
@@ -131,7 +161,9 @@ def agreement_document_write(
     _known_tags(stored, known)
     saved = stored is None or AGREEMENT.normalized(document) != AGREEMENT.dump(stored)
     if saved:
-        tags = _agreement_write(agreement, document, stored=stored, user=user, known=known)
+        tags = _agreement_write(
+            agreement, document, stored=stored, user=user, known=known, written=written
+        )
     else:
         tags = {name: list(getattr(stored, name).all()) for name in _many(AGREEMENT)}
     state = copy.copy(agreement)
@@ -150,6 +182,7 @@ def agreement_document_write(
             stored_rows=getattr(stored, rows.related_name).all() if stored is not None else [],
             context={"siblings": parties, "user": user, "known": known},
             gone=gone,
+            written=written,
         )
         changed |= rows_changed
         prefetched_rows(state, rows.related_name, loaded)
@@ -184,7 +217,9 @@ def _known_tags(stored: Agreement | None, known: dict) -> None:
                 found.setdefault(getattr(row, codec.attribute), row)
 
 
-def _agreement_write(agreement: Agreement, document: dict, *, stored, user, known) -> dict:
+def _agreement_write(
+    agreement: Agreement, document: dict, *, stored, user, known, written: list
+) -> dict:
     """The agreement's own fields and tags; returns the tags as written."""
     links = (stored.parent, stored.annex_to, stored.based_on) if stored is not None else ()
     kept_links = {linked.lineage.slug: linked for linked in links if linked is not None}
@@ -212,26 +247,16 @@ def _agreement_write(agreement: Agreement, document: dict, *, stored, user, know
         if AGREEMENT.is_many(name)
     }
     new = agreement.pk is None
-    _database_checked([("", agreement)], agreement.save)
+    _checked_write([("", agreement)], agreement.save, written)
     _tags_write(AGREEMENT, [(agreement, tags, None if new else stored)])
     return tags
 
 
-def _database_checked(checked: list, write) -> None:
-    """Run `write` in a savepoint. The database enforces the uniqueness and check constraints
-    that clean_in_memory leaves out; when it refuses a row, the rows are validated as before,
-    in the document's order, so the error names the rule and the place in Swedish."""
-    adding = [instance for _path, instance in checked if instance.pk is None]
-    try:
-        with transaction.atomic():
-            write()
-    except IntegrityError:
-        for instance in adding:  # the rows the savepoint took back
-            instance.pk = None
-            instance._state.adding = True
-        for path, instance in checked:
-            full_clean(instance, path)
-        raise
+def _checked_write(checked: list, write, written: list) -> None:
+    """Write rows validated in memory (clean_in_memory), noting them in `written` so that
+    agreement_document_write can name the rule of a row the database refuses."""
+    written.extend((path, instance, instance.pk is None) for path, instance in checked)
+    write()
 
 
 def _tags_write(part, changes: list) -> None:
@@ -271,7 +296,14 @@ def _points_at_gone(instance, gone: dict) -> bool:
 
 
 def _rows_write(
-    agreement: Agreement, rows, document_rows: list, *, stored_rows, context: dict, gone: dict
+    agreement: Agreement,
+    rows,
+    document_rows: list,
+    *,
+    stored_rows,
+    context: dict,
+    gone: dict,
+    written: list,
 ) -> tuple[list, bool]:
     """Write one list of parts: a row found again by `rows.match` is changed if the document
     changes it, new ones are added, the agreement's other rows of that kind deleted.
@@ -361,7 +393,7 @@ def _rows_write(
             part.model.objects.bulk_create(added)
         _tags_write(part, tags)
 
-    _database_checked(checked, write)
+    _checked_write(checked, write, written)
     for instance, instance_tags, _stored in tags:
         for name, related in instance_tags.items():
             prefetched_rows(instance, name, related)
@@ -443,15 +475,14 @@ def agreements_documents_create(*, documents: list[dict], user=None, comment) ->
     one revision per agreement, all written together. `comment(index)`: the history's comment
     for the document at `index`. A DocumentError says which document in `document_index`."""
     written, known = [], {}
+    lineages, refusals = _lineages_create(documents)
     for index, document in enumerate(documents):
         try:
-            slug = document.get("lineage") or _free_lineage_slug(document.get("title", ""))
-            if AgreementLineage.objects.filter(slug=slug).exists():
-                fail("lineage", f"Kortnamnet {slug} används redan av en annan överenskommelse.")
-            lineage = AgreementLineage.objects.create(slug=slug)
+            if index in refusals:
+                fail("lineage", refusals[index])
             written.append(
                 agreement_document_write(
-                    agreement=Agreement(lineage=lineage, version_number=1),
+                    agreement=Agreement(lineage=lineages[index], version_number=1),
                     document=document,
                     user=user,
                     known=known,
@@ -467,6 +498,37 @@ def agreements_documents_create(*, documents: list[dict], user=None, comment) ->
         user=user,
     )
     return [write.agreement for write in written]
+
+
+def _lineages_create(documents: list[dict]) -> tuple[dict, dict]:
+    """A new lineage for each document, as agreement_create makes one, for all documents in
+    two queries: (index → lineage, index → why its slug cannot be used)."""
+    bases = [
+        document.get("lineage") or slugify(document.get("title", ""))[:100] or "overenskommelse"
+        for document in documents
+    ]
+    taken = set(
+        AgreementLineage.objects.filter(
+            reduce(operator.or_, (Q(slug__startswith=base) for base in set(bases)), Q(pk__in=[]))
+        ).values_list("slug", flat=True)
+    )
+    slugs, refusals = {}, {}
+    for index, (document, base) in enumerate(zip(documents, bases, strict=True)):
+        slug, number = base, 1
+        if document.get("lineage"):
+            if slug in taken:
+                refusals[index] = f"Kortnamnet {slug} används redan av en annan överenskommelse."
+                continue
+        else:
+            while slug in taken:
+                number += 1
+                slug = f"{base}-{number}"
+        taken.add(slug)
+        slugs[index] = slug
+    created = AgreementLineage.objects.bulk_create(
+        [AgreementLineage(slug=slug) for slug in slugs.values()]
+    )
+    return dict(zip(slugs, created, strict=True)), refusals
 
 
 def _free_lineage_slug(title: str) -> str:

@@ -267,6 +267,15 @@ def clean_in_memory(instance, path: str = "") -> None:
         raise DocumentError(_error_paths(ValidationError(errors), path)) from None
 
 
+def validate_constraints(instance, path: str = "") -> None:
+    """The uniqueness and check constraints as model validation words them (a query each)."""
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError as error:
+        raise DocumentError(_error_paths(error, path)) from None
+
+
 def full_clean(instance, path: str = "") -> None:
     """Model validation with the errors keyed by their place in the document ("goals[2].")."""
     try:
