@@ -31,6 +31,7 @@ class Measurement:
     agreement: str
     queries: int
     seconds: list[float]
+    cpu: list[float]
 
     def line(self) -> str:
         most_queries, most_seconds = TARGETS.get(self.name, (None, None))
@@ -41,8 +42,9 @@ class Measurement:
         if most_seconds is not None:
             verdict.append("ok" if median < most_seconds else f"over {most_seconds * 1000:.0f} ms")
         return (
-            f"{self.name:<22} {self.agreement:<26} {self.queries:>7} "
-            f"{median * 1000:>9.0f} {max(self.seconds) * 1000:>9.0f}   {', '.join(verdict)}"
+            f"{self.name:<22} {self.agreement:<16} {self.queries:>7} {median * 1000:>8.0f} "
+            f"{max(self.seconds) * 1000:>8.0f} {statistics.median(self.cpu) * 1000:>8.0f}   "
+            f"{', '.join(verdict)}"
         )
 
 
@@ -54,14 +56,15 @@ def loadavg() -> str:
         return "unknown"
 
 
-def timed(function, rounds: int, prepare=None) -> tuple[int, list[float]]:
-    """Queries of the first round and the seconds of every round, each in a transaction that
-    is rolled back, so that every round starts from the same agreement (`prepare` runs in
-    it first, untimed)."""
+def timed(function, rounds: int, prepare=None) -> tuple[int, list[float], list[float]]:
+    """Queries of the first round, and the seconds and this process's CPU seconds (the
+    server's share, without the database's) of every round, each in a transaction that is
+    rolled back, so that every round starts from the same agreement (`prepare` runs in it
+    first, untimed)."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
-    seconds, queries = [], None
+    seconds, cpu, queries = [], [], None
     for _ in range(rounds):
 
         class Rollback(Exception):
@@ -72,15 +75,16 @@ def timed(function, rounds: int, prepare=None) -> tuple[int, list[float]]:
                 if prepare is not None:
                     prepare()
                 with CaptureQueriesContext(connection) as captured:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     function()
                     seconds.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - cpu_started)
                 raise Rollback
         except Rollback:
             pass
         if queries is None:
             queries = len(captured.captured_queries)
-    return queries, seconds
+    return queries, seconds, cpu
 
 
 def norrbotten_staff(user_model):
@@ -150,8 +154,7 @@ def save_one_commitment(agreement, user, rounds: int) -> Measurement:
             opened_version=fresh.lock_version,
         )
 
-    queries, seconds = timed(save, rounds)
-    return Measurement("save one commitment", agreement.lineage.slug, queries, seconds)
+    return Measurement("save one commitment", agreement.lineage.slug, *timed(save, rounds))
 
 
 def revise(agreement, user, rounds: int) -> Measurement:
@@ -167,8 +170,8 @@ def revise(agreement, user, rounds: int) -> Measurement:
             lineage_id=agreement.lineage_id, version_number__gt=agreement.version_number
         ).delete()
 
-    queries, seconds = timed(run, rounds, prepare=newer_drafts_removed)
-    return Measurement("revise", agreement.lineage.slug, queries, seconds)
+    measured = timed(run, rounds, prepare=newer_drafts_removed)
+    return Measurement("revise", agreement.lineage.slug, *measured)
 
 
 MEASUREMENTS = (save_one_commitment, revise)
@@ -206,7 +209,10 @@ def main():
         )
         synthetic = synthetic_agreement(user)
         print(f"load average before: {loadavg()}")
-        print(f"{'measurement':<22} {'agreement':<26} {'queries':>7} {'p50 ms':>9} {'max ms':>9}")
+        print(
+            f"{'measurement':<22} {'agreement':<16} {'queries':>7} {'p50 ms':>8} {'max ms':>8} "
+            f"{'cpu ms':>8}"
+        )
         for measure in MEASUREMENTS:
             for agreement in (norrbotten, synthetic):
                 print(measure(agreement, user, arguments.rounds).line(), flush=True)

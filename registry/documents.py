@@ -187,7 +187,7 @@ class Part:
 def prefetched_rows(instance, name: str, rows: list) -> None:
     """Give the instance's relation `name` these rows as if prefetch_related had read them, so
     that `.all()` and the serialisers read no more."""
-    queryset = getattr(instance, name).all()
+    queryset = models.QuerySet(model=instance._meta.get_field(name).related_model)
     queryset._result_cache = list(rows)
     queryset._prefetch_done = True
     if not hasattr(instance, "_prefetched_objects_cache"):
