@@ -245,7 +245,7 @@ def clean_in_memory(instance, path: str = "") -> None:
     """full_clean without a query: the fields, their validators and the model's clean().
     A relation whose row the document loaded is known to exist, so it is not looked up
     again; uniqueness and check constraints are left to the database, which enforces them
-    when the row is written (the writer then calls full_clean to name the broken rule)."""
+    when the row is written (the writer then calls validate_constraints to name the rule)."""
     loaded = {
         model_field
         for model_field in instance._meta.concrete_fields
