@@ -418,10 +418,14 @@ def _agreement_changed(agreement: Agreement, *, existed: bool, saved: bool, publ
         agreement_pdf_changed(agreement)
 
 
-STALE_DOCUMENT_MESSAGE = (
+STALE_PART_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
     "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
 )
+
+
+class StalePart(ValidationError):
+    """The page was opened at an older lock number than the agreement has now."""
 
 
 @agreement_changes()
@@ -432,13 +436,13 @@ def agreement_document_change(
     commitment …): `change(document)` edits the version's document in place and only what
     it changed is written, through agreement_document_apply, with the history of the save.
 
-    Refused with a PermissionDenied if the user may not change the agreement, and with a
-    ValidationError (code "stale") if someone saved it after the page was opened at
+    Refused with a PermissionDenied if the user may not change the agreement, and with
+    StalePart (a ValidationError, code "stale") if someone saved it after the page was opened at
     `opened_version` (optimistic locking). The stored version is read once for the
     document, the comparison and the history."""
     locked = _editable(agreement, user)
     if opened_version is not None and locked.lock_version != opened_version:
-        raise ValidationError(STALE_DOCUMENT_MESSAGE, code="stale")
+        raise StalePart(STALE_PART_MESSAGE, code="stale")
     stored = agreement_document_stored(agreement=locked)
     document = agreement_document_dump(agreement=locked, stored=stored)
     change(document)
