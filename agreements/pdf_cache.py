@@ -25,6 +25,7 @@ import datetime
 import posixpath
 import re
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import caches
@@ -81,21 +82,32 @@ def generations_many(agreement_ids: list[int]) -> tuple[list[str], str]:
 
 
 def agreement_pdfs_invalidate(*, agreement_id: int | None = None) -> None:
-    """After the transaction commits: new generation for one agreement, or for all. Each
-    generation once per transaction, however many rows of the agreement the write changed."""
+    """After the transaction commits: new generation for one agreement, or for all. Inside a
+    staff write (pdf_generations_collected) each generation once, at the write's end."""
     key = _ALL if agreement_id is None else _agreement_key(agreement_id)
-    if not connection.in_atomic_block:
-        pdf_cache().delete(key)
+    collected = getattr(connection, "_pdf_generations_collected", None)
+    if collected is not None:
+        collected.add(key)
         return
-    if not any(func is _invalidate_pending for _ids, func, _robust in connection.run_on_commit):
-        connection._pdf_generations_pending = set()
-        transaction.on_commit(_invalidate_pending)
-    connection._pdf_generations_pending.add(key)
+    transaction.on_commit(lambda: pdf_cache().delete(key))
 
 
-def _invalidate_pending() -> None:
-    keys, connection._pdf_generations_pending = connection._pdf_generations_pending, set()
-    pdf_cache().delete_many(sorted(keys))
+@contextmanager
+def pdf_generations_collected():
+    """A staff write (agreements.signals.agreement_changes opens this inside its transaction):
+    the generations its rows renew are renewed once each, after the commit, however many
+    rows changed; none when the write fails. Nested blocks join the outermost."""
+    if getattr(connection, "_pdf_generations_collected", None) is not None:
+        yield
+        return
+    collected = connection._pdf_generations_collected = set()
+    try:
+        yield
+    finally:
+        connection._pdf_generations_collected = None
+    if collected:
+        keys = sorted(collected)
+        transaction.on_commit(lambda: pdf_cache().delete_many(keys))
 
 
 class StorageCache(BaseCache):

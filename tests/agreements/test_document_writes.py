@@ -11,10 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
 from actors.models import Organisation
-from agreements import signals
+from agreements import pdf_cache, signals
 from agreements.history import agreement_history
 from agreements.models import Agreement, CatalogueState, Publication
-from agreements.pdf_cache import _ALL
 from agreements.services import (
     agreement_create,
     agreement_document_change,
@@ -210,41 +209,65 @@ def refreshes(monkeypatch):
     return calls
 
 
+@pytest.fixture
+def pdf_generations(monkeypatch):
+    """The PDF generations renewed, one list per call to the PDF cache."""
+    renewed = []
+
+    class Recorder:
+        def delete(self, key):
+            renewed.append([key])
+
+        def delete_many(self, keys):
+            renewed.append(list(keys))
+
+    monkeypatch.setattr(pdf_cache, "pdf_cache", Recorder)
+    return renewed
+
+
 def test_a_save_of_20_commitments_refreshes_once_and_renews_the_pdf_once(
-    norrbotten_staff, county_organisations, refreshes, django_capture_on_commit_callbacks
+    norrbotten_staff,
+    county_organisations,
+    refreshes,
+    pdf_generations,
+    django_capture_on_commit_callbacks,
 ):
     agreement = _published(_document(2, 20, county_organisations), norrbotten_staff)
     refreshes.clear()
-    connection._pdf_generations_pending.clear()  # publishing renewed them; the test never commits
 
     def rewrite_all(document):
         for number, commitment in enumerate(document["commitments"]):
             commitment["text"] = f"Omskrivet {number}."
 
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         agreement_document_change(
             agreement=agreement, user=norrbotten_staff, change=rewrite_all, comment=""
         )
-        pending = set(connection._pdf_generations_pending)
     assert refreshes == [[agreement.pk]]
     assert agreement.commitments.filter(text__startswith="Omskrivet").count() == 20
-    assert len(pending) == 1 and _ALL not in pending  # its own PDF, not every agreement's
-    assert len(callbacks) <= 3  # PDF generations, catalogue marker, the PDF's prerender
+    # Its own PDF, once; not every agreement's.
+    assert pdf_generations == [[pdf_cache._agreement_key(agreement.pk)]]
 
 
 def test_a_drafts_save_leaves_every_public_cache_alone(
-    norrbotten_staff, county_organisations, refreshes, django_capture_on_commit_callbacks
+    norrbotten_staff,
+    county_organisations,
+    refreshes,
+    pdf_generations,
+    django_capture_on_commit_callbacks,
 ):
     draft = agreement_create(document=_document(2, 20, county_organisations), user=norrbotten_staff)
     token = CatalogueState.objects.values_list("token", flat=True).first()
     refreshes.clear()
+
+    def rename(document):
+        document["title"] = "Nytt namn på utkastet"
+        _change_one(document)
+
     with django_capture_on_commit_callbacks(execute=True):
-        agreement_document_change(
-            agreement=draft, user=norrbotten_staff, change=_change_one, comment=""
-        )
-        pending = set(connection._pdf_generations_pending)
+        agreement_document_change(agreement=draft, user=norrbotten_staff, change=rename, comment="")
     assert CatalogueState.objects.values_list("token", flat=True).first() == token
-    assert _ALL not in pending
+    assert pdf_generations == [[pdf_cache._agreement_key(draft.pk)]]
     assert refreshes == [[draft.pk]]  # still searchable for its staff
 
 
