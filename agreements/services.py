@@ -418,45 +418,6 @@ def _agreement_changed(agreement: Agreement, *, existed: bool, saved: bool, publ
         agreement_pdf_changed(agreement)
 
 
-STALE_PART_MESSAGE = (
-    "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
-    "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
-)
-
-
-class StalePart(ValidationError):
-    """The page was opened at an older lock number than the agreement has now."""
-
-
-@agreement_changes()
-def agreement_document_change(
-    *, agreement: Agreement, user, change, comment: str, opened_version: int | None = None
-) -> Agreement:
-    """A staff member's change of part of a version (one party's rows, a moved or copied
-    commitment …): `change(document)` edits the version's document in place and only what
-    it changed is written, through agreement_document_apply, with the history of the save.
-
-    Refused with a PermissionDenied if the user may not change the agreement, and with
-    StalePart (a ValidationError, code "stale") if someone saved it after the page was opened at
-    `opened_version` (optimistic locking). The stored version is read once for the
-    document, the comparison and the history."""
-    locked = _editable(agreement, user)
-    if opened_version is not None and locked.lock_version != opened_version:
-        raise StalePart(STALE_PART_MESSAGE, code="stale")
-    stored = agreement_document_stored(agreement=locked)
-    document = agreement_document_dump(agreement=locked, stored=stored)
-    change(document)
-    history_ensure_baseline(agreement=locked)
-    written = agreement_document_write(
-        agreement=locked, document=document, user=user, stored=stored
-    )
-    if written.changed:
-        history_record(
-            agreement=written.agreement, user=user, comment=comment, written=written.state
-        )
-    return written.agreement
-
-
 @agreement_changes()
 def agreement_create(*, document: dict, user=None) -> Agreement:
     """A new agreement (version 1 of a new lineage) from a document. The lineage slug is the
@@ -904,3 +865,43 @@ def attachment_text_extract(*, attachment: Attachment) -> Attachment:
         attachment.file.close()
     attachment.save(update_fields=["extracted_text"])
     return attachment
+
+
+# Parts of an agreement, edited one page at a time (agreements/admin_parts.py) ------------
+
+STALE_PART_MESSAGE = (
+    "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
+    "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
+)
+
+
+class StalePart(ValidationError):
+    """The page was opened at an older lock number than the agreement has now."""
+
+
+@agreement_changes()
+def agreement_part_apply(
+    *, agreement: Agreement, user, opened_version: int, change, comment: str
+) -> Agreement:
+    """Write one part of the agreement (a party with its goals and commitments, the common
+    goals, a moved or copied commitment …) through the document service: `change(document)`
+    edits the current document in place and only what it changed is written. Refused with
+    nothing written if the user may not change the agreement (PermissionDenied), or if
+    someone saved it after the page was opened at `opened_version` (StalePart: optimistic
+    locking, as on the agreement's head page). History records the change. The stored
+    version is read once for the document, the comparison and the history."""
+    locked = _editable(agreement, user)
+    if locked.lock_version != opened_version:
+        raise StalePart(STALE_PART_MESSAGE, code="stale")
+    stored = agreement_document_stored(agreement=locked)
+    document = agreement_document_dump(agreement=locked, stored=stored)
+    change(document)
+    history_ensure_baseline(agreement=locked)
+    written = agreement_document_write(
+        agreement=locked, document=document, user=user, stored=stored
+    )
+    if written.changed:
+        history_record(
+            agreement=written.agreement, user=user, comment=comment, written=written.state
+        )
+    return written.agreement

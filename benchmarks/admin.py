@@ -137,16 +137,16 @@ def synthetic_agreement(user):
 
 def save_one_commitment(agreement, user, rounds: int) -> Measurement:
     """One party's page saved with one commitment's text changed (the staff's part pages
-    write through agreement_document_change)."""
+    write through agreement_part_apply)."""
     from agreements.models import Agreement
-    from agreements.services import agreement_document_change
+    from agreements.services import agreement_part_apply
 
     def change(document):
         document["commitments"][len(document["commitments"]) // 2]["text"] += " Ändrad."
 
     def save():
         fresh = Agreement.objects.get(pk=agreement.pk)
-        agreement_document_change(
+        agreement_part_apply(
             agreement=fresh,
             user=user,
             change=change,

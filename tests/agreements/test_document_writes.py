@@ -16,7 +16,7 @@ from agreements.history import agreement_history
 from agreements.models import Agreement, CatalogueState, Publication
 from agreements.services import (
     agreement_create,
-    agreement_document_change,
+    agreement_part_apply,
     agreement_publish,
     agreement_revise,
     agreements_documents_create,
@@ -75,7 +75,7 @@ def _change_one(document):
 def _save_one_commitment(agreement, user) -> CaptureQueriesContext:
     fresh = Agreement.objects.get(pk=agreement.pk)
     with CaptureQueriesContext(connection) as queries:
-        saved = agreement_document_change(
+        saved = agreement_part_apply(
             agreement=fresh,
             user=user,
             change=_change_one,
@@ -129,7 +129,7 @@ def test_a_save_opened_before_another_is_refused_and_changes_nothing(
     opened = agreement.lock_version
     _save_one_commitment(agreement, norrbotten_staff)
     with pytest.raises(ValidationError) as refused:
-        agreement_document_change(
+        agreement_part_apply(
             agreement=agreement,
             user=norrbotten_staff,
             change=lambda document: document["commitments"][0].update(text="Mitt"),
@@ -144,8 +144,12 @@ def test_a_save_opened_before_another_is_refused_and_changes_nothing(
 def test_another_countys_staff_may_not_save(stockholm_staff, norrbotten_staff):
     agreement = Agreement.objects.get(lineage__slug="norrbotten-rok", version_number=1)
     with pytest.raises(PermissionDenied):
-        agreement_document_change(
-            agreement=agreement, user=stockholm_staff, change=_change_one, comment=""
+        agreement_part_apply(
+            agreement=agreement,
+            user=stockholm_staff,
+            change=_change_one,
+            comment="",
+            opened_version=agreement.lock_version,
         )
 
 
@@ -160,8 +164,12 @@ def test_a_rule_the_database_enforces_is_refused_in_swedish_and_nothing_is_saved
         document["commitments"][4].update(period_start="2027-01-01", period_end="2026-01-01")
 
     with pytest.raises(DocumentError) as refused:
-        agreement_document_change(
-            agreement=agreement, user=norrbotten_staff, change=period_backwards, comment=""
+        agreement_part_apply(
+            agreement=agreement,
+            user=norrbotten_staff,
+            change=period_backwards,
+            comment="",
+            opened_version=lock,
         )
     assert refused.value.errors == {
         "commitments[4]": ["Periodens slut kan inte vara före dess början."]
@@ -240,8 +248,12 @@ def test_a_save_of_20_commitments_refreshes_once_and_renews_the_pdf_once(
             commitment["text"] = f"Omskrivet {number}."
 
     with django_capture_on_commit_callbacks(execute=True):
-        agreement_document_change(
-            agreement=agreement, user=norrbotten_staff, change=rewrite_all, comment=""
+        agreement_part_apply(
+            agreement=agreement,
+            user=norrbotten_staff,
+            change=rewrite_all,
+            comment="",
+            opened_version=agreement.lock_version,
         )
     assert refreshes == [[agreement.pk]]
     assert agreement.commitments.filter(text__startswith="Omskrivet").count() == 20
@@ -265,7 +277,13 @@ def test_a_drafts_save_leaves_every_public_cache_alone(
         _change_one(document)
 
     with django_capture_on_commit_callbacks(execute=True):
-        agreement_document_change(agreement=draft, user=norrbotten_staff, change=rename, comment="")
+        agreement_part_apply(
+            agreement=draft,
+            user=norrbotten_staff,
+            change=rename,
+            comment="",
+            opened_version=draft.lock_version,
+        )
     assert CatalogueState.objects.values_list("token", flat=True).first() == token
     assert pdf_generations == [[pdf_cache._agreement_key(draft.pk)]]
     assert refreshes == [[draft.pk]]  # still searchable for its staff
