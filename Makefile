@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-pdf bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench-api: $(INSTALLED)
 ## synthetic agreement of about 40 pages, on the database of `make setup` (changes nothing)
 bench-pdf: setup
 	$(PY) -m benchmarks.pdf_render
+
+## bench-admin: queries and time of staff writes (save one commitment, revise) at the Norrbotten
+## agreement and at a synthetic one of 20 parties and 200 commitments, on a throwaway database
+bench-admin: $(INSTALLED)
+	$(PY) -m benchmarks.admin
 
 ## bench-load: gunicorn (production settings) under a mixed load at 1, 8 and 16 clients, then a
 ## database restart under load; its own throwaway PostgreSQL and data (BENCH_SECONDS=10: a short run)

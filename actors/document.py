@@ -1,6 +1,8 @@
 """The actors' parts of the agreement document (see agreements/document.py): organisations
 are named by their slug; contact people, who have no natural key, are written out whole."""
 
+from django.db.models import Q
+
 from actors.boundaries import county_from_key, county_key
 from actors.models import ContactPerson, County, Organisation
 from agreements import policy
@@ -52,22 +54,54 @@ class ContactKey:
             return [CONTACT.dump(contact) for contact in value.all() if shown(contact)]
         return CONTACT.dump(value) if shown(value) else None
 
-    def load_one(self, row, path: str, *, user=None, **_):
+    def normalized(self, value, *, many: bool):
+        if many:
+            return [CONTACT.normalized(row) for row in value or []]
+        return CONTACT.normalized(value) if value else None
+
+    def resolve(self, rows, known: dict | None) -> None:
+        """Look the people of many rows up at once (their organisations in one query, the
+        people in another) into `known`, where load_one finds them."""
+        rows = [CONTACT.normalized(row) for row in rows if row]
+        if not rows or known is None:
+            return
+        organisations = ORGANISATION.resolve([row["organisation"] for row in rows], known)
+        wanted = Q()
+        for row in rows:
+            organisation = organisations.get(row["organisation"])
+            if organisation is not None:
+                wanted |= Q(organisation=organisation, name=row["name"], email=row["email"])
+        if wanted:
+            seen = known.setdefault(ContactKey, {})
+            for contact in ContactPerson.objects.filter(wanted).order_by(
+                *ContactPerson._meta.ordering or ["pk"]
+            ):
+                seen.setdefault((contact.organisation_id, contact.name, contact.email), contact)
+
+    def load_one(self, row, path: str, *, user=None, known: dict | None = None, **_):
         if not row:
             return None
         path = f"{path}."
         holder = ContactPerson()
         CONTACT.load_plain(holder, row)
-        CONTACT.load_single_keys(holder, row, path)
-        contact = ContactPerson.objects.filter(
-            organisation=holder.organisation, name=holder.name, email=holder.email
-        ).first()
+        CONTACT.load_single_keys(holder, row, path, known=known)
+        # One save of many commitments names the same people again and again: each person
+        # is looked up and written once.
+        seen = {} if known is None else known.setdefault(ContactKey, {})
+        identity = (holder.organisation_id, holder.name, holder.email)
+        contact = seen.get(identity)
+        if contact is None:
+            contact = ContactPerson.objects.filter(
+                organisation=holder.organisation, name=holder.name, email=holder.email
+            ).first()
+        written = (holder.title, holder.phone, holder.is_public)
+        if contact is not None and written == (contact.title, contact.phone, contact.is_public):
+            seen[identity] = contact
+            return contact
         if contact is None:
             contact = holder
         else:
-            written = (holder.title, holder.phone, holder.is_public)
-            if written != (contact.title, contact.phone, contact.is_public):
-                _require_change(user, contact, path)
+            _require_change(user, contact, path)
             contact.title, contact.phone = holder.title, holder.phone
             contact.is_public = holder.is_public
         if contact.is_public and contact.pk is None and user is not None:
@@ -76,9 +110,11 @@ class ContactKey:
                 fail(f"{path}is_public", refusal)
         full_clean(contact, path)
         contact.save()
+        seen[identity] = contact
         return contact
 
     def load_many(self, rows, path: str, **context):
+        self.resolve(rows or [], context.get("known"))
         return [
             self.load_one(row, f"{path}[{index}]", **context)
             for index, row in enumerate(rows or [])

@@ -29,6 +29,7 @@ from agreements.document import (
     ROWS,
     TEXT_SECTIONS,
     agreement_document_dump,
+    agreement_document_stored,
 )
 from agreements.filters import AgreementApiFilterSet, VersionsFilterSet
 from agreements.history import history_ensure_baseline, history_record
@@ -44,7 +45,7 @@ from agreements.models import (
 )
 from agreements.services import (
     agreement_create,
-    agreement_document_apply,
+    agreement_document_write,
     agreement_publish,
     agreement_unpublish,
 )
@@ -530,7 +531,8 @@ class AgreementViewSet(
                         "Överenskommelsen hör till ett län du inte har behörighet för."
                     )
                 self._check_if_match(request, agreement)
-                current = agreement_document_dump(agreement=agreement)
+                stored = agreement_document_stored(agreement=agreement)
+                current = agreement_document_dump(agreement=agreement, stored=stored)
                 document, workflow = self._document(
                     request, partial_base=current if partial else None
                 )
@@ -541,15 +543,17 @@ class AgreementViewSet(
                 wanted = document.get("publication") or current["publication"]
                 document["publication"] = current["publication"]
                 history_ensure_baseline(agreement=agreement)
-                agreement = agreement_document_apply(
-                    agreement=agreement, document=document, user=request.user
+                written = agreement_document_write(
+                    agreement=agreement, document=document, user=request.user, stored=stored
                 )
-                history_record(
-                    agreement=agreement,
-                    user=request.user,
-                    comment="Ändrad via API:t.",
-                    only_if_changed=True,
-                )
+                agreement = written.agreement
+                if written.changed:
+                    history_record(
+                        agreement=agreement,
+                        user=request.user,
+                        comment="Ändrad via API:t.",
+                        written=written.state,
+                    )
                 agreement = self._publication_change(agreement, wanted=wanted, workflow=workflow)
         except DocumentError as error:
             raise exceptions.ValidationError(error.errors) from None

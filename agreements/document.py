@@ -17,6 +17,7 @@ from actors.models import ContactPerson, Municipality
 from agreements.models import (
     Agreement,
     AgreementSection,
+    Attachment,
     Goal,
     LegalReference,
     Party,
@@ -25,7 +26,13 @@ from agreements.models import (
 from commitments.document import COMMITMENT, PARTY_OF_DOCUMENT
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import ReceptionFigure
-from registry.documents import NaturalKey, Part, fail
+from registry.documents import (
+    NaturalKey,
+    Part,
+    fail,
+    tags_from_related_ids,
+    with_related_ids,
+)
 
 TEXT_SECTIONS = (
     "background",
@@ -50,6 +57,9 @@ class AgreementLink:
         if value is None or (public and not value.is_published):
             return None
         return value.lineage.slug
+
+    def normalized(self, value, **_):
+        return value or None
 
     def load_one(self, value, path: str, *, user=None, kept_links=None, **_):
         if not value:
@@ -213,24 +223,40 @@ ROWS = (
 PARTS = (AGREEMENT, *(rows.part for rows in ROWS))
 
 
+def _tag_keys(part: Part) -> dict:
+    """The part's many-to-many relations written by a natural key: name → the key's attribute."""
+    return {
+        name: key.attribute
+        for name, key in part.keys.items()
+        if part.is_many(name) and isinstance(key, NaturalKey)
+    }
+
+
 def _prefetched(agreement: Agreement) -> Agreement:
     party_rows = Party.objects.select_related("organisation").order_by("order", "id")
     contact_rows = ContactPerson.objects.select_related("organisation")
-    return (
-        Agreement.objects.select_related(
-            "lineage",
-            "county",
-            "followup_responsible",
-            "parent__lineage",
-            "annex_to__lineage",
-            "based_on__lineage",
+    agreement_tags, commitment_tags = _tag_keys(AGREEMENT), _tag_keys(COMMITMENT)
+    commitment_rows = with_related_ids(
+        Commitment.objects.select_related(
+            "party__organisation", "responsible_contact__organisation"
+        ).order_by("order", "id"),
+        commitment_tags,
+        keys=commitment_tags,
+    )
+    stored = (
+        with_related_ids(
+            Agreement.objects.select_related(
+                "lineage",
+                "county",
+                "followup_responsible",
+                "parent__lineage",
+                "annex_to__lineage",
+                "based_on__lineage",
+            ),
+            agreement_tags,
+            keys=agreement_tags,
         )
         .prefetch_related(
-            "municipalities",
-            "themes",
-            "target_groups",
-            "perspectives",
-            "legal_references",
             Prefetch("contacts", queryset=contact_rows.order_by("pk")),
             Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
             Prefetch("parties", queryset=party_rows),
@@ -238,14 +264,9 @@ def _prefetched(agreement: Agreement) -> Agreement:
                 "goals",
                 queryset=Goal.objects.select_related("party__organisation").order_by("order", "id"),
             ),
-            Prefetch(
-                "commitments",
-                queryset=Commitment.objects.select_related(
-                    "party__organisation", "responsible_contact__organisation"
-                )
-                .prefetch_related("themes", "target_groups")
-                .order_by("order", "id"),
-            ),
+            Prefetch("commitments", queryset=commitment_rows),
+            # Not part of the document, but of the version's history snapshot.
+            Prefetch("attachments", queryset=Attachment.objects.defer("extracted_text")),
             Prefetch(
                 "reception_figures",
                 queryset=ReceptionFigure.objects.select_related("municipality").order_by(
@@ -255,12 +276,25 @@ def _prefetched(agreement: Agreement) -> Agreement:
         )
         .get(pk=agreement.pk)
     )
+    tags_from_related_ids(stored, agreement_tags, keys=agreement_tags)
+    for commitment in stored.commitments.all():
+        tags_from_related_ids(commitment, commitment_tags, keys=commitment_tags)
+    return stored
 
 
-def agreement_document_dump(*, agreement: Agreement, public: bool = False) -> dict:
+def agreement_document_stored(*, agreement: Agreement) -> Agreement:
+    """The version as stored, with every row its document holds, in a fixed number of
+    queries whatever its size."""
+    return _prefetched(agreement)
+
+
+def agreement_document_dump(
+    *, agreement: Agreement, public: bool = False, stored: Agreement | None = None
+) -> dict:
     """The agreement version as a document. `public`: without the contact people who are not
-    marked public (the PDF's embedded data)."""
-    agreement = _prefetched(agreement)
+    marked public (the PDF's embedded data). `stored`: the version as
+    agreement_document_stored read it, when the caller has it already."""
+    agreement = stored or _prefetched(agreement)
     document = {
         "lineage": agreement.lineage.slug,
         "version_number": agreement.version_number,

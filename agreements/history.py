@@ -19,8 +19,8 @@ from decimal import Decimal
 
 import reversion
 from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
-from django.db import models
+from django.core.serializers.json import Serializer as JSONSerializer
+from django.db import models, router, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -31,6 +31,7 @@ from reversion.models import Revision, Version
 
 from agreements.attachments import pdf_extract_text
 from agreements.models import Agreement, AgreementSection, Attachment, Goal, Party
+from registry.documents import tags_from_related_ids, with_related_ids
 
 AGREEMENT_PARTS = ("sections", "parties", "goals", "commitments", "attachments")
 # Up to 100,000 characters read from the file: derived, and most of a snapshot's size.
@@ -56,32 +57,88 @@ def register_models() -> None:
         reversion.register(model, exclude=SNAPSHOT_EXCLUDE.get(model, ()))
 
 
+AGREEMENT_TAGS = (
+    "municipalities",
+    "themes",
+    "target_groups",
+    "perspectives",
+    "legal_references",
+    "contacts",
+)
+COMMITMENT_TAGS = ("themes", "target_groups")
+
+
 def _agreement_for_snapshot(pk: int) -> Agreement:
-    """The agreement with everything a snapshot serialises prefetched, so that recording a
-    large agreement costs a handful of queries rather than one per commitment."""
+    """The agreement with everything a snapshot serialises read ahead: the agreement with the
+    ids of its tags, then one query per kind of part, whatever the agreement's size."""
     commitment = _commitment_model()
-    return Agreement.objects.prefetch_related(
-        "municipalities",
-        "themes",
-        "target_groups",
-        "perspectives",
-        "legal_references",
-        "contacts",
-        "sections",
-        "parties",
-        "goals",
-        "attachments",
-        Prefetch(
-            "commitments",
-            queryset=commitment.objects.prefetch_related("themes", "target_groups"),
-        ),
-    ).get(pk=pk)
+    stored = (
+        with_related_ids(Agreement.objects.all(), AGREEMENT_TAGS)
+        .prefetch_related(
+            "sections",
+            Prefetch("parties", queryset=Party.objects.select_related("organisation")),
+            "goals",
+            Prefetch("attachments", queryset=Attachment.objects.defer("extracted_text")),
+            Prefetch(
+                "commitments",
+                queryset=with_related_ids(commitment.objects.all(), COMMITMENT_TAGS),
+            ),
+        )
+        .get(pk=pk)
+    )
+    tags_from_related_ids(stored, AGREEMENT_TAGS)
+    for row in stored.commitments.all():
+        tags_from_related_ids(row, COMMITMENT_TAGS)
+    return stored
+
+
+def _snapshot_objects(agreement: Agreement) -> list:
+    objects = [agreement]
+    for part in AGREEMENT_PARTS:
+        objects.extend(getattr(agreement, part).all())
+    return objects
+
+
+class _SnapshotSerializer(JSONSerializer):
+    """Django's JSON serialiser, as django-reversion uses it, reading many-to-many relations
+    that were read ahead without building a query for each (Django builds one per relation
+    and object even when it does not run it: a third of a large agreement's snapshot)."""
+
+    def handle_m2m_field(self, obj, field):
+        rows = getattr(obj, "_prefetched_objects_cache", {}).get(field.name)
+        if rows is None or not field.remote_field.through._meta.auto_created:
+            return super().handle_m2m_field(obj, field)
+        self._current[field.name] = [row.pk for row in rows]
+
+
+def _version_of(obj) -> Version:
+    """The object as django-reversion stores it in a revision."""
+    options = reversion.revisions._get_options(type(obj))
+    assert options.format == "json"  # _SnapshotSerializer's format
+    return Version(
+        content_type=ContentType.objects.get_for_model(type(obj)),
+        object_id=str(obj.pk),
+        db=router.db_for_write(type(obj), instance=obj),
+        format=options.format,
+        serialized_data=_SnapshotSerializer().serialize([obj], fields=options.fields),
+        object_repr=str(obj),
+    )
 
 
 def history_record(
-    *, agreement: Agreement, user=None, comment: str = "", only_if_changed: bool = False
+    *,
+    agreement: Agreement,
+    user=None,
+    comment: str = "",
+    only_if_changed: bool = False,
+    written: Agreement | None = None,
 ) -> None:
-    """Store the agreement as it is now in the database as one revision."""
+    """Store the agreement as it is now in the database as one revision: django-reversion's
+    revision and versions, written as two statements (its own add_to_revision follows each
+    relation and checks each model's rows again).
+
+    `written`: the version as the document service has just written it, with its rows read
+    ahead (agreements.services.DocumentWrite.state), so that nothing is read again."""
     if only_if_changed:
         latest = (
             Version.objects.get_for_object(agreement)
@@ -93,11 +150,32 @@ def history_record(
             before = revision_snapshot(latest.revision)
             if not snapshot_diff(before, snapshot_live(agreement)):
                 return
-    with reversion.create_revision(manage_manually=True):
-        if user is not None and user.is_authenticated:
-            reversion.set_user(user)
-        reversion.set_comment(comment)
-        reversion.add_to_revision(_agreement_for_snapshot(agreement.pk))
+    snapshot = written if written is not None else _agreement_for_snapshot(agreement.pk)
+    history_record_many(records=[(agreement, snapshot, comment)], user=user)
+
+
+def history_record_many(*, records: list[tuple[Agreement, Agreement, str]], user=None) -> None:
+    """One revision per (agreement, its snapshot with rows read ahead, comment), all written in
+    two statements: the bulk import's history."""
+    revisions, versions = [], []
+    now = timezone.now()
+    for _agreement, snapshot, comment in records:
+        revisions.append(
+            Revision(
+                date_created=now,
+                user=user if user is not None and user.is_authenticated else None,
+                comment=comment,
+            )
+        )
+        versions.append([_version_of(obj) for obj in _snapshot_objects(snapshot)])
+    if not revisions:
+        return
+    with transaction.atomic(savepoint=False):
+        Revision.objects.bulk_create(revisions)
+        for revision, objects in zip(revisions, versions, strict=True):
+            for version in objects:
+                version.revision = revision
+        Version.objects.bulk_create([version for objects in versions for version in objects])
 
 
 def history_ensure_baseline(*, agreement: Agreement) -> None:
@@ -134,21 +212,12 @@ def snapshot_of_revision(versions) -> Snapshot:
 
 def snapshot_live(agreement: Agreement) -> Snapshot:
     """The agreement as it is in the database now, in the same form as a stored snapshot."""
-    agreement = _agreement_for_snapshot(agreement.pk)
-    objects = [agreement]
-    for part in AGREEMENT_PARTS:
-        objects.extend(getattr(agreement, part).all())
-    snapshot = {}
-    for obj in objects:
-        options = reversion.revisions._get_options(type(obj))
-        version = Version(
-            content_type=ContentType.objects.get_for_model(type(obj)),
-            object_id=str(obj.pk),
-            format=options.format,
-            serialized_data=serializers.serialize(options.format, [obj], fields=options.fields),
-        )
-        snapshot[(type(obj), str(obj.pk))] = version.field_dict
-    return Snapshot(snapshot)
+    return Snapshot(
+        {
+            (type(obj), str(obj.pk)): _version_of(obj).field_dict
+            for obj in _snapshot_objects(_agreement_for_snapshot(agreement.pk))
+        }
+    )
 
 
 # Changes ---------------------------------------------------------------------------------

@@ -25,13 +25,14 @@ import datetime
 import posixpath
 import re
 import uuid
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 PDF_CACHE_ALIAS = "pdf"
@@ -81,9 +82,32 @@ def generations_many(agreement_ids: list[int]) -> tuple[list[str], str]:
 
 
 def agreement_pdfs_invalidate(*, agreement_id: int | None = None) -> None:
-    """After the transaction commits: new generation for one agreement, or for all."""
+    """After the transaction commits: new generation for one agreement, or for all. Inside a
+    staff write (pdf_generations_collected) each generation once, at the write's end."""
     key = _ALL if agreement_id is None else _agreement_key(agreement_id)
+    collected = getattr(connection, "_pdf_generations_collected", None)
+    if collected is not None:
+        collected.add(key)
+        return
     transaction.on_commit(lambda: pdf_cache().delete(key))
+
+
+@contextmanager
+def pdf_generations_collected():
+    """A staff write (agreements.signals.agreement_changes opens this inside its transaction):
+    the generations its rows renew are renewed once each, after the commit, however many
+    rows changed; none when the write fails. Nested blocks join the outermost."""
+    if getattr(connection, "_pdf_generations_collected", None) is not None:
+        yield
+        return
+    collected = connection._pdf_generations_collected = set()
+    try:
+        yield
+    finally:
+        connection._pdf_generations_collected = None
+    if collected:
+        keys = sorted(collected)
+        transaction.on_commit(lambda: pdf_cache().delete_many(keys))
 
 
 class StorageCache(BaseCache):

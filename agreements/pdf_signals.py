@@ -29,10 +29,10 @@ logger = logging.getLogger(__name__)
 PARTS = (Party, Goal, AgreementSection, Commitment, FollowUp)
 # Rows of a follow-up.
 FOLLOWUP_PARTS = (CommitmentAssessment, GoalOutcome)
-# Rows that many agreements print (names, titles), and agreements themselves: a new version
-# changes the older versions' notice and status, a new title the umbrella line of others.
+# Rows that many agreements print (names, titles). Agreements themselves too, when published
+# (a new version changes the older versions' notice and status, a new title the umbrella line
+# of others): a draft is printed in no other agreement's PDF.
 SHARED = (
-    Agreement,
     Organisation,
     ContactPerson,
     County,
@@ -70,6 +70,14 @@ def _followup_part_changed(sender, instance, **kwargs):
 
 def _shared_changed(sender, **kwargs):
     agreement_pdfs_invalidate()
+
+
+@receiver(post_save, sender=Agreement, dispatch_uid="pdf-Agreement-save")
+@receiver(post_delete, sender=Agreement, dispatch_uid="pdf-Agreement-del")
+def _agreement_changed(sender, instance, **kwargs):
+    agreement_pdfs_invalidate(agreement_id=instance.pk)
+    if instance.is_published or getattr(instance, "_was_published", False):
+        agreement_pdfs_invalidate()
 
 
 for model in PARTS:
@@ -114,3 +122,11 @@ def _published_agreement_saved(sender, instance, **kwargs):
     if settings.PDF_PRERENDER_ON_PUBLISH and instance.is_published:
         agreement_id = instance.pk
         transaction.on_commit(lambda: _enqueue_prerender(agreement_id))
+
+
+def agreement_pdf_changed(agreement: Agreement) -> None:
+    """A write changed the version's rows without their save signals (the document service
+    writes them in batches): its PDF gets a new generation, and a published one is rendered
+    again in the background, as when a row is saved on its own."""
+    agreement_pdfs_invalidate(agreement_id=agreement.pk)
+    _published_agreement_saved(Agreement, agreement)

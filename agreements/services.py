@@ -1,9 +1,12 @@
+import copy
 import datetime
+import operator
 from dataclasses import dataclass
+from functools import reduce
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import slugify
@@ -12,11 +15,19 @@ from reversion.models import Revision
 from actors.boundaries import agreement_day
 from agreements import policy
 from agreements.attachments import pdf_extract_text
-from agreements.document import AGREEMENT, PARTY, ROWS, TEXT_SECTIONS, agreement_document_dump
+from agreements.document import (
+    AGREEMENT,
+    PARTY,
+    ROWS,
+    TEXT_SECTIONS,
+    agreement_document_dump,
+    agreement_document_stored,
+)
 from agreements.history import (
     Snapshot,
     history_ensure_baseline,
     history_record,
+    history_record_many,
     history_revert,
     revision_of_agreement,
     revision_snapshot,
@@ -31,9 +42,18 @@ from agreements.models import (
     Publication,
     validate_municipalities,
 )
-from agreements.signals import agreement_changes
+from agreements.pdf_signals import agreement_pdf_changed
+from agreements.signals import agreement_changes, agreements_touched
+from commitments.document import COMMITMENT
 from commitments.models import Commitment
-from registry.documents import DocumentError, fail, full_clean
+from registry.documents import (
+    DocumentError,
+    clean_in_memory,
+    fail,
+    full_clean,
+    prefetched_rows,
+    validate_constraints,
+)
 
 
 @agreement_changes()
@@ -58,17 +78,76 @@ def agreement_document_load(
     return agreement
 
 
-@agreement_changes()
-def agreement_document_apply(*, agreement: Agreement, document: dict, user=None) -> Agreement:
+@dataclass
+class DocumentWrite:
+    """What agreement_document_write did: the agreement, whether anything changed, and the
+    version as written with its rows and tags read ahead (`state`), for its history."""
+
+    agreement: Agreement
+    changed: bool
+    state: Agreement
+
+
+def agreement_document_apply(
+    *, agreement: Agreement, document: dict, user=None, stored: Agreement | None = None
+) -> Agreement:
+    """agreement_document_write, for callers that need only the agreement."""
+    return agreement_document_write(
+        agreement=agreement, document=document, user=user, stored=stored
+    ).agreement
+
+
+def agreement_document_write(
+    *,
+    agreement: Agreement,
+    document: dict,
+    user=None,
+    stored: Agreement | None = None,
+    known: dict | None = None,
+) -> DocumentWrite:
     """Give the agreement version the content of the document (agreements/document.py): its
     fields and every list of parts. A field or list the document leaves out gets its default.
     All or nothing; a real change moves the version number of optimistic locking.
+
+    Only what differs from what is stored is written: a row the document leaves as it is
+    costs nothing, changed rows are written in one statement per kind, and the search
+    document, the catalogue and the PDF hear of the write once (agreements/signals.py).
 
     `user`: the person writing (the API, the import). Links to other agreements then resolve
     only among those the user may see, and contact people change as the policy lets them.
     None is the registry's own loaders (fixtures, a revision's copy), which see everything.
     The document's `publication` is written as it stands: a writer publishes and
-    unpublishes through agreement_publish/agreement_unpublish."""
+    unpublishes through agreement_publish/agreement_unpublish. `stored`: the version as
+    agreement_document_stored read it in this transaction, when the caller has it. `known`:
+    rows already looked up by their natural keys in this transaction (many documents written
+    together share them)."""
+    written: list = []  # (place, row, added) of every row written, in the document's order
+    try:
+        return _document_write(
+            agreement=agreement,
+            document=document,
+            user=user,
+            stored=stored,
+            known=known,
+            written=written,
+        )
+    except IntegrityError:
+        # The database enforces the uniqueness and check constraints that clean_in_memory
+        # leaves out; the write is rolled back, and model validation names the rule and the
+        # place of the first row that breaks one, in Swedish.
+        for _path, instance, added in written:
+            if added:  # the row the rollback took back
+                instance.pk = None
+                instance._state.adding = True
+        for path, instance, _added in written:
+            validate_constraints(instance, path)
+        raise
+
+
+@agreement_changes()
+def _document_write(
+    *, agreement: Agreement, document: dict, user, stored, known, written: list
+) -> DocumentWrite:
     too_many = {
         rows.name: [message]
         for rows in ROWS
@@ -76,21 +155,86 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
     }
     if too_many:
         raise DocumentError(too_many)
-    before = agreement_document_dump(agreement=agreement) if agreement.pk else None
-    kept_links = {
-        linked.lineage.slug: linked
-        for linked in (agreement.parent, agreement.annex_to, agreement.based_on)
-        if agreement.pk and linked is not None
-    }
+    if stored is None and agreement.pk:
+        stored = agreement_document_stored(agreement=agreement)
+    was_published = stored is not None and stored.publication == Publication.PUBLISHED
+    known = {} if known is None else known  # rows looked up by natural key, for every part
+    _known_tags(stored, known)
+    saved = stored is None or AGREEMENT.normalized(document) != AGREEMENT.dump(stored)
+    if saved:
+        tags = _agreement_write(
+            agreement, document, stored=stored, user=user, known=known, written=written
+        )
+    else:
+        tags = {name: list(getattr(stored, name).all()) for name in _many(AGREEMENT)}
+    state = copy.copy(agreement)
+    state._prefetched_objects_cache = {}
+    for name, rows in tags.items():
+        prefetched_rows(state, name, rows)
+    prefetched_rows(state, "attachments", stored.attachments.all() if stored else [])
+    changed = saved
+    parties: dict = {}
+    gone: dict = {}  # model → ids deleted by this write (and the rows they took with them)
+    for rows in ROWS:
+        loaded, rows_changed = _rows_write(
+            agreement,
+            rows,
+            document.get(rows.name) or [],
+            stored_rows=getattr(stored, rows.related_name).all() if stored is not None else [],
+            context={"siblings": parties, "user": user, "known": known},
+            gone=gone,
+            written=written,
+        )
+        changed |= rows_changed
+        prefetched_rows(state, rows.related_name, loaded)
+        if rows.part is PARTY:
+            parties = {party.organisation.slug: party for party in loaded}
+    if changed:
+        _agreement_changed(
+            agreement,
+            existed=stored is not None,
+            saved=saved,
+            public=was_published or agreement.is_published,
+        )
+        state.lock_version, state.updated_at = agreement.lock_version, agreement.updated_at
+    return DocumentWrite(agreement, changed, state)
+
+
+def _many(part) -> list[str]:
+    return [name for name in part.fields if part.is_many(name)]
+
+
+def _known_tags(stored: Agreement | None, known: dict) -> None:
+    """The vocabulary rows the stored version's commitments already name, so that a document
+    naming them again costs no query (ids and keys are all a written relation needs)."""
+    if stored is None:
+        return
+    commitments = list(stored.commitments.all())
+    for name in _many(COMMITMENT):  # themes and target groups: read as id and key only
+        codec = COMMITMENT.keys[name]
+        found = known.setdefault(codec, {})
+        for commitment in commitments:
+            for row in getattr(commitment, name).all():
+                found.setdefault(getattr(row, codec.attribute), row)
+
+
+def _agreement_write(
+    agreement: Agreement, document: dict, *, stored, user, known, written: list
+) -> dict:
+    """The agreement's own fields and tags; returns the tags as written."""
+    links = (stored.parent, stored.annex_to, stored.based_on) if stored is not None else ()
+    kept_links = {linked.lineage.slug: linked for linked in links if linked is not None}
     AGREEMENT.load_plain(agreement, document)
-    AGREEMENT.load_single_keys(agreement, document, "", user=user, kept_links=kept_links)
+    AGREEMENT.load_single_keys(
+        agreement, document, "", user=user, kept_links=kept_links, known=known
+    )
     if agreement.publication == Publication.PUBLISHED and agreement.published_at is None:
         agreement.published_at = timezone.now()
     if agreement.publication == Publication.DRAFT:
         agreement.published_at = None
-    full_clean(agreement)
+    clean_in_memory(agreement)
     municipalities = AGREEMENT.keys["municipalities"].load_many(
-        document.get("municipalities", []), "municipalities"
+        document.get("municipalities", []), "municipalities", known=known
     )
     try:
         validate_municipalities(
@@ -101,51 +245,181 @@ def agreement_document_apply(*, agreement: Agreement, document: dict, user=None)
         )
     except ValidationError as error:
         raise DocumentError(error.message_dict) from None
-    agreement.save()
-    AGREEMENT.load_many_keys(agreement, document, "", user=user)
-
-    parties: dict = {}
-    for rows in ROWS:
-        loaded = _rows_load(
-            agreement, rows, document.get(rows.name, []), siblings=parties, user=user
-        )
-        if rows.part is PARTY:
-            parties = {party.organisation.slug: party for party in loaded}
-    if before is not None and agreement_document_dump(agreement=agreement) != before:
-        Agreement.objects.filter(pk=agreement.pk).update(lock_version=F("lock_version") + 1)
-        agreement.refresh_from_db(fields=["lock_version"])
-    return agreement
+    tags = {
+        name: AGREEMENT.keys[name].load_many(document.get(name, []), name, user=user, known=known)
+        for name in AGREEMENT.fields
+        if AGREEMENT.is_many(name)
+    }
+    new = agreement.pk is None
+    _checked_write([("", agreement)], agreement.save, written)
+    _tags_write(AGREEMENT, [(agreement, tags, None if new else stored)])
+    return tags
 
 
-def _rows_load(
-    agreement: Agreement, rows, document_rows: list, *, siblings: dict, user=None
-) -> list:
-    """Write one list of parts: rows found again by `rows.match` are changed, new ones added,
-    the agreement's other rows of that kind deleted."""
-    part, related = rows.part, getattr(agreement, rows.related_name)
-    match = [part.model_field(name).attname for name in rows.match]
+def _checked_write(checked: list, write, written: list) -> None:
+    """Write rows validated in memory (clean_in_memory), noting them in `written` so that
+    agreement_document_write can name the rule of a row the database refuses."""
+    written.extend((path, instance, instance.pk is None) for path, instance in checked)
+    write()
+
+
+def _tags_write(part, changes: list) -> None:
+    """Many-to-many relations of written rows: (instance, {field: rows}, stored instance or
+    None when new). Only sets that differ are rewritten: per field one delete and one insert
+    of the relation's rows, whatever the number of instances."""
+    for name in part.fields:
+        if not part.is_many(name):
+            continue
+        model_field = part.model_field(name)
+        through = model_field.remote_field.through
+        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+        rewritten, links = [], []
+        for instance, tags, stored in changes:
+            wanted = {row.pk for row in tags.get(name, [])}
+            had = {row.pk for row in getattr(stored, name).all()} if stored is not None else set()
+            if wanted == had:
+                continue
+            if stored is not None:
+                rewritten.append(instance.pk)
+            links.extend(
+                through(**{f"{source}_id": instance.pk, f"{target}_id": pk})
+                for pk in sorted(wanted)
+            )
+        if rewritten:
+            through.objects.filter(**{f"{source}_id__in": rewritten}).delete()
+        if links:
+            through.objects.bulk_create(links)
+
+
+def _points_at_gone(instance, gone: dict) -> bool:
+    return any(
+        getattr(instance, model_field.attname) in gone.get(model_field.related_model, ())
+        for model_field in instance._meta.concrete_fields
+        if model_field.many_to_one
+    )
+
+
+def _rows_write(
+    agreement: Agreement,
+    rows,
+    document_rows: list,
+    *,
+    stored_rows,
+    context: dict,
+    gone: dict,
+    written: list,
+) -> tuple[list, bool]:
+    """Write one list of parts: a row found again by `rows.match` is changed if the document
+    changes it, new ones are added, the agreement's other rows of that kind deleted.
+    Returns the rows in the document's order and whether anything was written."""
+    part = rows.part
+    agreement_field = getattr(Agreement, rows.related_name).field.name
+
+    def key_of(normal: dict, order: int) -> tuple:
+        return tuple(order if name == "order" else normal[name] for name in rows.match)
+
+    stored_by_key: dict[tuple, tuple] = {}
+    for instance in stored_rows:
+        if not _points_at_gone(instance, gone):
+            dumped = part.dump(instance)
+            stored_by_key.setdefault(
+                key_of(dumped, getattr(instance, "order", None)), (instance, dumped)
+            )
     loaded: dict[tuple, object] = {}
+    changes = []  # (index, row, key, stored instance or None)
     for index, row in enumerate(document_rows):
-        path = f"{rows.name}[{index}]."
-        holder = part.model(**{related.field.name: agreement})
-        if rows.ordered:
-            holder.order = index
-        part.load_plain(holder, row)
-        part.load_single_keys(holder, row, path, siblings=siblings, user=user)
-        key = tuple(getattr(holder, name) for name in match)
+        normal = part.normalized(row)
+        key = key_of(normal, index)
         if key in loaded:
-            fail(f"{path}{rows.match[0]}", rows.duplicate)
-        instance = related.filter(**dict(zip(match, key, strict=True))).first() or holder
-        if instance is not holder:
-            for name in (*part.plain_fields, *part.keys, *(("order",) if rows.ordered else ())):
-                if not part.is_many(name):
-                    setattr(instance, name, getattr(holder, name))
-        full_clean(instance, path)
-        instance.save()
-        part.load_many_keys(instance, row, path, user=user)
+            fail(f"{rows.name}[{index}].{rows.match[0]}", rows.duplicate)
+        stored, dumped = stored_by_key.get(key, (None, None))
+        unchanged = dumped == normal and (not rows.ordered or stored.order == index)
+        loaded[key] = stored if unchanged else None
+        if not unchanged:
+            changes.append((index, row, key, stored))
+    for name, codec in part.keys.items():  # each kind of related row looked up at once
+        if hasattr(codec, "resolve"):
+            values = [row.get(name) for _index, row, _key, _stored in changes]
+            many = part.is_many(name)
+            codec.resolve(
+                [one for value in values for one in ((value or []) if many else [value])],
+                context["known"],
+            )
+    checked, tags = [], []
+    for index, row, key, stored in changes:
+        path = f"{rows.name}[{index}]."
+        instance = stored or part.model(**{agreement_field: agreement})
+        if rows.ordered:
+            instance.order = index
+        part.load_plain(instance, row)
+        part.load_single_keys(instance, row, path, **context)
+        try:
+            clean_in_memory(instance, path)
+        except DocumentError:
+            for earlier_path, earlier in checked:  # an earlier row's broken rule comes first
+                full_clean(earlier, earlier_path)
+            raise
+        tags.append(
+            (
+                instance,
+                {
+                    name: codec.load_many(row.get(name), f"{path}{name}", **context)
+                    for name, codec in part.keys.items()
+                    if part.is_many(name)
+                },
+                stored,
+            )
+        )
+        checked.append((path, instance))
         loaded[key] = instance
-    related.exclude(pk__in=[instance.pk for instance in loaded.values()]).delete()
-    return list(loaded.values())
+    kept = {instance.pk for instance in loaded.values() if instance.pk is not None}
+    deleted = [
+        instance.pk
+        for instance in stored_rows
+        if instance.pk not in kept and not _points_at_gone(instance, gone)
+    ]
+    if not checked and not deleted:
+        return list(loaded.values()), False
+    columns = [
+        name
+        for name in (*part.fields, *(("order",) if rows.ordered else ()))
+        if not part.is_many(name)
+    ]
+
+    def write():
+        if deleted:
+            part.model.objects.filter(pk__in=deleted).delete()
+        updated = [instance for _path, instance in checked if instance.pk is not None]
+        if updated:
+            part.model.objects.bulk_update(updated, columns)
+        added = [instance for _path, instance in checked if instance.pk is None]
+        if added:
+            part.model.objects.bulk_create(added)
+        _tags_write(part, tags)
+
+    _checked_write(checked, write, written)
+    for instance, instance_tags, _stored in tags:
+        for name, related in instance_tags.items():
+            prefetched_rows(instance, name, related)
+    gone[part.model] = set(deleted)
+    return list(loaded.values()), True
+
+
+def _agreement_changed(agreement: Agreement, *, existed: bool, saved: bool, public: bool) -> None:
+    """After a write that changed the version: the lock number moves (and the time of the
+    change with it), and the search document, the catalogue and the PDF hear of it once
+    (a saved agreement's own signals have told the PDF)."""
+    if existed:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Agreement._meta.db_table} SET lock_version = lock_version + 1, "
+                "updated_at = %s WHERE id = %s RETURNING lock_version, updated_at",
+                [timezone.now(), agreement.pk],
+            )
+            agreement.lock_version, agreement.updated_at = cursor.fetchone()
+    agreements_touched([agreement.pk], public=public)
+    if not saved:
+        agreement_pdf_changed(agreement)
 
 
 @agreement_changes()
@@ -159,6 +433,71 @@ def agreement_create(*, document: dict, user=None) -> Agreement:
     return agreement_document_apply(
         agreement=Agreement(lineage=lineage, version_number=1), document=document, user=user
     )
+
+
+@agreement_changes()
+def agreements_documents_create(*, documents: list[dict], user=None, comment) -> list[Agreement]:
+    """Many new agreements (each version 1 of a new lineage, as agreement_create) in one
+    transaction, all or nothing: the bulk import's save. Each document is written by the
+    document service with the rows it names looked up once for all of them; the search
+    document, the catalogue and the PDF hear of the write once, at its end; the history gets
+    one revision per agreement, all written together. `comment(index)`: the history's comment
+    for the document at `index`. A DocumentError says which document in `document_index`."""
+    written, known = [], {}
+    lineages, refusals = _lineages_create(documents)
+    for index, document in enumerate(documents):
+        try:
+            if index in refusals:
+                fail("lineage", refusals[index])
+            written.append(
+                agreement_document_write(
+                    agreement=Agreement(lineage=lineages[index], version_number=1),
+                    document=document,
+                    user=user,
+                    known=known,
+                )
+            )
+        except DocumentError as error:
+            error.document_index = index
+            raise
+    history_record_many(
+        records=[
+            (write.agreement, write.state, comment(index)) for index, write in enumerate(written)
+        ],
+        user=user,
+    )
+    return [write.agreement for write in written]
+
+
+def _lineages_create(documents: list[dict]) -> tuple[dict, dict]:
+    """A new lineage for each document, as agreement_create makes one, for all documents in
+    two queries: (index → lineage, index → why its slug cannot be used)."""
+    bases = [
+        document.get("lineage") or slugify(document.get("title", ""))[:100] or "overenskommelse"
+        for document in documents
+    ]
+    taken = set(
+        AgreementLineage.objects.filter(
+            reduce(operator.or_, (Q(slug__startswith=base) for base in set(bases)), Q(pk__in=[]))
+        ).values_list("slug", flat=True)
+    )
+    slugs, refusals = {}, {}
+    for index, (document, base) in enumerate(zip(documents, bases, strict=True)):
+        slug, number = base, 1
+        if document.get("lineage"):
+            if slug in taken:
+                refusals[index] = f"Kortnamnet {slug} används redan av en annan överenskommelse."
+                continue
+        else:
+            while slug in taken:
+                number += 1
+                slug = f"{base}-{number}"
+        taken.add(slug)
+        slugs[index] = slug
+    created = AgreementLineage.objects.bulk_create(
+        [AgreementLineage(slug=slug) for slug in slugs.values()]
+    )
+    return dict(zip(slugs, created, strict=True)), refusals
 
 
 def _free_lineage_slug(title: str) -> str:
@@ -410,14 +749,16 @@ def agreement_revise(*, agreement: Agreement, user) -> Agreement:
             "Utkastet är inte publicerat än. Ändra det direkt; revidera en publicerad version."
         )
     document = revision_document(source=source)
-    revised = agreement_document_apply(
+    written = agreement_document_write(
         agreement=Agreement(
             lineage_id=source.lineage_id, version_number=document["version_number"]
         ),
         document=document,
     )
+    revised = written.agreement
     history_record(
         agreement=revised,
+        written=written.state,
         user=user,
         comment=f"Ny version {revised.version_number}, reviderad från version "
         f"{source.version_number}.",
@@ -529,3 +870,43 @@ def attachment_text_extract(*, attachment: Attachment) -> Attachment:
         attachment.file.close()
     attachment.save(update_fields=["extracted_text"])
     return attachment
+
+
+# Parts of an agreement, edited one page at a time (agreements/admin_parts.py) ------------
+
+STALE_PART_MESSAGE = (
+    "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
+    "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
+)
+
+
+class StalePart(ValidationError):
+    """The page was opened at an older lock number than the agreement has now."""
+
+
+@agreement_changes()
+def agreement_part_apply(
+    *, agreement: Agreement, user, opened_version: int, change, comment: str
+) -> Agreement:
+    """Write one part of the agreement (a party with its goals and commitments, the common
+    goals, a moved or copied commitment …) through the document service: `change(document)`
+    edits the current document in place and only what it changed is written. Refused with
+    nothing written if the user may not change the agreement (PermissionDenied), or if
+    someone saved it after the page was opened at `opened_version` (StalePart: optimistic
+    locking, as on the agreement's head page). History records the change. The stored
+    version is read once for the document, the comparison and the history."""
+    locked = _editable(agreement, user)
+    if locked.lock_version != opened_version:
+        raise StalePart(STALE_PART_MESSAGE, code="stale")
+    stored = agreement_document_stored(agreement=locked)
+    document = agreement_document_dump(agreement=locked, stored=stored)
+    change(document)
+    history_ensure_baseline(agreement=locked)
+    written = agreement_document_write(
+        agreement=locked, document=document, user=user, stored=stored
+    )
+    if written.changed:
+        history_record(
+            agreement=written.agreement, user=user, comment=comment, written=written.state
+        )
+    return written.agreement

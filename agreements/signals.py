@@ -33,6 +33,7 @@ from agreements.models import (
     Party,
     Publication,
 )
+from agreements.pdf_cache import pdf_generations_collected
 from agreements.search import agreement_search_refresh
 from commitments.models import Commitment, TargetGroup, Theme
 
@@ -102,7 +103,7 @@ def agreement_changes():
     """A staff write: a transaction in which the agreements' refresh and the catalogue's
     marker wait for the end (see the module's docstring). Nested blocks join the outermost."""
     changes = _changes()
-    with transaction.atomic():
+    with transaction.atomic(), pdf_generations_collected():
         changes.depth += 1
         try:
             yield

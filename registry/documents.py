@@ -45,20 +45,33 @@ class NaturalKey:
             return sorted(getattr(row, self.attribute) for row in value.all())
         return getattr(value, self.attribute) if value is not None else None
 
-    def load_one(self, value, path: str, **_):
+    def normalized(self, value, *, many: bool):
+        if many:
+            return sorted(set(value or []))
+        return None if value in (None, "") else value
+
+    def resolve(self, values, known: dict | None = None) -> dict:
+        """The rows named by `values` (one query for those not yet in `known`, which is
+        filled in): a list of many rows costs one query, not one per row."""
+        known = {} if known is None else known
+        found = known.setdefault(self, {})
+        wanted = {value for value in values if value not in (None, "") and value not in found}
+        if wanted:
+            for row in self.model.objects.filter(**{f"{self.attribute}__in": wanted}):
+                found[getattr(row, self.attribute)] = row
+        return found
+
+    def load_one(self, value, path: str, *, known: dict | None = None, **_):
         if value in (None, ""):
             return None
-        row = self.model.objects.filter(**{self.attribute: value}).first()
+        row = self.resolve([value], known).get(value)
         if row is None:
             fail(path, f"{self.label} {value} finns inte.")
         return row
 
-    def load_many(self, values, path: str, **_) -> list:
+    def load_many(self, values, path: str, *, known: dict | None = None, **_) -> list:
         values = list(values or [])
-        found = {
-            getattr(row, self.attribute): row
-            for row in self.model.objects.filter(**{f"{self.attribute}__in": values})
-        }
+        found = self.resolve(values, known)
         missing = [str(value) for value in values if value not in found]
         if missing:
             fail(path, f"{self.label} finns inte: {', '.join(missing)}.")
@@ -81,6 +94,9 @@ class SiblingKey:
                 return None
             value = getattr(value, attribute)
         return value
+
+    def normalized(self, value, **_):
+        return value or None
 
     def load_one(self, value, path: str, *, siblings: dict, **_):
         if not value:
@@ -132,6 +148,21 @@ class Part:
                 row[name] = key.dump(value, many=self.is_many(name), **context)
         return row
 
+    def normalized(self, row: dict) -> dict:
+        """The row as dump() gives it back once it is written (a plain field left out: its
+        default; a list of keys: sorted), so that comparing the two says whether writing the
+        row would change anything."""
+        normal = {}
+        for name in self.fields:
+            key = self.keys.get(name)
+            if key is None:
+                model_field = self.model_field(name)
+                value = row[name] if name in row else model_field.get_default()
+                normal[name] = python_value(model_field, plain_value(model_field, value))
+            else:
+                normal[name] = key.normalized(row.get(name), many=self.is_many(name))
+        return normal
+
     def load_plain(self, instance, row: dict) -> None:
         """Set the plain fields; a field the row leaves out gets the model's default."""
         for name in self.plain_fields:
@@ -153,17 +184,112 @@ class Part:
                 getattr(instance, name).set(rows)
 
 
+def prefetched_rows(instance, name: str, rows: list) -> None:
+    """Give the instance's relation `name` these rows as if prefetch_related had read them, so
+    that `.all()` and the serialisers read no more."""
+    queryset = models.QuerySet(model=instance._meta.get_field(name).related_model)
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    if not hasattr(instance, "_prefetched_objects_cache"):
+        instance._prefetched_objects_cache = {}
+    instance._prefetched_objects_cache[name] = queryset
+
+
+def with_related_ids(queryset, names, *, keys: dict | None = None):
+    """The queryset with each many-to-many relation's ids (and, for a name in `keys`, that
+    attribute of the related rows) as arrays in the same query, rather than a query per
+    relation; tags_from_related_ids then gives each row its relations."""
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import OuterRef
+
+    model = queryset.model
+    for name in names:
+        model_field = model._meta.get_field(name)
+        through = model_field.remote_field.through
+        source, target = model_field.m2m_field_name(), model_field.m2m_reverse_field_name()
+        links = through.objects.filter(**{f"{source}_id": OuterRef("pk")}).order_by(f"{target}_id")
+        queryset = queryset.annotate(
+            **{f"_{name}_ids": ArraySubquery(links.values(f"{target}_id"))}
+        )
+        if name in (keys or {}):
+            queryset = queryset.annotate(
+                **{f"_{name}_keys": ArraySubquery(links.values(f"{target}__{keys[name]}"))}
+            )
+    return queryset
+
+
+def tags_from_related_ids(instance, names, *, keys: dict | None = None) -> None:
+    for name in names:
+        related = instance._meta.get_field(name).related_model
+        ids = getattr(instance, f"_{name}_ids")
+        attribute = (keys or {}).get(name)
+        values = getattr(instance, f"_{name}_keys") if attribute else [None] * len(ids)
+        prefetched_rows(
+            instance,
+            name,
+            [
+                related(pk=pk, **({attribute: value} if attribute else {}))
+                for pk, value in zip(ids, values, strict=True)
+            ],
+        )
+
+
+def _error_paths(error: ValidationError, path: str) -> dict[str, list[str]]:
+    return {
+        (f"{path}{name}" if name != NON_FIELD_ERRORS else path.rstrip(".")): messages
+        for name, messages in error.message_dict.items()
+    }
+
+
+def clean_in_memory(instance, path: str = "") -> None:
+    """full_clean without a query: the fields, their validators and the model's clean().
+    A relation whose row the document loaded is known to exist, so it is not looked up
+    again; uniqueness and check constraints are left to the database, which enforces them
+    when the row is written (the writer then calls validate_constraints to name the rule)."""
+    loaded = {
+        model_field
+        for model_field in instance._meta.concrete_fields
+        if model_field.many_to_one
+        and model_field.is_cached(instance)
+        and getattr(instance, model_field.name) is not None
+        and getattr(instance, model_field.name).pk is not None
+    }
+    errors: dict = {}
+    try:
+        instance.clean_fields(exclude={model_field.name for model_field in loaded})
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    try:
+        instance.clean()
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if errors:
+        raise DocumentError(_error_paths(ValidationError(errors), path)) from None
+
+
+def validate_constraints(instance, path: str = "") -> None:
+    """The uniqueness and check constraints as model validation words them (a query each)."""
+    try:
+        instance.validate_unique()
+        instance.validate_constraints()
+    except ValidationError as error:
+        raise DocumentError(_error_paths(error, path)) from None
+
+
 def full_clean(instance, path: str = "") -> None:
     """Model validation with the errors keyed by their place in the document ("goals[2].")."""
     try:
         instance.full_clean()
     except ValidationError as error:
-        raise DocumentError(
-            {
-                (f"{path}{name}" if name != NON_FIELD_ERRORS else path.rstrip(".")): messages
-                for name, messages in error.message_dict.items()
-            }
-        ) from None
+        raise DocumentError(_error_paths(error, path)) from None
+
+
+def python_value(model_field: models.Field, value):
+    """The value as the model field reads it, or as it is when the field would refuse it."""
+    try:
+        return model_field.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return value
 
 
 def plain_value(model_field: models.Field, value):

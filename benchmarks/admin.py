@@ -1,0 +1,226 @@
+"""Staff writes at real size: queries and server time of saving one changed commitment and of
+revising ("Skapa version N", a new version with copies), at the Norrbotten agreement (10
+parties, 51 commitments) and at a synthetic agreement of 20 parties and 200 commitments that
+the benchmark creates through the services. Issue 13's targets: a save at most 30 queries and
+under 300 ms, a revision under 1 s at 200 commitments.
+
+    make bench-admin                  # or: .venv/bin/python -m benchmarks.admin
+    python -m benchmarks.admin --rounds 10 --keep
+
+Runs on a throwaway database of its own (benchmarks/settings.py: reference data and the
+example agreements, as `make setup` loads them), dropped at the end unless --keep. Each
+measurement is a function of its own taking the agreement and the staff member, so that page
+timings can be added beside them. Times are in-process: the services, their queries and
+Python, without HTTP; /proc/loadavg is printed with them.
+"""
+
+import argparse
+import os
+import statistics
+import time
+from dataclasses import dataclass
+
+SYNTHETIC_PARTIES = 20
+SYNTHETIC_COMMITMENTS = 200
+TARGETS = {"save one commitment": (30, 0.300), "revise": (None, 1.0)}
+
+
+@dataclass
+class Measurement:
+    name: str
+    agreement: str
+    queries: int
+    seconds: list[float]
+    cpu: list[float]
+
+    def line(self) -> str:
+        most_queries, most_seconds = TARGETS.get(self.name, (None, None))
+        median = statistics.median(self.seconds)
+        verdict = []
+        if most_queries is not None:
+            verdict.append("ok" if self.queries <= most_queries else f"over {most_queries}")
+        if most_seconds is not None:
+            verdict.append("ok" if median < most_seconds else f"over {most_seconds * 1000:.0f} ms")
+        return (
+            f"{self.name:<22} {self.agreement:<16} {self.queries:>7} {median * 1000:>8.0f} "
+            f"{max(self.seconds) * 1000:>8.0f} {statistics.median(self.cpu) * 1000:>8.0f}   "
+            f"{', '.join(verdict)}"
+        )
+
+
+def loadavg() -> str:
+    try:
+        with open("/proc/loadavg") as handle:
+            return " ".join(handle.read().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+def timed(function, rounds: int, prepare=None) -> tuple[int, list[float], list[float]]:
+    """Queries of the first round, and the seconds and this process's CPU seconds (the
+    server's share, without the database's) of every round, each in a transaction that is
+    rolled back, so that every round starts from the same agreement (`prepare` runs in it
+    first, untimed)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    seconds, cpu, queries = [], [], None
+    for _ in range(rounds):
+
+        class Rollback(Exception):
+            pass
+
+        try:
+            with transaction.atomic():
+                if prepare is not None:
+                    prepare()
+                with CaptureQueriesContext(connection) as captured:
+                    started, cpu_started = time.perf_counter(), time.process_time()
+                    function()
+                    seconds.append(time.perf_counter() - started)
+                    cpu.append(time.process_time() - cpu_started)
+                raise Rollback
+        except Rollback:
+            pass
+        if queries is None:
+            queries = len(captured.captured_queries)
+    return queries, seconds, cpu
+
+
+def norrbotten_staff(user_model):
+    """A county officer of Norrbottens län, as the staff pages know one."""
+    from actors.models import County, StaffScope
+    from actors.services import staff_group_ensure
+
+    user, _ = user_model.objects.get_or_create(
+        username="benchmark-norrbotten", defaults={"is_staff": True}
+    )
+    user.groups.add(staff_group_ensure())
+    StaffScope.objects.get_or_create(user=user, county=County.objects.get(code="25"))
+    return user
+
+
+def synthetic_agreement(user):
+    """A published regional agreement of 20 parties and 200 commitments, written through the
+    document service as the API or the import would."""
+    from actors.models import Organisation
+    from agreements.models import Agreement
+    from agreements.services import agreement_create, agreement_publish
+
+    organisations = list(
+        Organisation.objects.filter(county__code="25").order_by("slug")[:SYNTHETIC_PARTIES]
+    )
+    document = {
+        "title": "Syntetisk överenskommelse med 200 åtaganden",
+        "level": "regional",
+        "county": "25",
+        "purpose": "Att mäta hur snabbt personalen kan spara en stor överenskommelse.",
+        "parties": [{"organisation": organisation.slug} for organisation in organisations],
+        "commitments": [
+            {
+                "party": organisations[number % len(organisations)].slug,
+                "heading": f"Åtagande {number}",
+                "text": f"Parten ansvarar för insats nummer {number} inom etableringen.",
+                "themes": ["arbete"] if number % 3 == 0 else [],
+            }
+            for number in range(SYNTHETIC_COMMITMENTS)
+        ],
+    }
+    existing = Agreement.objects.filter(lineage__slug="syntetisk-200").first()
+    if existing is not None:
+        return existing
+    agreement = agreement_create(document={**document, "lineage": "syntetisk-200"}, user=user)
+    agreement.signed_on = agreement.valid_from = agreement.created_at.date()
+    agreement.save()
+    return agreement_publish(agreement=agreement, user=user)
+
+
+def save_one_commitment(agreement, user, rounds: int) -> Measurement:
+    """One party's page saved with one commitment's text changed (the staff's part pages
+    write through agreement_part_apply)."""
+    from agreements.models import Agreement
+    from agreements.services import agreement_part_apply
+
+    def change(document):
+        document["commitments"][len(document["commitments"]) // 2]["text"] += " Ändrad."
+
+    def save():
+        fresh = Agreement.objects.get(pk=agreement.pk)
+        agreement_part_apply(
+            agreement=fresh,
+            user=user,
+            change=change,
+            comment="Ett åtagande ändrat.",
+            opened_version=fresh.lock_version,
+        )
+
+    return Measurement("save one commitment", agreement.lineage.slug, *timed(save, rounds))
+
+
+def revise(agreement, user, rounds: int) -> Measurement:
+    """ "Skapa version N": the next version as a draft with copies of the parts."""
+    from agreements.models import Agreement
+    from agreements.services import agreement_revise
+
+    def run():
+        agreement_revise(agreement=Agreement.objects.get(pk=agreement.pk), user=user)
+
+    def newer_drafts_removed():  # a version newer than the published one would refuse
+        Agreement.objects.filter(
+            lineage_id=agreement.lineage_id, version_number__gt=agreement.version_number
+        ).delete()
+
+    measured = timed(run, rounds, prepare=newer_drafts_removed)
+    return Measurement("revise", agreement.lineage.slug, *measured)
+
+
+MEASUREMENTS = (save_one_commitment, revise)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    arguments = parser.parse_args()
+
+    os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
+    os.environ.setdefault("BENCH_DATABASE", "samverkansregistret_benchmark_admin")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from benchmarks.public_pages import create_database, drop_database
+
+    created = create_database()
+    try:
+        if created:
+            call_command("setup_registry", verbosity=0)
+        from django.contrib.auth import get_user_model
+
+        from agreements.models import Agreement
+
+        user = norrbotten_staff(get_user_model())
+        norrbotten = (
+            Agreement.objects.published()
+            .filter(lineage__slug="norrbotten-rok")
+            .order_by("-version_number")
+            .first()
+        )
+        synthetic = synthetic_agreement(user)
+        print(f"load average before: {loadavg()}")
+        print(
+            f"{'measurement':<22} {'agreement':<16} {'queries':>7} {'p50 ms':>8} {'max ms':>8} "
+            f"{'cpu ms':>8}"
+        )
+        for measure in MEASUREMENTS:
+            for agreement in (norrbotten, synthetic):
+                print(measure(agreement, user, arguments.rounds).line(), flush=True)
+        print(f"load average after: {loadavg()}")
+    finally:
+        if not arguments.keep:
+            drop_database()
+
+
+if __name__ == "__main__":
+    main()
