@@ -524,3 +524,35 @@ def attachment_text_extract(*, attachment: Attachment) -> Attachment:
         attachment.file.close()
     attachment.save(update_fields=["extracted_text"])
     return attachment
+
+
+# Parts of an agreement, edited one page at a time (agreements/admin_parts.py) ------------
+
+STALE_PART_MESSAGE = (
+    "Någon annan har sparat överenskommelsen medan du hade sidan öppen, så inget av det du "
+    "skrev är sparat. Öppna sidan igen för att se deras ändringar och gör om dina."
+)
+
+
+class StalePart(ValidationError):
+    """The page was opened at an older lock number than the agreement has now."""
+
+
+@agreement_changes()
+def agreement_part_apply(
+    *, agreement: Agreement, user, opened_version: int, change, comment: str
+) -> Agreement:
+    """Write one part of the agreement (a party with its goals and commitments, the common
+    goals, a copied commitment …) through agreement_document_apply: `change(document)` edits
+    the current document in place. Refused with nothing written if the user may not change
+    the agreement, or if someone saved it after the page was opened at `opened_version`
+    (optimistic locking, as on the agreement's head page). History records the change."""
+    locked = _editable(agreement, user)
+    if locked.lock_version != opened_version:
+        raise StalePart(STALE_PART_MESSAGE, code="stale")
+    document = agreement_document_dump(agreement=locked)
+    change(document)
+    history_ensure_baseline(agreement=locked)
+    applied = agreement_document_apply(agreement=locked, document=document, user=user)
+    history_record(agreement=applied, user=user, comment=comment, only_if_changed=True)
+    return applied
