@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from reversion.models import Revision
 
+from actors.models import ContactPerson
 from agreements import importing, policy, services
 from agreements.admin_parts import PartsViews, parties_with_counts
 from agreements.document import ROWS, SECTION, TEXT_SECTIONS
@@ -390,6 +391,12 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             )
             kwargs["queryset"] = Agreement.objects.visible_to(request.user) | linked_now
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "contacts":
+            # A contact person is shown with the name of their organisation.
+            kwargs["queryset"] = ContactPerson.objects.select_related("organisation")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)

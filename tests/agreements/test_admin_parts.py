@@ -239,36 +239,37 @@ def test_bad_input_gives_a_swedish_error_and_nothing_changes(client, norrbotten_
     assert response.status_code == 200
     page = response.content.decode()
     assert "Rätta felen nedan. Inget har sparats." in page
-    assert "Ange ett giltigt datum." in page
+    assert "Fyll i ett giltigt datum." in page
     assert agreement_document_dump(agreement=draft) == before
 
 
-def _synthetic(user, parties=20, commitments=200) -> Agreement:
-    """A draft with 20 parties and 200 commitments, written through the document service."""
+def _synthetic(user, head: Agreement, parties=20, commitments=200) -> Agreement:
+    """Norrbotten's head with 20 parties and 200 commitments, written through the document
+    service."""
     from actors.models import Organisation
 
     organisations = list(Organisation.objects.order_by("pk")[:parties])
-    document = {
-        "title": "Stor syntetisk överenskommelse",
-        "level": "regional",
-        "kind": "establishment",
-        "county": "25",
-        "publication": "draft",
-        "parties": [{"organisation": o.slug, "role": "signatory"} for o in organisations],
-        "goals": [
-            {"text": f"Mål {n}", "party": organisations[n % parties].slug} for n in range(40)
+    document = agreement_document_dump(agreement=head)
+    document.update(
+        lineage="stor-syntetisk",
+        version_number=1,
+        title="Stor syntetisk överenskommelse",
+        parties=[{"organisation": o.slug, "role": "signatory"} for o in organisations],
+        goals=[
+            {"text": f"Mål {n}", "party": organisations[n % parties].slug if n % 4 else None}
+            for n in range(40)
         ],
-        "commitments": [
+        commitments=[
             {
                 "party": organisations[n % parties].slug,
                 "heading": f"Rubrik {n}",
                 "text": f"Åtagande nummer {n}, med en text av rimlig längd. " * 3,
-                "themes": [],
-                "target_groups": [],
+                "themes": ["arbete"] if n % 2 else [],
             }
             for n in range(commitments)
         ],
-    }
+        reception_figures=[],
+    )
     return services.agreement_create(document=document, user=user)
 
 
@@ -295,6 +296,6 @@ def test_query_counts_constant_and_pages_small(client, norrbotten_staff, draft):
     client.force_login(norrbotten_staff)
     client.get(change_url(draft))  # the session and the vocabularies' caches warm
     small = _page_sizes(client, draft)
-    big = _page_sizes(client, _synthetic(norrbotten_staff))
+    big = _page_sizes(client, _synthetic(norrbotten_staff, draft))
     assert big == small
     assert max(small.values()) <= 60
