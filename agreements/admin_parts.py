@@ -92,11 +92,8 @@ class CommitmentForm(NormalisedTextMixin, forms.ModelForm):
         self.fields["party"].required = True
 
 
-
 def _formset(form, extra=1):
-    return forms.formset_factory(
-        form, extra=extra, can_delete=True, max_num=1000
-    )
+    return forms.formset_factory(form, extra=extra, can_delete=True, max_num=1000)
 
 
 GoalFormSet = _formset(GoalForm)
@@ -577,4 +574,3 @@ def parties_with_counts(agreement: Agreement) -> list[Party]:
         )
         .order_by("order", "id")
     )
-

@@ -9,6 +9,7 @@ from django.urls import reverse
 from agreements import services
 from agreements.document import agreement_document_dump
 from agreements.models import Agreement
+from benchmarks.admin_pages import synthetic_agreement
 from commitments.models import Commitment
 from tests.agreements.helpers import change_url, history_url
 
@@ -144,7 +145,11 @@ def test_add_a_party(client, norrbotten_staff, draft):
     organisation_pk, name = next((pk, label) for pk, label in choices if pk)
     response = client.post(
         parties_url(draft),
-        {"opened_version": draft.lock_version, "organisation": organisation_pk, "role": "signatory"},
+        {
+            "opened_version": draft.lock_version,
+            "organisation": organisation_pk,
+            "role": "signatory",
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -159,13 +164,12 @@ def test_move_a_commitment_to_another_party_and_reorder(client, norrbotten_staff
     other = draft.parties.exclude(pk=party.pk).first()
     client.force_login(norrbotten_staff)
     page = client.get(party_url(draft, party))
-    first, second = list(party.commitments.order_by("order", "id"))[:2]
+    first = party.commitments.order_by("order", "id").first()
     data = page_data(page)
     data["atagande-0-party"] = str(other.pk)
     client.post(party_url(draft, party), data)
     first.refresh_from_db()
     assert first.party_id == other.pk
-    assert first.text == Commitment.objects.get(pk=first.pk).text
 
     # Down: the party's first commitment becomes its second.
     page = client.get(party_url(draft, party))
@@ -179,9 +183,12 @@ def test_move_a_commitment_to_another_party_and_reorder(client, norrbotten_staff
 
 def test_copy_a_commitment_from_another_agreement(client, norrbotten_staff, draft):
     party = draft.parties.first()
-    source = Agreement.objects.published().exclude(lineage=draft.lineage).filter(
-        commitments__isnull=False
-    ).first()
+    source = (
+        Agreement.objects.published()
+        .exclude(lineage=draft.lineage)
+        .filter(commitments__isnull=False)
+        .first()
+    )
     commitment = source.commitments.first()
     client.force_login(norrbotten_staff)
     found = client.get(copy_url(draft, party), {"q": source.title[:12]})
@@ -200,14 +207,16 @@ def test_copy_a_commitment_from_another_agreement(client, norrbotten_staff, draf
     assert copied.text == commitment.text
     assert copied.party_id == party.pk
     # A draft of another county cannot be the source.
-    stockholm_draft = Agreement.objects.filter(publication="draft").exclude(
-        county=draft.county
-    ).first()
+    stockholm_draft = (
+        Agreement.objects.filter(publication="draft").exclude(county=draft.county).first()
+    )
     if stockholm_draft is not None:
         assert client.get(copy_url(draft, party), {"kalla": stockholm_draft.pk}).status_code == 404
 
 
-def test_stale_save_is_refused_and_nothing_changes(client, norrbotten_staff, national_editor, draft):
+def test_stale_save_is_refused_and_nothing_changes(
+    client, norrbotten_staff, national_editor, draft
+):
     party = biggest_party(draft)
     client.force_login(norrbotten_staff)
     data = page_data(client.get(party_url(draft, party)))
@@ -243,36 +252,6 @@ def test_bad_input_gives_a_swedish_error_and_nothing_changes(client, norrbotten_
     assert agreement_document_dump(agreement=draft) == before
 
 
-def _synthetic(user, head: Agreement, parties=20, commitments=200) -> Agreement:
-    """Norrbotten's head with 20 parties and 200 commitments, written through the document
-    service."""
-    from actors.models import Organisation
-
-    organisations = list(Organisation.objects.order_by("pk")[:parties])
-    document = agreement_document_dump(agreement=head)
-    document.update(
-        lineage="stor-syntetisk",
-        version_number=1,
-        title="Stor syntetisk överenskommelse",
-        parties=[{"organisation": o.slug, "role": "signatory"} for o in organisations],
-        goals=[
-            {"text": f"Mål {n}", "party": organisations[n % parties].slug if n % 4 else None}
-            for n in range(40)
-        ],
-        commitments=[
-            {
-                "party": organisations[n % parties].slug,
-                "heading": f"Rubrik {n}",
-                "text": f"Åtagande nummer {n}, med en text av rimlig längd. " * 3,
-                "themes": ["arbete"] if n % 2 else [],
-            }
-            for n in range(commitments)
-        ],
-        reception_figures=[],
-    )
-    return services.agreement_create(document=document, user=user)
-
-
 def _page_sizes(client, agreement) -> dict:
     party = biggest_party(agreement)
     urls = {
@@ -296,6 +275,6 @@ def test_query_counts_constant_and_pages_small(client, norrbotten_staff, draft):
     client.force_login(norrbotten_staff)
     client.get(change_url(draft))  # the session and the vocabularies' caches warm
     small = _page_sizes(client, draft)
-    big = _page_sizes(client, _synthetic(norrbotten_staff, draft))
+    big = _page_sizes(client, synthetic_agreement(head=draft, user=norrbotten_staff))
     assert big == small
     assert max(small.values()) <= 60
