@@ -60,14 +60,27 @@ class NewPartyForm(NormalisedTextMixin, forms.ModelForm):
         ]
 
 
-class GoalForm(NormalisedTextMixin, forms.ModelForm):
+class PartyChoicesMixin:
+    """Choices read once per page, not once per form: the agreement's parties (choosing
+    another moves the row there), contact people, vocabularies."""
+
+    def __init__(self, *args, choices: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (queryset, options) in choices.items():
+            if name in self.fields:
+                self.fields[name].queryset = queryset
+                self.fields[name].choices = options
+
+
+class GoalForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
     class Meta:
         model = Goal
-        fields = [name for name in GOAL.fields if name != "party"]
+        fields = list(GOAL.fields)
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
+        help_texts = {"party": "Tom: ett gemensamt mål. Välj en annan part för att flytta målet."}
 
 
-class CommitmentForm(NormalisedTextMixin, forms.ModelForm):
+class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
     """A commitment of the party page. Its party is a choice among the agreement's parties:
     choosing another moves the commitment there."""
 
@@ -83,12 +96,8 @@ class CommitmentForm(NormalisedTextMixin, forms.ModelForm):
             "target_groups": forms.SelectMultiple(attrs={"size": 4}),
         }
 
-    def __init__(self, *args, choices: dict, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Choices read once per page, not once per form.
-        for name, (queryset, options) in choices.items():
-            self.fields[name].queryset = queryset
-            self.fields[name].choices = options
         self.fields["party"].required = True
 
 
@@ -268,7 +277,7 @@ class PartsViews:
             Party.objects.select_related("organisation"), agreement=agreement, pk=party_id
         )
 
-    def _commitment_choices(self, agreement) -> dict:
+    def _choices(self, agreement) -> dict:
         parties = list(agreement.parties.select_related("organisation").order_by("order", "id"))
         organisations = [party.organisation_id for party in parties]
         contacts = list(
@@ -280,7 +289,7 @@ class PartsViews:
         return {
             "party": (
                 Party.objects.filter(agreement=agreement),
-                [(party.pk, str(party.organisation)) for party in parties],
+                [("", "---------")] + [(party.pk, str(party.organisation)) for party in parties],
             ),
             "responsible_contact": (
                 ContactPerson.objects.filter(organisation_id__in=organisations),
@@ -301,7 +310,7 @@ class PartsViews:
             .prefetch_related("themes", "target_groups")
             .order_by("order", "id")
         )
-        choices = self._commitment_choices(agreement)
+        choices = self._choices(agreement)
         data = request.POST if request.method == "POST" else None
         lock = LockForm(data, initial={"opened_version": agreement.lock_version})
         party_form = PartyForm(data, instance=party, prefix="part")
@@ -309,6 +318,7 @@ class PartsViews:
             data,
             prefix="mal",
             initial=[_initial(goal, GOAL, GoalForm._meta.fields) for goal in goals],
+            form_kwargs={"choices": choices},
         )
         commitment_formset = CommitmentFormSet(
             data,
@@ -401,6 +411,7 @@ class PartsViews:
             data,
             prefix="mal",
             initial=[_initial(goal, GOAL, GoalForm._meta.fields) for goal in goals],
+            form_kwargs={"choices": self._choices(agreement)},
         )
         if data is not None:
             if lock.is_valid() and formset.is_valid():
@@ -522,15 +533,16 @@ class PartsViews:
 
 def _edits(formset, part, **fixed) -> tuple[list, list]:
     """The formset's rows as document values: (existing rows in order as (form, values or
-    None for a deleted row), new rows with content as (form, values)). `fixed`: values every
-    new row gets (a party's goal gets the party)."""
+    None for a deleted row), new rows with content as (form, values)). `fixed`: values a new
+    row gets where it leaves them empty (a new goal on a party's page is the party's)."""
     existing, new = [], []
     for form in formset.initial_forms:
         deleted = formset._should_delete_form(form)
         existing.append((form, None if deleted else _row_values(form, part)))
     for form in formset.extra_forms:
         if form.has_changed() and not formset._should_delete_form(form):
-            new.append((form, {**_row_values(form, part), **fixed}))
+            values = _row_values(form, part)
+            new.append((form, {**values, **{k: v for k, v in fixed.items() if not values.get(k)}}))
     return existing, new
 
 

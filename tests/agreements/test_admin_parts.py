@@ -11,7 +11,13 @@ from agreements.document import agreement_document_dump
 from agreements.models import Agreement
 from benchmarks.admin_pages import synthetic_agreement
 from commitments.models import Commitment
-from tests.agreements.helpers import change_url, history_url
+from tests.agreements.helpers import (
+    add_form_values,
+    change_url,
+    history_url,
+    party_page_data,
+    party_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +27,6 @@ def draft(norrbotten_staff):
     """The Norrbotten agreement revised: a draft of 10 parties and 51 commitments."""
     published = Agreement.objects.get(lineage__slug="norrbotten-rok", version_number=1)
     return services.agreement_revise(agreement=published, user=norrbotten_staff)
-
-
-def party_url(agreement, party) -> str:
-    return reverse("admin:agreements_agreement_party", args=[agreement.pk, party.pk])
 
 
 def parties_url(agreement) -> str:
@@ -39,35 +41,6 @@ def copy_url(agreement, party) -> str:
     return reverse("admin:agreements_agreement_commitment_copy", args=[agreement.pk, party.pk])
 
 
-def _form_values(data: dict, form) -> None:
-    for name in form.fields:
-        value = form[name].value()
-        key = form.add_prefix(name)
-        if value is None:
-            data[key] = ""
-        elif isinstance(value, bool):
-            if value:
-                data[key] = "on"
-        elif isinstance(value, list | tuple):
-            data[key] = [str(item) for item in value]
-        else:
-            data[key] = str(value)
-
-
-def page_data(response) -> dict:
-    """What the party page posts back unchanged (empty new rows left empty)."""
-    context = response.context
-    data = {"opened_version": str(context["lock"]["opened_version"].value())}
-    _form_values(data, context["party_form"])
-    for formset in (context["goal_formset"], context["commitment_formset"]):
-        management = formset.management_form
-        for name in management.fields:
-            data[management.add_prefix(name)] = str(management[name].value())
-        for form in formset.initial_forms:
-            _form_values(data, form)
-    return data
-
-
 def biggest_party(agreement):
     return max(agreement.parties.all(), key=lambda party: party.commitments.count())
 
@@ -78,7 +51,7 @@ def test_norrbotten_staff_change_two_commitments_of_one_party(client, norrbotten
     page = client.get(party_url(draft, party))
     assert page.status_code == 200
     assert str(party.organisation) in page.content.decode()
-    data = page_data(page)
+    data = party_page_data(page)
     data["atagande-0-text"] = "Första åtagandet, omskrivet."
     data["atagande-2-heading"] = "Ny rubrik"
     before = {c.pk: c.text for c in draft.commitments.all()}
@@ -101,7 +74,7 @@ def test_stockholm_staff_may_not_open_or_save_norrbotten_parts(
 ):
     party = biggest_party(draft)
     client.force_login(norrbotten_staff)
-    data = page_data(client.get(party_url(draft, party)))
+    data = party_page_data(client.get(party_url(draft, party)))
     data["atagande-0-text"] = "Från Stockholm."
     client.force_login(stockholm_staff)
     for url in (party_url(draft, party), parties_url(draft), common_goals_url(draft)):
@@ -131,7 +104,7 @@ def test_national_editor_edits_every_part(client, national_editor, draft):
     for name in formset.management_form.fields:
         data[formset.management_form.add_prefix(name)] = str(formset.management_form[name].value())
     for form in formset.initial_forms:
-        _form_values(data, form)
+        add_form_values(data, form)
     data["mal-0-text"] = "Ett gemensamt mål, omskrivet."
     response = client.post(common_goals_url(draft), data, follow=True)
     assert "De gemensamma målen är sparade." in response.content.decode()
@@ -165,7 +138,7 @@ def test_move_a_commitment_to_another_party_and_reorder(client, norrbotten_staff
     client.force_login(norrbotten_staff)
     page = client.get(party_url(draft, party))
     first = party.commitments.order_by("order", "id").first()
-    data = page_data(page)
+    data = party_page_data(page)
     data["atagande-0-party"] = str(other.pk)
     client.post(party_url(draft, party), data)
     first.refresh_from_db()
@@ -174,7 +147,7 @@ def test_move_a_commitment_to_another_party_and_reorder(client, norrbotten_staff
     # Down: the party's first commitment becomes its second.
     page = client.get(party_url(draft, party))
     top, below = list(party.commitments.order_by("order", "id"))[:2]
-    data = {**page_data(page), "flytta": "ner-0"}
+    data = {**party_page_data(page), "flytta": "ner-0"}
     response = client.post(party_url(draft, party), data, follow=True)
     assert response.status_code == 200
     texts = [c.text for c in party.commitments.order_by("order", "id")[:2]]
@@ -219,10 +192,10 @@ def test_stale_save_is_refused_and_nothing_changes(
 ):
     party = biggest_party(draft)
     client.force_login(norrbotten_staff)
-    data = page_data(client.get(party_url(draft, party)))
+    data = party_page_data(client.get(party_url(draft, party)))
     # Someone else saves the agreement meanwhile.
     client.force_login(national_editor)
-    other = page_data(client.get(party_url(draft, party)))
+    other = party_page_data(client.get(party_url(draft, party)))
     other["atagande-1-text"] = "Den andras ändring."
     client.post(party_url(draft, party), other)
     client.force_login(norrbotten_staff)
@@ -240,7 +213,7 @@ def test_bad_input_gives_a_swedish_error_and_nothing_changes(client, norrbotten_
     party = biggest_party(draft)
     client.force_login(norrbotten_staff)
     before = agreement_document_dump(agreement=draft)
-    data = page_data(client.get(party_url(draft, party)))
+    data = party_page_data(client.get(party_url(draft, party)))
     data["atagande-0-text"] = "Ändrad men inte sparad."
     data["atagande-1-period_start"] = "inte ett datum"
     data["atagande-1-period_end"] = "2001-01-01"
