@@ -258,8 +258,6 @@ class PartsViews:
                 return HttpResponseRedirect(
                     reverse("admin:agreements_agreement_party", args=[agreement.pk, party.pk])
                 )
-        elif request.method == "POST":
-            messages.error(request, "Rätta felen nedan. Inget har sparats.")
         return self._render(
             request,
             agreement,
@@ -354,8 +352,7 @@ class PartsViews:
         valid = all(
             [lock.is_valid(), party_form.is_valid(), goal_formset.is_valid(), formset.is_valid()]
         )
-        if not valid:
-            messages.error(request, "Rätta felen nedan. Inget har sparats.")
+        if not valid:  # the page says so above its forms
             return None
         slug = party.organisation.slug
         edits = {
@@ -413,35 +410,32 @@ class PartsViews:
             initial=[_initial(goal, GOAL, GoalForm._meta.fields) for goal in goals],
             form_kwargs={"choices": self._choices(agreement)},
         )
-        if data is not None:
-            if lock.is_valid() and formset.is_valid():
-                existing, new = _edits(formset, GOAL, party=None)
+        if data is not None and lock.is_valid() and formset.is_valid():
+            existing, new = _edits(formset, GOAL, party=None)
 
-                def change(document):
-                    rows = document["goals"]
-                    mine = [index for index, row in enumerate(rows) if not row.get("party")]
-                    _apply_edits(rows, mine, existing)
-                    rows.extend(values for _, values in new)
-                    document["goals"] = [row for row in rows if row is not None]
+            def change(document):
+                rows = document["goals"]
+                mine = [index for index, row in enumerate(rows) if not row.get("party")]
+                _apply_edits(rows, mine, existing)
+                rows.extend(values for _, values in new)
+                document["goals"] = [row for row in rows if row is not None]
 
-                def place_errors(place, errors):
-                    formset._non_form_errors = formset.error_class(
-                        [*formset.non_form_errors(), *errors]
-                    )
-
-                response = self._save(
-                    request,
-                    agreement,
-                    lock=lock,
-                    change=change,
-                    comment="Gemensamma mål ändrade.",
-                    place_errors=place_errors,
-                    success="De gemensamma målen är sparade.",
+            def place_errors(place, errors):
+                formset._non_form_errors = formset.error_class(
+                    [*formset.non_form_errors(), *errors]
                 )
-                if response is not None:
-                    return response
-            else:
-                messages.error(request, "Rätta felen nedan. Inget har sparats.")
+
+            response = self._save(
+                request,
+                agreement,
+                lock=lock,
+                change=change,
+                comment="Gemensamma mål ändrade.",
+                place_errors=place_errors,
+                success="De gemensamma målen är sparade.",
+            )
+            if response is not None:
+                return response
         return self._render(
             request,
             agreement,
