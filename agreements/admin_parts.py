@@ -19,7 +19,7 @@ from django.urls import path, reverse
 from actors.document import ContactKey
 from actors.models import ContactPerson, Organisation
 from agreements import services
-from agreements.document import GOAL, PARTY
+from agreements.document import GOAL, PARTY, ROWS
 from agreements.forms import NormalisedTextMixin
 from agreements.models import Agreement, Goal, Party
 from commitments.document import COMMITMENT
@@ -101,12 +101,18 @@ class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
         self.fields["party"].required = True
 
 
-def _formset(form, extra=1):
-    return forms.formset_factory(form, extra=extra, can_delete=True, max_num=1000)
+def _formset(form, list_name: str):
+    """One empty row for a new one; at most the document's limit of rows."""
+    rows = next(rows for rows in ROWS if rows.name == list_name)
+    formset = forms.formset_factory(
+        form, extra=1, can_delete=True, max_num=rows.limit, validate_max=True
+    )
+    errors = {**formset.default_error_messages, "too_many_forms": rows.limit_message()}
+    return type(formset.__name__, (formset,), {"default_error_messages": errors})
 
 
-GoalFormSet = _formset(GoalForm)
-CommitmentFormSet = _formset(CommitmentForm)
+GoalFormSet = _formset(GoalForm, "goals")
+CommitmentFormSet = _formset(CommitmentForm, "commitments")
 
 
 # Between a form and the document's rows ----------------------------------------------------
@@ -221,10 +227,6 @@ class PartsViews:
             return None
         messages.success(request, success)
         return HttpResponseRedirect(request.get_full_path())
-
-    @staticmethod
-    def _rows_of(document_rows, predicate) -> list[int]:
-        return [index for index, row in enumerate(document_rows) if predicate(row)]
 
     # The list of parties, and a new party ---------------------------------------------------
 
