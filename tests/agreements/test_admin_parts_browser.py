@@ -103,8 +103,9 @@ def test_a_party_is_saved_without_javascript_by_keyboard(draft, site, browser):
     page.focus("#id_atagande-0-text")
     page.keyboard.press("Tab")  # on through the fields; Enter on the save button at the end
     page.focus("input[type=submit].default")
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
-    assert f"{party.organisation} är sparad." in page.content()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.wait_for_selector(".messagelist")
+    assert f"{party.organisation} är sparad." in page.inner_text(".messagelist")
     assert _read(lambda: party.commitments.filter(text="Omskrivet i webbläsaren.").exists())
     context.close()
