@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-pdf bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-admin-pages bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,11 @@ bench-admin: $(INSTALLED)
 BENCH_SECONDS ?= 30
 bench-load: $(INSTALLED)
 	$(PY) -m benchmarks.load --seconds $(BENCH_SECONDS)
+
+## bench-admin-pages: server times and HTML sizes of the agreement's staff head page and a party
+## page, at the Norrbotten agreement and at 20 parties/200 commitments, on a throwaway database
+bench-admin-pages: $(INSTALLED)
+	$(PY) -m benchmarks.admin_pages
 
 ## bench-search: recall@10 and MRR of the search over tests/search/queries.json (examples)
 bench-search: setup

@@ -11,16 +11,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from reversion.models import Revision
 
+from actors.models import ContactPerson
 from agreements import importing, policy, services
-from agreements.document import GOAL, PARTY, ROWS, SECTION, TEXT_SECTIONS
+from agreements.admin_parts import PartsViews, parties_with_counts
+from agreements.document import ROWS, SECTION, TEXT_SECTIONS
 from agreements.forms import (
     AgreementForm,
     AttachmentInlineForm,
-    CachedLabelsAutocomplete,
-    CommitmentInlineForm,
-    GoalInlineForm,
     ImportForm,
-    PartyInlineForm,
     SectionInlineForm,
     UnpublishForm,
 )
@@ -44,8 +42,6 @@ from agreements.models import (
     Publication,
 )
 from agreements.signals import agreement_changes
-from commitments.document import COMMITMENT
-from commitments.models import Commitment, TargetGroup, Theme
 
 
 def _errors_besides_conflict(form, formsets) -> bool:
@@ -182,82 +178,11 @@ class ScopedInlineMixin:
         return super().has_delete_permission(request, obj) and self._may_change(request, obj)
 
 
-class AgreementPartyFieldMixin:
-    """A goal's or commitment's party is one of this agreement's parties. The choices are
-    read once per page, not once per form."""
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "party":
-            agreement_id = request.resolver_match.kwargs.get("object_id")
-            parties = Party.objects.filter(agreement_id=agreement_id).select_related("organisation")
-            kwargs["queryset"] = parties
-            field = super().formfield_for_foreignkey(db_field, request, **kwargs)
-            field.choices = [("", "---------")] + [(p.pk, str(p.organisation)) for p in parties]
-            field.error_messages["invalid_choice"] = (
-                "Välj en av den här överenskommelsens parter. En ny part sparas först; sedan "
-                "kan den få mål och åtaganden."
-            )
-            return field
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-class CachedVocabularyMixin:
-    def formfield_for_manytomany(self, db_field, request, **kwargs):
-        field = super().formfield_for_manytomany(db_field, request, **kwargs)
-        if db_field.name in ("themes", "target_groups") and field is not None:
-            widget = field.widget
-            while hasattr(widget, "widget"):  # RelatedFieldWidgetWrapper
-                widget = widget.widget
-            widget.__class__ = CachedLabelsAutocomplete
-            model = Theme if db_field.name == "themes" else TargetGroup
-            widget.labels = {str(term.pk): str(term) for term in model.objects.all()}
-        return field
-
-
 class SectionInline(ScopedInlineMixin, admin.StackedInline):
     model = AgreementSection
     form = SectionInlineForm
     extra = 0
     fields = ["order", *SECTION.fields]
-
-
-class PartyInline(ScopedInlineMixin, admin.TabularInline):
-    model = Party
-    form = PartyInlineForm
-    extra = 0
-    fields = ["order", *PARTY.fields]
-    autocomplete_fields = ["organisation"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("organisation")
-
-
-class GoalInline(ScopedInlineMixin, AgreementPartyFieldMixin, admin.StackedInline):
-    model = Goal
-    form = GoalInlineForm
-    extra = 0
-    fields = ["order", *GOAL.fields]
-
-
-class CommitmentInline(
-    ScopedInlineMixin, CachedVocabularyMixin, AgreementPartyFieldMixin, admin.StackedInline
-):
-    model = Commitment
-    form = CommitmentInlineForm
-    extra = 0
-    fields = ["order", *COMMITMENT.fields]
-    autocomplete_fields = ["themes", "target_groups", "responsible_contact"]
-    template = "admin/agreements/agreement/commitments_inline.html"
-    verbose_name_plural = "åtaganden, per part (spara nya parter först, sedan deras åtaganden)"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("party__organisation", "responsible_contact__organisation")
-            .prefetch_related("themes", "target_groups")
-            .order_by("party__order", "party_id", "order", "id")
-        )
 
 
 class AttachmentInline(ScopedInlineMixin, admin.TabularInline):
@@ -364,7 +289,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "version_number",
     ]
     date_hierarchy = "valid_from"
-    inlines = [PartyInline, GoalInline, CommitmentInline, SectionInline, AttachmentInline]
+    inlines = [SectionInline, AttachmentInline]
     actions = ["publish_selected", "unpublish_selected", "revise_selected"]
     fieldsets = [
         (
@@ -467,6 +392,12 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             kwargs["queryset"] = Agreement.objects.visible_to(request.user) | linked_now
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "contacts":
+            # A contact person is shown with the name of their organisation.
+            kwargs["queryset"] = ContactPerson.objects.select_related("organisation")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
         counties = list(policy.counties_for(request.user)[:2])
@@ -550,6 +481,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "status_label": status,
             "lineage_versions": versions,
             "may_change": self.has_change_permission(request, obj),
+            "parties": parties_with_counts(obj),
+            "common_goal_count": obj.goals.filter(party=None).count(),
             "publication_problems": (
                 services.agreement_publication_problems(obj, user=request.user)
                 if not obj.is_published
@@ -591,6 +524,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 wrap(self.import_template_view),
                 name=f"{prefix}_import_template",
             ),
+            *PartsViews(self).urls(prefix),
             *super().get_urls(),
         ]
 

@@ -2,7 +2,7 @@
 attachments, unpublishing and bulk import."""
 
 from django import forms
-from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
+from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
@@ -10,7 +10,7 @@ from django.utils.text import slugify
 
 from actors.boundaries import agreement_day
 from agreements import policy
-from agreements.document import GOAL, PARTY, SECTION
+from agreements.document import SECTION
 from agreements.history import (
     revisions_since,
     snapshot_at_lock_version,
@@ -23,13 +23,9 @@ from agreements.models import (
     AgreementLineage,
     AgreementSection,
     Attachment,
-    Goal,
     Level,
-    Party,
     validate_municipalities,
 )
-from commitments.document import COMMITMENT
-from commitments.models import Commitment
 
 CONFLICT_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
@@ -207,24 +203,6 @@ class SectionInlineForm(NormalisedTextMixin, forms.ModelForm):
         fields = ["order", *SECTION.fields]
 
 
-class GoalInlineForm(NormalisedTextMixin, forms.ModelForm):
-    class Meta:
-        model = Goal
-        fields = ["order", *GOAL.fields]
-
-
-class CommitmentInlineForm(NormalisedTextMixin, forms.ModelForm):
-    class Meta:
-        model = Commitment
-        fields = ["order", *COMMITMENT.fields]
-
-
-class PartyInlineForm(NormalisedTextMixin, forms.ModelForm):
-    class Meta:
-        model = Party
-        fields = ["order", *PARTY.fields]
-
-
 class _LinkedFile:
     """A stored file as the file widget shows it, linked to the guarded view rather than to
     MEDIA_URL (which is not served)."""
@@ -250,23 +228,6 @@ class AttachmentInlineForm(forms.ModelForm):
         model = Attachment
         fields = ["title", "kind", "file"]
         widgets = {"file": AttachmentFileWidget}
-
-
-class CachedLabelsAutocomplete(AutocompleteSelectMultiple):
-    """Autocomplete that renders the selected options from labels read once per page, not
-    with one query per form: an agreement has dozens of commitments, each with themes."""
-
-    labels: dict[str, str] | None = None
-
-    def optgroups(self, name, value, attr=None):
-        if self.labels is None:
-            return super().optgroups(name, value, attr)
-        selected = [str(v) for v in value if str(v) in self.labels]
-        options = [
-            self.create_option(name, pk, self.labels[pk], selected, index)
-            for index, pk in enumerate(selected)
-        ]
-        return [(None, options, 0)]
 
 
 class UnpublishForm(forms.Form):

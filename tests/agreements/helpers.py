@@ -18,7 +18,7 @@ def restore_url(agreement: Agreement, revision_id: int) -> str:
     return reverse("admin:agreements_agreement_restore", args=[agreement.pk, revision_id])
 
 
-def _add_form(data: dict, form) -> None:
+def add_form_values(data: dict, form) -> None:
     for name in form.fields:
         if name == "file":
             continue
@@ -39,14 +39,14 @@ def form_data(response) -> dict:
     """Everything the agreement page would post back unchanged: the agreement's fields, the
     hidden lock number, and every inline formset with its management form."""
     data: dict = {}
-    _add_form(data, response.context["adminform"].form)
+    add_form_values(data, response.context["adminform"].form)
     for inline in response.context["inline_admin_formsets"]:
         formset = inline.formset
         management = formset.management_form
         for name in management.fields:
             data[management.add_prefix(name)] = str(management[name].value())
         for form in formset.forms:
-            _add_form(data, form)
+            add_form_values(data, form)
     return data
 
 
@@ -85,3 +85,21 @@ def pdf_bytes(text: str = "Samverkan kring nyanlända i Norrbotten") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def party_url(agreement: Agreement, party) -> str:
+    return reverse("admin:agreements_agreement_party", args=[agreement.pk, party.pk])
+
+
+def party_page_data(response) -> dict:
+    """What a party page (agreements/admin_parts.py) posts back unchanged, new rows empty."""
+    context = response.context
+    data = {"opened_version": str(context["lock"]["opened_version"].value())}
+    add_form_values(data, context["party_form"])
+    for formset in (context["goal_formset"], context["commitment_formset"]):
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = str(management[name].value())
+        for form in formset.initial_forms:
+            add_form_values(data, form)
+    return data

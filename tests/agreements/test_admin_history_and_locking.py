@@ -2,15 +2,19 @@
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from reversion.models import Version
 
 from agreements.history import history_record
+from agreements.models import AgreementSection
 from commitments.models import Commitment
 from tests.agreements.helpers import (
     change_url,
     form_data,
     history_url,
     inline_index,
+    party_page_data,
+    party_url,
     restore_url,
 )
 from tests.factories import (
@@ -38,6 +42,10 @@ def rok():
         )
         CommitmentFactory(party=party, heading="Arbete", text=f"{name} erbjuder praktik.")
         CommitmentFactory(party=party, heading="Boende", text=f"{name} ordnar boende.")
+    for order, heading in enumerate(("Mottagande", "Bostäder")):
+        AgreementSection.objects.create(
+            agreement=agreement, order=order, heading=heading, text=f"Om {heading.lower()}."
+        )
     return agreement
 
 
@@ -61,16 +69,15 @@ def _client(user) -> Client:
 
 def test_a_commitment_change_shows_in_the_history_with_old_and_new_text(rok, norrbotten_staff):
     client = _client(norrbotten_staff)
-    page = client.get(change_url(rok))
-    data = form_data(page)
     commitment = rok.commitments.order_by("party__order", "party_id", "order", "id").first()
-    index = inline_index(page, "commitments", lambda c: c.pk == commitment.pk)
+    url = party_url(rok, commitment.party)
+    data = party_page_data(client.get(url))
     old_text = commitment.text
-    data[f"commitments-{index}-text"] = "Erbjuda samhällsorientering på modersmål inom tre månader."
+    data["atagande-0-text"] = "Erbjuda samhällsorientering på modersmål inom tre månader."
 
-    response = client.post(change_url(rok), data)
+    response = client.post(url, data)
 
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert response.status_code == 302
     commitment.refresh_from_db()
     assert commitment.text.startswith("Erbjuda samhällsorientering på modersmål")
     history = client.get(history_url(rok)).content.decode()
@@ -133,19 +140,18 @@ def test_two_sessions_the_second_save_is_refused_and_both_states_are_recoverable
 
 def test_concurrent_edit_of_a_commitment_is_refused_too(rok, norrbotten_staff, colleague):
     first, second = _client(colleague), _client(norrbotten_staff)
-    page = first.get(change_url(rok))
-    first_data, second_data = form_data(page), form_data(second.get(change_url(rok)))
     commitment = rok.commitments.order_by("party__order", "party_id", "order", "id").first()
-    index = inline_index(page, "commitments", lambda c: c.pk == commitment.pk)
-    first_data[f"commitments-{index}-text"] = "Kollegans nya åtagandetext."
-    second_data[f"commitments-{index}-text"] = "Min nya åtagandetext."
+    url = party_url(rok, commitment.party)
+    first_data = party_page_data(first.get(url))
+    second_data = party_page_data(second.get(url))
+    first_data["atagande-0-text"] = "Kollegans nya åtagandetext."
+    second_data["atagande-0-text"] = "Min nya åtagandetext."
 
-    assert first.post(change_url(rok), first_data).status_code == 302
-    refused = second.post(change_url(rok), second_data)
+    assert first.post(url, first_data).status_code == 302
+    refused = second.post(url, second_data)
 
     assert refused.status_code == 200
-    page = refused.content.decode()
-    assert "Kollegans nya åtagandetext." in page
+    assert "Någon annan har sparat överenskommelsen" in refused.content.decode()
     assert Commitment.objects.get(pk=commitment.pk).text == "Kollegans nya åtagandetext."
 
 
@@ -200,17 +206,16 @@ def test_only_a_signatory_party_has_who_signed(rok, norrbotten_staff):
     from actors.models import Organisation
 
     client = _client(norrbotten_staff)
-    data = form_data(client.get(change_url(rok)))
-    index = int(data["parties-TOTAL_FORMS"])
     organisation = Organisation.objects.get(slug="arbetsformedlingen")
-    data |= {
-        "parties-TOTAL_FORMS": str(index + 1),
-        f"parties-{index}-organisation": str(organisation.pk),
-        f"parties-{index}-role": "co_opted",
-        f"parties-{index}-signatory_name": "Eva Ek",
-        f"parties-{index}-order": "5",
-    }
-    response = client.post(change_url(rok), data)
+    response = client.post(
+        reverse("admin:agreements_agreement_parties", args=[rok.pk]),
+        {
+            "opened_version": rok.lock_version,
+            "organisation": organisation.pk,
+            "role": "co_opted",
+            "signatory_name": "Eva Ek",
+        },
+    )
     assert response.status_code == 200
     assert "Bara en undertecknande part har undertecknare och datum" in response.content.decode()
     assert not rok.parties.filter(organisation=organisation).exists()
@@ -219,11 +224,13 @@ def test_only_a_signatory_party_has_who_signed(rok, norrbotten_staff):
 def test_a_commitment_must_belong_to_a_party_of_this_agreement(rok, norrbotten_staff):
     other_party = PartyFactory()
     client = _client(norrbotten_staff)
-    data = form_data(client.get(change_url(rok)))
-    data["commitments-0-party"] = str(other_party.pk)
-    response = client.post(change_url(rok), data)
+    party = rok.parties.first()
+    data = party_page_data(client.get(party_url(rok, party)))
+    data["atagande-0-party"] = str(other_party.pk)
+    response = client.post(party_url(rok, party), data)
     assert response.status_code == 200
-    assert "Välj en av den här överenskommelsens parter" in response.content.decode()
+    assert "Rätta felen nedan. Inget har sparats." in response.content.decode()
+    assert not other_party.commitments.exists()
 
 
 def _conflict_box(page: str) -> str:
@@ -232,8 +239,9 @@ def _conflict_box(page: str) -> str:
     return page[start : start + 2000]
 
 
-def _commitments(rok):
-    return list(rok.commitments.order_by("party__order", "party_id", "order", "id"))
+def _sections(rok):
+    """Rows of an inline of the head page: merged like the agreement's own fields."""
+    return list(rok.sections.order_by("order", "id"))
 
 
 def test_saving_again_after_a_refusal_keeps_what_the_other_person_saved(
@@ -298,13 +306,13 @@ def test_inline_rows_each_persons_edit_survives_the_second_save(rok, norrbotten_
     a, b = _client(colleague), _client(norrbotten_staff)
     page = a.get(change_url(rok))
     a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
-    first, second = _commitments(rok)[:2]
-    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
-    j = inline_index(page, "commitments", lambda c: c.pk == second.pk)
-    a_data[f"commitments-{i}-text"] = "Kollegans text för åtagande ett."
+    first, second = _sections(rok)[:2]
+    i = inline_index(page, "sections", lambda c: c.pk == first.pk)
+    j = inline_index(page, "sections", lambda c: c.pk == second.pk)
+    a_data[f"sections-{i}-text"] = "Kollegans text för avsnitt ett."
     assert a.post(change_url(rok), a_data).status_code == 302
 
-    b_data[f"commitments-{j}-text"] = "Min text för åtagande två."
+    b_data[f"sections-{j}-text"] = "Min text för avsnitt två."
     refused = b.post(change_url(rok), b_data)
     assert refused.status_code == 200
     assert "Var god rätta felet nedan" not in refused.content.decode()
@@ -312,23 +320,23 @@ def test_inline_rows_each_persons_edit_survives_the_second_save(rok, norrbotten_
 
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.text == "Kollegans text för åtagande ett."
-    assert second.text == "Min text för åtagande två."
+    assert first.text == "Kollegans text för avsnitt ett."
+    assert second.text == "Min text för avsnitt två."
 
 
 def test_inline_row_both_changed_asks_which_value_to_keep(rok, norrbotten_staff, colleague):
     a, b = _client(colleague), _client(norrbotten_staff)
     page = a.get(change_url(rok))
     a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
-    first = _commitments(rok)[0]
-    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
-    a_data[f"commitments-{i}-text"] = "Kollegans text."
-    a_data[f"commitments-{i}-heading"] = "Kollegans rubrik"
+    first = _sections(rok)[0]
+    i = inline_index(page, "sections", lambda c: c.pk == first.pk)
+    a_data[f"sections-{i}-text"] = "Kollegans text."
+    a_data[f"sections-{i}-heading"] = "Kollegans rubrik"
     assert a.post(change_url(rok), a_data).status_code == 302
-    b_data[f"commitments-{i}-text"] = "Min text."
+    b_data[f"sections-{i}-text"] = "Min text."
     refused = b.post(change_url(rok), b_data)
 
-    radio = f"losning-commitments-{first.pk}-text"
+    radio = f"losning-sections-{first.pk}-text"
     page = refused.content.decode()
     assert f'name="{radio}"' in page and "Kollegans text." in page and "Min text." in page
     assert b.post(change_url(rok), form_data(refused) | {radio: "mine"}).status_code == 302
@@ -340,18 +348,18 @@ def test_a_row_the_other_person_deleted_does_not_come_back(rok, norrbotten_staff
     a, b = _client(colleague), _client(norrbotten_staff)
     page = a.get(change_url(rok))
     a_data, b_data = form_data(page), form_data(b.get(change_url(rok)))
-    first, second = _commitments(rok)[:2]
-    i = inline_index(page, "commitments", lambda c: c.pk == first.pk)
-    j = inline_index(page, "commitments", lambda c: c.pk == second.pk)
-    a_data[f"commitments-{i}-DELETE"] = "on"
+    first, second = _sections(rok)[:2]
+    i = inline_index(page, "sections", lambda c: c.pk == first.pk)
+    j = inline_index(page, "sections", lambda c: c.pk == second.pk)
+    a_data[f"sections-{i}-DELETE"] = "on"
     assert a.post(change_url(rok), a_data).status_code == 302
 
-    b_data[f"commitments-{j}-text"] = "Min text för åtagande två."
+    b_data[f"sections-{j}-text"] = "Min text för avsnitt två."
     refused = b.post(change_url(rok), b_data)
     assert refused.status_code == 200
     response = b.post(change_url(rok), form_data(refused))
 
     assert response.status_code == 302
-    assert not Commitment.objects.filter(pk=first.pk).exists()
+    assert not AgreementSection.objects.filter(pk=first.pk).exists()
     second.refresh_from_db()
-    assert second.text == "Min text för åtagande två."
+    assert second.text == "Min text för avsnitt två."

@@ -33,7 +33,13 @@ from agreements.services import (
     agreement_restore,
 )
 from registry.documents import NaturalKey, Part, SiblingKey
-from tests.agreements.helpers import change_url, form_data, inline_index
+from tests.agreements.helpers import (
+    change_url,
+    form_data,
+    inline_index,
+    party_page_data,
+    party_url,
+)
 from tests.agreements.test_registry_io import _empty_the_registry
 from tests.api.conftest import client_with_token
 
@@ -362,10 +368,16 @@ ADMIN_SKIP = ("publication", "parties.organisation")
 def test_the_admin_page_changes_exactly_its_fields(
     client, national_editor, agreement, list_name, names
 ):
+    """The head page for the agreement's fields and sections; a party's page for the party,
+    its goals and commitments (agreements/admin_parts.py)."""
     client.force_login(national_editor)
+    changed = _change_all(BASE, list_name, names)
+    if list_name in PART_PAGE_PREFIXES:
+        _post_part_pages(client, agreement, list_name, names, changed)
+        assert dump(agreement) == normal(changed)
+        return
     page = client.get(change_url(agreement))
     data = form_data(page)
-    changed = _change_all(BASE, list_name, names)
     if list_name is None:
         keys = {key for key in changed if changed[key] != BASE[key]}
         targets = [(AGREEMENT, key, changed[key], key) for key in keys]
@@ -379,15 +391,66 @@ def test_the_admin_page_changes_exactly_its_fields(
             )
             value = changed[list_name][index][name]
             targets.append((rows.part, name, value, f"{rows.related_name}-{position}-{name}"))
+    _set_values(data, targets, agreement)
+    response = client.post(change_url(agreement), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else ""
+    assert dump(agreement) == normal(changed)
+
+
+# The form prefix of each list on a party's page.
+PART_PAGE_PREFIXES = {"parties": "part", "goals": "mal", "commitments": "atagande"}
+
+
+def _set_values(data: dict, targets, agreement) -> None:
     for part, field, value, key in targets:
         post = _post_value(part, field, value, agreement)
         if post is None:
             data.pop(key, None)
         else:
             data[key] = post
-    response = client.post(change_url(agreement), data)
-    assert response.status_code == 302, response.context["errors"] if response.context else ""
-    assert dump(agreement) == normal(changed)
+
+
+def _post_part_pages(client, agreement, list_name, names, changed) -> None:
+    """Each changed row on its party's page (the party of the row as BASE has it): one save
+    per page, as staff would."""
+    rows = next(rows for rows in ROWS if rows.name == list_name)
+    by_party: dict[str, list] = {}
+    for name in names:
+        index = ROW.get((list_name, name), 0)
+        base_row = BASE[list_name][index]
+        slug = base_row["organisation"] if list_name == "parties" else base_row["party"]
+        by_party.setdefault(slug, []).append((name, index))
+    prefix = PART_PAGE_PREFIXES[list_name]
+    for slug, fields in by_party.items():
+        party = agreement.parties.get(organisation__slug=slug)
+        # The row's place on the page among the party's rows now (an earlier page may have
+        # moved one here).
+        orders = (
+            []
+            if list_name == "parties"
+            else list(
+                getattr(agreement, rows.related_name)
+                .filter(party=party)
+                .order_by("order", "id")
+                .values_list("order", flat=True)
+            )
+        )
+        targets = [
+            (
+                rows.part,
+                name,
+                changed[list_name][index][name],
+                f"{prefix}-{name}"
+                if list_name == "parties"
+                else f"{prefix}-{orders.index(index)}-{name}",
+            )
+            for name, index in fields
+        ]
+        url = party_url(agreement, party)
+        data = party_page_data(client.get(url))
+        _set_values(data, targets, agreement)
+        response = client.post(url, data)
+        assert response.status_code == 302, response.content.decode()[-3000:]
 
 
 def _import_rows(document: dict) -> list[list[str]]:

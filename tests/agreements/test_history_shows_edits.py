@@ -14,7 +14,14 @@ from agreements.models import Agreement, Attachment, CatalogueEntry
 from agreements.registry_io import RETIRED_FIELDS
 from agreements.search import agreement_search_refresh
 from agreements.services import agreement_restore
-from tests.agreements.helpers import change_url, form_data, history_url, inline_index, pdf_bytes
+from tests.agreements.helpers import (
+    change_url,
+    form_data,
+    history_url,
+    party_page_data,
+    party_url,
+    pdf_bytes,
+)
 from tests.factories import AgreementFactory, CommitmentFactory, OrganisationFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,13 +66,12 @@ def _client(user) -> Client:
 
 
 def _save_commitment(client, agreement, text) -> None:
-    page = client.get(change_url(agreement))
-    data = form_data(page)
-    commitment = agreement.commitments.get()
-    index = inline_index(page, "commitments", lambda c: c.pk == commitment.pk)
-    data[f"commitments-{index}-text"] = text
-    response = client.post(change_url(agreement), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    """On the party page, as staff edit a commitment."""
+    url = party_url(agreement, agreement.commitments.get().party)
+    data = party_page_data(client.get(url))
+    data["atagande-0-text"] = text
+    response = client.post(url, data)
+    assert response.status_code == 302
 
 
 def test_a_commitment_edit_is_shown_as_an_edit_of_that_commitment(agreement, norrbotten_staff):
