@@ -17,6 +17,7 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import DataError, models, transaction
+from django.db import DataError, connection, models, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -35,12 +37,14 @@ from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
-from agreements.models import AgreementLineage, PartyRole, Publication
+from agreements.models import AgreementLineage, ImportJob, ImportStatus, PartyRole, Publication
 from agreements.services import agreement_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
+
+logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 # The most a cell may hold: Excel's own limit, so that a CSV file is read as its workbook would be.
@@ -224,6 +228,15 @@ class PlannedAgreement:
     def day(self) -> datetime.date | None:
         """The day the agreement is about: when it was signed, else when it began."""
         return self.values.get("signed_on") or self.values.get("valid_from")
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """The links to other agreements the file writes, as (column header, slug)."""
+        return [
+            (COLUMN_BY_KEY[f"agreement.{name}"].header, self.values[name])
+            for name in LINKS
+            if self.values.get(name)
+        ]
 
     def links_within(self, slugs) -> list[str]:
         """The slugs of the file's other agreements this one links to."""
@@ -986,6 +999,64 @@ def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
         if progress is not None:
             progress(len(created))
     return created
+
+
+# The background job --------------------------------------------------------------------
+
+JOB_FAILED = (
+    "Något gick fel när filen sparades. Ingenting är sparat. Försök igen om en stund; händer "
+    "det igen, kontakta registrets förvaltare."
+)
+
+
+def import_job_start(*, content: bytes, filename: str, user, total: int) -> ImportJob:
+    """A job that saves the file in the background (agreements/tasks.py)."""
+    from agreements.tasks import agreements_import_save
+
+    job = ImportJob.objects.create(user=user, filename=filename, content=content, total=total)
+    agreements_import_save.enqueue(job.pk)
+    job.refresh_from_db()  # a backend that runs the job at once has finished it
+    return job
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Check the job's file again and save it in one transaction; the number saved so far is
+    written through a connection of its own, so that the status page sees it at once."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is None:
+        return "gone"
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    progress = connection.copy()
+    table = ImportJob._meta.db_table
+
+    def saved_so_far(saved: int) -> None:
+        with progress.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET saved = %s WHERE id = %s", [saved, job.pk])
+
+    errors, created = [], []
+    try:
+        plan = import_preview(
+            content=bytes(job.content), filename=job.filename, user=job.user, trial=False
+        )
+        errors = [str(error) for error in plan.errors]
+        if not errors:
+            created = agreements_import(plan=plan, user=job.user, progress=saved_so_far)
+    except ValidationError as error:
+        errors = error.messages
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        errors = [JOB_FAILED]
+    finally:
+        progress.close()
+    status = ImportStatus.FAILED if errors else ImportStatus.DONE
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        errors=errors,
+        saved=len(created),
+        content=b"",
+        finished_at=timezone.now(),
+    )
+    return status
 
 
 # Templates ---------------------------------------------------------------------------------
