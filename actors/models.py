@@ -232,8 +232,7 @@ class Organisation(models.Model):
             )
         after = f" Efterträdare: {self.successor}." if self.successor_id else ""
         return (
-            f"{self} fanns inte {day:%Y-%m-%d}: den upphörde {self.active_until:%Y-%m-%d}."
-            + after
+            f"{self} fanns inte {day:%Y-%m-%d}: den upphörde {self.active_until:%Y-%m-%d}." + after
         )
 
 
