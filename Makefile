@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-search bench-load bench-import topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ bench-api: $(INSTALLED)
 BENCH_SECONDS ?= 30
 bench-load: $(INSTALLED)
 	$(PY) -m benchmarks.load --seconds $(BENCH_SECONDS)
+
+## bench-import: preview and save of an import file of 1,000 agreements with 10 parties and 10
+## commitments each, with peak memory (IMPORT_AGREEMENTS=100: a smaller file)
+IMPORT_AGREEMENTS ?= 1000
+bench-import: $(INSTALLED)
+	$(PY) -m benchmarks.imports --agreements $(IMPORT_AGREEMENTS)
 
 ## bench-search: recall@10 and MRR of the search over tests/search/queries.json (examples)
 bench-search: setup

@@ -877,20 +877,21 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 )
                 return HttpResponseRedirect(request.path)
             content = bytes.fromhex(stored["content"])
-            plan = importing.import_preview(
-                content=content, filename=stored["name"], user=request.user, trial=False
-            )
-            if plan.is_valid and len(plan.agreements) > importing.JOB_THRESHOLD:
+            if stored.get("agreements", 0) > importing.JOB_THRESHOLD:
+                # The job checks the file again and saves it; the request only enqueues it.
                 job = importing.import_job_start(
                     content=content,
                     filename=stored["name"],
                     user=request.user,
-                    total=len(plan.agreements),
+                    total=stored["agreements"],
                 )
                 del request.session[session_key]
                 return HttpResponseRedirect(
                     reverse("admin:agreements_agreement_import_job", args=[job.pk])
                 )
+            plan = importing.import_preview(
+                content=content, filename=stored["name"], user=request.user, trial=False
+            )
             if plan.is_valid:
                 try:
                     created = importing.agreements_import(plan=plan, user=request.user)
@@ -923,6 +924,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                             "token": plan.token,
                             "name": upload.name,
                             "content": content.hex(),
+                            "agreements": len(plan.agreements),
                         }
         return self._page(
             request,

@@ -47,6 +47,8 @@ from registry.exports import csv_lines
 logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
+# Files with more agreements than this are saved by a background job (agreements/tasks.py).
+JOB_THRESHOLD = 20
 # The most a cell may hold: Excel's own limit, so that a CSV file is read as its workbook would be.
 MAX_CELL_CHARS = 32_767
 
@@ -285,6 +287,7 @@ class ImportPlan:
     agreements: list[PlannedAgreement] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     new_organisations: dict[str, PlannedOrganisation] = field(default_factory=dict)
+    tried: bool = False  # saved as a trial and rolled back (see import_preview)
     # Cells refused as unstorable (row, column key): their one message is enough.
     refused: set[tuple[int, str]] = field(default_factory=set)
 
@@ -440,11 +443,21 @@ class _Lookups:
 
     def __init__(self):
         self.rows: dict = {}
+        self.readers: dict = {}
+
+    def reader(self, part: Part, name: str):
+        """How a cell of the part's field is read (see _cell), made once per file."""
+        if (part.model, name) not in self.readers:
+            self.readers[(part.model, name)] = _cell(part, name, self)
+        return self.readers[(part.model, name)]
 
     def _index(self, model) -> dict[str, list]:
         if model not in self.rows:
             index: dict[str, list] = {}
-            for row in model.objects.all():
+            rows = model.objects.all()
+            if model is Organisation:  # for the warnings of absence_on
+                rows = rows.select_related("successor").prefetch_related("predecessors")
+            for row in rows:
                 for key in _spellings(row):
                     index.setdefault(key, []).append(row)
             self.rows[model] = index
@@ -551,14 +564,17 @@ def _header_map(header: list, plan: ImportPlan) -> dict[int, Column]:
     return columns
 
 
-def import_preview(*, content: bytes, filename: str, user, trial: bool = True) -> ImportPlan:
+def import_preview(*, content: bytes, filename: str, user, trial: bool | None = None) -> ImportPlan:
     """Read and check the whole file. Nothing is saved. With `trial`, the agreements are saved
     as a trial that is rolled back, so that the preview finds exactly the errors that saving
-    would; the save itself needs no trial (it is all or nothing)."""
+    would. By default only a file small enough to be saved in the request is tried: a big
+    file's trial would take as long as its save, which the background job does all or nothing,
+    listing any error it meets by row and column."""
     plan = _plan_file(content=content, filename=filename, user=user)
     if plan.agreements:
         _check_scope(plan, user)
-        if trial:
+        plan.tried = len(plan.agreements) <= JOB_THRESHOLD if trial is None else trial
+        if plan.tried:
             _trial(plan, user)
     header_order = [column.header for column in COLUMNS]
     plan.errors.sort(
@@ -638,7 +654,7 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
         if not _text(value):
             return None
         try:
-            return _cell(part, column.field, lookups)(value)
+            return lookups.reader(part, column.field)(value)
         except ValueError as error:
             plan.error(row, column.key, str(error))
             return None
@@ -966,9 +982,6 @@ def _check_scope(plan: ImportPlan, user) -> None:
 
 
 # Saving ------------------------------------------------------------------------------------
-
-# Files with more agreements than this are saved by a background job (agreements/tasks.py).
-JOB_THRESHOLD = 20
 
 
 @agreement_changes()
