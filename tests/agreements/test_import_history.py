@@ -452,3 +452,45 @@ def test_a_failure_in_the_middle_of_the_save_rolls_everything_back(national_edit
         agreements_import(plan=plan, user=national_editor, progress=fail_at_second)
     assert saved == [1, 2]
     assert not Agreement.objects.filter(lineage__slug__startswith="lok-stockholm-").exists()
+
+
+PASSWORD = "hemligt-lösenord-1"
+
+
+@pytest.fixture(scope="module")
+def web_editor(django_db_setup, django_db_blocker):
+    """A national editor committed for the server thread (module scope)."""
+    from actors.models import StaffScope
+    from actors.services import staff_group_ensure
+    from tests.factories import UserFactory
+
+    with django_db_blocker.unblock():
+        user = UserFactory(username="webb-import", is_staff=True)
+        user.set_password(PASSWORD)
+        user.save()
+        user.groups.add(staff_group_ensure())
+        StaffScope.objects.create(user=user, is_national=True)
+    yield user
+    with django_db_blocker.unblock():
+        user.delete()
+
+
+@pytest.mark.slow
+def test_the_preview_reads_at_360_px_without_sideways_scrolling(
+    site, web_editor, browser, tmp_path
+):
+    page = browser.new_context(locale="sv-SE", viewport={"width": 360, "height": 740}).new_page()
+    page.goto(f"{site}/admin/login/")
+    page.fill("#id_username", web_editor.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(site + IMPORT)
+    upload = tmp_path / "2000-talet.csv"
+    upload.write_bytes(csv_bytes(ROWS))
+    page.set_input_files("input[type=file]", str(upload))
+    page.click("input[value=Förhandsgranska]")
+
+    assert page.get_by_text("Försäkringskassan fanns inte 2003-05-12").first.is_visible()
+    assert page.get_by_text("Södertälje, Nykvarn").is_visible()
+    page.screenshot(path="/tmp/import-preview-360.png", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
