@@ -20,6 +20,7 @@ import os
 import random
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -41,8 +42,6 @@ class PeakMemory:
     """The process's resident memory, sampled by a thread: the peak during a phase."""
 
     def __init__(self):
-        import threading
-
         self.peak = rss_mib()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
@@ -78,9 +77,7 @@ class QueryCounter:
     def report(self, agreements: int, top: int = 8) -> str:
         total = sum(self.counts.values())
         lines = [f"    {total} queries, {total / max(agreements, 1):.0f} per agreement; most:"]
-        lines += [
-            f"      {count:>7}  {kind}" for kind, count in self.counts.most_common(top)
-        ]
+        lines += [f"      {count:>7}  {kind}" for kind, count in self.counts.most_common(top)]
         return "\n".join(lines)
 
 
@@ -153,6 +150,7 @@ def main():
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     os.environ.setdefault("BENCH_DATABASE", "samverkansregistret_benchmark_import")
     os.environ["DJANGO_TASKS_IMMEDIATE"] = "0"  # the request enqueues; the worker is timed
+    os.environ["DJANGO_SECURE_COOKIES"] = "0"  # the test client speaks plain HTTP
     import django
 
     django.setup()
@@ -161,21 +159,26 @@ def main():
     setup_test_environment()  # the test client keeps the page's context (the plan's token)
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import connection, connections
     from django.test import Client
     from django.urls import reverse
 
     from actors.models import StaffScope
     from actors.services import staff_group_ensure
     from agreements import importing
-    from agreements.models import Agreement, ImportJob
+    from agreements.models import Agreement, AgreementLineage, ImportJob
     from benchmarks.public_pages import create_database, drop_database
 
     create_database()
     try:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_registry_data", verbosity=0)
-        Agreement.objects.filter(lineage__slug__startswith="bench-").delete()
+
+        def remove_synthetic():
+            Agreement.objects.filter(lineage__slug__startswith="bench-").delete()
+            AgreementLineage.objects.filter(slug__startswith="bench-").delete()
+
+        remove_synthetic()
         from django.contrib.auth.models import User
 
         user, _ = User.objects.get_or_create(username="bench-import", defaults={"is_staff": True})
@@ -217,31 +220,42 @@ def main():
             f"minne {memory.peak:.0f} MiB ({loadavg()})"
         )
         print(counter.report(n))
-        Agreement.objects.filter(lineage__slug__startswith="bench-").delete()
+        remove_synthetic()
 
         # The web requests: the upload's preview, the confirmation, the status page.
         client = Client()
         client.force_login(user)
         path = reverse("admin:agreements_agreement_import")
         started = time.perf_counter()
-        response = client.post(
-            path, {"file": SimpleUploadedFile("bench.csv", content, "text/csv")}
-        )
+        response = client.post(path, {"file": SimpleUploadedFile("bench.csv", content, "text/csv")})
         upload_seconds = time.perf_counter() - started
+        assert response.context["plan"].is_valid, response.context["plan"].errors[:3]
         token = response.context["plan"].token
         started = time.perf_counter()
         response = client.post(path, {"confirm": "1", "token": token})
         confirm_seconds = time.perf_counter() - started
         print(
             f"webbförfrågningar: uppladdning med förhandsgranskning {upload_seconds:.1f} s, "
-            f"bekräftelse {confirm_seconds:.1f} s (→ {response.status_code}) ({loadavg()})"
+            f"bekräftelse {confirm_seconds:.1f} s (→ {response.get('Location')}) ({loadavg()})"
         )
         job = ImportJob.objects.filter(user=user).order_by("-pk").first()
         if job is not None and not job.is_finished:
+            seen = []  # what the status page would read while the job's transaction runs
+            done = threading.Event()
+
+            def watch():
+                while not done.wait(0.5):
+                    seen.append(ImportJob.objects.get(pk=job.pk).saved)
+                connections.close_all()
+
+            watcher = threading.Thread(target=watch)
+            watcher.start()
             with PeakMemory() as memory:
                 started = time.perf_counter()
                 importing.import_job_run(job_id=job.pk)
                 job_seconds = time.perf_counter() - started
+            done.set()
+            watcher.join()
             job.refresh_from_db()
             started = time.perf_counter()
             client.get(reverse("admin:agreements_agreement_import_job", args=[job.pk]))
@@ -249,7 +263,8 @@ def main():
             print(
                 f"bakgrundsjobbet: {job_seconds:.1f} s ({job.get_status_display()}, "
                 f"{job.saved} sparade), högsta minne {memory.peak:.0f} MiB; statussidan "
-                f"{status_seconds * 1000:.0f} ms ({loadavg()})"
+                f"{status_seconds * 1000:.0f} ms; under jobbet lästes sparade: "
+                f"{sorted(set(seen))[:3]}…{max(seen, default=0)} ({loadavg()})"
             )
     finally:
         if not arguments.keep:
