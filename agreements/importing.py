@@ -204,7 +204,7 @@ class PlannedParty:
 
     @property
     def role_label(self) -> str:
-        return PartyRole(self.values.get("role") or PartyRole.SIGNATORY).label
+        return PartyRole(self.values.get("role") or PARTY.model_field("role").get_default()).label
 
 
 @dataclass
@@ -368,6 +368,8 @@ def read_table(*, content: bytes, filename: str) -> list[list]:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -609,11 +611,13 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         AgreementLineage.objects.filter(slug__in=written_slugs).values_list("slug", flat=True)
     )
     for row_number, cells in enumerate(table[1:], start=2):
+        # Only the cells with something in them: most of a row is empty.
         raw = {
-            column.key: cells[index] if index < len(cells) else None
+            column.key: cells[index]
             for index, column in columns.items()
+            if index < len(cells) and _text(cells[index])
         }
-        if not any(_text(value) for value in raw.values()):
+        if not raw:
             continue
         _refuse_unstorable_cells(plan, row_number, raw)
         _plan_row(plan, agreements, lookups, user, row_number, raw, taken)
@@ -686,7 +690,11 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
     planned.rows.append(row)
 
     for column in COLUMNS:
-        if column.level != "agreement" or column.key == "agreement.lineage":
+        if (
+            column.level != "agreement"
+            or column.key not in raw
+            or column.key == "agreement.lineage"
+        ):
             continue
         value = read(column, AGREEMENT)
         if column.field == "county" and value is not None:
@@ -707,7 +715,7 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
         if party is None:
             party = planned.parties[organisation.slug] = PlannedParty(organisation, row)
         for column in COLUMNS:
-            if column.level == "party" and column.field != "organisation":
+            if column.level == "party" and column.key in raw and column.field != "organisation":
                 value = read(column, PARTY)
                 _set_once(party.values, party.value_rows, column, value, row, plan, "part")
     elif not _text(raw.get("party.organisation")) and any(
