@@ -145,6 +145,11 @@ def main():
     parser.add_argument("--commitments", type=int, default=10)
     parser.add_argument("--csv", help="also write the generated file here")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument(
+        "--no-save",
+        action="store_true",
+        help="the preview and the web requests only, not the save and the job (minutes)",
+    )
     arguments = parser.parse_args()
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
@@ -207,19 +212,21 @@ def main():
         )
         print(counter.report(n))
 
-        counter = QueryCounter()
-        with connection.execute_wrapper(counter), PeakMemory() as memory:
-            started = time.perf_counter()
-            plan = importing.import_preview(
-                content=content, filename="bench.csv", user=user, trial=False
+        if not arguments.no_save:
+            counter = QueryCounter()
+            with connection.execute_wrapper(counter), PeakMemory() as memory:
+                started = time.perf_counter()
+                plan = importing.import_preview(
+                    content=content, filename="bench.csv", user=user, trial=False
+                )
+
+                importing.agreements_import(plan=plan, user=user)
+                save_seconds = time.perf_counter() - started
+            print(
+                f"sparande (kontroll utan prov + en transaktion): {save_seconds:.1f} s, högsta "
+                f"minne {memory.peak:.0f} MiB ({loadavg()})"
             )
-            importing.agreements_import(plan=plan, user=user)
-            save_seconds = time.perf_counter() - started
-        print(
-            f"sparande (kontroll utan prov + en transaktion): {save_seconds:.1f} s, högsta "
-            f"minne {memory.peak:.0f} MiB ({loadavg()})"
-        )
-        print(counter.report(n))
+            print(counter.report(n))
         remove_synthetic()
 
         # The web requests: the upload's preview, the confirmation, the status page.
@@ -240,7 +247,7 @@ def main():
             f"bekräftelse {confirm_seconds:.1f} s (→ {response.get('Location')}) ({loadavg()})"
         )
         job = ImportJob.objects.filter(user=user).order_by("-pk").first()
-        if job is not None and not job.is_finished:
+        if job is not None and not job.is_finished and not arguments.no_save:
             seen = []  # what the status page would read while the job's transaction runs
             done = threading.Event()
 
