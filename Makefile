@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-admin-pages bench-pdf bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-admin-pages bench-import bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,12 @@ bench-load: $(INSTALLED)
 ## page, at the Norrbotten agreement and at 20 parties/200 commitments, on a throwaway database
 bench-admin-pages: $(INSTALLED)
 	$(PY) -m benchmarks.admin_pages
+
+## bench-import: preview and save of an import file of 1,000 agreements with 10 parties and 10
+## commitments each, with peak memory (IMPORT_AGREEMENTS=100: a smaller file)
+IMPORT_AGREEMENTS ?= 1000
+bench-import: $(INSTALLED)
+	$(PY) -m benchmarks.imports --agreements $(IMPORT_AGREEMENTS)
 
 ## bench-search: recall@10 and MRR of the search over tests/search/queries.json (examples)
 bench-search: setup

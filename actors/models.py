@@ -392,6 +392,22 @@ class Organisation(models.Model):
             self.active_until is None or day <= self.active_until
         )
 
+    def absence_on(self, day) -> str:
+        """Why the organisation cannot have taken part on the day (it was formed later or
+        had ceased), naming its predecessors or successor; empty when it existed then."""
+        if day is None or self.is_active_on(day):
+            return ""
+        if self.active_from is not None and day < self.active_from:
+            before = ", ".join(str(row) for row in self.predecessors.all())
+            return (
+                f"{self} fanns inte {day:%Y-%m-%d}: den bildades {self.active_from:%Y-%m-%d}."
+                + (f" Före dess: {before}." if before else "")
+            )
+        after = f" Efterträdare: {self.successor}." if self.successor_id else ""
+        return (
+            f"{self} fanns inte {day:%Y-%m-%d}: den upphörde {self.active_until:%Y-%m-%d}." + after
+        )
+
 
 class ContactPerson(models.Model):
     organisation = models.ForeignKey(

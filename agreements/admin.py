@@ -35,6 +35,7 @@ from agreements.models import (
     AgreementSection,
     Attachment,
     Goal,
+    ImportJob,
     LegalReference,
     LegalStatus,
     Party,
@@ -42,6 +43,9 @@ from agreements.models import (
     Publication,
 )
 from agreements.signals import agreement_changes
+
+# How often the page of a big import being saved reloads itself.
+IMPORT_REFRESH_SECONDS = 3
 
 
 def _errors_besides_conflict(form, formsets) -> bool:
@@ -520,6 +524,11 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             ),
             path("importera/", wrap(self.import_view), name=f"{prefix}_import"),
             path(
+                "importera/jobb/<int:job_id>/",
+                wrap(self.import_job_view),
+                name=f"{prefix}_import_job",
+            ),
+            path(
                 "importera/mall.<str:file_format>",
                 wrap(self.import_template_view),
                 name=f"{prefix}_import_template",
@@ -801,21 +810,38 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.path)
+            content = bytes.fromhex(stored["content"])
+            if stored.get("agreements", 0) > importing.JOB_THRESHOLD:
+                # The job checks the file again and saves it; the request only enqueues it.
+                job = importing.import_job_start(
+                    content=content,
+                    filename=stored["name"],
+                    user=request.user,
+                    total=stored["agreements"],
+                )
+                del request.session[session_key]
+                return HttpResponseRedirect(
+                    reverse("admin:agreements_agreement_import_job", args=[job.pk])
+                )
             plan = importing.import_preview(
-                content=bytes.fromhex(stored["content"]), filename=stored["name"], user=request.user
+                content=content, filename=stored["name"], user=request.user, trial=False
             )
             if plan.is_valid:
-                with agreement_changes():
+                try:
                     created = importing.agreements_import(plan=plan, user=request.user)
-                del request.session[session_key]
-                self.message_user(
-                    request,
-                    f"{len(created)} överenskommelser är importerade som utkast.",
-                    messages.SUCCESS,
-                )
-                return HttpResponseRedirect(
-                    reverse("admin:agreements_agreement_changelist") + "?publication__exact=draft"
-                )
+                except ValidationError as error:
+                    plan.errors += [importing.RowError(None, "", m) for m in error.messages]
+                else:
+                    del request.session[session_key]
+                    self.message_user(
+                        request,
+                        f"{len(created)} överenskommelser är importerade som utkast.",
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(
+                        reverse("admin:agreements_agreement_changelist")
+                        + "?publication__exact=draft"
+                    )
         elif request.method == "POST":
             form = ImportForm(request.POST, request.FILES)
             if form.is_valid():
@@ -832,10 +858,37 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                             "token": plan.token,
                             "name": upload.name,
                             "content": content.hex(),
+                            "agreements": len(plan.agreements),
                         }
         return self._page(
-            request, None, "import.html", title="Importera överenskommelser", form=form, plan=plan
+            request,
+            None,
+            "import.html",
+            title="Importera överenskommelser",
+            form=form,
+            plan=plan,
+            job_threshold=importing.JOB_THRESHOLD,
         )
+
+    def import_job_view(self, request, job_id):
+        """A big import being saved: how far it has come, refreshing itself until it is done."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
+        if job is None:
+            raise Http404("Importen finns inte.")
+        response = self._page(
+            request,
+            None,
+            "import_job.html",
+            title=f"Import av {job.filename}",
+            job=job,
+            refresh_seconds=IMPORT_REFRESH_SECONDS,
+            drafts_url=reverse("admin:agreements_agreement_changelist")
+            + "?publication__exact=draft",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class AgreementPartAdmin(ScopedAdminMixin, admin.ModelAdmin):

@@ -17,6 +17,7 @@ import csv
 import datetime
 import hashlib
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -25,23 +26,29 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import DataError, models, transaction
+from django.db import DataError, connection, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from actors.document import CONTACT, ContactKey
-from actors.models import County, Organisation
+from actors.document import CONTACT, ORGANISATION, ContactKey
+from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.history import history_record
-from agreements.models import AgreementLineage, Publication
+from agreements.models import AgreementLineage, ImportJob, ImportStatus, PartyRole, Publication
 from agreements.services import agreement_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
 
+logger = logging.getLogger(__name__)
+
 MAX_BYTES = 5 * 1024 * 1024
+# Files with more agreements than this are saved by a background job (agreements/tasks.py).
+JOB_THRESHOLD = 20
 # The most a cell may hold: Excel's own limit, so that a CSV file is read as its workbook would be.
 MAX_CELL_CHARS = 32_767
 
@@ -65,16 +72,25 @@ HELP = {
     "för central.",
     "agreement.municipalities": "Lokala överenskommelser: kommunernas namn eller koder, "
     "åtskilda med komma.",
-    "agreement.parent": "Adressnamnet på den överenskommelse den hör under.",
-    "agreement.annex_to": "Adressnamnet på den överenskommelse hängavtalet hör till.",
-    "agreement.based_on": "Adressnamnet på den överenskommelse vars text har följts.",
+    "agreement.parent": "Adressnamnet på den överenskommelse den hör under, i registret "
+    "eller i samma fil.",
+    "agreement.annex_to": "Adressnamnet på den överenskommelse hängavtalet hör till, i "
+    "registret eller i samma fil.",
+    "agreement.based_on": "Adressnamnet på den överenskommelse vars text har följts, i "
+    "registret eller i samma fil.",
+    "agreement.themes": "Temanas namn eller kortnamn åtskilda med komma, till exempel arbete, sfi.",
+    "agreement.target_groups": "Målgruppernas namn eller kortnamn åtskilda med komma.",
     "party.organisation": "Organisationens namn eller kortnamn som i registret, till exempel "
-    "Arbetsförmedlingen eller Luleå kommun. Krävs på rader med ett åtagande.",
+    "Arbetsförmedlingen eller Luleå kommun. Krävs på rader med ett åtagande. En organisation "
+    "som inte finns i registret skapas när importen sparas om ”ny organisation, typ” är ifylld.",
+    "party.signatory_name": "Namnet på den som skrev under, om det är känt.",
     "commitment.responsible_contact": "Namn och e-post, till exempel Anna Andersson "
     "<anna.andersson@lulea.se>. Kontaktpersonen hör till partens organisation och visas inte "
     "publikt förrän den markeras som publik.",
 }
 PARTS = (("agreement", AGREEMENT), ("party", PARTY), ("commitment", COMMITMENT))
+# The agreement's links to other agreements: an agreement in the registry or a row of the file.
+LINKS = ("parent", "annex_to", "based_on")
 
 
 def _help(key: str, part: Part, name: str) -> str:
@@ -118,6 +134,24 @@ def _columns() -> list[Column]:
             columns.append(
                 Column(key, part.column_header(name), level, _help(key, part, name), required, name)
             )
+    kinds = ", ".join(str(label) for label in OrganisationKind.labels)
+    columns += [
+        Column(
+            "organisation.kind",
+            "ny organisation, typ",
+            "organisation",
+            "Bara för en organisation som inte finns i registret: dess typ, en av: "
+            f"{kinds}. Organisationen skapas med namnet i ”part” när importen sparas.",
+            field="kind",
+        ),
+        Column(
+            "organisation.county",
+            "ny organisation, län",
+            "organisation",
+            "Bara för en ny organisation: länet där den verkar. Tomt för en rikstäckande.",
+            field="county",
+        ),
+    ]
     return columns
 
 
@@ -149,11 +183,28 @@ class RowError:
 
 
 @dataclass
+class PlannedOrganisation:
+    """An organisation the file declares (name, kind, county), created when the import is
+    saved."""
+
+    organisation: Organisation
+    row: int
+
+
+@dataclass
 class PlannedParty:
     organisation: Organisation
     row: int
     values: dict = field(default_factory=dict)
     value_rows: dict = field(default_factory=dict)
+
+    @property
+    def is_new(self) -> bool:
+        return self.organisation.pk is None
+
+    @property
+    def role_label(self) -> str:
+        return PartyRole(self.values.get("role") or PARTY.model_field("role").get_default()).label
 
 
 @dataclass
@@ -170,8 +221,28 @@ class PlannedAgreement:
     values: dict = field(default_factory=dict)
     value_rows: dict = field(default_factory=dict)
     county_name: str = ""
-    parties: dict[int, PlannedParty] = field(default_factory=dict)
+    municipality_names: list[str] = field(default_factory=list)
+    parties: dict[str, PlannedParty] = field(default_factory=dict)
     commitments: list[PlannedCommitment] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+
+    @property
+    def day(self) -> datetime.date | None:
+        """The day the agreement is about: when it was signed, else when it began."""
+        return self.values.get("signed_on") or self.values.get("valid_from")
+
+    @property
+    def links(self) -> list[tuple[str, str]]:
+        """The links to other agreements the file writes, as (column header, slug)."""
+        return [
+            (COLUMN_BY_KEY[f"agreement.{name}"].header, self.values[name])
+            for name in LINKS
+            if self.values.get(name)
+        ]
+
+    def links_within(self, slugs) -> list[str]:
+        """The slugs of the file's other agreements this one links to."""
+        return [self.values[name] for name in LINKS if self.values.get(name) in slugs]
 
     @property
     def title(self) -> str:
@@ -215,12 +286,18 @@ class ImportPlan:
     token: str
     agreements: list[PlannedAgreement] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    new_organisations: dict[str, PlannedOrganisation] = field(default_factory=dict)
+    tried: bool = False  # saved as a trial and rolled back (see import_preview)
     # Cells refused as unstorable (row, column key): their one message is enough.
     refused: set[tuple[int, str]] = field(default_factory=set)
 
     @property
     def is_valid(self) -> bool:
         return not self.errors and bool(self.agreements)
+
+    @property
+    def warnings(self) -> list[RowError]:
+        return [warning for planned in self.agreements for warning in planned.warnings]
 
     def has_error(self, rows, column_key) -> bool:
         """A cell of the column on one of the rows is already wrong (say, refused)."""
@@ -291,6 +368,8 @@ def read_table(*, content: bytes, filename: str) -> list[list]:
 def _text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value.strip()
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
@@ -365,16 +444,37 @@ class _Lookups:
     people write it (code, name, letter, slug)."""
 
     def __init__(self):
-        self.rows: dict[type, dict[str, list]] = {}
+        self.rows: dict = {}
+        self.readers: dict = {}
+
+    def reader(self, part: Part, name: str):
+        """How a cell of the part's field is read (see _cell), made once per file."""
+        if (part.model, name) not in self.readers:
+            self.readers[(part.model, name)] = _cell(part, name, self)
+        return self.readers[(part.model, name)]
 
     def _index(self, model) -> dict[str, list]:
         if model not in self.rows:
             index: dict[str, list] = {}
-            for row in model.objects.all():
+            rows = model.objects.all()
+            if model is Organisation:  # for the warnings of absence_on
+                rows = rows.select_related("successor").prefetch_related("predecessors")
+            for row in rows:
                 for key in _spellings(row):
                     index.setdefault(key, []).append(row)
             self.rows[model] = index
         return self.rows[model]
+
+    def by(self, model, attribute: str) -> dict:
+        """The model's rows by the exact value of an attribute (a code, a slug)."""
+        if (model, attribute) not in self.rows:
+            self.rows[(model, attribute)] = {
+                getattr(row, attribute): row for rows in self._index(model).values() for row in rows
+            }
+        return self.rows[(model, attribute)]
+
+    def exists(self, key: NaturalKey, value) -> bool:
+        return bool(self._index(key.model).get(_normal(value)))
 
     def find(self, key: NaturalKey, value):
         matches = self._index(key.model).get(_normal(value), [])
@@ -428,6 +528,8 @@ def _cell(part: Part, name: str, lookups: _Lookups):
 def _contact_of(organisation: Organisation, written: dict) -> dict:
     """The organisation's contact person the cell names (by e-mail, else by name) as they
     are, or a new one who is not public until staff say so."""
+    if organisation.pk is None:  # a new organisation of the file
+        return {**written, "organisation": organisation.slug}
     found = organisation.contacts.filter(
         **({"email__iexact": written["email"]} if written["email"] else {"name": written["name"]})
     ).first()
@@ -464,11 +566,18 @@ def _header_map(header: list, plan: ImportPlan) -> dict[int, Column]:
     return columns
 
 
-def import_preview(*, content: bytes, filename: str, user) -> ImportPlan:
-    """Read and check the whole file. Nothing is saved."""
+def import_preview(*, content: bytes, filename: str, user, trial: bool | None = None) -> ImportPlan:
+    """Read and check the whole file. Nothing is saved. With `trial`, the agreements are saved
+    as a trial that is rolled back, so that the preview finds exactly the errors that saving
+    would. By default only a file small enough to be saved in the request is tried: a big
+    file's trial would take as long as its save, which the background job does all or nothing,
+    listing any error it meets by row and column."""
     plan = _plan_file(content=content, filename=filename, user=user)
     if plan.agreements:
         _check_scope(plan, user)
+        plan.tried = len(plan.agreements) <= JOB_THRESHOLD if trial is None else trial
+        if plan.tried:
+            _trial(plan, user)
     header_order = [column.header for column in COLUMNS]
     plan.errors.sort(
         key=lambda e: (
@@ -494,18 +603,28 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         return plan
     lookups = _Lookups()
     agreements: dict[str, PlannedAgreement] = {}
+    slug_index = next(
+        (index for index, column in columns.items() if column.key == "agreement.lineage"), None
+    )
+    written_slugs = {_text(cells[slug_index]) for cells in table[1:] if slug_index < len(cells)}
+    taken = set(
+        AgreementLineage.objects.filter(slug__in=written_slugs).values_list("slug", flat=True)
+    )
     for row_number, cells in enumerate(table[1:], start=2):
+        # Only the cells with something in them: most of a row is empty.
         raw = {
-            column.key: cells[index] if index < len(cells) else None
+            column.key: cells[index]
             for index, column in columns.items()
+            if index < len(cells) and _text(cells[index])
         }
-        if not any(_text(value) for value in raw.values()):
+        if not raw:
             continue
         _refuse_unstorable_cells(plan, row_number, raw)
-        _plan_row(plan, agreements, lookups, user, row_number, raw)
+        _plan_row(plan, agreements, lookups, user, row_number, raw, taken)
     for planned in agreements.values():
-        _check_agreement(plan, planned, user)
-    plan.agreements = list(agreements.values())
+        _check_agreement(plan, planned)
+        _warn_out_of_time(planned)
+    plan.agreements = _linked_first(plan, list(agreements.values()))
     if not plan.agreements and not plan.errors:
         plan.error(None, "", "Filen har inga rader med överenskommelser under rubrikraden.")
     return plan
@@ -532,14 +651,14 @@ def _refuse_unstorable_cells(plan: ImportPlan, row: int, raw: dict) -> None:
         raw[key] = None
 
 
-def _plan_row(plan, agreements, lookups, user, row, raw):
+def _plan_row(plan, agreements, lookups, user, row, raw, taken):
     def read(column: Column, part: Part):
         """The cell's value for the document, or None when the cell is empty or wrong."""
         value = raw.get(column.key)
         if not _text(value):
             return None
         try:
-            return _cell(part, column.field, lookups)(value)
+            return lookups.reader(part, column.field)(value)
         except ValueError as error:
             plan.error(row, column.key, str(error))
             return None
@@ -559,7 +678,7 @@ def _plan_row(plan, agreements, lookups, user, row, raw):
         return
     planned = agreements.get(slug)
     if planned is None:
-        if AgreementLineage.objects.filter(slug=slug).exists():
+        if slug in taken:
             plan.error(
                 row,
                 "agreement.lineage",
@@ -571,26 +690,32 @@ def _plan_row(plan, agreements, lookups, user, row, raw):
     planned.rows.append(row)
 
     for column in COLUMNS:
-        if column.level != "agreement" or column.key == "agreement.lineage":
+        if (
+            column.level != "agreement"
+            or column.key not in raw
+            or column.key == "agreement.lineage"
+        ):
             continue
         value = read(column, AGREEMENT)
         if column.field == "county" and value is not None:
-            county = County.objects.get(code=value)
+            county = lookups.by(County, "code")[value]
             planned.county_name = county.name
             refusal = policy.refusal_to_register(user, county=county)
             if refusal:
                 plan.error(row, column.key, refusal)
+        if column.field == "municipalities" and value and not planned.municipality_names:
+            by_code = lookups.by(Municipality, "code")
+            planned.municipality_names = [by_code[code].name for code in value]
         _set_once(planned.values, planned.value_rows, column, value, row, plan, "överenskommelse")
 
     party = None
-    organisation_slug = read(COLUMN_BY_KEY["party.organisation"], PARTY)
-    if organisation_slug is not None:
-        organisation = Organisation.objects.get(slug=organisation_slug)
-        party = planned.parties.get(organisation.pk)
+    organisation = _party_organisation(plan, lookups, user, row, raw)
+    if organisation is not None:
+        party = planned.parties.get(organisation.slug)
         if party is None:
-            party = planned.parties[organisation.pk] = PlannedParty(organisation, row)
+            party = planned.parties[organisation.slug] = PlannedParty(organisation, row)
         for column in COLUMNS:
-            if column.level == "party" and column.field != "organisation":
+            if column.level == "party" and column.key in raw and column.field != "organisation":
                 value = read(column, PARTY)
                 _set_once(party.values, party.value_rows, column, value, row, plan, "part")
     elif not _text(raw.get("party.organisation")) and any(
@@ -620,6 +745,92 @@ def _plan_row(plan, agreements, lookups, user, row, raw):
     planned.commitments.append(PlannedCommitment(party, row, values))
 
 
+COUNTY = AGREEMENT.keys["county"]
+
+
+def _party_organisation(plan, lookups, user, row, raw) -> Organisation | None:
+    """The row's party: an organisation in the registry, or one the file declares with
+    ”ny organisation, typ” (and county), not saved until the import is."""
+    name = _text(raw.get("party.organisation"))
+    kind_cell, county_cell = raw.get("organisation.kind"), raw.get("organisation.county")
+    declared = bool(_text(kind_cell) or _text(county_cell))
+    if not name:
+        if declared:
+            plan.error(row, "party.organisation", "Skriv den nya organisationens namn här.")
+        return None
+    new = plan.new_organisations.get(_normal(name))
+    if not declared:
+        if new is not None:
+            return new.organisation
+        try:
+            return lookups.find(ORGANISATION, name)
+        except ValueError as error:
+            message = str(error)
+            if not lookups.exists(ORGANISATION, name):
+                message += " Är den ny: fyll i ”ny organisation, typ” så skapas den."
+            plan.error(row, "party.organisation", message)
+            return None
+    if lookups.exists(ORGANISATION, name):
+        plan.error(
+            row,
+            "organisation.kind",
+            f"”{name}” finns redan i registret. Lämna ”ny organisation, typ” och ”ny "
+            "organisation, län” tomma.",
+        )
+        return None
+    try:
+        kind = _choice(kind_cell, OrganisationKind.choices, "", "organisationstyp")
+    except ValueError as error:
+        plan.error(row, "organisation.kind", str(error))
+        return None
+    try:
+        county = lookups.find(COUNTY, county_cell) if _text(county_cell) else None
+    except ValueError as error:
+        plan.error(row, "organisation.county", str(error))
+        return None
+    if new is not None:
+        if (kind or new.organisation.kind, county or new.organisation.county) != (
+            new.organisation.kind,
+            new.organisation.county,
+        ):
+            plan.error(
+                row,
+                "organisation.kind",
+                f"Skiljer sig från rad {new.row} för samma nya organisation. Skriv samma typ "
+                "och län eller lämna cellerna tomma.",
+            )
+        return new.organisation
+    if not kind:
+        plan.error(row, "organisation.kind", "Ange den nya organisationens typ.")
+        return None
+    organisation = Organisation(
+        name=name, slug=_free_organisation_slug(plan, lookups, name), kind=kind, county=county
+    )
+    try:
+        organisation.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        plan.error(row, "organisation.kind", " ".join(error.messages))
+        return None
+    refusal = policy.refusal_to_change_organisation(user, organisation)
+    if refusal:
+        plan.error(row, "organisation.county", refusal)
+        return None
+    plan.new_organisations[_normal(name)] = PlannedOrganisation(organisation, row)
+    return organisation
+
+
+def _free_organisation_slug(plan, lookups, name: str) -> str:
+    taken = set(lookups.by(Organisation, "slug")) | {
+        new.organisation.slug for new in plan.new_organisations.values()
+    }
+    base = slugify(name)[:190] or "organisation"
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
 def _set_once(target: dict, rows: dict, column: Column, value, row: int, plan, what: str):
     """Repeated columns must agree: the first non-empty value counts, a different one later
     is an error that names both rows."""
@@ -639,13 +850,7 @@ def _set_once(target: dict, rows: dict, column: Column, value, row: int, plan, w
         rows[column.key] = row
 
 
-class _Trial(Exception):
-    """Rolls a trial save back."""
-
-
-def _check_agreement(plan: ImportPlan, planned: PlannedAgreement, user) -> None:
-    """Save the agreement's document as a trial and roll it back: the preview finds exactly
-    the errors that saving would."""
+def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
     first = planned.rows[0]
     if not planned.values.get("title") and not plan.has_error(planned.rows, "agreement.title"):
         plan.error(first, "agreement.title", "Ange överenskommelsens titel.")
@@ -653,26 +858,121 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement, user) -> None:
         plan.error(first, "agreement.level", "Ange nivån: lokal, regional eller central.")
     if not planned.parties:
         plan.error(first, "party.organisation", "Överenskommelsen har ingen part. Ange minst en.")
-    if any(error.row in planned.rows for error in plan.errors):
-        return
+    for name in LINKS:
+        if planned.values.get(name) == planned.slug:
+            row = planned.value_rows[f"agreement.{name}"]
+            plan.error(
+                row, f"agreement.{name}", "En överenskommelse kan inte länka till sig själv."
+            )
+
+
+def _warn_out_of_time(planned: PlannedAgreement) -> None:
+    """A warning, not an error: the documents of the time are what they are, but a party that
+    did not exist on the agreement's day is more often a mistake in the file."""
+    for party in planned.parties.values():
+        if party.is_new:
+            continue
+        absence = party.organisation.absence_on(planned.day)
+        if absence:
+            planned.warnings.append(
+                RowError(party.row, COLUMN_BY_KEY["party.organisation"].header, absence)
+            )
+
+
+def _linked_first(plan: ImportPlan, agreements: list[PlannedAgreement]) -> list:
+    """The agreements in an order where one that another links to (umbrella, annex, based on)
+    comes before it, so that the link finds it saved; a circle of links is an error."""
+    by_slug = {planned.slug: planned for planned in agreements}
+    ordered: list[PlannedAgreement] = []
+    state: dict[str, str] = {}
+
+    def visit(planned: PlannedAgreement, path: list[str]):
+        if state.get(planned.slug) == "done":
+            return
+        if state.get(planned.slug) == "visiting":
+            row = planned.rows[0]
+            circle = " → ".join([*path[path.index(planned.slug) :], planned.slug])
+            plan.error(row, "", f"Överenskommelserna länkar till varandra i en cirkel: {circle}.")
+            return
+        state[planned.slug] = "visiting"
+        for slug in planned.links_within(by_slug):
+            visit(by_slug[slug], [*path, planned.slug])
+        state[planned.slug] = "done"
+        ordered.append(planned)
+
+    for planned in agreements:
+        visit(planned, [])
+    return ordered
+
+
+class _Trial(Exception):
+    """Rolls a trial save back."""
+
+
+def _trial(plan: ImportPlan, user) -> None:
+    """Save the whole file as a trial and roll it back: the preview finds exactly the errors
+    that saving would. An agreement with errors is left out, and so are those that link to it
+    (with a message that says why)."""
+    failed = {
+        planned.slug
+        for planned in plan.agreements
+        if any(error.row in planned.rows for error in plan.errors)
+    }
     try:
-        with transaction.atomic():
-            _agreement_save(planned, user)
+        with agreement_changes():
+            _organisations_create(plan)
+            for planned in plan.agreements:
+                if planned.slug in failed:
+                    continue
+                broken = [slug for slug in planned.links_within(failed) if slug != planned.slug]
+                if broken:
+                    for name in LINKS:
+                        if planned.values.get(name) in broken:
+                            plan.error(
+                                planned.value_rows[f"agreement.{name}"],
+                                f"agreement.{name}",
+                                f"Överenskommelsen {planned.values[name]} i samma fil har fel. "
+                                "Rätta dem först.",
+                            )
+                    failed.add(planned.slug)
+                    continue
+                try:
+                    with transaction.atomic():
+                        _agreement_save(planned, user)
+                except (DataError, DocumentError) as error:
+                    _save_errors(plan, planned, error)
+                    failed.add(planned.slug)
             raise _Trial
     except _Trial:
         pass
-    except DataError:  # e.g. more text in all than the search index holds (1 MB)
+
+
+def _save_errors(plan: ImportPlan, planned: PlannedAgreement, error: Exception) -> None:
+    if isinstance(error, DataError):  # e.g. more text in all than the search index holds
         plan.error(
-            first,
+            planned.rows[0],
             "",
             "Överenskommelsen kan inte sparas: någon uppgift är för stor för registret (mycket "
             "långa texter tillsammans, eller ett mycket stort tal).",
         )
-    except DocumentError as error:
-        for path, messages in error.errors.items():
-            row, key = planned.place(path)
-            for message in messages:
-                plan.error(row, key if key in COLUMN_BY_KEY else "", message)
+        return
+    for path, messages in error.errors.items():
+        row, key = planned.place(path)
+        for message in messages:
+            plan.error(row, key if key in COLUMN_BY_KEY else "", message)
+
+
+def _organisations_create(plan: ImportPlan) -> None:
+    """The file's new organisations, written by slug into the documents."""
+    Organisation.objects.bulk_create(
+        Organisation(
+            name=new.organisation.name,
+            slug=new.organisation.slug,
+            kind=new.organisation.kind,
+            county=new.organisation.county,
+        )
+        for new in plan.new_organisations.values()
+    )
 
 
 def _agreement_save(planned: PlannedAgreement, user):
@@ -693,10 +993,12 @@ def _check_scope(plan: ImportPlan, user) -> None:
 
 
 @agreement_changes()
-def agreements_import(*, plan: ImportPlan, user) -> list:
-    """Save every agreement of a checked plan as a draft, or nothing."""
+def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
+    """Save every agreement of a checked plan as a draft, with the file's new organisations,
+    or nothing. `progress(saved)` is called after each agreement."""
     if not plan.is_valid:
         raise ValidationError([str(error) for error in plan.errors])
+    _organisations_create(plan)
     created = []
     for planned in plan.agreements:
         county = County.objects.filter(code=planned.values.get("county")).first()
@@ -705,15 +1007,77 @@ def agreements_import(*, plan: ImportPlan, user) -> list:
             raise ValidationError(refusal)
         try:
             agreement = _agreement_save(planned, user)
-        except DocumentError as error:
-            raise ValidationError(str(error)) from None
+        except (DataError, DocumentError) as error:
+            failed = ImportPlan(filename=plan.filename, token=plan.token)
+            _save_errors(failed, planned, error)
+            raise ValidationError([str(row_error) for row_error in failed.errors]) from None
         history_record(
             agreement=agreement,
             user=user,
             comment=f"Importerad från {plan.filename}, rad {planned.row_span}.",
         )
         created.append(agreement)
+        if progress is not None:
+            progress(len(created))
     return created
+
+
+# The background job --------------------------------------------------------------------
+
+JOB_FAILED = (
+    "Något gick fel när filen sparades. Ingenting är sparat. Försök igen om en stund; händer "
+    "det igen, kontakta registrets förvaltare."
+)
+
+
+def import_job_start(*, content: bytes, filename: str, user, total: int) -> ImportJob:
+    """A job that saves the file in the background (agreements/tasks.py)."""
+    from agreements.tasks import agreements_import_save
+
+    job = ImportJob.objects.create(user=user, filename=filename, content=content, total=total)
+    agreements_import_save.enqueue(job.pk)
+    job.refresh_from_db()  # a backend that runs the job at once has finished it
+    return job
+
+
+def import_job_run(*, job_id: int) -> str:
+    """Check the job's file again and save it in one transaction; the number saved so far is
+    written through a connection of its own, so that the status page sees it at once."""
+    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
+    if job is None:
+        return "gone"
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
+    progress = connection.copy()
+    table = ImportJob._meta.db_table
+
+    def saved_so_far(saved: int) -> None:
+        with progress.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET saved = %s WHERE id = %s", [saved, job.pk])
+
+    errors, created = [], []
+    try:
+        plan = import_preview(
+            content=bytes(job.content), filename=job.filename, user=job.user, trial=False
+        )
+        errors = [str(error) for error in plan.errors]
+        if not errors:
+            created = agreements_import(plan=plan, user=job.user, progress=saved_so_far)
+    except ValidationError as error:
+        errors = error.messages
+    except Exception:
+        logger.exception("Import job %s failed", job.pk)
+        errors = [JOB_FAILED]
+    finally:
+        progress.close()
+    status = ImportStatus.FAILED if errors else ImportStatus.DONE
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=status,
+        errors=errors,
+        saved=len(created),
+        content=b"",
+        finished_at=timezone.now(),
+    )
+    return status
 
 
 # Templates ---------------------------------------------------------------------------------
@@ -770,7 +1134,12 @@ def template_xlsx() -> bytes:
     guide.append(["kolumn", "krävs", "gäller", "vad som skrivs"])
     for cell in guide[1]:
         cell.font = Font(bold=True)
-    levels = {"agreement": "överenskommelsen", "party": "parten", "commitment": "åtagandet"}
+    levels = {
+        "agreement": "överenskommelsen",
+        "party": "parten",
+        "commitment": "åtagandet",
+        "organisation": "ny organisation",
+    }
     for column in COLUMNS:
         guide.append(
             [column.header, "ja" if column.required else "", levels[column.level], column.help]

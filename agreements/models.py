@@ -1,6 +1,7 @@
 import datetime
 import uuid
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
@@ -947,3 +948,54 @@ class CatalogueState(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", "Väntar på att sparas"
+    RUNNING = "running", "Sparas"
+    DONE = "done", "Sparad"
+    FAILED = "failed", "Inte sparad"
+
+
+class ImportJob(models.Model):
+    """A big import file saved by a background job (agreements/tasks.py), all or nothing.
+    `saved` is written outside the job's transaction, so that the status page shows how far
+    it has come while nothing is yet committed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="importerad av",
+        on_delete=models.CASCADE,
+        related_name="import_jobs",
+    )
+    filename = models.CharField("fil", max_length=255)
+    content = models.BinaryField(
+        "filens innehåll", help_text="Filen som laddades upp; tas bort när jobbet är klart."
+    )
+    status = models.CharField(
+        "läge", max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(
+        "överenskommelser", default=0, help_text="Hur många överenskommelser filen har."
+    )
+    saved = models.PositiveIntegerField(
+        "sparade hittills",
+        default=0,
+        help_text="Hur många som är skrivna i jobbets transaktion; inget syns förrän alla är det.",
+    )
+    errors = models.JSONField(
+        "fel", default=list, blank=True, help_text="Varför filen inte sparades, rad för rad."
+    )
+    created_at = models.DateTimeField("skapad", auto_now_add=True)
+    finished_at = models.DateTimeField("klar", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "importjobb"
+        verbose_name_plural = "importjobb"
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.FAILED)

@@ -10,8 +10,8 @@ itself, and does nothing when the world changed before it ran.
   written to STORAGES["pdf"] under `zip/<digest>.zip`; the visitor waits on a page that
   refreshes itself and then links to the file (agreements/pdf_views.py).
 
-Big imports (another issue) are the next candidate: a task here that writes its result to a
-storage and leaves the link for the user.
+- `agreements_import_save`: a big import file (agreements/importing.py, `ImportJob`), saved all
+  or nothing; the importing staff member waits on a page that refreshes itself.
 """
 
 from django.core.cache import caches
@@ -59,3 +59,12 @@ def agreements_pdf_zip_build(params: dict[str, list[str]]) -> str | None:
     from agreements import pdf_views, pdf_zip
 
     return pdf_zip.zip_build(params=params, limit=pdf_views.ZIP_MAX_AGREEMENTS)
+
+
+@task()
+def agreements_import_save(job_id: int) -> str:
+    """Saves the import job's file; its status ("done", "failed", or "gone" when the job is
+    not waiting any more)."""
+    from agreements import importing
+
+    return importing.import_job_run(job_id=job_id)

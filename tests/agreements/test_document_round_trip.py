@@ -478,6 +478,8 @@ def _import_rows(document: dict) -> list[list[str]]:
         for column in importing.COLUMNS:
             if column.key == "agreement.lineage":
                 row.append(document["lineage"])
+            elif column.level == "organisation":  # only for organisations new to the registry
+                row.append("")
             else:
                 source = sources[column.level]
                 row.append(cell(parts[column.level], column.field, source.get(column.field)))
