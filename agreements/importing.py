@@ -18,6 +18,7 @@ import datetime
 import hashlib
 import io
 import logging
+import math
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -32,13 +33,13 @@ from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
+from actors.boundaries import county_from_key
 from actors.document import CONTACT, ORGANISATION, ContactKey
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
-from agreements.history import history_record
 from agreements.models import AgreementLineage, ImportJob, ImportStatus, PartyRole, Publication
-from agreements.services import agreement_create
+from agreements.services import agreements_documents_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry.documents import DocumentError, NaturalKey, Part
@@ -456,7 +457,8 @@ class _Lookups:
     def _index(self, model) -> dict[str, list]:
         if model not in self.rows:
             index: dict[str, list] = {}
-            rows = model.objects.all()
+            # Former counties too: an agreement is placed by the boundaries on its own date.
+            rows = County.all_objects.all() if model is County else model.objects.all()
             if model is Organisation:  # for the warnings of absence_on
                 rows = rows.select_related("successor").prefetch_related("predecessors")
             for row in rows:
@@ -473,11 +475,23 @@ class _Lookups:
             }
         return self.rows[(model, attribute)]
 
+    def by_key(self, key: NaturalKey) -> dict:
+        """The key's rows by the value the document writes for them (a county's county_key)."""
+        if key not in self.rows:
+            self.rows[key] = {
+                key.dump(row, many=False): row
+                for rows in self._index(key.model).values()
+                for row in rows
+            }
+        return self.rows[key]
+
     def exists(self, key: NaturalKey, value) -> bool:
         return bool(self._index(key.model).get(_normal(value)))
 
     def find(self, key: NaturalKey, value):
         matches = self._index(key.model).get(_normal(value), [])
+        if key.model is County:  # a code or letter both counties had: today's, as county_from_key
+            matches = [county for county in matches if county.is_current] or matches
         if not matches:
             raise ValueError(
                 f"{key.label} ”{_text(value)}” finns inte i registret. Skriv namnet som det står "
@@ -505,8 +519,8 @@ def _cell(part: Part, name: str, lookups: _Lookups):
     key, model_field = part.keys.get(name), part.model_field(name)
     if isinstance(key, NaturalKey):
         if part.is_many(name):
-            return lambda v: [getattr(lookups.find(key, item), key.attribute) for item in _split(v)]
-        return lambda v: getattr(lookups.find(key, v), key.attribute)
+            return lambda v: [key.dump(lookups.find(key, item), many=False) for item in _split(v)]
+        return lambda v: key.dump(lookups.find(key, v), many=False)
     if isinstance(key, AgreementLink):
         return _text
     if isinstance(key, ContactKey):
@@ -698,7 +712,7 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
             continue
         value = read(column, AGREEMENT)
         if column.field == "county" and value is not None:
-            county = lookups.by(County, "code")[value]
+            county = lookups.by_key(COUNTY)[value]
             planned.county_name = county.name
             refusal = policy.refusal_to_register(user, county=county)
             if refusal:
@@ -912,39 +926,46 @@ class _Trial(Exception):
 def _trial(plan: ImportPlan, user) -> None:
     """Save the whole file as a trial and roll it back: the preview finds exactly the errors
     that saving would. An agreement with errors is left out, and so are those that link to it
-    (with a message that says why)."""
+    (with a message that says why); the others are tried again without it."""
     failed = {
         planned.slug
         for planned in plan.agreements
         if any(error.row in planned.rows for error in plan.errors)
     }
+    pending = [planned for planned in plan.agreements if planned.slug not in failed]
     try:
         with agreement_changes():
             _organisations_create(plan)
-            for planned in plan.agreements:
-                if planned.slug in failed:
-                    continue
-                broken = [slug for slug in planned.links_within(failed) if slug != planned.slug]
-                if broken:
-                    for name in LINKS:
-                        if planned.values.get(name) in broken:
-                            plan.error(
-                                planned.value_rows[f"agreement.{name}"],
-                                f"agreement.{name}",
-                                f"Överenskommelsen {planned.values[name]} i samma fil har fel. "
-                                "Rätta dem först.",
-                            )
-                    failed.add(planned.slug)
-                    continue
+            while pending:
+                pending = [
+                    planned for planned in pending if not _link_broken(plan, planned, failed)
+                ]
                 try:
-                    with transaction.atomic():
-                        _agreement_save(planned, user)
-                except (DataError, DocumentError) as error:
-                    _save_errors(plan, planned, error)
-                    failed.add(planned.slug)
+                    _batch_save(plan, pending, user)
+                    break
+                except _BatchFailed as failure:
+                    _save_errors(plan, failure.planned, failure.error)
+                    failed.add(failure.planned.slug)
+                    pending.remove(failure.planned)
             raise _Trial
     except _Trial:
         pass
+
+
+def _link_broken(plan: ImportPlan, planned: PlannedAgreement, failed: set) -> bool:
+    """The agreement links to one of the file's agreements that cannot be saved: an error
+    that says so, and it is left out too (`failed` grows)."""
+    broken = [slug for slug in planned.links_within(failed) if slug != planned.slug]
+    for name in LINKS:
+        if planned.values.get(name) in broken:
+            plan.error(
+                planned.value_rows[f"agreement.{name}"],
+                f"agreement.{name}",
+                f"Överenskommelsen {planned.values[name]} i samma fil har fel. Rätta dem först.",
+            )
+    if broken:
+        failed.add(planned.slug)
+    return bool(broken)
 
 
 def _save_errors(plan: ImportPlan, planned: PlannedAgreement, error: Exception) -> None:
@@ -975,9 +996,47 @@ def _organisations_create(plan: ImportPlan) -> None:
     )
 
 
-def _agreement_save(planned: PlannedAgreement, user):
-    """As the importing user: links to other agreements and contact people as they may."""
-    return agreement_create(document=planned.document(), user=user)
+class _BatchFailed(Exception):
+    """An agreement of a batch could not be saved; the batch is rolled back."""
+
+    def __init__(self, planned: PlannedAgreement, error: Exception):
+        super().__init__(str(error))
+        self.planned, self.error = planned, error
+
+
+def _batch_save(plan: ImportPlan, batch: list[PlannedAgreement], user) -> list:
+    """The agreements of the batch (linked ones first, see _linked_first: a link finds the
+    agreement saved before it) in one write of the document service, as the importing user:
+    links to other agreements and contact people as they may. All or nothing; a failure
+    names its agreement."""
+    try:
+        return agreements_documents_create(
+            documents=[planned.document() for planned in batch],
+            user=user,
+            comment=lambda index: f"Importerad från {plan.filename}, rad {batch[index].row_span}.",
+        )
+    except DocumentError as error:
+        raise _BatchFailed(batch[error.document_index], error) from None
+    except DataError as error:
+        raise _BatchFailed(_too_big(plan, batch, user), error) from None
+
+
+def _too_big(plan: ImportPlan, batch: list[PlannedAgreement], user) -> PlannedAgreement:
+    """The agreement of the batch the database refused (a DataError does not say which):
+    found by saving them one at a time as a trial that is rolled back."""
+    culprit = batch[0]
+    try:
+        with transaction.atomic():
+            for planned in batch:
+                try:
+                    _batch_save(plan, [planned], user)
+                except _BatchFailed:
+                    culprit = planned
+                    break
+            raise _Trial
+    except _Trial:
+        pass
+    return culprit
 
 
 def _check_scope(plan: ImportPlan, user) -> None:
@@ -992,31 +1051,38 @@ def _check_scope(plan: ImportPlan, user) -> None:
 # Saving ------------------------------------------------------------------------------------
 
 
+# A file's agreements are saved in this many batches at most, in one transaction: the rows
+# they name are looked up once per batch, and the job's progress moves after each batch.
+SAVE_BATCHES = 20
+
+
 @agreement_changes()
 def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
     """Save every agreement of a checked plan as a draft, with the file's new organisations,
-    or nothing. `progress(saved)` is called after each agreement."""
+    or nothing. `progress(saved)` is called after each batch of agreements."""
     if not plan.is_valid:
         raise ValidationError([str(error) for error in plan.errors])
-    _organisations_create(plan)
-    created = []
+    counties = {
+        key: county_from_key(key)
+        for key in {planned.values.get("county") for planned in plan.agreements}
+        if key
+    }
     for planned in plan.agreements:
-        county = County.objects.filter(code=planned.values.get("county")).first()
-        refusal = policy.refusal_to_register(user, county=county)
+        refusal = policy.refusal_to_register(
+            user, county=counties.get(planned.values.get("county"))
+        )
         if refusal:
             raise ValidationError(refusal)
+    _organisations_create(plan)
+    created = []
+    size = math.ceil(len(plan.agreements) / SAVE_BATCHES)
+    for start in range(0, len(plan.agreements), size):
         try:
-            agreement = _agreement_save(planned, user)
-        except (DataError, DocumentError) as error:
+            created += _batch_save(plan, plan.agreements[start : start + size], user)
+        except _BatchFailed as failure:
             failed = ImportPlan(filename=plan.filename, token=plan.token)
-            _save_errors(failed, planned, error)
+            _save_errors(failed, failure.planned, failure.error)
             raise ValidationError([str(row_error) for row_error in failed.errors]) from None
-        history_record(
-            agreement=agreement,
-            user=user,
-            comment=f"Importerad från {plan.filename}, rad {planned.row_span}.",
-        )
-        created.append(agreement)
         if progress is not None:
             progress(len(created))
     return created
