@@ -293,6 +293,48 @@ def test_county_staff_import_in_their_own_county(client, stockholm_staff):
     assert Agreement.objects.filter(lineage__slug__in=["reg-stockholm-2002"]).count() == 1
 
 
+def test_a_1996_agreement_in_malmohus_lan_is_imported_and_skane_then_refused(
+    client, national_editor
+):
+    malmo_1996 = row(
+        slug="lok-malmo-1996",
+        title="Lokal överenskommelse om flyktingmottagandet i Malmö",
+        level="lokal",
+        county="Malmöhus län",
+        municipalities="Malmö",
+        signed="1996-05-02",
+        party="Malmö stad",
+        heading="Bostad",
+        text="Ordna bostäder åt nyanlända.",
+    )
+    skane_1996 = row(
+        slug="reg-skane-1996",
+        title="Regional överenskommelse i Skåne",
+        level="regional",
+        county="Skåne län",
+        signed="1996-03-01",
+        party="Malmö stad",
+    )
+    plan = import_preview(
+        content=csv_bytes([malmo_1996, skane_1996]), filename="f.csv", user=national_editor
+    )
+    assert [str(error) for error in plan.errors] == [
+        "Rad 3, kolumn ”län”: Skåne län bildades 1997-01-01; på överenskommelsens datum "
+        "1996-03-01 fanns länet inte. Då fanns Kristianstads län och Malmöhus län; välj ett "
+        "av dem."
+    ]
+
+    response = preview(client, national_editor, rows=[malmo_1996])
+    assert response.context["plan"].errors == []
+    assert "Malmöhus län" in response.content.decode()
+    saved = client.post(IMPORT, {"confirm": "1", "token": response.context["plan"].token})
+    assert saved.status_code == 302
+    agreement = Agreement.objects.get(lineage__slug="lok-malmo-1996")
+    assert agreement.county.name == "Malmöhus län"
+    assert [m.name for m in agreement.municipalities.all()] == ["Malmö"]
+    assert not Agreement.objects.filter(lineage__slug="reg-skane-1996").exists()
+
+
 def test_anonymous_visitors_are_sent_to_the_login(client):
     response = client.post(
         IMPORT, {"file": SimpleUploadedFile("f.csv", csv_bytes(ROWS), "text/csv")}
