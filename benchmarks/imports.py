@@ -15,6 +15,7 @@ worker runs it). The data goes into a throwaway database (benchmarks/settings.py
 import argparse
 import collections
 import csv
+import datetime
 import io
 import os
 import random
@@ -83,7 +84,9 @@ class QueryCounter:
 
 def synthetic_csv(agreements: int, parties: int, commitments: int, seed: int = 14) -> bytes:
     """Local agreements in counties with enough organisations for `parties` parties each:
-    the municipality's own organisation, the county's others and national agencies."""
+    the municipality's own organisation, the county's others and national agencies; each in
+    a year when its municipality lay in today's county (Heby did not before 2007)."""
+    from actors.boundaries import county_on
     from actors.models import Municipality, Organisation, OrganisationKind
     from agreements.importing import COLUMNS
 
@@ -100,7 +103,9 @@ def synthetic_csv(agreements: int, parties: int, commitments: int, seed: int = 1
         by_county[county].append(name)
     municipalities = [
         municipality
-        for municipality in Municipality.objects.select_related("county")
+        for municipality in Municipality.objects.select_related("county").prefetch_related(
+            "memberships"
+        )
         if f"{municipality.name} kommun" in by_county[municipality.county.name]
     ]
     header = [column.header for column in COLUMNS]
@@ -113,7 +118,12 @@ def synthetic_csv(agreements: int, parties: int, commitments: int, seed: int = 1
         own = f"{municipality.name} kommun"
         others = [name for name in by_county[municipality.county.name] if name != own]
         chosen = [own, *rng.sample(others + national, k=parties - 1)]
-        year = rng.randint(2001, 2015)
+        years = [
+            year
+            for year in range(2001, 2016)
+            if county_on(municipality, datetime.date(year, 1, 1)) == municipality.county
+        ]
+        year = rng.choice(years)
         for position in range(max(parties, commitments)):
             row = [""] * len(header)
             row[index["agreement.lineage"]] = f"bench-{number}"
