@@ -18,10 +18,14 @@ class CountyKey(NaturalKey):
     def dump(self, value, *, many: bool = False, **_):
         return county_key(value) if value is not None else None
 
-    def load_one(self, value, path: str, **_):
+    def load_one(self, value, path: str, *, known: dict | None = None, **_):
         if value in (None, ""):
             return None
-        county = county_from_key(value)
+        # Many documents written together (the bulk import) name the same counties.
+        found = {} if known is None else known.setdefault(CountyKey, {})
+        if value not in found:
+            found[value] = county_from_key(value)
+        county = found[value]
         if county is None:
             fail(path, f"{self.label} {value} finns inte.")
         return county
