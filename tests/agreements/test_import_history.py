@@ -368,6 +368,42 @@ def test_one_wrong_row_saves_nothing_and_names_the_agreements_that_link_to_it(na
     assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
 
 
+def test_the_preview_names_every_agreement_that_cannot_be_saved(national_editor):
+    """The trial save goes on after a failing agreement: each one's error by row and column."""
+    rows = [*ROWS]
+    rows[6] = row(  # Botkyrka's annex, on its own: ends before it begins
+        slug="hang-botkyrka-sfi-2004",
+        title="Hängavtal om sfi i Botkyrka",
+        level="lokal",
+        kind="Hängavtal",
+        county="01",
+        municipalities="Botkyrka",
+        start="2004-01-01",
+        end="2003-01-01",
+        party="Botkyrka kommun",
+    )
+    rows[10] = row(  # the regional agreement: likewise
+        slug="reg-stockholm-2002",
+        title="Regional överenskommelse",
+        level="regional",
+        county="Stockholms län",
+        start="2002-04-01",
+        end="2001-01-01",
+        party="Länsstyrelsen i Stockholms län",
+    )
+    plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
+
+    failing = sorted(
+        {
+            error.row
+            for error in plan.errors
+            if error.column in ("gäller till", "paraplyöverenskommelse")
+        }
+    )
+    assert failing == [2, 8, 9, 12], [str(error) for error in plan.errors]
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
+
+
 def test_a_circle_of_links_is_an_error(national_editor):
     rows = [
         row(
