@@ -70,7 +70,8 @@ NOT_IMPORTED = {"agreement": {"publication", "contacts"}, "commitment": {"party"
 HELP = {
     "agreement.level": "lokal, regional eller central.",
     "agreement.county": "Länets namn, kod eller bokstav: Norrbottens län, 25 eller BD. Tomt "
-    "för central.",
+    "för central. Ett län som inte finns längre skrivs med sitt namn, till exempel Malmöhus län "
+    "för en överenskommelse från 1996.",
     "agreement.municipalities": "Lokala överenskommelser: kommunernas namn eller koder, "
     "åtskilda med komma.",
     "agreement.parent": "Adressnamnet på den överenskommelse den hör under, i registret "
