@@ -572,3 +572,17 @@ def test_the_preview_reads_at_360_px_without_sideways_scrolling(
     assert page.get_by_text("Södertälje, Nykvarn").is_visible()
     page.screenshot(path="/tmp/import-preview-360.png", full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_saving_many_agreements_costs_a_few_queries_each(
+    national_editor, django_assert_max_num_queries
+):
+    """The file's agreements are written together (agreements_documents_create, in batches),
+    not one save each."""
+    plan = import_preview(content=csv_bytes(big_file(40)), filename="f.csv", user=national_editor)
+
+    with django_assert_max_num_queries(40 * 12):
+        created = agreements_import(plan=plan, user=national_editor)
+
+    assert len(created) == 40
+    assert Agreement.objects.filter(lineage__slug__startswith="lok-stockholm-").count() == 40
