@@ -18,6 +18,7 @@ from agreements.models import (
     Agreement,
     AgreementSection,
     Goal,
+    PARTIAL_DATE_FIELDS,
     LegalReference,
     Party,
     Perspective,
@@ -25,7 +26,7 @@ from agreements.models import (
 from commitments.document import COMMITMENT, PARTY_OF_DOCUMENT
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import ReceptionFigure
-from registry.documents import NaturalKey, Part, fail
+from registry.documents import NaturalKey, PartialDateKey, Part, fail
 
 TEXT_SECTIONS = (
     "background",
@@ -106,6 +107,7 @@ AGREEMENT = Part(
         "legal_references": NaturalKey(LegalReference, "sfs", "Författningarna"),
         "followup_responsible": ORGANISATION,
         "contacts": ContactKey(),
+        **{name: PartialDateKey(end=end) for name, end in PARTIAL_DATE_FIELDS.items()},
     },
 )
 

@@ -1,6 +1,8 @@
 """Forms of the staff workflow: the agreement page with its inlines, optimistic locking,
 attachments, unpublishing and bulk import."""
 
+import datetime
+
 from django import forms
 from django.contrib.admin.widgets import AdminFileWidget, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
@@ -18,6 +20,7 @@ from agreements.history import (
 )
 from agreements.locking import UNRESOLVED_MESSAGE, StaleEdit
 from agreements.models import (
+    PARTIAL_DATE_FIELDS,
     Agreement,
     AgreementLineage,
     AgreementSection,
@@ -29,6 +32,8 @@ from agreements.models import (
 )
 from commitments.document import COMMITMENT
 from commitments.models import Commitment
+from registry import partial_dates
+from registry.partial_dates import DatePrecision, PartialDate
 
 CONFLICT_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
@@ -92,9 +97,43 @@ class NormalisedTextMixin:
             self.data = data
 
 
+class PartialDateFormField(forms.CharField):
+    """A date as precisely as it is known ("2009", "mars 2009", "2009-03-15"), read by
+    registry/partial_dates.py; cleaned to a PartialDate (None: empty)."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, PartialDate):
+            return value.iso()
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    def to_python(self, value):
+        try:
+            return partial_dates.parse(value, end=self.end)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+PARTIAL_DATE_HELP = "ÅÅÅÅ-MM-DD, eller så mycket som är känt: ÅÅÅÅ-MM, ÅÅÅÅ eller ”mars 2009”."
+
+
 class AgreementForm(NormalisedTextMixin, forms.ModelForm):
     """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
     request so that the form knows the user's scope."""
+
+    signed_on = PartialDateFormField(label="Undertecknad", help_text=PARTIAL_DATE_HELP)
+    valid_from = PartialDateFormField(label="Gäller från", help_text=PARTIAL_DATE_HELP)
+    valid_until = PartialDateFormField(
+        label="Gäller till",
+        end=True,
+        help_text=f"Tomt betyder: tills vidare. {PARTIAL_DATE_HELP} Ett år eller en månad "
+        "gäller till sin sista dag.",
+    )
 
     # The number the page was opened with: the base of the merge, kept through refusals.
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -117,6 +156,10 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
         self.locked_version: int | None = None
         if request is not None and "county" in self.fields:
             self.fields["county"].queryset = policy.counties_for(request.user)
+        for name in PARTIAL_DATE_FIELDS:
+            # The instance's day with its precision, unless the caller gave another value.
+            if name in self.fields and self.initial.get(name) == getattr(self.instance, name):
+                self.initial[name] = getattr(self.instance, f"{name}_partial")
         if self.instance.pk:
             self.fields["opened_version"].initial = self.instance.lock_version
             del self.fields["lineage_slug"]
@@ -155,6 +198,15 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
                 self.add_error("level" if county is None else "county", refusal)
         if self.instance.pk:
             self._check_lock(cleaned)
+        for name in PARTIAL_DATE_FIELDS:
+            if name in cleaned:
+                written = cleaned[name]
+                cleaned[name] = written.day if written else None
+                setattr(
+                    self.instance,
+                    f"{name}_precision",
+                    written.precision if written else DatePrecision.DAY,
+                )
         return cleaned
 
     def _check_lock(self, cleaned: dict) -> None:
