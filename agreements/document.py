@@ -15,10 +15,10 @@ from django.db.models import Prefetch
 from actors.document import ORGANISATION, ContactKey
 from actors.models import ContactPerson, County, Municipality
 from agreements.models import (
+    PARTIAL_DATE_FIELDS,
     Agreement,
     AgreementSection,
     Goal,
-    PARTIAL_DATE_FIELDS,
     LegalReference,
     Party,
     Perspective,
@@ -26,7 +26,7 @@ from agreements.models import (
 from commitments.document import COMMITMENT, PARTY_OF_DOCUMENT
 from commitments.models import Commitment, TargetGroup, Theme
 from followup.models import ReceptionFigure
-from registry.documents import NaturalKey, PartialDateKey, Part, fail
+from registry.documents import NaturalKey, Part, PartialDateKey, fail
 
 TEXT_SECTIONS = (
     "background",

@@ -38,8 +38,8 @@ from agreements.models import AgreementLineage, Publication
 from agreements.services import agreement_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
-from registry.documents import DocumentError, NaturalKey, Part
 from registry import partial_dates
+from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
 
 MAX_BYTES = 5 * 1024 * 1024

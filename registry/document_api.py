@@ -5,7 +5,7 @@ choices, years); relations are written by their natural keys."""
 
 from rest_framework import serializers
 
-from registry.documents import NaturalKey, PartialDateKey, Part, SiblingKey
+from registry.documents import NaturalKey, Part, PartialDateKey, SiblingKey
 
 
 def _relation_field(part: Part, name: str) -> serializers.Field:

@@ -4,25 +4,42 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0014_registry_swedish_search'),
+        ("agreements", "0014_registry_swedish_search"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreement',
-            name='signed_on_precision',
-            field=models.CharField(choices=[('year', 'år'), ('month', 'månad'), ('day', 'dag')], default='day', help_text='Hur mycket av undertecknandedatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin första dag.', max_length=5, verbose_name='undertecknad, precision'),
+            model_name="agreement",
+            name="signed_on_precision",
+            field=models.CharField(
+                choices=[("year", "år"), ("month", "månad"), ("day", "dag")],
+                default="day",
+                help_text="Hur mycket av undertecknandedatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin första dag.",
+                max_length=5,
+                verbose_name="undertecknad, precision",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='valid_from_precision',
-            field=models.CharField(choices=[('year', 'år'), ('month', 'månad'), ('day', 'dag')], default='day', help_text='Hur mycket av startdatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin första dag.', max_length=5, verbose_name='gäller från, precision'),
+            model_name="agreement",
+            name="valid_from_precision",
+            field=models.CharField(
+                choices=[("year", "år"), ("month", "månad"), ("day", "dag")],
+                default="day",
+                help_text="Hur mycket av startdatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin första dag.",
+                max_length=5,
+                verbose_name="gäller från, precision",
+            ),
         ),
         migrations.AddField(
-            model_name='agreement',
-            name='valid_until_precision',
-            field=models.CharField(choices=[('year', 'år'), ('month', 'månad'), ('day', 'dag')], default='day', help_text='Hur mycket av slutdatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin sista dag.', max_length=5, verbose_name='gäller till, precision'),
+            model_name="agreement",
+            name="valid_until_precision",
+            field=models.CharField(
+                choices=[("year", "år"), ("month", "månad"), ("day", "dag")],
+                default="day",
+                help_text="Hur mycket av slutdatumet som är känt: år, månad eller dag. Ett år eller en månad lagras som sin sista dag.",
+                max_length=5,
+                verbose_name="gäller till, precision",
+            ),
         ),
     ]
