@@ -10,9 +10,7 @@ from agreements.coverage import CoverageState
 def _county_map(county: County, overview: selectors.CountyOverview):
     labels = {
         CoverageState.IN_FORCE: _("%(name)s: lokal överenskommelse gäller"),
-        CoverageState.VALIDITY_UNKNOWN: _(
-            "%(name)s: lokal överenskommelse med okänd giltighet"
-        ),
+        CoverageState.VALIDITY_UNKNOWN: _("%(name)s: lokal överenskommelse med okänd giltighet"),
         CoverageState.NONE: _("%(name)s: ingen lokal överenskommelse"),
     }
     regions = [

@@ -29,8 +29,22 @@ from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext, gettext_lazy
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
-from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
-from agreements.models import Agreement, Goal, Level, Party, Publication
+from agreements.coverage import (
+    CoverageState,
+    in_force_during,
+    local_agreements_in_force,
+    municipality_coverage,
+)
+from agreements.models import (
+    Agreement,
+    Goal,
+    LegalStatus,
+    Level,
+    Party,
+    Publication,
+    effective_start,
+    signing_year,
+)
 from commitments.models import Theme
 from followup.models import CommitmentAssessment, FollowUp, ReceptionFigure
 from followup.selectors import Fulfilment
@@ -84,6 +98,7 @@ class CoverageRow:
     county: County | None  # None: the whole country
     municipalities: int
     covered: int
+    validity_unknown: int = 0  # not covered, but with an agreement of unknown validity
 
     @property
     def share(self) -> float | None:
@@ -91,19 +106,28 @@ class CoverageRow:
 
 
 def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], CoverageRow]:
-    """Municipalities covered by a local agreement in force, per county and for the country."""
+    """Municipalities covered by a local agreement in force, and those with one of unknown
+    validity, per county and for the country."""
     per_county: dict[int, list] = {}
     counties: dict[int, County] = {}
     for row in municipality_coverage(on=on):
         county = row.municipality.county
         counties[county.pk] = county
-        per_county.setdefault(county.pk, []).append(row.is_covered)
+        per_county.setdefault(county.pk, []).append(row)
     rows = [
-        CoverageRow(counties[pk], len(flags), sum(flags))
-        for pk, flags in sorted(per_county.items(), key=lambda item: counties[item[0]].code)
+        CoverageRow(
+            counties[pk],
+            len(coverage),
+            sum(row.is_covered for row in coverage),
+            sum(row.validity_unknown for row in coverage),
+        )
+        for pk, coverage in sorted(per_county.items(), key=lambda item: counties[item[0]].code)
     ]
     total = CoverageRow(
-        None, sum(row.municipalities for row in rows), sum(row.covered for row in rows)
+        None,
+        sum(row.municipalities for row in rows),
+        sum(row.covered for row in rows),
+        sum(row.validity_unknown for row in rows),
     )
     return rows, total
 
@@ -111,26 +135,32 @@ def coverage_by_county(*, on: datetime.date) -> tuple[list[CoverageRow], Coverag
 @dataclass(frozen=True)
 class MunicipalityRow:
     municipality: Municipality
-    agreements: list[Agreement]
+    agreements: list[Agreement]  # in force, else of unknown validity (coverage.listed_ids)
     in_force_since: datetime.date | None
+    state: str  # agreements.coverage.CoverageState
 
     @property
     def is_covered(self) -> bool:
-        return bool(self.agreements)
+        return self.state == CoverageState.IN_FORCE
+
+    @property
+    def validity_unknown(self) -> bool:
+        return self.state == CoverageState.VALIDITY_UNKNOWN
 
 
 def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
     rows = municipality_coverage(county=county, on=on)
-    ids = {pk for row in rows for pk in row.agreement_ids}
+    ids = {pk for row in rows for pk in row.listed_ids}
     agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
     return [
         MunicipalityRow(
             municipality=row.municipality,
             agreements=sorted(
-                (agreements[pk] for pk in row.agreement_ids),
+                (agreements[pk] for pk in row.listed_ids),
                 key=lambda a: swedish_sort_key(a.title),
             ),
             in_force_since=row.in_force_since,
+            state=row.state,
         )
         for row in rows
     ]
@@ -204,50 +234,47 @@ def multi_municipality_agreements(
 
 @dataclass
 class StockYear:
-    year: int
+    year: int | None  # None: the year is not known
     signed: Counter = field(default_factory=Counter)
     revised: Counter = field(default_factory=Counter)
     in_force: Counter = field(default_factory=Counter)
-
-
-def _signing_day():
-    # The day a version was agreed: its signing date, or its start when no signing date is known.
-    return Coalesce("signed_on", "valid_from")
 
 
 def stock_first_year(*, county: County | None = None) -> int | None:
     agreements = Agreement.objects.published()
     if county is not None:
         agreements = agreements.filter(county=county)
-    first = agreements.aggregate(first=Min(ExtractYear(Coalesce("signed_on", "valid_from"))))[
-        "first"
-    ]
-    return first
+    first = agreements.aggregate(
+        signed=Min(signing_year()), started=Min(ExtractYear(effective_start()))
+    )
+    years = [year for year in first.values() if year]
+    return min(years) if years else None
 
 
 def stock_by_year(
     *, first_year: int, last_year: int, county: County | None = None
-) -> list[StockYear]:
+) -> tuple[list[StockYear], StockYear]:
     """Per year and level: first versions signed, revisions (later versions) signed, and
     agreements in force at some time during the year (each agreement once, whatever the
-    number of its versions in force that year). Published agreements only."""
+    number of its versions in force that year). Published agreements only. Versions are
+    counted by their signing year (models.signing_year, the catalogue's "Undertecknad år");
+    the second value counts those whose signing year is not known, and the agreements whose
+    newest published version has unknown validity (they cannot be placed in any year)."""
     agreements = Agreement.objects.published()
     if county is not None:
         agreements = agreements.filter(county=county)
     years = {year: StockYear(year) for year in range(first_year, last_year + 1)}
+    unknown = StockYear(None)
     signed = (
-        agreements.annotate(signing_year=ExtractYear(_signing_day()))
-        .filter(signing_year__gte=first_year, signing_year__lte=last_year)
+        agreements.annotate(signed_in=signing_year())
+        .filter(Q(signed_in__isnull=True) | Q(signed_in__gte=first_year, signed_in__lte=last_year))
         .annotate(is_first=Case(When(version_number=1, then=Value(True)), default=Value(False)))
-        .values("signing_year", "level", "is_first")
+        .values("signed_in", "level", "is_first")
         .annotate(n=Count("pk"))
     )
     for row in signed:
-        counter = (
-            years[row["signing_year"]].signed
-            if row["is_first"]
-            else years[row["signing_year"]].revised
-        )
+        stock = unknown if row["signed_in"] is None else years[row["signed_in"]]
+        counter = stock.signed if row["is_first"] else stock.revised
         counter[row["level"]] += row["n"]
     # One query for every year: a count per year over the versions in force that year.
     in_force = {
@@ -258,11 +285,19 @@ def stock_by_year(
         )
         for year in years
     }
+    unknown_validity = (
+        Agreement.objects.latest_published().with_status().filter(legal_status=LegalStatus.UNKNOWN)
+    )
+    in_force["in_force_unknown"] = Count(
+        "lineage", distinct=True, filter=Q(pk__in=unknown_validity.values("pk"))
+    )
     for row in agreements.order_by().values("level").annotate(**in_force):
         for year, stock in years.items():
             if row[f"in_force_{year}"]:
                 stock.in_force[row["level"]] = row[f"in_force_{year}"]
-    return list(years.values())
+        if row["in_force_unknown"]:
+            unknown.in_force[row["level"]] = row["in_force_unknown"]
+    return list(years.values()), unknown
 
 
 # --------------------------------------------------------------------------------------------

@@ -157,7 +157,10 @@ def overview_tables(params: Params) -> list[Table]:
     else:
         municipalities = stats.coverage_of_county(county=county, on=on)
         coverage = stats.CoverageRow(
-            county, len(municipalities), sum(m.is_covered for m in municipalities)
+            county,
+            len(municipalities),
+            sum(m.is_covered for m in municipalities),
+            sum(m.validity_unknown for m in municipalities),
         )
     regional = stats.regional_agreements_in_force(on=on, county=county)
     with_regional = sum(row.has_agreement for row in regional)
@@ -173,6 +176,12 @@ def overview_tables(params: Params) -> list[Table]:
             coverage.covered,
             coverage.municipalities,
             coverage.share,
+        ],
+        [
+            _("Kommuner med en lokal överenskommelse med okänd giltighet"),
+            coverage.validity_unknown,
+            coverage.municipalities,
+            stats.share(coverage.validity_unknown, coverage.municipalities),
         ],
         [
             _("Län med en regional överenskommelse"),
@@ -226,7 +235,9 @@ def coverage_tables(params: Params) -> list[Table]:
                 title=_("Kommuner med en lokal överenskommelse, per län"),
                 description=_(
                     "Kommuner som omfattas av minst en publicerad lokal överenskommelse som "
-                    "gäller den %(date)s."
+                    "gäller den %(date)s. Med okänd giltighet: kommuner som inte omfattas av "
+                    "någon som gäller men av en överenskommelse utan start- och "
+                    "undertecknandedatum."
                 )
                 % {"date": _date(on)},
                 columns=[
@@ -234,15 +245,26 @@ def coverage_tables(params: Params) -> list[Table]:
                     Column("municipalities", _("Kommuner"), "int"),
                     Column("covered", _("Med lokal överenskommelse"), "int"),
                     Column("share", _("Andel"), "percent"),
+                    Column("validity_unknown", _("Med okänd giltighet"), "int"),
                 ],
-                rows=[[r.county.name, r.municipalities, r.covered, r.share] for r in rows],
-                total=[_("Hela landet"), total.municipalities, total.covered, total.share],
+                rows=[
+                    [r.county.name, r.municipalities, r.covered, r.share, r.validity_unknown]
+                    for r in rows
+                ],
+                total=[
+                    _("Hela landet"),
+                    total.municipalities,
+                    total.covered,
+                    total.share,
+                    total.validity_unknown,
+                ],
                 chart=Chart("bars", ["share"], "county", percent=True),
             )
         )
     else:
         rows = stats.coverage_of_county(county=county, on=on)
         covered = sum(r.is_covered for r in rows)
+        unknown = sum(r.validity_unknown for r in rows)
         tables.append(
             Table(
                 key="per-kommun",
@@ -255,7 +277,18 @@ def coverage_tables(params: Params) -> list[Table]:
                     "överenskommelse som gäller den %(date)s.",
                     len(rows),
                 )
-                % {"covered": covered, "total": len(rows), "date": _date(on)},
+                % {"covered": covered, "total": len(rows), "date": _date(on)}
+                + (
+                    " "
+                    + ngettext(
+                        "%(unknown)s har en lokal överenskommelse med okänd giltighet.",
+                        "%(unknown)s har en lokal överenskommelse med okänd giltighet.",
+                        unknown,
+                    )
+                    % {"unknown": unknown}
+                    if unknown
+                    else ""
+                ),
                 columns=[
                     Column("municipality", _("Kommun")),
                     Column("code", _("Kommunkod")),
@@ -267,7 +300,7 @@ def coverage_tables(params: Params) -> list[Table]:
                     [
                         r.municipality.name,
                         r.municipality.code,
-                        _yes_no(r.is_covered),
+                        _("Giltighet okänd") if r.validity_unknown else _yes_no(r.is_covered),
                         [agreement_link(a) for a in r.agreements],
                         r.in_force_since,
                     ]
@@ -351,16 +384,20 @@ def stock_tables(params: Params) -> list[Table]:
     last = params.on.year
     first = stats.stock_first_year(county=params.county) or last
     first = max(min(first, last), last - STOCK_MAX_YEARS + 1)
-    years = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
+    years, unknown = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
     columns = _by_level_columns(Column("year", _("År")))
     county = params.county.name if params.county else None
 
     def table(key, title, description, attribute):
         rows = []
-        for stock in years:
+        for stock in [*years, unknown]:
             counts = getattr(stock, attribute)
             rows.append(
-                [str(stock.year), *[counts[level] for level in stats.LEVELS], sum(counts.values())]
+                [
+                    str(stock.year) if stock.year else _("okänt"),
+                    *[counts[level] for level in stats.LEVELS],
+                    sum(counts.values()),
+                ]
             )
         return Table(
             key=key,
@@ -380,7 +417,8 @@ def stock_tables(params: Params) -> list[Table]:
             _(
                 "Publicerade överenskommelser som gällde någon gång under året. En "
                 "överenskommelse räknas en gång per år även om flera av dess versioner gällde "
-                "det året."
+                "det året. Raden ”okänt”: överenskommelser vars senaste version saknar start- "
+                "och undertecknandedatum, så att registret inte vet vilka år de gällde."
             ),
             "in_force",
         ),
@@ -390,8 +428,8 @@ def stock_tables(params: Params) -> list[Table]:
             if county
             else _("Tecknade överenskommelser per år, i hela landet"),
             _(
-                "Första versionen av en överenskommelse, efter undertecknandedatum (eller "
-                "startdatum när undertecknandet inte är känt)."
+                "Första versionen av en överenskommelse, efter året den undertecknades, som "
+                "katalogens ”Undertecknad år”. Raden ”okänt”: undertecknandedatumet är inte känt."
             ),
             "signed",
         ),
@@ -400,7 +438,10 @@ def stock_tables(params: Params) -> list[Table]:
             _("Reviderade överenskommelser per år, i %(county)s") % {"county": county}
             if county
             else _("Reviderade överenskommelser per år, i hela landet"),
-            _("Nya versioner (version 2 och senare) efter undertecknandedatum (eller startdatum)."),
+            _(
+                "Nya versioner (version 2 och senare) efter året de undertecknades. Raden "
+                "”okänt”: undertecknandedatumet är inte känt."
+            ),
             "revised",
         ),
     ]
