@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actors.filters import CountyField
 from agreements.models import YEAR_VALIDATORS
-from followup.statistics import Selection
+from followup.statistics import Organisations, Selection
 from followup.tables import Params
 
 FIRST_DAY, LAST_DAY = datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)
@@ -37,6 +37,16 @@ class StatisticsForm(forms.Form):
         error_messages={"invalid_choice": _("Välj ett av urvalen i listan.")},
     )
 
+    organisations = forms.ChoiceField(
+        label=_("Organisationer"),
+        choices=Organisations.CHOICES,
+        required=False,
+        error_messages={"invalid_choice": _("Välj ett av valen i listan.")},
+        help_text=_(
+            "Organisationer som inte längre finns: som de var, eller som sin efterträdare."
+        ),
+    )
+
     def clean_date(self):
         day = self.cleaned_data.get("date")
         if day and not (FIRST_DAY <= day <= LAST_DAY):
@@ -54,6 +64,7 @@ class StatisticsForm(forms.Form):
             county=data.get("county"),
             year=data.get("year") or on.year - 1,
             selection=data.get("selection") or Selection.IN_FORCE,
+            organisations=data.get("organisations") or Organisations.THEN,
         )
 
     def error_messages_flat(self) -> list[str]:

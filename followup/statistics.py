@@ -45,7 +45,7 @@ from agreements.models import (
     effective_start,
     signing_year,
 )
-from commitments.models import Theme
+from commitments.models import TargetGroup, Theme
 from followup.models import CommitmentAssessment, FollowUp, ReceptionFigure
 from followup.selectors import Fulfilment
 from registry.text import swedish_sort_key
@@ -337,23 +337,42 @@ def kind_category(kind: str) -> Category:
     return Category(kind, gettext(OrganisationKind(kind).label), (KIND_ORDER.index(kind), ""))
 
 
-def organisation_roots(organisation_ids) -> dict[int, dict]:
+class Organisations:
+    """Whether participation counts organisations as they were when they took part, or as
+    the organisations that took over from them (their successor today, actors.Organisation
+    .successor: AMS and the länsarbetsnämnder as Arbetsförmedlingen)."""
+
+    THEN = "then"
+    TODAY = "today"
+    CHOICES = [
+        (THEN, gettext_lazy("Som de var när de var parter")),
+        (TODAY, gettext_lazy("Som deras efterträdare i dag")),
+    ]
+
+
+def organisation_roots(organisation_ids, *, successors: bool = False) -> dict[int, dict]:
     """For each organisation, the top of its parent chain (itself if it has no parent), as
-    values dicts with id, name, kind. A few queries: one per level of nesting."""
+    values dicts with id, name, kind; with `successors`, the chain also follows each
+    organisation's successor, so that a predecessor counts as the organisation of today. A
+    few queries: one per level of nesting."""
     known: dict[int, dict] = {}
     wanted = set(organisation_ids)
+
+    def next_of(row: dict) -> int | None:
+        return row["parent_id"] or (row["successor_id"] if successors else None)
+
     while wanted - known.keys():
         for row in Organisation.objects.filter(pk__in=wanted - known.keys()).values(
-            "id", "name", "kind", "parent_id"
+            "id", "name", "kind", "parent_id", "successor_id"
         ):
             known[row["id"]] = row
-        wanted = {row["parent_id"] for row in known.values() if row["parent_id"]} | wanted
+        wanted = {next_of(row) for row in known.values() if next_of(row)} | wanted
     roots = {}
     for pk in organisation_ids:
         row, seen = known[pk], set()
-        while row["parent_id"] and row["parent_id"] not in seen:
+        while next_of(row) and next_of(row) not in seen:
             seen.add(row["id"])
-            row = known[row["parent_id"]]
+            row = known[next_of(row)]
         roots[pk] = row
     return roots
 
@@ -376,12 +395,17 @@ class ParticipationData:
     party_counts: dict[int, int]  # agreement id → number of parties
 
 
-def participation_data(agreements: QuerySet) -> ParticipationData:
+def participation_data(
+    agreements: QuerySet, *, organisations: str = Organisations.THEN
+) -> ParticipationData:
     levels = dict(agreements.values_list("pk", "level"))
     party_rows = list(
         Party.objects.filter(agreement_id__in=levels).values_list("agreement_id", "organisation_id")
     )
-    roots = organisation_roots({organisation for _, organisation in party_rows})
+    roots = organisation_roots(
+        {organisation for _, organisation in party_rows},
+        successors=organisations == Organisations.TODAY,
+    )
     kinds: dict[int, set] = {pk: set() for pk in levels}
     actors: dict[int, set] = {pk: set() for pk in levels}
     party_counts: Counter = Counter({pk: 0 for pk in levels})
@@ -470,6 +494,45 @@ def parties_per_agreement(data: ParticipationData) -> list[PartyCountSummary]:
             )
         )
     return summaries
+
+
+# --------------------------------------------------------------------------------------------
+# Target groups and themes
+
+UNKNOWN = Category("okant", gettext_lazy("okänt"), (len(KIND_ORDER) + 1, ""))
+
+
+def agreements_by_target_group_and_theme(
+    agreements: QuerySet,
+) -> tuple[list[CountByLevel], list[CountByLevel]]:
+    """In how many agreements each target group and each theme occurs, per level, by the
+    catalogue's facets (CatalogueEntry: the agreement's target groups; the themes of the
+    agreement and of its commitments). An agreement with none counts under "okänt"."""
+    rows = list(
+        agreements.values_list(
+            "level", "catalogue_entry__facet_target_groups", "catalogue_entry__facet_themes"
+        )
+    )
+    target_groups = TargetGroup.objects.in_bulk()
+    themes = Theme.objects.in_bulk()
+
+    def counted(position: int, names: dict) -> list[CountByLevel]:
+        by_key: dict[int | None, CountByLevel] = {}
+        for row in rows:
+            for pk in row[position] or [None]:
+                if pk is None:
+                    category = UNKNOWN
+                else:
+                    term = names[pk]
+                    category = Category(term.slug, str(term), (term.order, term.name))
+                by_key.setdefault(pk, CountByLevel(category)).counts[row[0]] += 1
+        known = sorted(
+            (row for key, row in by_key.items() if key is not None),
+            key=lambda row: (-row.total, row.category.sort),
+        )
+        return known + ([by_key[None]] if None in by_key else [])
+
+    return counted(1, target_groups), counted(2, themes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ class Params:
     county: County | None
     year: int
     selection: str
+    organisations: str = stats.Organisations.THEN
 
     @property
     def county_name(self) -> str:
@@ -81,6 +82,8 @@ class Params:
         query = {"date": self.on.isoformat(), "year": str(self.year), "selection": self.selection}
         if self.county:
             query["county"] = self.county.slug
+        if self.organisations != stats.Organisations.THEN:
+            query["organisations"] = self.organisations
         return query
 
     def as_json(self) -> dict:
@@ -90,6 +93,7 @@ class Params:
             "county_name": self.county.name if self.county else None,
             "year": self.year,
             "selection": self.selection,
+            "organisations": self.organisations,
         }
 
 
@@ -499,8 +503,18 @@ def participation_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
         on=params.on, county=params.county, selection=params.selection
     )
-    data = stats.participation_data(agreements)
+    data = stats.participation_data(agreements, organisations=params.organisations)
     selection = _selection_text(params, len(data.levels))
+    if params.organisations == stats.Organisations.TODAY:
+        selection = " ".join(
+            [
+                selection,
+                _(
+                    "Organisationer som inte längre finns räknas som sin efterträdare i dag "
+                    "(till exempel AMS och länsarbetsnämnderna som Arbetsförmedlingen)."
+                ),
+            ]
+        )
     by_kind = stats.participation_by_kind(data)
     by_agency = stats.participation_by_agency(data)
     combinations = stats.participation_combinations(data)
@@ -579,6 +593,60 @@ def participation_tables(params: Params) -> list[Table]:
                 ]
                 for s in party_counts
             ],
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Target groups and themes
+
+
+def target_group_and_theme_tables(params: Params) -> list[Table]:
+    agreements = stats.agreements_selected(
+        on=params.on, county=params.county, selection=params.selection
+    )
+    by_target_group, by_theme = stats.agreements_by_target_group_and_theme(agreements)
+    selection = _selection_text(params, agreements.count())
+
+    def level_rows(rows):
+        return [
+            [str(r.category.label), *[r.counts[level] for level in stats.LEVELS], r.total]
+            for r in rows
+        ]
+
+    return [
+        Table(
+            key="malgrupper",
+            title=_("Överenskommelser per målgrupp"),
+            description=" ".join(
+                [
+                    selection,
+                    _(
+                        "Målgrupperna som överenskommelsen anger. En överenskommelse räknas under "
+                        "var och en av sina målgrupper; ”okänt”: ingen målgrupp angiven."
+                    ),
+                ]
+            ),
+            columns=_by_level_columns(Column("target_group", _("Målgrupp"))),
+            rows=level_rows(by_target_group),
+            chart=Chart("bars", ["total"], "target_group"),
+        ),
+        Table(
+            key="teman",
+            title=_("Överenskommelser per tema"),
+            description=" ".join(
+                [
+                    selection,
+                    _(
+                        "Temana för överenskommelsen och dess åtaganden, som katalogens filter "
+                        "Tema. En överenskommelse räknas under vart och ett av sina teman; "
+                        "”okänt”: inget tema angivet."
+                    ),
+                ]
+            ),
+            columns=_by_level_columns(Column("theme", _("Tema"))),
+            rows=level_rows(by_theme),
+            chart=Chart("bars", ["total"], "theme"),
         ),
     ]
 
@@ -893,7 +961,7 @@ SECTIONS = {
             gettext_lazy(
                 "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många."
             ),
-            ["date", "county", "selection"],
+            ["date", "county", "selection", "organisations"],
             participation_tables,
             [
                 gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
@@ -905,6 +973,28 @@ SECTIONS = {
                     "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
                     "senaste, med urvalet alla)."
                 ),
+                gettext_lazy(
+                    "Med organisationer som i dag räknas en organisation som inte längre finns "
+                    "som sin efterträdare (AMS och länsarbetsnämnderna som Arbetsförmedlingen)."
+                ),
+            ],
+        ),
+        Section(
+            "malgrupper-teman",
+            gettext_lazy("Målgrupper och teman"),
+            gettext_lazy("Hur många överenskommelser som anger varje målgrupp och varje tema."),
+            ["date", "county", "selection"],
+            target_group_and_theme_tables,
+            [
+                gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+                gettext_lazy(
+                    "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
+                    "senaste, med urvalet alla)."
+                ),
+                gettext_lazy(
+                    "Teman räknas som i katalogen: överenskommelsens egna och dess åtagandens."
+                ),
+                gettext_lazy("”okänt”: överenskommelser som inte anger någon målgrupp eller tema."),
             ],
         ),
         Section(
