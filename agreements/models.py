@@ -511,14 +511,15 @@ class Agreement(models.Model):
         return LegalStatus(self.legal_status).label
 
     @property
-    def legal_status_date(self) -> datetime.date | None:
-        """The day the status is about, for the sentence that states it (the page, the PDF):
-        an expired agreement's last day, an upcoming one's first; None for a status that holds
-        on the day one reads it. Needs the legal_status annotation of with_status()."""
+    def legal_status_date(self) -> PartialDate | None:
+        """The day the status is about, as it was written, for the sentence that states it
+        (the page, the PDF): an expired agreement's last day, an upcoming one's first; None
+        for a status that holds on the day one reads it. Needs the legal_status annotation of
+        with_status()."""
         if self.legal_status == LegalStatus.EXPIRED:
-            return self.valid_until
+            return self.valid_until_partial
         if self.legal_status == LegalStatus.UPCOMING:
-            return self.valid_from or self.signed_on
+            return self.valid_from_partial or self.signed_on_partial
         return None
 
     def legal_status_on(self, on: datetime.date | None = None) -> str:

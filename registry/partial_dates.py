@@ -80,7 +80,7 @@ class PartialDate:
         if self.precision == DatePrecision.YEAR:
             return str(self.day.year)
         if self.precision == DatePrecision.MONTH:
-            return formats.date_format(self.day, "F Y").lower()
+            return formats.date_format(self.day, "F Y")
         return formats.date_format(self.day, "j F Y")
 
 
