@@ -192,3 +192,34 @@ def statistics_rows(client, table, **params) -> dict[str, dict]:
     assert response.status_code == 200, response.content
     reader = csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")))
     return {row["År"]: row for row in reader}
+
+
+def test_the_admin_form_shows_and_takes_a_partial_date(client, norrbotten_staff):
+    from tests.agreements.helpers import change_url, form_data
+
+    agreement = Agreement.objects.get(lineage__slug="norrbotten-rok")
+    client.force_login(norrbotten_staff)
+    page = client.get(change_url(agreement))
+    assert 'name="valid_from" value="2009-03"' in page.content.decode()
+    data = form_data(page)
+    data["signed_on"] = "april 2009"
+    data["valid_from"] = "vår 2009"
+
+    refused = client.post(change_url(agreement), data)
+    assert refused.status_code == 200
+    assert "”vår 2009” kan inte läsas som ett datum" in refused.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.signed_on is None
+
+    data["valid_from"] = "2009-03"
+    response = client.post(change_url(agreement), data)
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.signed_on, agreement.signed_on_precision) == (
+        datetime.date(2009, 4, 1),
+        DatePrecision.MONTH,
+    )
+    assert (agreement.valid_until, agreement.valid_until_precision) == (
+        datetime.date(2009, 12, 31),
+        DatePrecision.YEAR,
+    )
