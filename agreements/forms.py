@@ -196,17 +196,16 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
             refusal = policy.refusal_to_register(self.request.user, county=county)
             if refusal:
                 self.add_error("level" if county is None else "county", refusal)
+        # A partial date is a day for the model (and the lock's merge), its precision beside.
+        written = {name: cleaned[name] for name in PARTIAL_DATE_FIELDS if name in cleaned}
+        for name, value in written.items():
+            cleaned[name] = value.day if value else None
         if self.instance.pk:
             self._check_lock(cleaned)
-        for name in PARTIAL_DATE_FIELDS:
-            if name in cleaned:
-                written = cleaned[name]
-                cleaned[name] = written.day if written else None
-                setattr(
-                    self.instance,
-                    f"{name}_precision",
-                    written.precision if written else DatePrecision.DAY,
-                )
+        for name, value in written.items():
+            if name in cleaned:  # not taken from another person's save by the merge
+                precision = value.precision if value else DatePrecision.DAY
+                setattr(self.instance, f"{name}_precision", precision)
         return cleaned
 
     def _check_lock(self, cleaned: dict) -> None:
