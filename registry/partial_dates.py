@@ -5,8 +5,8 @@ registry's rules about days (in force on a day, expired) read a partial date the
 
 This module is the one codec: it reads what people write (the import's cells, the document's
 text: "2009", "2009-03", "mars 2009", "2009-03-15") and writes a date as it was written, in the
-page's language ("2004", "mars 2009", "15 mars 2009"; "March 2009" under /en/), or as the
-document's text ("2009", "2009-03", "2009-03-15")."""
+page's language with its own formats ("2004", "mars 2009", "15 mars 2009"; "March 2009",
+"March 15, 2009" under /en/), or as the document's text ("2009", "2009-03", "2009-03-15")."""
 
 import calendar
 import datetime
@@ -80,8 +80,8 @@ class PartialDate:
         if self.precision == DatePrecision.YEAR:
             return str(self.day.year)
         if self.precision == DatePrecision.MONTH:
-            return formats.date_format(self.day, "F Y")
-        return formats.date_format(self.day, "j F Y")
+            return formats.date_format(self.day, "YEAR_MONTH_FORMAT")
+        return formats.date_format(self.day, "DATE_FORMAT")
 
 
 def _build(year: int, month: int | None, day: int | None, *, end: bool) -> PartialDate:
