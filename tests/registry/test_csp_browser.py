@@ -67,7 +67,8 @@ def test_public_pages_and_api_docs_run_under_the_policy(site, browser):
     assert {path: found for path, found in problems.items() if found} == {}
     page = browser.new_page()
     page.goto(site + "/api/v1/docs/", wait_until="networkidle")
-    assert page.locator(".swagger-ui .opblock").count() > 0  # Swagger UI drew the endpoints
+    # Swagger UI draws the endpoints after the schema has loaded: wait for the first one.
+    page.locator(".swagger-ui .opblock").first.wait_for(timeout=30_000)
 
 
 def test_the_admin_runs_under_the_policy(superuser, site, browser):
