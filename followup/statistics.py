@@ -504,10 +504,11 @@ UNKNOWN = Category("okant", gettext_lazy("okänt"), (len(KIND_ORDER) + 1, ""))
 
 def agreements_by_target_group_and_theme(
     agreements: QuerySet,
-) -> tuple[list[CountByLevel], list[CountByLevel]]:
-    """In how many agreements each target group and each theme occurs, per level, by the
-    catalogue's facets (CatalogueEntry: the agreement's target groups; the themes of the
-    agreement and of its commitments). An agreement with none counts under "okänt"."""
+) -> tuple[int, list[CountByLevel], list[CountByLevel]]:
+    """The number of agreements, and in how many each target group and each theme occurs, per
+    level, by the catalogue's facets (CatalogueEntry: the agreement's target groups; the
+    themes of the agreement and of its commitments). An agreement with none counts under
+    "okänt"."""
     rows = list(
         agreements.values_list(
             "level", "catalogue_entry__facet_target_groups", "catalogue_entry__facet_themes"
@@ -532,7 +533,7 @@ def agreements_by_target_group_and_theme(
         )
         return known + ([by_key[None]] if None in by_key else [])
 
-    return counted(1, target_groups), counted(2, themes)
+    return len(rows), counted(1, target_groups), counted(2, themes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -605,8 +605,8 @@ def target_group_and_theme_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
         on=params.on, county=params.county, selection=params.selection
     )
-    by_target_group, by_theme = stats.agreements_by_target_group_and_theme(agreements)
-    selection = _selection_text(params, agreements.count())
+    count, by_target_group, by_theme = stats.agreements_by_target_group_and_theme(agreements)
+    selection = _selection_text(params, count)
 
     def level_rows(rows):
         return [
