@@ -26,7 +26,9 @@ class Boundaries(TextChoices):
 
 def agreement_day(agreement) -> datetime.date:
     """The day an agreement's place (county, municipalities) is judged on: its signing date,
-    else its start date, else today."""
+    else its start date, else today. A date known only to the year or month is stored as its
+    first day (registry/partial_dates.py); boundaries change on 1 January, so that day
+    judges a year-only date as the year itself."""
     return agreement.signed_on or agreement.valid_from or timezone.localdate()
 
 

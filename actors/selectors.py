@@ -34,11 +34,11 @@ class CoverageRow:
 
     @property
     def more(self) -> int:
-        return len(self.coverage.agreement_ids) - len(self.agreements)
+        return len(self.coverage.listed_ids) - len(self.agreements)
 
 
 def _coverage_rows(coverage: list[MunicipalityCoverage]) -> list[CoverageRow]:
-    ids = {pk for row in coverage for pk in row.agreement_ids[:AGREEMENTS_PER_ROW]}
+    ids = {pk for row in coverage for pk in row.listed_ids[:AGREEMENTS_PER_ROW]}
     agreements = {
         a.pk: a
         for a in Agreement.objects.filter(pk__in=ids)
@@ -48,7 +48,7 @@ def _coverage_rows(coverage: list[MunicipalityCoverage]) -> list[CoverageRow]:
     return [
         CoverageRow(
             row,
-            [agreements[pk] for pk in row.agreement_ids[:AGREEMENTS_PER_ROW] if pk in agreements],
+            [agreements[pk] for pk in row.listed_ids[:AGREEMENTS_PER_ROW] if pk in agreements],
         )
         for row in coverage
     ]
@@ -69,6 +69,10 @@ class CountyOverview:
     @property
     def covered(self) -> int:
         return sum(row.coverage.is_covered for row in self.coverage)
+
+    @property
+    def validity_unknown(self) -> int:
+        return sum(row.coverage.validity_unknown for row in self.coverage)
 
 
 def _cards_in_order(ids: list[int]) -> list[Agreement]:
@@ -102,6 +106,7 @@ class CountySummary:
     local_count: int
     municipalities: int
     covered: int
+    validity_unknown: int = 0
 
     @property
     def share(self) -> int:
@@ -113,9 +118,10 @@ def national_overview() -> list[CountySummary]:
     coverage = municipality_coverage()
     totals: dict[int, list[int]] = {}
     for row in coverage:
-        total = totals.setdefault(row.municipality.county_id, [0, 0])
+        total = totals.setdefault(row.municipality.county_id, [0, 0, 0])
         total[0] += 1
         total[1] += row.is_covered
+        total[2] += row.validity_unknown
     current = Agreement.objects.latest_published()
     regional: dict[int, list[Agreement]] = {}
     for agreement in (
@@ -133,8 +139,9 @@ def national_overview() -> list[CountySummary]:
             county=county,
             regional=_sorted(regional.get(county.pk, [])),
             local_count=local_counts.get(county.pk, 0),
-            municipalities=totals.get(county.pk, [0, 0])[0],
-            covered=totals.get(county.pk, [0, 0])[1],
+            municipalities=totals.get(county.pk, [0, 0, 0])[0],
+            covered=totals.get(county.pk, [0, 0, 0])[1],
+            validity_unknown=totals.get(county.pk, [0, 0, 0])[2],
         )
         for county in counties
     ]

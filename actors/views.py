@@ -5,30 +5,37 @@ from actors import selectors
 from actors.boundaries import county_today
 from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
+from agreements.coverage import CoverageState
 
 
 def _county_map(county: County, overview: selectors.CountyOverview):
-    regions = []
-    for row in overview.coverage:
-        municipality = row.municipality
-        if row.coverage.is_covered:
-            label = _("%(name)s: lokal överenskommelse gäller") % {"name": municipality.name}
-        else:
-            label = _("%(name)s: ingen lokal överenskommelse gäller") % {"name": municipality.name}
-        regions.append(
-            (municipality.slug, label, "covered" if row.coverage.is_covered else "not-covered")
+    labels = {
+        CoverageState.IN_FORCE: _("%(name)s: lokal överenskommelse gäller"),
+        CoverageState.VALIDITY_UNKNOWN: _("%(name)s: lokal överenskommelse med okänd giltighet"),
+        CoverageState.NONE: _("%(name)s: ingen lokal överenskommelse"),
+    }
+    regions = [
+        (
+            row.municipality.slug,
+            labels[row.coverage.state] % {"name": row.municipality.name},
+            row.coverage.state,
         )
+        for row in overview.coverage
+    ]
     outline = outline_of(Municipality.objects.filter(county=county).order_by("code"))
     return svg_map(outline, regions)
 
 
-def share_class(share: int) -> str:
+def share_class(summary: selectors.CountySummary) -> str:
+    share = summary.share
     if share >= 100:
         return "share-all"
     if share >= 50:
         return "share-most"
     if share > 0:
         return "share-some"
+    if summary.validity_unknown:
+        return CoverageState.VALIDITY_UNKNOWN
     return "share-none"
 
 
@@ -54,19 +61,24 @@ def national(request):
     regions = [
         (
             summary.county.slug,
-            _("%(name)s: %(covered)s av %(total)s kommuner har en lokal överenskommelse")
+            _(
+                "%(name)s: %(covered)s av %(total)s kommuner har en lokal överenskommelse som "
+                "gäller; %(unknown)s har en med okänd giltighet"
+            )
             % {
                 "name": summary.county.name,
                 "covered": summary.covered,
                 "total": summary.municipalities,
+                "unknown": summary.validity_unknown,
             },
-            share_class(summary.share),
+            share_class(summary),
         )
         for summary in summaries
     ]
     totals = {
         "municipalities": sum(s.municipalities for s in summaries),
         "covered": sum(s.covered for s in summaries),
+        "validity_unknown": sum(s.validity_unknown for s in summaries),
         "local": sum(s.local_count for s in summaries),
     }
     return render(

@@ -8,7 +8,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -34,6 +40,7 @@ from agreements.document import (
 from agreements.filters import AgreementApiFilterSet, VersionsFilterSet
 from agreements.history import history_ensure_baseline, history_record
 from agreements.models import (
+    PARTIAL_DATE_FIELDS,
     Agreement,
     Goal,
     Kind,
@@ -42,6 +49,7 @@ from agreements.models import (
     Party,
     PartyRole,
     Publication,
+    signing_year,
 )
 from agreements.services import (
     agreement_create,
@@ -57,6 +65,7 @@ from registry.api import ExportMixin, PublicCacheMixin
 from registry.document_api import document_serializer
 from registry.documents import DocumentError
 from registry.exports import BOOLEAN, CODE, LABEL, Column
+from registry.partial_dates import iso_expression
 
 
 class AgreementLinkSerializer(serializers.ModelSerializer):
@@ -82,8 +91,26 @@ class LinkedAgreementSerializer(AgreementLinkSerializer):
         return linked
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class PartialDateField(serializers.Field):
+    """An agreement's date as precisely as it is known: "2009", "2009-03" or "2009-03-15"."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, allow_null=True, **kwargs)
+
+    def to_representation(self, agreement):
+        written = getattr(agreement, f"{self.field_name}_partial")
+        return written.iso() if written else None
+
+
 class AgreementSummarySerializer(AgreementLinkSerializer):
     html_url = serializers.SerializerMethodField(help_text="Överenskommelsens sida på webben.")
+    signed_on = PartialDateField(help_text="Undertecknad: ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ.")
+    signing_year = serializers.SerializerMethodField(
+        help_text="Året då versionen undertecknades; null när det inte är känt."
+    )
+    valid_from = PartialDateField(help_text="Gäller från: ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ.")
+    valid_until = PartialDateField(help_text="Gäller till: ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ.")
     county = CountySummarySerializer(read_only=True, allow_null=True)
     municipalities = MunicipalitySummarySerializer(many=True, read_only=True)
     status = serializers.ChoiceField(
@@ -105,12 +132,16 @@ class AgreementSummarySerializer(AgreementLinkSerializer):
             "status",
             "publication",
             "signed_on",
+            "signing_year",
             "valid_from",
             "valid_until",
             "published_at",
             "updated_at",
             "is_good_example",
         ]
+
+    def get_signing_year(self, agreement) -> int | None:
+        return agreement.signed_on.year if agreement.signed_on else None
 
     def get_html_url(self, agreement) -> str:
         return self.context["request"].build_absolute_uri(agreement.get_absolute_url())
@@ -352,9 +383,10 @@ class AgreementViewSet(
         Column("county", _("länskod"), "county__code", CODE),
         Column("municipality_names", _("kommuner"), "municipality_names"),
         Column("municipalities", _("kommunkoder"), "municipality_codes", CODE),
-        Column("signed_on", _("undertecknad"), "signed_on"),
-        Column("valid_from", _("gäller från"), "valid_from"),
-        Column("valid_until", _("gäller till"), "valid_until"),
+        Column("signed_on", _("undertecknad"), "signed_on_written"),
+        Column("signing_year", _("undertecknad år"), "signing_year"),
+        Column("valid_from", _("gäller från"), "valid_from_written"),
+        Column("valid_until", _("gäller till"), "valid_until_written"),
         Column("status_label", _("status"), "legal_status", LABEL, LegalStatus.choices),
         Column("status", _("statuskod"), "legal_status", CODE),
         Column("is_good_example", _("gott exempel"), "is_good_example", BOOLEAN),
@@ -443,6 +475,8 @@ class AgreementViewSet(
                 "municipalities__code", ", ", distinct=True, order_by="municipalities__code"
             ),
             party_count=Count("parties", distinct=True),
+            signing_year=signing_year(),
+            **{f"{name}_written": iso_expression(name) for name in PARTIAL_DATE_FIELDS},
         )
 
     # Writing

@@ -27,12 +27,18 @@ from itertools import chain
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Func, IntegerField
-from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from actors.models import County, Municipality, Organisation, OrganisationKind
-from agreements.filters import AgreementFilterSet, Sort, sort_queryset
-from agreements.models import Agreement, CatalogueState, LegalStatus, Level
+from agreements.filters import (
+    UNKNOWN_YEAR,
+    AgreementFilterSet,
+    Sort,
+    sort_queryset,
+    year_label,
+    year_param,
+)
+from agreements.models import Agreement, CatalogueState, LegalStatus, Level, signing_year
 from commitments.models import TargetGroup, Theme
 from registry.text import swedish_sort_key
 
@@ -284,7 +290,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
             signed_day=_EpochDay("signed_on"),
             valid_from_day=_EpochDay("valid_from"),
             valid_until_day=_EpochDay("valid_until"),
-            signed_year=ExtractYear("signed_on"),
+            signed_year=signing_year(),
         )
         .order_by("pk")
         .values_list(*columns)
@@ -301,6 +307,8 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
     )
     ids = np.array(column["pk"], dtype=np.int64)
     years = sorted({year for year in column["signed_year"] if year}, reverse=True)
+    if None in column["signed_year"]:
+        years.append(UNKNOWN_YEAR)
     values = {
         "level": _choices(Level.choices),
         "county": _named(County.objects.order_by("code")),
@@ -310,7 +318,11 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         "theme": _named(Theme.objects.all()),
         "target_group": _named(TargetGroup.objects.all()),
         "status": _choices([(status, status.label) for status in STATUS_ORDER]),
-        "year": _choices([(year, str(year)) for year in years]),
+        "year": FacetValues(
+            keys=years,
+            params=[year_param(year) for year in years],
+            labels=[year_label(year) for year in years],
+        ),
     }
     status, is_latest = _legal_statuses(
         np.array(column["lineage_id"], dtype=np.int64),
@@ -325,7 +337,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         "county": _codes(column["county_id"], values["county"].code_of),
         "status": status,
         "year": _codes(
-            column["signed_year"],
+            [UNKNOWN_YEAR if year is None else year for year in column["signed_year"]],
             values["year"].code_of,
         ),
     }

@@ -6,6 +6,10 @@ pages, the reports and the statistics share.
 - A multi-municipality agreement covers each of its municipalities once.
 - An annex agreement (hängavtal) covers its own municipality.
 - An agreement valid until yesterday is not in force today.
+- A municipality is in one of three states: covered by an agreement in force; else, when a
+  published agreement of unknown validity (no start or signing date, legal status
+  "okänd") covers it, "giltighet okänd"; else without an agreement. The registry never
+  says a municipality has no agreement when it has one whose validity it does not know.
 """
 
 import datetime
@@ -16,24 +20,60 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from actors.models import Municipality
-from agreements.models import Agreement, Level, Publication, effective_start
+from agreements.models import Agreement, LegalStatus, Level, Publication, effective_start
 from followup.models import FollowUp, FollowUpState
+
+
+class CoverageState:
+    IN_FORCE = "covered"
+    VALIDITY_UNKNOWN = "validity-unknown"
+    NONE = "not-covered"
 
 
 @dataclass(frozen=True)
 class MunicipalityCoverage:
     municipality: Municipality
-    agreement_ids: tuple[int, ...]
+    agreement_ids: tuple[int, ...]  # local agreements in force
     in_force_since: datetime.date | None
     last_followup_year: int | None
+    unknown_validity_ids: tuple[int, ...] = ()  # published, of unknown validity
 
     @property
     def is_covered(self) -> bool:
         return bool(self.agreement_ids)
 
+    @property
+    def validity_unknown(self) -> bool:
+        """No agreement in force, but one whose validity the registry does not know."""
+        return not self.agreement_ids and bool(self.unknown_validity_ids)
+
+    @property
+    def state(self) -> str:
+        if self.is_covered:
+            return CoverageState.IN_FORCE
+        if self.validity_unknown:
+            return CoverageState.VALIDITY_UNKNOWN
+        return CoverageState.NONE
+
+    @property
+    def listed_ids(self) -> tuple[int, ...]:
+        """The agreements a page names for the municipality: those in force, else those of
+        unknown validity."""
+        return self.agreement_ids or self.unknown_validity_ids
+
 
 def local_agreements_in_force(*, on: datetime.date | None = None):
     return Agreement.objects.published().in_force(on=on).filter(level=Level.LOCAL)
+
+
+def local_agreements_in_force_or_unknown(*, on: datetime.date | None = None):
+    """Published local agreements in force on the day or of unknown validity, with their
+    `legal_status` (AgreementQuerySet.with_status)."""
+    return (
+        Agreement.objects.published()
+        .with_status(on)
+        .filter(level=Level.LOCAL, legal_status__in=[LegalStatus.IN_FORCE, LegalStatus.UNKNOWN])
+    )
 
 
 def in_force_during(queryset, *, year: int):
@@ -69,7 +109,8 @@ def in_force_during(queryset, *, year: int):
 def municipality_coverage(
     *, county=None, on: datetime.date | None = None
 ) -> list[MunicipalityCoverage]:
-    """One row per municipality (of the county, or of Sweden), in code order. Two queries
+    """One row per municipality (of the county, or of Sweden), in code order, with the local
+    agreements in force and those of unknown validity. Two queries
     whatever the number of agreements. The municipalities and counties come without their
     boundaries, which would be most of the time spent (maps read them through
     actors.maps.outline_of)."""
@@ -79,7 +120,7 @@ def municipality_coverage(
         .defer("geometry", "county__geometry")
         .order_by("code")
     )
-    links = local_agreements_in_force(on=on)
+    links = local_agreements_in_force_or_unknown(on=on)
     if county is not None:
         municipalities = municipalities.filter(county=county)
         links = links.filter(municipalities__county=county)
@@ -93,10 +134,14 @@ def municipality_coverage(
     # One row per (municipality, agreement) with the agreement's facts: the ids never travel
     # back to the database as a list, which for a whole county is thousands of parameters.
     covering: dict[int, list[int]] = {}
+    unknown: dict[int, list[int]] = {}
     facts: dict[int, tuple] = {}  # agreement id: (start, last completed follow-up year)
-    for municipality_id, agreement_id, start, followup_year in links.values_list(
-        "municipalities", "pk", effective_start(), Subquery(last_followup)
+    for municipality_id, agreement_id, status, start, followup_year in links.values_list(
+        "municipalities", "pk", "legal_status", effective_start(), Subquery(last_followup)
     ):
+        if status == LegalStatus.UNKNOWN:
+            unknown.setdefault(municipality_id, []).append(agreement_id)
+            continue
         covering.setdefault(municipality_id, []).append(agreement_id)
         facts[agreement_id] = (start, followup_year)
     rows = []
@@ -110,6 +155,7 @@ def municipality_coverage(
                 agreement_ids=ids,
                 in_force_since=min(starts) if starts else None,
                 last_followup_year=max(followups) if followups else None,
+                unknown_validity_ids=tuple(sorted(unknown.get(municipality.pk, []))),
             )
         )
     return rows

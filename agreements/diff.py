@@ -187,6 +187,11 @@ def _date(value) -> str:
     return date_format(value) if value else ""
 
 
+def _written(value) -> str:
+    """A partial date as it was written ("mars 2009"), in the page's language."""
+    return str(value) if value else ""
+
+
 def _names(items) -> str:
     return ", ".join(str(item) for item in items)
 
@@ -196,9 +201,9 @@ def agreement_diff(old: Agreement, new: Agreement) -> AgreementDiff:
     for label, value in [
         (_("Titel"), lambda a: a.title),
         (_("Versionsbeteckning"), lambda a: a.version_label),
-        (_("Undertecknad"), lambda a: _date(a.signed_on)),
-        (_("Gäller från"), lambda a: _date(a.valid_from)),
-        (_("Gäller till"), lambda a: _date(a.valid_until)),
+        (_("Undertecknad"), lambda a: _written(a.signed_on_partial)),
+        (_("Gäller från"), lambda a: _written(a.valid_from_partial)),
+        (_("Gäller till"), lambda a: _written(a.valid_until_partial)),
         (_("Kommuner"), lambda a: _names(a.municipalities.all())),
         (_("Teman"), lambda a: _names(a.themes.all())),
         (_("Målgrupper"), lambda a: _names(a.target_groups.all())),

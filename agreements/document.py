@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 from actors.document import COUNTY, ORGANISATION, ContactKey
 from actors.models import ContactPerson, Municipality
 from agreements.models import (
+    PARTIAL_DATE_FIELDS,
     Agreement,
     AgreementSection,
     Attachment,
@@ -29,6 +30,7 @@ from followup.models import ReceptionFigure
 from registry.documents import (
     NaturalKey,
     Part,
+    PartialDateKey,
     fail,
     tags_from_related_ids,
     with_related_ids,
@@ -116,6 +118,7 @@ AGREEMENT = Part(
         "legal_references": NaturalKey(LegalReference, "sfs", "Författningarna"),
         "followup_responsible": ORGANISATION,
         "contacts": ContactKey(),
+        **{name: PartialDateKey(end=end) for name, end in PARTIAL_DATE_FIELDS.items()},
     },
 )
 

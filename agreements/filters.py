@@ -9,14 +9,14 @@ versions)."""
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import OrganisationKind
 from agreements import search
-from agreements.models import Agreement, LegalStatus, Level
+from agreements.models import Agreement, LegalStatus, Level, signing_year
 from agreements.search import swedish_title_key
 from commitments.models import TargetGroup, Theme
 from registry.filters import StrictBooleanFilter
@@ -40,7 +40,29 @@ STATUS_CHOICES = [
     (LegalStatus.UPCOMING, LegalStatus.UPCOMING.label),
     (LegalStatus.UNKNOWN, LegalStatus.UNKNOWN.label),
 ]
-YEAR_CHOICES = [(year, str(year)) for year in range(1990, 2101)]
+# The signing year's facet value for versions without a signing date (models.signing_year):
+# 0 in the index and the FilterSet's cleaned values, "unknown" in the address.
+UNKNOWN_YEAR = 0
+UNKNOWN_YEAR_PARAM = "unknown"
+
+
+def year_param(year: int) -> str:
+    return UNKNOWN_YEAR_PARAM if year == UNKNOWN_YEAR else str(year)
+
+
+def year_label(year: int) -> str:
+    """Swedish; the catalogue translates it when it shows it."""
+    return "okänt år" if year == UNKNOWN_YEAR else str(year)
+
+
+def _year(value: str) -> int:
+    return UNKNOWN_YEAR if value == UNKNOWN_YEAR_PARAM else int(value)
+
+
+YEAR_CHOICES = [
+    (UNKNOWN_YEAR_PARAM, _("okänt år")),
+    *[(str(year), str(year)) for year in range(1990, 2101)],
+]
 
 
 def sort_queryset(queryset, sort: str):
@@ -92,7 +114,11 @@ class AgreementFilterSet(django_filters.FilterSet):
         choices=STATUS_CHOICES, method="filter_status", label=_("Status")
     )
     year = django_filters.TypedMultipleChoiceFilter(
-        choices=YEAR_CHOICES, coerce=int, method="filter_year", label=_("Undertecknad år")
+        choices=YEAR_CHOICES,
+        coerce=_year,
+        method="filter_year",
+        label=_("Undertecknad år"),
+        help_text=_("Året då versionen undertecknades; unknown: utan känt undertecknandedatum."),
     )
     good_example = StrictBooleanFilter(field_name="is_good_example", label=_("Gott exempel"))
     sort = django_filters.ChoiceFilter(
@@ -177,7 +203,11 @@ class AgreementFilterSet(django_filters.FilterSet):
         return queryset.filter(catalogue_entry__facet_organisation_kinds__overlap=list(value))
 
     def filter_year(self, queryset, name, value):
-        return queryset.filter(signed_on__year__in=value)
+        years = [year for year in value if year != UNKNOWN_YEAR]
+        chosen = Q(signed_in__in=years)
+        if UNKNOWN_YEAR in value:
+            chosen |= Q(signed_in__isnull=True)
+        return queryset.alias(signed_in=signing_year()).filter(chosen)
 
     def filter_status(self, queryset, name, value: str):
         if not value:

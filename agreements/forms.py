@@ -1,6 +1,8 @@
 """Forms of the staff workflow: the agreement page with its inlines, optimistic locking,
 attachments, unpublishing and bulk import."""
 
+import datetime
+
 from django import forms
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
@@ -19,6 +21,7 @@ from agreements.history import (
 )
 from agreements.locking import UNRESOLVED_MESSAGE, StaleEdit
 from agreements.models import (
+    PARTIAL_DATE_FIELDS,
     Agreement,
     AgreementLineage,
     AgreementSection,
@@ -26,6 +29,8 @@ from agreements.models import (
     Level,
     validate_municipalities,
 )
+from registry import partial_dates
+from registry.partial_dates import DatePrecision, PartialDate
 
 CONFLICT_MESSAGE = (
     "Någon annan har sparat överenskommelsen medan du hade den öppen, så dina ändringar är "
@@ -89,9 +94,43 @@ class NormalisedTextMixin:
             self.data = data
 
 
+class PartialDateFormField(forms.CharField):
+    """A date as precisely as it is known ("2009", "mars 2009", "2009-03-15"), read by
+    registry/partial_dates.py; cleaned to a PartialDate (None: empty)."""
+
+    def __init__(self, *, end: bool = False, **kwargs):
+        self.end = end
+        super().__init__(required=False, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, PartialDate):
+            return value.iso()
+        if isinstance(value, datetime.date):
+            return value.isoformat()
+        return value
+
+    def to_python(self, value):
+        try:
+            return partial_dates.parse(value, end=self.end)
+        except ValueError as error:
+            raise ValidationError(str(error)) from None
+
+
+PARTIAL_DATE_HELP = "ÅÅÅÅ-MM-DD, eller så mycket som är känt: ÅÅÅÅ-MM, ÅÅÅÅ eller ”mars 2009”."
+
+
 class AgreementForm(NormalisedTextMixin, forms.ModelForm):
     """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
     request so that the form knows the user's scope."""
+
+    signed_on = PartialDateFormField(label="Undertecknad", help_text=PARTIAL_DATE_HELP)
+    valid_from = PartialDateFormField(label="Gäller från", help_text=PARTIAL_DATE_HELP)
+    valid_until = PartialDateFormField(
+        label="Gäller till",
+        end=True,
+        help_text=f"Tomt betyder: tills vidare. {PARTIAL_DATE_HELP} Ett år eller en månad "
+        "gäller till sin sista dag.",
+    )
 
     # The number the page was opened with: the base of the merge, kept through refusals.
     opened_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
@@ -114,6 +153,10 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
         self.locked_version: int | None = None
         if request is not None and "county" in self.fields:
             self.fields["county"].queryset = policy.counties_for(request.user)
+        for name in PARTIAL_DATE_FIELDS:
+            # The instance's day with its precision, unless the caller gave another value.
+            if name in self.fields and self.initial.get(name) == getattr(self.instance, name):
+                self.initial[name] = getattr(self.instance, f"{name}_partial")
         if self.instance.pk:
             self.fields["opened_version"].initial = self.instance.lock_version
             del self.fields["lineage_slug"]
@@ -141,8 +184,16 @@ class AgreementForm(NormalisedTextMixin, forms.ModelForm):
             refusal = policy.refusal_to_register(self.request.user, county=county)
             if refusal:
                 self.add_error("level" if county is None else "county", refusal)
+        # A partial date is a day for the model (and the lock's merge), its precision beside.
+        written = {name: cleaned[name] for name in PARTIAL_DATE_FIELDS if name in cleaned}
+        for name, value in written.items():
+            cleaned[name] = value.day if value else None
         if self.instance.pk:
             self._check_lock(cleaned)
+        for name, value in written.items():
+            if name in cleaned:  # not taken from another person's save by the merge
+                precision = value.precision if value else DatePrecision.DAY
+                setattr(self.instance, f"{name}_precision", precision)
         return cleaned
 
     def _post_clean(self):

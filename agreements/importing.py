@@ -42,6 +42,7 @@ from agreements.models import AgreementLineage, ImportJob, ImportStatus, PartyRo
 from agreements.services import agreements_documents_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
+from registry import partial_dates
 from registry.documents import DocumentError, NaturalKey, Part
 from registry.exports import csv_lines
 
@@ -400,18 +401,17 @@ def _split(value) -> list[str]:
     return [part.strip() for part in re.split(r"[,;|\n]", _text(value)) if part.strip()]
 
 
-def _date(value) -> datetime.date | None:
+def _date(value) -> str | None:
+    """A date cell as the document writes it: "2009-03-15", or as much as is known ("2009-03",
+    "2009" from "mars 2009", "2009"); registry/partial_dates.py reads it."""
     if isinstance(value, datetime.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, datetime.date):
-        return value
-    text = _text(value)
-    if not text:
-        return None
-    try:
-        return datetime.date.fromisoformat(text[:10])
-    except ValueError:
-        raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.") from None
+        return value.isoformat()
+    if isinstance(value, int | float) and not isinstance(value, bool) and value == int(value):
+        value = str(int(value))  # a year that a spreadsheet read as a number
+    written = partial_dates.parse(_text(value))
+    return written.iso() if written else None
 
 
 def _choice(value, choices, default, what) -> str:

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, ExtractYear
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -17,6 +17,8 @@ from django.utils.translation import gettext_lazy
 from actors import boundaries
 from actors.models import County, Municipality, Organisation
 from agreements.search import swedish_title_key
+from registry import partial_dates
+from registry.partial_dates import DatePrecision, PartialDate
 from registry.vocabulary import VocabularyTerm
 
 YEAR_VALIDATORS = [
@@ -103,6 +105,18 @@ class AgreementLineage(models.Model):
 
     def __str__(self):
         return self.slug
+
+
+# The agreement's dates that may be partial, and whether each ends a period (a year or month
+# then stands for its last day rather than its first).
+PARTIAL_DATE_FIELDS = {"signed_on": False, "valid_from": False, "valid_until": True}
+
+
+def signing_year():
+    """The year an agreement version was signed: the one rule the statistics, the catalogue's
+    facet, the API and the reports count by. The year of its signing date, whatever the date's
+    precision; unknown (null) without a signing date, never guessed from its start."""
+    return ExtractYear("signed_on")
 
 
 def effective_start():
@@ -339,9 +353,33 @@ class Agreement(models.Model):
     )
 
     signed_on = models.DateField("undertecknad", null=True, blank=True)
+    signed_on_precision = models.CharField(
+        "undertecknad, precision",
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="Hur mycket av undertecknandedatumet som är känt: år, månad eller dag. Ett "
+        "år eller en månad lagras som sin första dag.",
+    )
     valid_from = models.DateField("gäller från", null=True, blank=True)
+    valid_from_precision = models.CharField(
+        "gäller från, precision",
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="Hur mycket av startdatumet som är känt: år, månad eller dag. Ett år eller "
+        "en månad lagras som sin första dag.",
+    )
     valid_until = models.DateField(
         "gäller till", null=True, blank=True, help_text="Tomt betyder: tills vidare."
+    )
+    valid_until_precision = models.CharField(
+        "gäller till, precision",
+        max_length=5,
+        choices=DatePrecision.choices,
+        default=DatePrecision.DAY,
+        help_text="Hur mycket av slutdatumet som är känt: år, månad eller dag. Ett år eller "
+        "en månad lagras som sin sista dag.",
     )
 
     publication = models.CharField(
@@ -464,19 +502,33 @@ class Agreement(models.Model):
         return self.publication == Publication.PUBLISHED
 
     @property
+    def signed_on_partial(self) -> PartialDate | None:
+        """The signing date as it was written ("mars 2009"); registry/partial_dates.py."""
+        return partial_dates.of(self.signed_on, self.signed_on_precision)
+
+    @property
+    def valid_from_partial(self) -> PartialDate | None:
+        return partial_dates.of(self.valid_from, self.valid_from_precision)
+
+    @property
+    def valid_until_partial(self) -> PartialDate | None:
+        return partial_dates.of(self.valid_until, self.valid_until_precision)
+
+    @property
     def legal_status_label(self) -> str:
         """Needs the legal_status annotation of AgreementQuerySet.with_status()."""
         return LegalStatus(self.legal_status).label
 
     @property
-    def legal_status_date(self) -> datetime.date | None:
-        """The day the status is about, for the sentence that states it (the page, the PDF):
-        an expired agreement's last day, an upcoming one's first; None for a status that holds
-        on the day one reads it. Needs the legal_status annotation of with_status()."""
+    def legal_status_date(self) -> PartialDate | None:
+        """The day the status is about, as it was written, for the sentence that states it
+        (the page, the PDF): an expired agreement's last day, an upcoming one's first; None
+        for a status that holds on the day one reads it. Needs the legal_status annotation of
+        with_status()."""
         if self.legal_status == LegalStatus.EXPIRED:
-            return self.valid_until
+            return self.valid_until_partial
         if self.legal_status == LegalStatus.UPCOMING:
-            return self.valid_from or self.signed_on
+            return self.valid_from_partial or self.signed_on_partial
         return None
 
     def legal_status_on(self, on: datetime.date | None = None) -> str:

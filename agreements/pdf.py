@@ -363,17 +363,17 @@ def _chapters(agreement: Agreement, by_party, followup, reception) -> list[Chapt
 
 
 def _validity(agreement: Agreement) -> str:
-    def day(value):
-        return _swedish_date(value)
-
-    if agreement.valid_from and agreement.valid_until:
-        return f"{day(agreement.valid_from)} – {day(agreement.valid_until)}"
-    if agreement.valid_from:
-        return f"från {day(agreement.valid_from)}, tills vidare"
-    if agreement.valid_until:
-        return f"till {day(agreement.valid_until)}; startdatum anges inte"
-    if agreement.signed_on:
-        return f"från undertecknandet {day(agreement.signed_on)}, tills vidare"
+    with translation.override("sv"):
+        start, end = agreement.valid_from_partial, agreement.valid_until_partial
+        signed = agreement.signed_on_partial
+        if start and end:
+            return f"{start} – {end}"
+        if start:
+            return f"från {start}, tills vidare"
+        if end:
+            return f"till {end}; startdatum anges inte"
+        if signed:
+            return f"från undertecknandet {signed}, tills vidare"
     return "Giltighetstiden anges inte"
 
 

@@ -299,6 +299,10 @@ class CountyReport:
         return sum(1 for row in self.coverage if row.coverage.is_covered)
 
     @property
+    def validity_unknown_count(self) -> int:
+        return sum(1 for row in self.coverage if row.coverage.validity_unknown)
+
+    @property
     def followed_up_count(self) -> int:
         return sum(1 for a in self.in_force if a.followup_status)
 
@@ -328,10 +332,10 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
     ]
     _attach_followup_status(in_force)
     coverage = municipality_coverage(county=county, on=on)
-    covering_ids = {pk for row in coverage for pk in row.agreement_ids}
+    covering_ids = {pk for row in coverage for pk in row.listed_ids}
     titles = dict(Agreement.objects.filter(pk__in=covering_ids).values_list("pk", "title"))
     coverage_rows = [
-        CoverageRow(coverage=row, agreement_titles=[titles[pk] for pk in row.agreement_ids])
+        CoverageRow(coverage=row, agreement_titles=[titles[pk] for pk in row.listed_ids])
         for row in coverage
     ]
     figures = list(
@@ -376,6 +380,7 @@ class CountySummary:
     municipality_count: int
     covered_count: int
     last_followup_year: int | None
+    validity_unknown_count: int = 0
 
     @property
     def covered_percent(self) -> int:
@@ -400,6 +405,10 @@ class NationalReport:
     @property
     def covered_count(self) -> int:
         return sum(c.covered_count for c in self.counties)
+
+    @property
+    def validity_unknown_count(self) -> int:
+        return sum(c.validity_unknown_count for c in self.counties)
 
     @property
     def covered_percent(self) -> int:
@@ -442,6 +451,7 @@ def national_report(*, on: datetime.date) -> NationalReport:
                 local_in_force=local_by_county.get(county.pk, 0),
                 municipality_count=len(county_rows),
                 covered_count=sum(1 for row in county_rows if row.is_covered),
+                validity_unknown_count=sum(1 for row in county_rows if row.validity_unknown),
                 last_followup_year=max(followup_years) if followup_years else None,
             )
         )

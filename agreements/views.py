@@ -87,7 +87,7 @@ def _facets(result: selectors.CatalogueResult, params: QueryDict) -> list[Facet]
         else:
             shown = counted
         hidden = len(counted) - len(shown)
-        translated = name in ("level", "status", "organisation_kind")
+        translated = name in ("level", "status", "organisation_kind", "year")
         values = [
             FacetValue(
                 value=item.value,

@@ -4,19 +4,13 @@ under /en/), plain in CSV and JSON."""
 import datetime
 from decimal import Decimal
 
-from django.utils import formats, translation
+from django.utils import formats
 from django.utils.html import format_html_join
 from django.utils.translation import pgettext
 
 from registry.exports import NumberText
 
 NO_VALUE = "–"
-
-
-def swedish_date(day: datetime.date) -> str:
-    """ "1 mars 2009", whatever language the request is in."""
-    with translation.override("sv"):
-        return formats.date_format(day, "j F Y")
 
 
 def local_date(day: datetime.date) -> str:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from actors.boundaries import Boundaries
 from actors.filters import CountyField
 from agreements.models import YEAR_VALIDATORS
-from followup.statistics import Selection
+from followup.statistics import Organisations, Selection
 from followup.tables import Params
 
 FIRST_DAY, LAST_DAY = datetime.date(1990, 1, 1), datetime.date(2100, 12, 31)
@@ -49,6 +49,16 @@ class StatisticsForm(forms.Form):
         ),
     )
 
+    organisations = forms.ChoiceField(
+        label=_("Organisationer"),
+        choices=Organisations.CHOICES,
+        required=False,
+        error_messages={"invalid_choice": _("Välj ett av valen i listan.")},
+        help_text=_(
+            "Organisationer som inte längre finns: som de var, eller som sin efterträdare."
+        ),
+    )
+
     def clean_date(self):
         day = self.cleaned_data.get("date")
         if day and not (FIRST_DAY <= day <= LAST_DAY):
@@ -67,6 +77,7 @@ class StatisticsForm(forms.Form):
             year=data.get("year") or on.year - 1,
             selection=data.get("selection") or Selection.IN_FORCE,
             boundaries=data.get("boundaries") or Boundaries.TODAY,
+            organisations=data.get("organisations") or Organisations.THEN,
         )
 
     def error_messages_flat(self) -> list[str]:

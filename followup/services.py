@@ -7,10 +7,9 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from agreements.models import Agreement
-from followup.formatting import swedish_date
 from followup.models import (
     AssessmentStatus,
     CommitmentAssessment,
@@ -75,21 +74,23 @@ def _validate_year(*, agreement: Agreement, year: int) -> None:
         raise ValidationError(
             {"year": f"År {year} har inte börjat. Välj {this_year} eller ett tidigare år."}
         )
-    start = agreement.valid_from or agreement.signed_on
-    if start and year < start.year:
-        raise ValidationError(
-            {
-                "year": f"Överenskommelsen började gälla {swedish_date(start)}. Välj "
-                f"{start.year} eller ett senare år."
-            }
-        )
-    if agreement.valid_until and year > agreement.valid_until.year:
-        raise ValidationError(
-            {
-                "year": f"Överenskommelsen gällde till {swedish_date(agreement.valid_until)}. "
-                f"Välj {agreement.valid_until.year} eller ett tidigare år."
-            }
-        )
+    start = agreement.valid_from_partial or agreement.signed_on_partial
+    end = agreement.valid_until_partial
+    with translation.override("sv"):
+        if start and year < start.year:
+            raise ValidationError(
+                {
+                    "year": f"Överenskommelsen började gälla {start}. Välj "
+                    f"{start.year} eller ett senare år."
+                }
+            )
+        if end and year > end.year:
+            raise ValidationError(
+                {
+                    "year": f"Överenskommelsen gällde till {end}. "
+                    f"Välj {end.year} eller ett tidigare år."
+                }
+            )
 
 
 def followup_previous(*, agreement: Agreement, year: int) -> FollowUp | None:

@@ -31,9 +31,23 @@ from django.utils.translation import gettext, gettext_lazy
 
 from actors.boundaries import Boundaries, CountyCounting, agreements_under_today
 from actors.models import County, Municipality, Organisation, OrganisationKind
-from agreements.coverage import in_force_during, local_agreements_in_force, municipality_coverage
-from agreements.models import Agreement, Goal, Level, Party, Publication
-from commitments.models import Theme
+from agreements.coverage import (
+    CoverageState,
+    in_force_during,
+    local_agreements_in_force,
+    municipality_coverage,
+)
+from agreements.models import (
+    Agreement,
+    Goal,
+    LegalStatus,
+    Level,
+    Party,
+    Publication,
+    effective_start,
+    signing_year,
+)
+from commitments.models import TargetGroup, Theme
 from followup.models import CommitmentAssessment, FollowUp, ReceptionFigure
 from followup.selectors import Fulfilment
 from registry.text import swedish_sort_key
@@ -86,6 +100,7 @@ class CoverageRow:
     county: County | None  # None: the whole country
     municipalities: int
     covered: int
+    validity_unknown: int = 0  # not covered, but with an agreement of unknown validity
 
     @property
     def share(self) -> float | None:
@@ -95,8 +110,9 @@ class CoverageRow:
 def coverage_by_county(
     *, on: datetime.date, boundaries: str = Boundaries.TODAY
 ) -> tuple[list[CoverageRow], CoverageRow]:
-    """Municipalities covered by a local agreement in force, per county (today's, or those of
-    the day: actors.boundaries) and for the country."""
+    """Municipalities covered by a local agreement in force, and those with one of unknown
+    validity, per county (today's, or those of the day: actors.boundaries) and for the
+    country."""
     counting = CountyCounting(boundaries=boundaries, on=on)
     coverage = municipality_coverage(on=on)
     if counting.on is not None:
@@ -104,14 +120,22 @@ def coverage_by_county(
     per_county: dict[int, list] = defaultdict(list)
     for row in coverage:
         if (county_id := counting.county_id_of_municipality(row.municipality)) is not None:
-            per_county[county_id].append(row.is_covered)
+            per_county[county_id].append(row)
     rows = [
-        CoverageRow(county, len(per_county[county.pk]), sum(per_county[county.pk]))
+        CoverageRow(
+            county,
+            len(per_county[county.pk]),
+            sum(row.is_covered for row in per_county[county.pk]),
+            sum(row.validity_unknown for row in per_county[county.pk]),
+        )
         for county in counting.counties()
         if county.pk in per_county
     ]
     total = CoverageRow(
-        None, sum(row.municipalities for row in rows), sum(row.covered for row in rows)
+        None,
+        sum(row.municipalities for row in rows),
+        sum(row.covered for row in rows),
+        sum(row.validity_unknown for row in rows),
     )
     return rows, total
 
@@ -119,26 +143,32 @@ def coverage_by_county(
 @dataclass(frozen=True)
 class MunicipalityRow:
     municipality: Municipality
-    agreements: list[Agreement]
+    agreements: list[Agreement]  # in force, else of unknown validity (coverage.listed_ids)
     in_force_since: datetime.date | None
+    state: str  # agreements.coverage.CoverageState
 
     @property
     def is_covered(self) -> bool:
-        return bool(self.agreements)
+        return self.state == CoverageState.IN_FORCE
+
+    @property
+    def validity_unknown(self) -> bool:
+        return self.state == CoverageState.VALIDITY_UNKNOWN
 
 
 def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
     rows = municipality_coverage(county=county, on=on)
-    ids = {pk for row in rows for pk in row.agreement_ids}
+    ids = {pk for row in rows for pk in row.listed_ids}
     agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
     return [
         MunicipalityRow(
             municipality=row.municipality,
             agreements=sorted(
-                (agreements[pk] for pk in row.agreement_ids),
+                (agreements[pk] for pk in row.listed_ids),
                 key=lambda a: swedish_sort_key(a.title),
             ),
             in_force_since=row.in_force_since,
+            state=row.state,
         )
         for row in rows
     ]
@@ -214,50 +244,47 @@ def multi_municipality_agreements(
 
 @dataclass
 class StockYear:
-    year: int
+    year: int | None  # None: the year is not known
     signed: Counter = field(default_factory=Counter)
     revised: Counter = field(default_factory=Counter)
     in_force: Counter = field(default_factory=Counter)
-
-
-def _signing_day():
-    # The day a version was agreed: its signing date, or its start when no signing date is known.
-    return Coalesce("signed_on", "valid_from")
 
 
 def stock_first_year(*, county: County | None = None) -> int | None:
     agreements = Agreement.objects.published()
     if county is not None:
         agreements = agreements.filter(county=county)
-    first = agreements.aggregate(first=Min(ExtractYear(Coalesce("signed_on", "valid_from"))))[
-        "first"
-    ]
-    return first
+    first = agreements.aggregate(
+        signed=Min(signing_year()), started=Min(ExtractYear(effective_start()))
+    )
+    years = [year for year in first.values() if year]
+    return min(years) if years else None
 
 
 def stock_by_year(
     *, first_year: int, last_year: int, county: County | None = None
-) -> list[StockYear]:
+) -> tuple[list[StockYear], StockYear]:
     """Per year and level: first versions signed, revisions (later versions) signed, and
     agreements in force at some time during the year (each agreement once, whatever the
-    number of its versions in force that year). Published agreements only."""
+    number of its versions in force that year). Published agreements only. Versions are
+    counted by their signing year (models.signing_year, the catalogue's "Undertecknad år");
+    the second value counts those whose signing year is not known, and the agreements whose
+    newest published version has unknown validity (they cannot be placed in any year)."""
     agreements = Agreement.objects.published()
     if county is not None:
         agreements = agreements.filter(county=county)
     years = {year: StockYear(year) for year in range(first_year, last_year + 1)}
+    unknown = StockYear(None)
     signed = (
-        agreements.annotate(signing_year=ExtractYear(_signing_day()))
-        .filter(signing_year__gte=first_year, signing_year__lte=last_year)
+        agreements.annotate(signed_in=signing_year())
+        .filter(Q(signed_in__isnull=True) | Q(signed_in__gte=first_year, signed_in__lte=last_year))
         .annotate(is_first=Case(When(version_number=1, then=Value(True)), default=Value(False)))
-        .values("signing_year", "level", "is_first")
+        .values("signed_in", "level", "is_first")
         .annotate(n=Count("pk"))
     )
     for row in signed:
-        counter = (
-            years[row["signing_year"]].signed
-            if row["is_first"]
-            else years[row["signing_year"]].revised
-        )
+        stock = unknown if row["signed_in"] is None else years[row["signed_in"]]
+        counter = stock.signed if row["is_first"] else stock.revised
         counter[row["level"]] += row["n"]
     # One query for every year: a count per year over the versions in force that year.
     in_force = {
@@ -268,11 +295,19 @@ def stock_by_year(
         )
         for year in years
     }
+    unknown_validity = (
+        Agreement.objects.latest_published().with_status().filter(legal_status=LegalStatus.UNKNOWN)
+    )
+    in_force["in_force_unknown"] = Count(
+        "lineage", distinct=True, filter=Q(pk__in=unknown_validity.values("pk"))
+    )
     for row in agreements.order_by().values("level").annotate(**in_force):
         for year, stock in years.items():
             if row[f"in_force_{year}"]:
                 stock.in_force[row["level"]] = row[f"in_force_{year}"]
-    return list(years.values())
+        if row["in_force_unknown"]:
+            unknown.in_force[row["level"]] = row["in_force_unknown"]
+    return list(years.values()), unknown
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,23 +347,42 @@ def kind_category(kind: str) -> Category:
     return Category(kind, gettext(OrganisationKind(kind).label), (KIND_ORDER.index(kind), ""))
 
 
-def organisation_roots(organisation_ids) -> dict[int, dict]:
+class Organisations:
+    """Whether participation counts organisations as they were when they took part, or as
+    the organisations that took over from them (their successor today, actors.Organisation
+    .successor: AMS and the länsarbetsnämnder as Arbetsförmedlingen)."""
+
+    THEN = "then"
+    TODAY = "today"
+    CHOICES = [
+        (THEN, gettext_lazy("Som de var när de var parter")),
+        (TODAY, gettext_lazy("Som deras efterträdare i dag")),
+    ]
+
+
+def organisation_roots(organisation_ids, *, successors: bool = False) -> dict[int, dict]:
     """For each organisation, the top of its parent chain (itself if it has no parent), as
-    values dicts with id, name, kind. A few queries: one per level of nesting."""
+    values dicts with id, name, kind; with `successors`, the chain also follows each
+    organisation's successor, so that a predecessor counts as the organisation of today. A
+    few queries: one per level of nesting."""
     known: dict[int, dict] = {}
     wanted = set(organisation_ids)
+
+    def next_of(row: dict) -> int | None:
+        return row["parent_id"] or (row["successor_id"] if successors else None)
+
     while wanted - known.keys():
         for row in Organisation.objects.filter(pk__in=wanted - known.keys()).values(
-            "id", "name", "kind", "parent_id"
+            "id", "name", "kind", "parent_id", "successor_id"
         ):
             known[row["id"]] = row
-        wanted = {row["parent_id"] for row in known.values() if row["parent_id"]} | wanted
+        wanted = {next_of(row) for row in known.values() if next_of(row)} | wanted
     roots = {}
     for pk in organisation_ids:
         row, seen = known[pk], set()
-        while row["parent_id"] and row["parent_id"] not in seen:
+        while next_of(row) and next_of(row) not in seen:
             seen.add(row["id"])
-            row = known[row["parent_id"]]
+            row = known[next_of(row)]
         roots[pk] = row
     return roots
 
@@ -351,12 +405,17 @@ class ParticipationData:
     party_counts: dict[int, int]  # agreement id → number of parties
 
 
-def participation_data(agreements: QuerySet) -> ParticipationData:
+def participation_data(
+    agreements: QuerySet, *, organisations: str = Organisations.THEN
+) -> ParticipationData:
     levels = dict(agreements.values_list("pk", "level"))
     party_rows = list(
         Party.objects.filter(agreement_id__in=levels).values_list("agreement_id", "organisation_id")
     )
-    roots = organisation_roots({organisation for _, organisation in party_rows})
+    roots = organisation_roots(
+        {organisation for _, organisation in party_rows},
+        successors=organisations == Organisations.TODAY,
+    )
     kinds: dict[int, set] = {pk: set() for pk in levels}
     actors: dict[int, set] = {pk: set() for pk in levels}
     party_counts: Counter = Counter({pk: 0 for pk in levels})
@@ -445,6 +504,46 @@ def parties_per_agreement(data: ParticipationData) -> list[PartyCountSummary]:
             )
         )
     return summaries
+
+
+# --------------------------------------------------------------------------------------------
+# Target groups and themes
+
+UNKNOWN = Category("okant", gettext_lazy("okänt"), (len(KIND_ORDER) + 1, ""))
+
+
+def agreements_by_target_group_and_theme(
+    agreements: QuerySet,
+) -> tuple[int, list[CountByLevel], list[CountByLevel]]:
+    """The number of agreements, and in how many each target group and each theme occurs, per
+    level, by the catalogue's facets (CatalogueEntry: the agreement's target groups; the
+    themes of the agreement and of its commitments). An agreement with none counts under
+    "okänt"."""
+    rows = list(
+        agreements.values_list(
+            "level", "catalogue_entry__facet_target_groups", "catalogue_entry__facet_themes"
+        )
+    )
+    target_groups = TargetGroup.objects.in_bulk()
+    themes = Theme.objects.in_bulk()
+
+    def counted(position: int, names: dict) -> list[CountByLevel]:
+        by_key: dict[int | None, CountByLevel] = {}
+        for row in rows:
+            for pk in row[position] or [None]:
+                if pk is None:
+                    category = UNKNOWN
+                else:
+                    term = names[pk]
+                    category = Category(term.slug, str(term), (term.order, term.name))
+                by_key.setdefault(pk, CountByLevel(category)).counts[row[0]] += 1
+        known = sorted(
+            (row for key, row in by_key.items() if key is not None),
+            key=lambda row: (-row.total, row.category.sort),
+        )
+        return known + ([by_key[None]] if None in by_key else [])
+
+    return len(rows), counted(1, target_groups), counted(2, themes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -74,6 +74,7 @@ class Params:
     year: int
     selection: str
     boundaries: str = Boundaries.TODAY
+    organisations: str = stats.Organisations.THEN
 
     @property
     def county_name(self) -> str:
@@ -85,6 +86,8 @@ class Params:
             query["county"] = self.county.slug
         if self.boundaries != Boundaries.TODAY:
             query["boundaries"] = self.boundaries
+        if self.organisations != stats.Organisations.THEN:
+            query["organisations"] = self.organisations
         return query
 
     def as_json(self) -> dict:
@@ -95,6 +98,7 @@ class Params:
             "year": self.year,
             "selection": self.selection,
             "boundaries": self.boundaries,
+            "organisations": self.organisations,
         }
 
 
@@ -162,7 +166,10 @@ def overview_tables(params: Params) -> list[Table]:
     else:
         municipalities = stats.coverage_of_county(county=county, on=on)
         coverage = stats.CoverageRow(
-            county, len(municipalities), sum(m.is_covered for m in municipalities)
+            county,
+            len(municipalities),
+            sum(m.is_covered for m in municipalities),
+            sum(m.validity_unknown for m in municipalities),
         )
     regional = stats.regional_agreements_in_force(
         on=on, county=county, boundaries=params.boundaries
@@ -182,6 +189,12 @@ def overview_tables(params: Params) -> list[Table]:
             coverage.covered,
             coverage.municipalities,
             coverage.share,
+        ],
+        [
+            _("Kommuner med en lokal överenskommelse med okänd giltighet"),
+            coverage.validity_unknown,
+            coverage.municipalities,
+            stats.share(coverage.validity_unknown, coverage.municipalities),
         ],
         [
             _("Län med en regional överenskommelse"),
@@ -235,7 +248,9 @@ def coverage_tables(params: Params) -> list[Table]:
                 title=_("Kommuner med en lokal överenskommelse, per län"),
                 description=_(
                     "Kommuner som omfattas av minst en publicerad lokal överenskommelse som "
-                    "gäller den %(date)s."
+                    "gäller den %(date)s. Med okänd giltighet: kommuner som inte omfattas av "
+                    "någon som gäller men av en överenskommelse utan start- och "
+                    "undertecknandedatum."
                 )
                 % {"date": _date(on)},
                 columns=[
@@ -243,15 +258,26 @@ def coverage_tables(params: Params) -> list[Table]:
                     Column("municipalities", _("Kommuner"), "int"),
                     Column("covered", _("Med lokal överenskommelse"), "int"),
                     Column("share", _("Andel"), "percent"),
+                    Column("validity_unknown", _("Med okänd giltighet"), "int"),
                 ],
-                rows=[[r.county.name, r.municipalities, r.covered, r.share] for r in rows],
-                total=[_("Hela landet"), total.municipalities, total.covered, total.share],
+                rows=[
+                    [r.county.name, r.municipalities, r.covered, r.share, r.validity_unknown]
+                    for r in rows
+                ],
+                total=[
+                    _("Hela landet"),
+                    total.municipalities,
+                    total.covered,
+                    total.share,
+                    total.validity_unknown,
+                ],
                 chart=Chart("bars", ["share"], "county", percent=True),
             )
         )
     else:
         rows = stats.coverage_of_county(county=county, on=on)
         covered = sum(r.is_covered for r in rows)
+        unknown = sum(r.validity_unknown for r in rows)
         tables.append(
             Table(
                 key="per-kommun",
@@ -264,7 +290,18 @@ def coverage_tables(params: Params) -> list[Table]:
                     "överenskommelse som gäller den %(date)s.",
                     len(rows),
                 )
-                % {"covered": covered, "total": len(rows), "date": _date(on)},
+                % {"covered": covered, "total": len(rows), "date": _date(on)}
+                + (
+                    " "
+                    + ngettext(
+                        "%(unknown)s har en lokal överenskommelse med okänd giltighet.",
+                        "%(unknown)s har en lokal överenskommelse med okänd giltighet.",
+                        unknown,
+                    )
+                    % {"unknown": unknown}
+                    if unknown
+                    else ""
+                ),
                 columns=[
                     Column("municipality", _("Kommun")),
                     Column("code", _("Kommunkod")),
@@ -276,7 +313,7 @@ def coverage_tables(params: Params) -> list[Table]:
                     [
                         r.municipality.name,
                         r.municipality.code,
-                        _yes_no(r.is_covered),
+                        _("Giltighet okänd") if r.validity_unknown else _yes_no(r.is_covered),
                         [agreement_link(a) for a in r.agreements],
                         r.in_force_since,
                     ]
@@ -362,16 +399,20 @@ def stock_tables(params: Params) -> list[Table]:
     last = params.on.year
     first = stats.stock_first_year(county=params.county) or last
     first = max(min(first, last), last - STOCK_MAX_YEARS + 1)
-    years = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
+    years, unknown = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
     columns = _by_level_columns(Column("year", _("År")))
     county = params.county.name if params.county else None
 
     def table(key, title, description, attribute):
         rows = []
-        for stock in years:
+        for stock in [*years, unknown]:
             counts = getattr(stock, attribute)
             rows.append(
-                [str(stock.year), *[counts[level] for level in stats.LEVELS], sum(counts.values())]
+                [
+                    str(stock.year) if stock.year else _("okänt"),
+                    *[counts[level] for level in stats.LEVELS],
+                    sum(counts.values()),
+                ]
             )
         return Table(
             key=key,
@@ -391,7 +432,8 @@ def stock_tables(params: Params) -> list[Table]:
             _(
                 "Publicerade överenskommelser som gällde någon gång under året. En "
                 "överenskommelse räknas en gång per år även om flera av dess versioner gällde "
-                "det året."
+                "det året. Raden ”okänt”: överenskommelser vars senaste version saknar start- "
+                "och undertecknandedatum, så att registret inte vet vilka år de gällde."
             ),
             "in_force",
         ),
@@ -401,8 +443,8 @@ def stock_tables(params: Params) -> list[Table]:
             if county
             else _("Tecknade överenskommelser per år, i hela landet"),
             _(
-                "Första versionen av en överenskommelse, efter undertecknandedatum (eller "
-                "startdatum när undertecknandet inte är känt)."
+                "Första versionen av en överenskommelse, efter året den undertecknades, som "
+                "katalogens ”Undertecknad år”. Raden ”okänt”: undertecknandedatumet är inte känt."
             ),
             "signed",
         ),
@@ -411,7 +453,10 @@ def stock_tables(params: Params) -> list[Table]:
             _("Reviderade överenskommelser per år, i %(county)s") % {"county": county}
             if county
             else _("Reviderade överenskommelser per år, i hela landet"),
-            _("Nya versioner (version 2 och senare) efter undertecknandedatum (eller startdatum)."),
+            _(
+                "Nya versioner (version 2 och senare) efter året de undertecknades. Raden "
+                "”okänt”: undertecknandedatumet är inte känt."
+            ),
             "revised",
         ),
     ]
@@ -469,8 +514,18 @@ def participation_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
         on=params.on, county=params.county, selection=params.selection
     )
-    data = stats.participation_data(agreements)
+    data = stats.participation_data(agreements, organisations=params.organisations)
     selection = _selection_text(params, len(data.levels))
+    if params.organisations == stats.Organisations.TODAY:
+        selection = " ".join(
+            [
+                selection,
+                _(
+                    "Organisationer som inte längre finns räknas som sin efterträdare i dag "
+                    "(till exempel AMS och länsarbetsnämnderna som Arbetsförmedlingen)."
+                ),
+            ]
+        )
     by_kind = stats.participation_by_kind(data)
     by_agency = stats.participation_by_agency(data)
     combinations = stats.participation_combinations(data)
@@ -549,6 +604,60 @@ def participation_tables(params: Params) -> list[Table]:
                 ]
                 for s in party_counts
             ],
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Target groups and themes
+
+
+def target_group_and_theme_tables(params: Params) -> list[Table]:
+    agreements = stats.agreements_selected(
+        on=params.on, county=params.county, selection=params.selection
+    )
+    count, by_target_group, by_theme = stats.agreements_by_target_group_and_theme(agreements)
+    selection = _selection_text(params, count)
+
+    def level_rows(rows):
+        return [
+            [str(r.category.label), *[r.counts[level] for level in stats.LEVELS], r.total]
+            for r in rows
+        ]
+
+    return [
+        Table(
+            key="malgrupper",
+            title=_("Överenskommelser per målgrupp"),
+            description=" ".join(
+                [
+                    selection,
+                    _(
+                        "Målgrupperna som överenskommelsen anger. En överenskommelse räknas under "
+                        "var och en av sina målgrupper; ”okänt”: ingen målgrupp angiven."
+                    ),
+                ]
+            ),
+            columns=_by_level_columns(Column("target_group", _("Målgrupp"))),
+            rows=level_rows(by_target_group),
+            chart=Chart("bars", ["total"], "target_group"),
+        ),
+        Table(
+            key="teman",
+            title=_("Överenskommelser per tema"),
+            description=" ".join(
+                [
+                    selection,
+                    _(
+                        "Temana för överenskommelsen och dess åtaganden, som katalogens filter "
+                        "Tema. En överenskommelse räknas under vart och ett av sina teman; "
+                        "”okänt”: inget tema angivet."
+                    ),
+                ]
+            ),
+            columns=_by_level_columns(Column("theme", _("Tema"))),
+            rows=level_rows(by_theme),
+            chart=Chart("bars", ["total"], "theme"),
         ),
     ]
 
@@ -863,7 +972,7 @@ SECTIONS = {
             gettext_lazy(
                 "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många."
             ),
-            ["date", "county", "selection"],
+            ["date", "county", "selection", "organisations"],
             participation_tables,
             [
                 gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
@@ -875,6 +984,28 @@ SECTIONS = {
                     "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
                     "senaste, med urvalet alla)."
                 ),
+                gettext_lazy(
+                    "Med organisationer som i dag räknas en organisation som inte längre finns "
+                    "som sin efterträdare (AMS och länsarbetsnämnderna som Arbetsförmedlingen)."
+                ),
+            ],
+        ),
+        Section(
+            "malgrupper-teman",
+            gettext_lazy("Målgrupper och teman"),
+            gettext_lazy("Hur många överenskommelser som anger varje målgrupp och varje tema."),
+            ["date", "county", "selection"],
+            target_group_and_theme_tables,
+            [
+                gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
+                gettext_lazy(
+                    "Varje överenskommelse räknas en gång, med den version som gäller (eller den "
+                    "senaste, med urvalet alla)."
+                ),
+                gettext_lazy(
+                    "Teman räknas som i katalogen: överenskommelsens egna och dess åtagandens."
+                ),
+                gettext_lazy("”okänt”: överenskommelser som inte anger någon målgrupp eller tema."),
             ],
         ),
         Section(

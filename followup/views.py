@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from followup.charts import table_chart
 from followup.formatting import csv_cell, html_cell, json_cell
 from followup.forms import StatisticsForm
-from followup.statistics import Selection
+from followup.statistics import Organisations, Selection
 from followup.tables import SECTIONS, Section, Table, section_url
 from registry.exports import DELIMITERS, csv_lines
 
@@ -27,6 +27,7 @@ def _form(request) -> StatisticsForm:
     for name, value in (
         ("date", timezone.localdate().isoformat()),
         ("selection", Selection.IN_FORCE),
+        ("organisations", Organisations.THEN),
     ):
         if not data.get(name):
             data[name] = value

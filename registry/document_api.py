@@ -5,7 +5,7 @@ choices, years); relations are written by their natural keys."""
 
 from rest_framework import serializers
 
-from registry.documents import NaturalKey, Part, SiblingKey
+from registry.documents import NaturalKey, Part, PartialDateKey, SiblingKey
 
 
 def _relation_field(part: Part, name: str) -> serializers.Field:
@@ -26,6 +26,14 @@ def _relation_field(part: Part, name: str) -> serializers.Field:
             allow_null=not key.required,
             label=label,
             help_text="Kortnamnet på en av överenskommelsens parter.",
+        )
+    if isinstance(key, PartialDateKey):
+        return serializers.CharField(
+            required=False,
+            allow_null=True,
+            allow_blank=True,
+            label=label,
+            help_text="ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ: så noga som datumet är känt.",
         )
     if isinstance(key, NaturalKey):
         return serializers.CharField(

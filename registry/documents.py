@@ -11,6 +11,9 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 
+from registry import partial_dates
+from registry.partial_dates import DatePrecision
+
 
 class DocumentError(Exception):
     """A document breaks a rule. `errors` maps a field path ("valid_until",
@@ -109,6 +112,31 @@ class SiblingKey:
 
 
 @dataclass(frozen=True)
+class PartialDateKey:
+    """A date that may be known only to the year or month, written as "2009", "2009-03" or
+    "2009-03-15" (registry/partial_dates.py); the model holds the day in the field and its
+    precision in `<field>_precision`. `end`: the date ends a period (a year is its last day)."""
+
+    end: bool = False
+
+    def dump(self, value, *, instance, name: str, **_):
+        written = partial_dates.of(value, getattr(instance, f"{name}_precision"))
+        return written.iso() if written else None
+
+    def load_one(self, value, path: str, **_):
+        if isinstance(value, datetime.date):
+            return partial_dates.PartialDate(value)
+        try:
+            return partial_dates.parse(value, end=self.end)
+        except ValueError as error:
+            fail(path, str(error))
+
+    def assign(self, instance, name: str, value) -> None:
+        setattr(instance, name, value.day if value else None)
+        setattr(instance, f"{name}_precision", value.precision if value else DatePrecision.DAY)
+
+
+@dataclass(frozen=True)
 class Part:
     """One kind of row of a document. `fields` are the model's field names in the order the
     document writes them; those in `keys` are relations (a NaturalKey, or a codec of the
@@ -145,7 +173,9 @@ class Part:
                 row[name] = getattr(instance, name)
             else:
                 value = getattr(instance, name)
-                row[name] = key.dump(value, many=self.is_many(name), **context)
+                row[name] = key.dump(
+                    value, many=self.is_many(name), instance=instance, name=name, **context
+                )
         return row
 
     def normalized(self, row: dict) -> dict:
@@ -174,7 +204,10 @@ class Part:
         for name, key in self.keys.items():
             if not self.is_many(name):
                 value = key.load_one(row.get(name), f"{path}{name}", **context)
-                setattr(instance, name, value)
+                if hasattr(key, "assign"):
+                    key.assign(instance, name, value)
+                else:
+                    setattr(instance, name, value)
 
     def load_many_keys(self, instance, row: dict, path: str, **context) -> None:
         """After the instance is saved: its many-to-many relations."""

@@ -1,5 +1,5 @@
 """One convention for query parameters on the whole site and in the API: the API's English
-names (`q`, `county`, `municipality`, `organisation`, `year`, `date`, `selection`,
+names (`q`, `county`, `municipality`, `organisation`, `year`, `date`, `selection`, `organisations`,
 `delimiter`, `from`, `to`, `versions`), while the paths stay Swedish. The names used before
 (`lan`, `datum`, `urval`, `ar`, `avgransare`, `fran`, `till`) and their values keep working:
 a request with one of them is sent on, permanently (301), to the same path with the new names

@@ -162,7 +162,7 @@ def test_errors_in_row_7_name_the_row_and_column_and_nothing_is_saved(norrbotten
             "lokal",
             "Västerbottens län",
             "",
-            "1 januari 2026",
+            "början av 2026",
             "Okänd förening",
             "",
             "Dan Dahl",
@@ -175,8 +175,9 @@ def test_errors_in_row_7_name_the_row_and_column_and_nothing_is_saved(norrbotten
 
     messages = [str(error) for error in plan.errors]
     assert (
-        "Rad 7, kolumn ”gäller från”: Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."
-        in messages
+        "Rad 7, kolumn ”gäller från”: ”början av 2026” kan inte läsas som ett datum. Skriv "
+        "datumet som ÅÅÅÅ-MM-DD, ÅÅÅÅ-MM eller ÅÅÅÅ, eller med månadens namn (”mars 2009”, "
+        "”15 mars 2009”)." in messages
     )
     assert any(
         m.startswith("Rad 7, kolumn ”part”: Organisationen ”Okänd förening” finns inte")

@@ -89,11 +89,19 @@ def test_coverage_page_for_a_county(client, data):
 
 def test_national_coverage_csv_with_semicolons_and_decimal_commas(client, data):
     rows = csv_rows(client, "tackning", "per-lan", date=ON.isoformat(), delimiter=";")
-    assert rows[0] == ["Län", "Kommuner", "Med lokal överenskommelse", "Andel"]
-    assert ["Jämtlands län", "8", "4", "50"] in rows
-    assert rows[-1] == ["Hela landet", "290", "4", "1,4"]
+    assert rows[0] == [
+        "Län",
+        "Kommuner",
+        "Med lokal överenskommelse",
+        "Andel",
+        "Med okänd giltighet",
+    ]
+    assert ["Jämtlands län", "8", "4", "50", "0"] in rows
+    # The Stockholm examples have no dates: their municipalities have validity unknown.
+    assert ["Stockholms län", "26", "0", "0", "8"] in rows
+    assert rows[-1] == ["Hela landet", "290", "4", "1,4", "8"]
     plain = csv_rows(client, "tackning", "per-lan", date=ON.isoformat())
-    assert plain[-1] == ["Hela landet", "290", "4", "1.4"]
+    assert plain[-1] == ["Hela landet", "290", "4", "1.4", "8"]
 
 
 def test_coverage_the_day_before_counts_the_agreement_that_ended(client, data):
@@ -118,7 +126,8 @@ def test_stock_page_has_a_chart_and_a_table_per_measure(client, data):
     rows = csv_rows(client, "bestand", "gallande", **JAMTLAND)
     assert rows[0] == ["År", "Central", "Regional", "Lokal", "Totalt"]
     assert rows[1] == ["2018", "0", "0", "1", "1"]
-    assert rows[-1] == ["2026", "0", "1", "4", "5"]
+    assert rows[-2] == ["2026", "0", "1", "4", "5"]
+    assert rows[-1] == ["okänt", "0", "0", "0", "0"]
 
 
 def test_participation_tables(client, data):
@@ -166,6 +175,7 @@ def test_json_has_the_same_tables(client, data):
         "year": 2025,
         "selection": "in_force",
         "boundaries": "today",
+        "organisations": "then",
     }
     table = next(t for t in payload["tables"] if t["key"] == "per-kommun")
     ostersund = next(row for row in table["rows"] if row["municipality"] == "Östersund")
@@ -263,6 +273,7 @@ QUERY_LIMITS = {
     "tackning": 10,
     "bestand": 5,
     "deltagande": 5,
+    "malgrupper-teman": 5,
     "innehall": 3,
     "uppfoljning": 10,
     "mottagande": 3,

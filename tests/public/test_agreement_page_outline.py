@@ -63,7 +63,7 @@ def test_followup_frequency_is_labelled_and_status_dated_by_the_agreement(client
     routine = html[html.index("Rutin för uppföljning") :]
     assert "<p>Annat." not in routine
     assert "Hur ofta: Annat." in routine
-    assert "Har upphört</span> (gällde till och med 31 december 2009)" in html
+    assert "Har upphört</span> (gällde till och med 2009)" in html
 
 
 def test_reception_figures_with_totals_per_year(client):

@@ -64,6 +64,7 @@ PARAMETERS = [
     {"status": ["superseded", "expired"]},
     {"status": "upcoming", "year": "2016"},
     {"year": ["2016", "2017"], "sort": "title"},
+    {"year": ["unknown", "2017"]},
     {"q": "praktik"},
     {"q": "praktik", "county": "dalarnas-lan", "sort": "title"},
     {"q": "arbete -praktik", "sort": "newest"},
@@ -101,7 +102,7 @@ def _expected_counts(params, facet):
             "level": [agreement.level],
             "county": [agreement.county.slug] if agreement.county else [],
             "status": [agreement.legal_status],
-            "year": [str(agreement.signed_on.year)] if agreement.signed_on else [],
+            "year": [str(agreement.signed_on.year) if agreement.signed_on else "unknown"],
             "good_example": ["true"] if agreement.is_good_example else [],
             "organisation_kind": agreement.catalogue_entry.facet_organisation_kinds,
         }.get(facet)

@@ -251,7 +251,13 @@ def test_statistics_csv_and_json_have_english_headers_and_labels(client):
     translation.activate("sv")
     assert response.status_code == 200
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
-    assert rows[0] == ["County", "Municipalities", "With a local agreement", "Share"]
+    assert rows[0] == [
+        "County",
+        "Municipalities",
+        "With a local agreement",
+        "Share",
+        "With unknown validity",
+    ]
     assert rows[-1][0] == "All of Sweden"
     assert "Jämtlands län" in [row[0] for row in rows]  # names stay as registered
     response = client.get("/statistik/tackning/per-lan.csv", {"date": ON.isoformat()})

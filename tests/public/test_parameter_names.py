@@ -44,7 +44,7 @@ def test_statistics_csv_semicolon_moves_to_delimiter(client):
     response = client.get(path, {k: v[0] for k, v in query.items()})
     assert response.status_code == 200
     assert response.content.decode("utf-8-sig").splitlines()[0] == (
-        "Län;Kommuner;Med lokal överenskommelse;Andel"
+        "Län;Kommuner;Med lokal överenskommelse;Andel;Med okänd giltighet"
     )
 
 
