@@ -123,6 +123,17 @@ class PartialDateKey:
         written = partial_dates.of(value, getattr(instance, f"{name}_precision"))
         return written.iso() if written else None
 
+    def normalized(self, value, **_):
+        """As dump() writes it back: "2009-03" stays, a date becomes "2009-03-15"; what
+        cannot be read is left for load_one to refuse."""
+        if value in (None, ""):
+            return None
+        try:
+            written = self.load_one(value, "")
+        except DocumentError:
+            return value
+        return written.iso() if written else None
+
     def load_one(self, value, path: str, **_):
         if isinstance(value, datetime.date):
             return partial_dates.PartialDate(value)
