@@ -228,7 +228,7 @@ def multi_municipality_agreements(
         )
     )
     if county is not None:
-        agreements = agreements.filter(county=county)
+        agreements = agreements.filter(agreements_under_today(county))
     rows = [
         MultiMunicipalityRow(a, sorted(a.municipalities.all(), key=lambda m: m.code))
         for a in agreements
@@ -253,7 +253,7 @@ class StockYear:
 def stock_first_year(*, county: County | None = None) -> int | None:
     agreements = Agreement.objects.published()
     if county is not None:
-        agreements = agreements.filter(county=county)
+        agreements = agreements.filter(agreements_under_today(county))
     first = agreements.aggregate(
         signed=Min(signing_year()), started=Min(ExtractYear(effective_start()))
     )
@@ -272,7 +272,7 @@ def stock_by_year(
     newest published version has unknown validity (they cannot be placed in any year)."""
     agreements = Agreement.objects.published()
     if county is not None:
-        agreements = agreements.filter(county=county)
+        agreements = agreements.filter(agreements_under_today(county))
     years = {year: StockYear(year) for year in range(first_year, last_year + 1)}
     unknown = StockYear(None)
     signed = (
@@ -803,7 +803,7 @@ class StatusRow:
 def _assessments(*, year: int, county: County | None):
     followups = FollowUp.objects.published().filter(year=year)
     if county is not None:
-        followups = followups.filter(agreement__county=county)
+        followups = followups.filter(agreements_under_today(county, "agreement__"))
     return CommitmentAssessment.objects.filter(followup__in=followups)
 
 

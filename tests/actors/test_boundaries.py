@@ -361,3 +361,26 @@ def test_followup_share_counts_malmohus_under_skane_unless_asked_for_1996(
     then = per_county(client, "uppfoljning", "andel-uppfoljda", year="1996", boundaries="then")
     assert then["Malmöhus län"]["in_force"] == 1
     assert "Skåne län" not in then
+
+
+def test_a_malmohus_agreement_is_in_skanes_stock_and_multi_municipality_tables(client):
+    """Today's boundaries by default: the county's tables add up to the country's."""
+    malmo_and_lund = Municipality.objects.filter(name__in=["Malmö", "Lund"])
+    AgreementFactory(
+        level=Level.LOCAL,
+        county=County.all_objects.get(slug="malmohus-lan"),
+        municipalities=list(malmo_and_lund),
+        signed_on="1996-05-01",
+        valid_from="1996-06-01",
+        valid_until="1998-12-31",
+    )
+    skane = {"county": "skane-lan", "date": "1996-12-31"}
+
+    stock = json.loads(client.get("/statistik/bestand.json", skane).content)
+    signed = next(t for t in stock["tables"] if t["key"] == "tecknade")["rows"]
+    in_force = next(t for t in stock["tables"] if t["key"] == "gallande")["rows"]
+    assert signed[0] == {"year": "1996", "central": 0, "regional": 0, "local": 1, "total": 1}
+    assert in_force[0]["year"] == "1996" and in_force[0]["local"] == 1
+
+    multi = per_county(client, "tackning", "flera-kommuner", **skane)
+    assert multi["Malmöhus län"]["municipalities"] == "Malmö, Lund"
