@@ -355,6 +355,17 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         allowed = super().has_delete_permission(request, obj)
         return allowed and (obj is None or policy.may_delete_agreement(request.user, obj))
 
+    def get_deleted_objects(self, objs, request):
+        """A draft's parts (parties, goals, commitments …) go with it for whoever may delete
+        the draft, although their own admin pages never delete one on its own."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        parts = {
+            model._meta.verbose_name
+            for model, model_admin in self.admin_site._registry.items()
+            if isinstance(model_admin, AgreementPartAdmin)
+        }
+        return deleted, counts, perms_needed - parts, protected
+
     # The form ---------------------------------------------------------------------------
 
     def get_fieldsets(self, request, obj=None):

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from agreements.models import Agreement, Party, Publication
 from tests.agreements.helpers import change_url, history_url, party_url
-from tests.factories import AgreementFactory, PartyFactory
+from tests.factories import AgreementFactory, CommitmentFactory, GoalFactory, PartyFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -302,3 +302,35 @@ def test_reception_figures_follow_the_scope(client, norrbotten_staff, stockholm_
     )
     other = client.get(reverse("admin:followup_receptionfigure_change", args=[sodertalje.pk]))
     assert b'name="_save"' not in other.content
+
+
+def test_staff_delete_their_own_draft_with_its_parties_goals_and_commitments(
+    client, norrbotten_staff, norrbotten_draft
+):
+    commitment = CommitmentFactory(party=PartyFactory(agreement=norrbotten_draft))
+    GoalFactory(agreement=norrbotten_draft)
+    client.force_login(norrbotten_staff)
+    delete_url = reverse("admin:agreements_agreement_delete", args=[norrbotten_draft.pk])
+
+    confirm = client.get(delete_url)
+    assert confirm.status_code == 200
+    assert "Kan inte ta bort" not in confirm.content.decode()
+
+    deleted = client.post(delete_url, {"post": "yes"}, follow=True)
+    assert deleted.status_code == 200
+    assert not Agreement.objects.filter(pk=norrbotten_draft.pk).exists()
+    assert not Party.objects.filter(pk=commitment.party_id).exists()
+
+
+def test_the_national_editor_deletes_imported_drafts_from_the_list(
+    client, national_editor, norrbotten_draft
+):
+    PartyFactory(agreement=norrbotten_draft)
+    client.force_login(national_editor)
+    selection = {"action": "delete_selected", ACTION_CHECKBOX_NAME: [norrbotten_draft.pk]}
+
+    confirm = client.post(CHANGELIST, selection)
+    assert "Kan inte ta bort" not in confirm.content.decode()
+
+    client.post(CHANGELIST, {**selection, "post": "yes"})
+    assert not Agreement.objects.filter(pk=norrbotten_draft.pk).exists()
