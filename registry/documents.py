@@ -123,6 +123,19 @@ class PartialDateKey:
         written = partial_dates.of(value, getattr(instance, f"{name}_precision"))
         return written.iso() if written else None
 
+    def normalized(self, value, **_):
+        """As dump() gives it back ("2009-03" stays "2009-03"); a value that does not read
+        stays as it is, so that writing it reports the error."""
+        if isinstance(value, datetime.date):
+            return partial_dates.PartialDate(value).iso()
+        if isinstance(value, partial_dates.PartialDate):
+            return value.iso()
+        try:
+            written = partial_dates.parse(value, end=self.end)
+        except (TypeError, ValueError):
+            return value
+        return written.iso() if written else None
+
     def load_one(self, value, path: str, **_):
         if isinstance(value, datetime.date):
             return partial_dates.PartialDate(value)
