@@ -9,7 +9,7 @@ from django.urls import reverse
 from agreements import services
 from agreements.document import agreement_document_dump
 from agreements.models import Agreement
-from benchmarks.admin_pages import synthetic_agreement
+from benchmarks.admin import draft_of, synthetic_agreement
 from commitments.models import Commitment
 from tests.agreements.helpers import (
     add_form_values,
@@ -248,6 +248,6 @@ def test_query_counts_constant_and_pages_small(client, norrbotten_staff, draft):
     client.force_login(norrbotten_staff)
     client.get(change_url(draft))  # the session and the vocabularies' caches warm
     small = _page_sizes(client, draft)
-    big = _page_sizes(client, synthetic_agreement(head=draft, user=norrbotten_staff))
+    big = _page_sizes(client, draft_of(synthetic_agreement(norrbotten_staff), norrbotten_staff))
     assert big == small
     assert max(small.values()) <= 60
