@@ -12,10 +12,11 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.forms.renderers import TemplatesSetting
+from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from actors.document import ContactKey
 from actors.models import ContactPerson, Organisation
@@ -34,11 +35,24 @@ PLACE = re.compile(r"^(?P<rows>\w+)\[(?P<index>\d+)\]\.?(?P<field>\w*)$")
 
 
 class PartSelect(forms.Select):
-    """A select whose options are written by one template, not one template each: a party's
-    page has hundreds of options (every commitment chooses its party, contact person, themes,
-    target groups and phase)."""
+    """A select written in one pass over its choices, without a template per option: a
+    party's page has hundreds of options (every commitment chooses its party, contact person,
+    themes, target groups and phase), the same HTML as Django's Select for flat choices."""
 
-    template_name = "admin/agreements/agreement/parts/select.html"
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(chosen) for chosen in self.format_value(value)}
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>\n{}\n</select>', name, flatatt(attrs), options)
 
 
 class PartSelectMultiple(PartSelect, forms.SelectMultiple):
@@ -46,10 +60,7 @@ class PartSelectMultiple(PartSelect, forms.SelectMultiple):
 
 
 class PartPageForm(forms.ModelForm):
-    """The part pages' forms render with the project's template engine, which has
-    PartSelect's template; choices that are not relations get PartSelect too."""
-
-    default_renderer = TemplatesSetting
+    """The part pages' forms: their selects are PartSelects."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -32,7 +32,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django.contrib.sitemaps",
-    "django.forms",  # its widget templates, for forms rendered by the project's engine
     "django_filters",
     "rest_framework",
     "reversion",
