@@ -229,8 +229,10 @@ class PlannedAgreement:
 
     @property
     def day(self) -> datetime.date | None:
-        """The day the agreement is about: when it was signed, else when it began."""
-        return self.values.get("signed_on") or self.values.get("valid_from")
+        """The day the agreement is about: when it was signed, else when it began (a date
+        known to the year or month: its first day, as actors.boundaries.agreement_day)."""
+        written = self.values.get("signed_on") or self.values.get("valid_from")
+        return partial_dates.parse(written).day if written else None
 
     @property
     def links(self) -> list[tuple[str, str]]:

@@ -124,15 +124,13 @@ class PartialDateKey:
         return written.iso() if written else None
 
     def normalized(self, value, **_):
-        """As dump() gives it back ("2009-03" stays "2009-03"); a value that does not read
-        stays as it is, so that writing it reports the error."""
-        if isinstance(value, datetime.date):
-            return partial_dates.PartialDate(value).iso()
-        if isinstance(value, partial_dates.PartialDate):
-            return value.iso()
+        """As dump() writes it back: "2009-03" stays, a date becomes "2009-03-15"; what
+        cannot be read is left for load_one to refuse."""
+        if value in (None, ""):
+            return None
         try:
-            written = partial_dates.parse(value, end=self.end)
-        except (TypeError, ValueError):
+            written = self.load_one(value, "")
+        except DocumentError:
             return value
         return written.iso() if written else None
 
