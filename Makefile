@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-admin-pages bench-import bench-pdf bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-import bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,9 @@ bench-api: $(INSTALLED)
 bench-pdf: setup
 	$(PY) -m benchmarks.pdf_render
 
-## bench-admin: queries and time of staff writes (save one commitment, revise) at the Norrbotten
-## agreement and at a synthetic one of 20 parties and 200 commitments, on a throwaway database
+## bench-admin: queries and time of staff writes (save one commitment, revise) and of the staff
+## pages (head page, a party's page: p50/p95, CPU, KB) at the Norrbotten agreement and at a
+## synthetic one of 20 parties and 200 commitments, on a throwaway database
 bench-admin: $(INSTALLED)
 	$(PY) -m benchmarks.admin
 
@@ -69,11 +70,6 @@ bench-admin: $(INSTALLED)
 BENCH_SECONDS ?= 30
 bench-load: $(INSTALLED)
 	$(PY) -m benchmarks.load --seconds $(BENCH_SECONDS)
-
-## bench-admin-pages: server times and HTML sizes of the agreement's staff head page and a party
-## page, at the Norrbotten agreement and at 20 parties/200 commitments, on a throwaway database
-bench-admin-pages: $(INSTALLED)
-	$(PY) -m benchmarks.admin_pages
 
 ## bench-import: preview and save of an import file of 1,000 agreements with 10 parties and 10
 ## commitments each, with peak memory (IMPORT_AGREEMENTS=100: a smaller file)

@@ -505,7 +505,8 @@ class StaffScope(models.Model):
 
 
 class Scope:
-    """The counties a user may change, read once per request from StaffScope."""
+    """The counties a user may change, read once per request from StaffScope: the counties
+    of their scope and the former counties merged into them (Malmöhus län into Skåne län)."""
 
     def __init__(self, *, national: bool, county_ids: frozenset[int]):
         self.national = national
@@ -519,9 +520,14 @@ class Scope:
         if cached is not None:
             return cached
         rows = list(StaffScope.objects.filter(user=user).values_list("is_national", "county_id"))
+        county_ids = frozenset(county_id for _, county_id in rows if county_id)
+        if county_ids:  # a county's staff also look after the counties merged into it
+            county_ids |= frozenset(
+                County.all_objects.filter(successor_id__in=county_ids).values_list("pk", flat=True)
+            )
         scope = cls(
             national=user.is_superuser or any(national for national, _ in rows),
-            county_ids=frozenset(county_id for _, county_id in rows if county_id),
+            county_ids=county_ids,
         )
         user._registry_scope = scope
         return scope

@@ -12,9 +12,11 @@ from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
 from actors.document import ContactKey
 from actors.models import ContactPerson, Organisation
@@ -32,13 +34,48 @@ PLACE = re.compile(r"^(?P<rows>\w+)\[(?P<index>\d+)\]\.?(?P<field>\w*)$")
 # Forms: the fields of each part come from the document (agreements/document.py) ----------
 
 
+class PartSelect(forms.Select):
+    """A select written in one pass over its choices, without a template per option: a
+    party's page has hundreds of options (every commitment chooses its party, contact person,
+    themes, target groups and phase), the same HTML as Django's Select for flat choices."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = {str(chosen) for chosen in self.format_value(value)}
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        options = format_html_join(
+            "\n",
+            '<option value="{}"{}>{}</option>',
+            (
+                (choice, " selected" if str(choice) in selected else "", label)
+                for choice, label in self.choices
+            ),
+        )
+        return format_html('<select name="{}"{}>\n{}\n</select>', name, flatatt(attrs), options)
+
+
+class PartSelectMultiple(PartSelect, forms.SelectMultiple):
+    pass
+
+
+class PartPageForm(forms.ModelForm):
+    """The part pages' forms: their selects are PartSelects."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if type(field.widget) is forms.Select:
+                field.widget = PartSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+
+
 class LockForm(forms.Form):
     """The lock number the page was opened with."""
 
     opened_version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class PartyForm(NormalisedTextMixin, forms.ModelForm):
+class PartyForm(NormalisedTextMixin, PartPageForm):
     class Meta:
         model = Party
         fields = [name for name in PARTY.fields if name != "organisation"]
@@ -72,7 +109,7 @@ class PartyChoicesMixin:
                 self.fields[name].choices = options
 
 
-class GoalForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
+class GoalForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
     class Meta:
         model = Goal
         fields = list(GOAL.fields)
@@ -80,7 +117,7 @@ class GoalForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
         help_texts = {"party": "Tom: ett gemensamt mål. Välj en annan part för att flytta målet."}
 
 
-class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
+class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
     """A commitment of the party page. Its party is a choice among the agreement's parties:
     choosing another moves the commitment there."""
 
@@ -92,8 +129,8 @@ class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, forms.ModelForm):
             "activity_how": forms.Textarea(attrs={"rows": 2}),
             "activity_when": forms.Textarea(attrs={"rows": 2}),
             "activity_followup": forms.Textarea(attrs={"rows": 2}),
-            "themes": forms.SelectMultiple(attrs={"size": 4}),
-            "target_groups": forms.SelectMultiple(attrs={"size": 4}),
+            "themes": PartSelectMultiple(attrs={"size": 4}),
+            "target_groups": PartSelectMultiple(attrs={"size": 4}),
         }
 
     def __init__(self, *args, **kwargs):

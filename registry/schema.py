@@ -12,6 +12,9 @@ FIELD_ERRORS = {
     "på svenska.",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
 }
+# A request that cannot be read at all (a malformed Host header, a body that is not JSON)
+# is refused before any field is looked at, with a `detail` like the other errors.
+BAD_REQUEST = {"anyOf": [{"$ref": "#/components/schemas/FieldErrors"}, ERROR]}
 
 
 def _response(description: str, schema_name: str) -> dict:
@@ -50,11 +53,15 @@ def add_error_responses(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {})
     result["components"]["schemas"]["Error"] = ERROR
     result["components"]["schemas"]["FieldErrors"] = FIELD_ERRORS
+    result["components"]["schemas"]["BadRequest"] = BAD_REQUEST
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             errors = {
-                "400": _response("Ogiltig begäran: fel per fält.", "FieldErrors"),
+                "400": _response(
+                    "Ogiltig begäran: fel per fält, eller en förfrågan som inte kan tolkas.",
+                    "BadRequest",
+                ),
                 "429": _response("För många förfrågningar; se Retry-After.", "Error"),
             }
             if "{" in path:

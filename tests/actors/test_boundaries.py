@@ -10,13 +10,14 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from actors.boundaries import county_on
-from actors.models import County, CountyMembership, Municipality
+from actors.models import County, CountyMembership, Municipality, StaffScope
+from actors.services import staff_group_ensure
 from agreements.models import Agreement, Level, Publication
 from agreements.services import agreement_create, agreement_document_dump
 from registry.documents import DocumentError
 from tests.agreements.helpers import form_data
 from tests.api.conftest import client_with_token
-from tests.factories import AgreementFactory
+from tests.factories import AgreementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -188,6 +189,34 @@ def test_a_regional_agreement_of_malmohus_lan_in_1996_is_stored_and_written_back
     agreement = agreement_create(document=document)
     assert agreement.county.name == "Malmöhus län"
     assert agreement_document_dump(agreement=agreement)["county"] == "malmohus-lan"
+
+
+def test_skane_staff_change_a_malmohus_agreement_and_stockholm_staff_do_not(client, stockholm):
+    agreement = agreement_create(
+        document={
+            "title": "Regional överenskommelse i Malmöhus län",
+            "level": "regional",
+            "county": "malmohus-lan",
+            "signed_on": "1996-03-01",
+        }
+    )
+    skane_staff = UserFactory(username="skane", is_staff=True)
+    skane_staff.groups.add(staff_group_ensure())
+    StaffScope.objects.create(user=skane_staff, county=County.objects.get(slug="skane-lan"))
+    stockholm_staff = UserFactory(username="sthlm", is_staff=True)
+    stockholm_staff.groups.add(staff_group_ensure())
+    StaffScope.objects.create(user=stockholm_staff, county=stockholm)
+    change = reverse("admin:agreements_agreement_change", args=[agreement.pk])
+
+    client.force_login(skane_staff)
+    response = client.get(change)
+    assert response.status_code == 200
+    assert "Regional överenskommelse i Malmöhus län" in response.content.decode()
+
+    client.force_login(stockholm_staff)
+    response = client.get(change)
+    assert response.status_code in (302, 403, 404)
+    assert "Regional överenskommelse i Malmöhus län" not in response.content.decode()
 
 
 def test_a_county_outside_its_time_is_refused():

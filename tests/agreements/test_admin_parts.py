@@ -1,16 +1,19 @@
 """The agreement's parts edited one page at a time (agreements/admin_parts.py): a party with its
 goals and commitments, a new party, a moved or copied commitment, as the personas would."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from agreements import services
 from agreements.document import agreement_document_dump
 from agreements.models import Agreement
-from benchmarks.admin_pages import synthetic_agreement
-from commitments.models import Commitment
+from benchmarks.admin import draft_of, synthetic_agreement
+from commitments.models import Commitment, Theme
 from tests.agreements.helpers import (
     add_form_values,
     change_url,
@@ -250,6 +253,25 @@ def test_query_counts_constant_and_pages_small(client, norrbotten_staff, draft):
     client.force_login(norrbotten_staff)
     client.get(change_url(draft))  # the session and the vocabularies' caches warm
     small = _page_sizes(client, draft)
-    big = _page_sizes(client, synthetic_agreement(head=draft, user=norrbotten_staff))
+    big = _page_sizes(client, draft_of(synthetic_agreement(norrbotten_staff), norrbotten_staff))
     assert big == small
     assert max(small.values()) <= 60
+
+
+def test_party_page_selects_show_what_each_commitment_has(client, norrbotten_staff, draft):
+    party = biggest_party(draft)
+    first = party.commitments.order_by("order", "id").first()
+    first.themes.set(Theme.objects.order_by("pk")[:2])
+    client.force_login(norrbotten_staff)
+    response = client.get(party_url(draft, party))
+    assert response.status_code == 200
+    html = response.content.decode()
+
+    def options(name):
+        return re.search(rf'<select name="atagande-0-{name}"[^>]*>(.*?)</select>', html, re.S)[1]
+
+    chosen = f'<option value="{party.pk}" selected>{escape(party.organisation)}</option>'
+    assert chosen in options("party")
+    assert options("party").count(" selected") == 1
+    assert options("themes").count(" selected") == 2
+    assert re.search(r'<select name="atagande-0-themes"[^>]*\bmultiple\b', html)
