@@ -13,7 +13,7 @@ from reversion.models import Revision
 
 from actors.models import ContactPerson
 from agreements import importing, policy, services
-from agreements.admin_parts import PartsViews, parties_with_counts
+from agreements.admin_parts import PartsViews, common_goal_count, parties_with_counts
 from agreements.document import ROWS, SECTION, TEXT_SECTIONS
 from agreements.forms import (
     AgreementForm,
@@ -497,7 +497,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             "lineage_versions": versions,
             "may_change": self.has_change_permission(request, obj),
             "parties": parties_with_counts(obj),
-            "common_goal_count": obj.goals.filter(party=None).count(),
+            "common_goal_count": common_goal_count(obj),
             "publication_problems": (
                 services.agreement_publication_problems(obj, user=request.user)
                 if not obj.is_published

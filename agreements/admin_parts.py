@@ -303,6 +303,7 @@ class PartsViews:
             "parties.html",
             title=f"Parter: {self.model_admin._versioned(agreement)}",
             parties=parties_with_counts(agreement),
+            common_goal_count=common_goal_count(agreement),
             form=form,
             lock=lock,
         )
@@ -607,6 +608,11 @@ def _move(part_rows: list, mine: list[int], move: str) -> None:
         return
     a, b = mine[position], mine[other]
     part_rows[a], part_rows[b] = part_rows[b], part_rows[a]
+
+
+def common_goal_count(agreement: Agreement) -> int:
+    """How many goals the agreement has in common, not of one party."""
+    return agreement.goals.filter(party=None).count()
 
 
 def parties_with_counts(agreement: Agreement) -> list[Party]:

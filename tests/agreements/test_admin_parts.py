@@ -117,6 +117,8 @@ def test_national_editor_edits_every_part(client, national_editor, draft):
 def test_add_a_party(client, norrbotten_staff, draft):
     client.force_login(norrbotten_staff)
     page = client.get(parties_url(draft))
+    assert page.status_code == 200
+    assert "Gemensamma mål (3)" in page.content.decode()
     choices = page.context["form"].fields["organisation"].choices
     organisation_pk, name = next((pk, label) for pk, label in choices if pk)
     response = client.post(

@@ -66,6 +66,7 @@ def _log_in(page, site):
 def test_head_and_party_pages_fit_and_pass_axe(draft, site, browser, tmp_path):
     draft, party = draft
     pages = {
+        "start": "/admin/",
         "head": f"/admin/agreements/agreement/{draft.pk}/change/",
         "party": f"/admin/agreements/agreement/{draft.pk}/parter/{party.pk}/",
         "parties": f"/admin/agreements/agreement/{draft.pk}/parter/",
