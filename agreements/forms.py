@@ -116,19 +116,16 @@ class PartialDateFormField(forms.CharField):
             raise ValidationError(str(error)) from None
 
 
-PARTIAL_DATE_HELP = "ÅÅÅÅ-MM-DD, eller så mycket som är känt: ÅÅÅÅ-MM, ÅÅÅÅ eller ”mars 2009”."
-
-
 class AgreementForm(NormalisedTextMixin, forms.ModelForm):
     """The agreement page. Fields come from AgreementAdmin.fieldsets; the admin passes the
     request so that the form knows the user's scope."""
 
-    signed_on = PartialDateFormField(label="Undertecknad", help_text=PARTIAL_DATE_HELP)
-    valid_from = PartialDateFormField(label="Gäller från", help_text=PARTIAL_DATE_HELP)
+    signed_on = PartialDateFormField(label="Undertecknad", help_text=partial_dates.HELP)
+    valid_from = PartialDateFormField(label="Gäller från", help_text=partial_dates.HELP)
     valid_until = PartialDateFormField(
         label="Gäller till",
         end=True,
-        help_text=f"Tomt betyder: tills vidare. {PARTIAL_DATE_HELP} Ett år eller en månad "
+        help_text=f"Tomt betyder: tills vidare. {partial_dates.HELP} Ett år eller en månad "
         "gäller till sin sista dag.",
     )
 

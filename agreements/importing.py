@@ -38,12 +38,19 @@ from actors.document import CONTACT, ORGANISATION, ContactKey
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements import policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
-from agreements.models import AgreementLineage, ImportJob, ImportStatus, PartyRole, Publication
+from agreements.models import (
+    PARTIAL_DATE_FIELDS,
+    AgreementLineage,
+    ImportJob,
+    ImportStatus,
+    PartyRole,
+    Publication,
+)
 from agreements.services import agreements_documents_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry import partial_dates
-from registry.documents import DocumentError, NaturalKey, Part
+from registry.documents import DocumentError, NaturalKey, Part, PartialDateKey
 from registry.exports import csv_lines
 
 logger = logging.getLogger(__name__)
@@ -103,6 +110,8 @@ def _help(key: str, part: Part, name: str) -> str:
     if model_field.choices:
         choices = ", ".join(str(label) for value, label in model_field.choices if value)
         hint = f"En av: {choices}."
+    elif isinstance(part.keys.get(name), PartialDateKey):
+        hint = f"Datum: {partial_dates.HELP}"
     elif isinstance(model_field, models.DateField):
         hint = "Datum, ÅÅÅÅ-MM-DD."
     elif isinstance(model_field, models.BooleanField):
@@ -235,6 +244,15 @@ class PlannedAgreement:
         known to the year or month: its first day, as actors.boundaries.agreement_day)."""
         written = self.values.get("signed_on") or self.values.get("valid_from")
         return partial_dates.parse(written).day if written else None
+
+    @property
+    def dates_as_written(self) -> dict[str, str]:
+        """The agreement's dates as the pages show them ("mars 2009", "2004"); empty: unknown."""
+        return {
+            name: str(partial_dates.parse(self.values[name], end=end))
+            for name, end in PARTIAL_DATE_FIELDS.items()
+            if self.values.get(name)
+        }
 
     @property
     def links(self) -> list[tuple[str, str]]:

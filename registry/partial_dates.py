@@ -55,6 +55,10 @@ FORMAT_HELP = (
 )
 
 
+# How a partial date is written, for the forms and the import's template.
+HELP = "ÅÅÅÅ-MM-DD, eller så mycket som är känt: ÅÅÅÅ-MM, ÅÅÅÅ eller ”mars 2009”."
+
+
 @dataclass(frozen=True)
 class PartialDate:
     """A day and how much of it is known. `day` is the stored day: for a partial start the

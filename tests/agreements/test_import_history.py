@@ -207,9 +207,10 @@ def test_the_preview_shows_dates_municipalities_parties_new_organisations_and_wa
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Inga fel. 4 överenskommelser sparas som utkast, och 1 nya organisationer" in page
+    assert "Inga fel. 4 överenskommelser sparas som utkast, och 1 ny organisation skapas" in page
     assert "Södertälje, Nykvarn" in page
-    assert "2003-05-12" in page and "2003-06-01" in page and "2006-12-31" in page
+    assert "<dd>12 maj 2003</dd>" in page  # the dates as the pages show them
+    assert "<dd>1 juni 2003 – 31 december 2006</dd>" in page
     assert "Södertälje kommun – undertecknare, Anders Ek" in page
     assert "Försäkringskassan – deltar utan att underteckna" in page
     assert f"{FORENING} – Civilsamhälle, Stockholms län (rad 7)" in page
