@@ -114,7 +114,7 @@ class GoalForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
         model = Goal
         fields = list(GOAL.fields)
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
-        help_texts = {"party": "Tom: ett gemensamt mål. Välj en annan part för att flytta målet."}
+        help_texts = {"party": "Tom: ett gemensamt mål. Välj en part för att flytta målet dit."}
 
 
 class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
@@ -358,6 +358,10 @@ class PartsViews:
             initial=[_initial(goal, GOAL, GoalForm._meta.fields) for goal in goals],
             form_kwargs={"choices": choices},
         )
+        for form in goal_formset.extra_forms:  # an empty party makes a new goal this party's
+            form.fields["party"].help_text = (
+                f"Tom: målet läggs på {party.organisation}. Välj en annan part för att lägga det där."
+            )
         commitment_formset = CommitmentFormSet(
             data,
             prefix="atagande",

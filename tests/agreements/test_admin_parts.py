@@ -275,3 +275,21 @@ def test_party_page_selects_show_what_each_commitment_has(client, norrbotten_sta
     assert options("party").count(" selected") == 1
     assert options("themes").count(" selected") == 2
     assert re.search(r'<select name="atagande-0-themes"[^>]*\bmultiple\b', html)
+
+
+def test_a_new_goal_left_without_a_party_is_the_partys_and_its_help_says_so(
+    client, norrbotten_staff, draft
+):
+    party = biggest_party(draft)
+    client.force_login(norrbotten_staff)
+    page = client.get(party_url(draft, party))
+    assert page.status_code == 200
+    new_goal = page.context["goal_formset"].extra_forms[0]
+    assert f"Tom: målet läggs på {party.organisation}." in str(new_goal["party"].help_text)
+    assert escape(f"Tom: målet läggs på {party.organisation}.") in page.content.decode()
+    data = party_page_data(page)
+    data[f"{new_goal.prefix}-text"] = "Ett nytt mål utan vald part."
+    data[f"{new_goal.prefix}-party"] = ""
+    response = client.post(party_url(draft, party), data, follow=True)
+    assert response.status_code == 200
+    assert draft.goals.get(text="Ett nytt mål utan vald part.").party == party
