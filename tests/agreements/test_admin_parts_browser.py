@@ -1,11 +1,12 @@
 """The agreement's head page and a party page in Chromium (Playwright), as a Norrbotten officer:
 no sideways scrolling at 1,280 and 360 px, axe-core clean, and a party saved without
-JavaScript. Screenshots go to the test's temporary directory."""
+JavaScript. At 360 px the party table and the reception table stack their rows. Screenshots go to the test's temporary directory."""
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from actors.models import County, StaffScope
 from actors.services import staff_group_ensure
@@ -92,6 +93,45 @@ def test_head_and_party_pages_fit_and_pass_axe(draft, site, browser, tmp_path):
                 problems[f"{name} ({width} px)"] = violations
     assert not wide, f"bredare än fönstret: {wide}"
     assert not problems, problems
+
+
+# Elements of the party table that stick out of its box (their text in the list).
+OVERFLOWING = """() => {
+  const box = document.querySelector('.registry-table-box');
+  const edge = box.getBoundingClientRect().right + 0.5;
+  const out = [...box.querySelectorAll('*')].filter(
+    (element) => element.getClientRects().length && element.getBoundingClientRect().right > edge);
+  if (box.scrollWidth > box.clientWidth) out.push(box);
+  return out.map((element) => element.textContent.trim().slice(0, 40));
+}"""
+
+
+def test_party_table_and_reception_table_fit_360_px(draft, site, browser, tmp_path):
+    draft, party = draft
+    rok = _read(lambda: Agreement.objects.get(lineage__slug="norrbotten-rok", version_number=1))
+    page = browser.new_page(viewport={"width": 360, "height": 900}, bypass_csp=True)
+    _log_in(page, site)
+    for name in ("change", "parter"):
+        assert page.goto(site + f"/admin/agreements/agreement/{draft.pk}/{name}/").status == 200
+        page.screenshot(path=str(tmp_path / f"parts-table-{name}-360.png"), full_page=True)
+        assert page.evaluate(OVERFLOWING) == [], name
+        edit = page.get_by_role("link", name=f"Redigera {party.organisation}")
+        assert edit.is_visible()
+        assert edit.bounding_box()["x"] + edit.bounding_box()["width"] <= 360
+
+    url = site + reverse("admin:followup_receptionfigure_county")
+    assert page.goto(url + f"?agreement={rok.pk}&year=2010").status == 200
+    page.screenshot(path=str(tmp_path / "reception-360.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    first = page.locator(".reception-table tbody tr").first
+    municipality = first.locator("th").inner_text()
+    for label in ("Antal 2010", "Varav för anvisning 2010"):
+        field = page.get_by_label(f"{label}, {municipality}", exact=True)
+        assert field.is_visible()
+        box = field.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+        assert first.locator("label", has_text=label).first.is_visible()
+    assert axe_violations(page) == []
 
 
 def test_a_party_is_saved_without_javascript_by_keyboard(draft, site, browser):
