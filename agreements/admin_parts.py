@@ -360,7 +360,8 @@ class PartsViews:
         )
         for form in goal_formset.extra_forms:  # an empty party makes a new goal this party's
             form.fields["party"].help_text = (
-                f"Tom: målet läggs på {party.organisation}. Välj en annan part för att lägga det där."
+                f"Tom: målet läggs på {party.organisation}. "
+                "Välj en annan part för att lägga det där."
             )
         commitment_formset = CommitmentFormSet(
             data,

@@ -1,6 +1,7 @@
 """The agreement's head page and a party page in Chromium (Playwright), as a Norrbotten officer:
 no sideways scrolling at 1,280 and 360 px, axe-core clean, and a party saved without
-JavaScript. At 360 px the party table and the reception table stack their rows. Screenshots go to the test's temporary directory."""
+JavaScript. At 360 px the party table and the reception table stack their rows. Screenshots go
+to the test's temporary directory."""
 
 from concurrent.futures import ThreadPoolExecutor
 
