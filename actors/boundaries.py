@@ -7,7 +7,7 @@ Municipality (valid_from, formed_from) and CountyMembership."""
 
 import datetime
 
-from django.db.models import Q, TextChoices, prefetch_related_objects
+from django.db.models import Q, QuerySet, TextChoices, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -209,5 +209,20 @@ def agreements_under_today(county: County, prefix: str = "") -> Q:
     """A filter for the agreements counted under today's county: its own and those of the
     counties merged into it (every merger since 1995 was into a new county, never twice).
     A subquery, so that it costs no query of its own."""
-    merged = County.all_objects.filter(Q(pk=county.pk) | Q(successor=county)).values("pk")
-    return Q(**{f"{prefix}county_id__in": merged})
+    return Q(**{f"{prefix}county_id__in": counties_counted_under([county.pk])})
+
+
+def counties_counted_under(county_ids) -> QuerySet:
+    """The ids of the counties counted under these counties today: themselves and the
+    counties merged into them, as a subquery."""
+    return County.all_objects.filter(Q(pk__in=county_ids) | Q(successor__in=county_ids)).values(
+        "pk"
+    )
+
+
+def todays_county_ids() -> dict[int, int]:
+    """Each former county's id and the id of the county it is part of today."""
+    return {
+        county.pk: county_today(county).pk
+        for county in County.all_objects.filter(successor__isnull=False).select_related("successor")
+    }

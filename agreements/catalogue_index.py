@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import Func, IntegerField
 from django.utils import timezone
 
+from actors.boundaries import todays_county_ids
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements.filters import (
     UNKNOWN_YEAR,
@@ -332,9 +333,13 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         _days(column["valid_until_day"]),
         day=day,
     )
+    todays = todays_county_ids()
     codes = {
         "level": _codes(column["level"], values["level"].code_of),
-        "county": _codes(column["county_id"], values["county"].code_of),
+        "county": _codes(  # a former county's agreements under today's county
+            [todays.get(county_id, county_id) for county_id in column["county_id"]],
+            values["county"].code_of,
+        ),
         "status": status,
         "year": _codes(
             [UNKNOWN_YEAR if year is None else year for year in column["signed_year"]],

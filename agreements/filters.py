@@ -13,6 +13,7 @@ from django.db.models import F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from actors.boundaries import counties_counted_under
 from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import OrganisationKind
 from agreements import search
@@ -183,7 +184,7 @@ class AgreementFilterSet(django_filters.FilterSet):
         return [row.pk for row in cache[name]]
 
     def filter_county(self, queryset, name, value: str):
-        return queryset.filter(county_id__in=self._ids(name, value))
+        return queryset.filter(county_id__in=counties_counted_under(self._ids(name, value)))
 
     def filter_municipality(self, queryset, name, value: str):
         return queryset.filter(

@@ -413,3 +413,18 @@ def test_a_malmohus_agreement_is_in_skanes_stock_and_multi_municipality_tables(c
 
     multi = per_county(client, "tackning", "flera-kommuner", **skane)
     assert multi["Malmöhus län"]["municipalities"] == "Malmö, Lund"
+
+
+def test_the_catalogue_and_the_api_find_a_malmohus_agreement_under_skane(
+    client, agreements_of_former_boundaries
+):
+    malmohus = Agreement.objects.get(county__slug="malmohus-lan")
+    page = client.get("/overenskommelser/", {"county": "skane-lan"})
+    assert page.status_code == 200
+    assert malmohus.title in page.content.decode()
+    response = client.get("/api/v1/agreements/", {"county": "skane-lan"})
+    assert response.status_code == 200
+    assert malmohus.title in [row["title"] for row in response.json()["results"]]
+    stockholm = client.get("/overenskommelser/", {"county": "stockholms-lan"})
+    assert stockholm.status_code == 200
+    assert malmohus.title not in stockholm.content.decode()
