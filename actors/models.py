@@ -7,6 +7,11 @@ from django.db.models import Manager, Q
 from actors.validators import format_organisation_number, validate_organisation_number
 
 
+def within(first, last, day) -> bool:
+    """Whether the day lies in a period whose first or last day may be unknown (open)."""
+    return (first is None or first <= day) and (last is None or day <= last)
+
+
 class TodaysCountyManager(models.Manager):
     """Today's counties: the ones that have not been merged into another."""
 
@@ -109,9 +114,7 @@ class County(models.Model):
         return self.valid_until is None
 
     def exists_on(self, day) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_until is None or day <= self.valid_until
-        )
+        return within(self.valid_from, self.valid_until, day)
 
 
 class Municipality(models.Model):
@@ -189,9 +192,7 @@ class Municipality(models.Model):
             )
 
     def exists_on(self, day) -> bool:
-        return (self.valid_from is None or self.valid_from <= day) and (
-            self.valid_until is None or day <= self.valid_until
-        )
+        return within(self.valid_from, self.valid_until, day)
 
 
 class CountyMembership(models.Model):
@@ -388,9 +389,7 @@ class Organisation(models.Model):
             raise ValidationError(errors)
 
     def is_active_on(self, day) -> bool:
-        return (self.active_from is None or self.active_from <= day) and (
-            self.active_until is None or day <= self.active_until
-        )
+        return within(self.active_from, self.active_until, day)
 
     def absence_on(self, day) -> str:
         """Why the organisation cannot have taken part on the day (it was formed later or
