@@ -11,7 +11,7 @@ from actors.models import County, Municipality, Organisation
 from agreements.catalogue_index import catalogue_index
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.models import Agreement, Level, Party
-from agreements.selectors import agreement_cards
+from agreements.selectors import agreement_cards, agreement_cards_in_order
 from commitments.models import Commitment, Theme
 from followup.models import ReceptionFigure
 from registry.text import swedish_sort_key
@@ -75,14 +75,6 @@ class CountyOverview:
         return sum(row.coverage.validity_unknown for row in self.coverage)
 
 
-def _cards_in_order(ids: list[int]) -> list[Agreement]:
-    by_id = {
-        agreement.pk: agreement
-        for agreement in agreement_cards(Agreement.objects.filter(pk__in=ids))
-    }
-    return [by_id[pk] for pk in ids if pk in by_id]
-
-
 def county_overview(*, county: County) -> CountyOverview:
     """The newest published version of the county's agreements, read from the catalogue's
     index (agreements/catalogue_index.py), and the coverage of its municipalities."""
@@ -92,8 +84,8 @@ def county_overview(*, county: County) -> CountyOverview:
     coverage = _coverage_rows(municipality_coverage(county=county))
     return CountyOverview(
         county,
-        _cards_in_order(regional),
-        _cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
+        agreement_cards_in_order(regional),
+        agreement_cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
         len(local),
         coverage,
     )

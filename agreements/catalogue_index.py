@@ -12,10 +12,12 @@ tests/public/test_catalogue_index.py compares every answer with the FilterSet's 
 It is rebuilt when the registry changes: every change to what the catalogue shows goes through
 `agreement_search_refresh` (once per write, agreements/signals.py), which gives `CatalogueState`
 a new random token (`catalogue_changed`: after the commit, never holding the row's lock for the
-length of a staff write). A request reads
-the token (one small query) and rebuilds the index if the token or the day (status depends on
-the date) differs from the one it was built for. The token is random, so a rolled-back
-change never leaves a stale index that matches.
+length of a staff write). A request reads the token (one small query); if the token or the
+day (status depends on the date) differs from the one the index was built for, the index is
+rebuilt: in production by a thread while the previous index of the same day keeps answering
+(`catalogue_index`), so a reader may see the registry as it was a fraction of a second
+earlier, never a draft (the cards are read from the published rows). The token is random,
+so a rolled-back change never leaves a stale index that matches.
 """
 
 import datetime
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Func, IntegerField, TextField, Value
 from django.utils import timezone
@@ -471,13 +474,35 @@ def catalogue_token() -> str:
     return str(CatalogueState.objects.values_list("token", flat=True).first())
 
 
+def _rebuild(*, token: str, day: datetime.date) -> None:
+    """Builds the new index in a thread of its own, with a database connection of its own,
+    and puts it in place; `_lock` is held by the caller and released here."""
+    global _current
+    try:
+        _current = catalogue_index_build(token=token, day=day)
+    finally:
+        connection.close()
+        _lock.release()
+
+
 def catalogue_index() -> CatalogueIndex:
-    """The index for the registry as it is now: one query when nothing changed."""
+    """The index for the registry as it is now: one query when nothing changed.
+
+    After a change, with CATALOGUE_REBUILD_IN_BACKGROUND (production), the index of the same
+    day keeps answering while one thread builds the new one (a quarter of a second at 20,000
+    agreements), so that readers never wait for it; a new day (statuses change) or a process
+    without an index builds before answering."""
     global _current
     token = catalogue_token()
     day = timezone.localdate()
     index = _current
     if index is not None and index.token == token and index.day == day:
+        return index
+    if index is not None and index.day == day and settings.CATALOGUE_REBUILD_IN_BACKGROUND:
+        if _lock.acquire(blocking=False):  # else a rebuild is already on its way
+            threading.Thread(
+                target=_rebuild, kwargs={"token": token, "day": day}, daemon=True
+            ).start()
         return index
     with _lock:
         index = _current
