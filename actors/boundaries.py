@@ -264,6 +264,23 @@ def counties_counted_under(county_ids) -> QuerySet:
     )
 
 
+def municipalities_in_year(county: County, year: int) -> QuerySet:
+    """The municipalities whose figures for the year (reception figures) belong to today's
+    county: those that lay in it, or in a county since merged into it, that year (on
+    day_of_year). Heby's figures for 2005 are Västmanlands län's, for 2007 Uppsala län's."""
+    in_year = memberships_on(day_of_year(year)).filter(
+        county_id__in=counties_counted_under([county.pk])
+    )
+    return Municipality.objects.filter(pk__in=in_year.values("municipality_id"))
+
+
+def county_id_in_year(municipality: Municipality, year: int) -> int:
+    """The county a municipality's figure for the year belongs to: the one it lay in that
+    year (today's, if the municipality did not exist yet)."""
+    membership = membership_on(municipality, day_of_year(year))
+    return membership.county_id if membership else municipality.county_id
+
+
 def todays_county_ids() -> dict[int, int]:
     """Each former county's id and the id of the county it is part of today."""
     return {
