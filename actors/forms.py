@@ -37,7 +37,7 @@ class Counting:
         """ "i dag", or "den 31 december 2005" for a chosen day, in the page's language."""
         if not self.chosen_day:
             return _("i dag")
-        return _("den %(date)s") % {"date": local_date(self.on)}
+        return _("den %(day)s") % {"day": local_date(self.on)}
 
     def as_query(self) -> dict[str, str]:
         """The choice as query parameters: only what differs from the defaults."""
