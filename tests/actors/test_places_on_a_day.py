@@ -80,6 +80,11 @@ def paths(html: str, css_class: str) -> int:
     return html.count(f'<path class="{css_class}"')
 
 
+def map_states(html: str) -> tuple[int, int, int]:
+    """The map's municipalities: (agreement in force, validity unknown, none)."""
+    return paths(html, "covered"), paths(html, "validity-unknown"), paths(html, "not-covered")
+
+
 # --------------------------------------------------------------------------------------------
 # The county page and its map
 
@@ -96,15 +101,7 @@ def test_vastmanland_in_2005_under_the_boundaries_of_2005_has_heby(client, histo
     assert table["Heby"].startswith("Heby Ja : Sala och Heby 2004 1 maj 2004")
     assert table["Köping"].startswith("Köping Giltighet okänd : Köping utan datum")
     assert table["Västerås"].startswith("Västerås Nej")
-    assert (
-        paths(html, "covered"),
-        paths(html, "validity-unknown"),
-        paths(html, "not-covered"),
-    ) == (
-        2,
-        1,
-        8,
-    )
+    assert map_states(html) == (2, 1, 8)
     # The report and the form carry the choice.
     assert "/lan/vastmanlands-lan/rapport.pdf?date=2005-06-01&amp;boundaries=then" in html
     assert '<option value="then" selected>' in html
@@ -117,15 +114,7 @@ def test_vastmanland_in_2005_under_todays_boundaries_has_no_heby(client, history
     )
     assert "Heby" not in rows(html)
     assert "Länen och deras kommuner som de är i dag." in html
-    assert (
-        paths(html, "covered"),
-        paths(html, "validity-unknown"),
-        paths(html, "not-covered"),
-    ) == (
-        1,
-        1,
-        8,
-    )
+    assert map_states(html) == (1, 1, 8)
 
 
 def test_uppsala_in_2005_has_heby_today_and_not_then(client, history):
