@@ -567,7 +567,9 @@ def county_report_pdf(report: CountyReport, *, today: datetime.date | None = Non
             },
         },
     )
-    return cached_pdf(html, label=f"lan-{report.county.slug}:{report.on.isoformat()}")
+    return cached_pdf(
+        html, label=f"lan-{report.county.slug}:{report.on.isoformat()}:{report.choice.boundaries}"
+    )
 
 
 def national_report_pdf(report: NationalReport, *, today: datetime.date | None = None) -> bytes:
@@ -588,7 +590,7 @@ def national_report_pdf(report: NationalReport, *, today: datetime.date | None =
             },
         },
     )
-    return cached_pdf(html, label=f"riket:{report.on.isoformat()}")
+    return cached_pdf(html, label=f"riket:{report.on.isoformat()}:{report.choice.boundaries}")
 
 
 # Bulk ---------------------------------------------------------------------------------------

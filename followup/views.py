@@ -85,6 +85,7 @@ def statistics_section(request, section: str = "oversikt"):
                 for i, table in enumerate(tables, start=1)
             ],
             "json_url": reverse("statistics:json", kwargs={"section": section.slug}) + f"?{query}",
+            "report_query": urlencode(form.choice().as_query()),
         },
         status=400 if form.errors else 200,
     )
