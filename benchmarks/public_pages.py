@@ -419,6 +419,38 @@ def measure(client, paths, rounds) -> list[float]:
     return times
 
 
+def benchmark_database_fill(
+    *, fresh: bool, agreements: int, commitments: int, rng: random.Random
+) -> None:
+    """Migrates the benchmark database and fills it, unless an earlier run kept (--keep) one
+    of the same size."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from agreements.models import Agreement
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_registry_data", verbosity=0)
+    existing = Agreement.objects.filter(lineage__slug__startswith="syntetisk-").count()
+    if existing and existing < agreements:
+        raise SystemExit(
+            f"Benchmarkdatabasen har {existing} överenskommelser, inte {agreements}. "
+            "Kör utan --keep en gång, eller sätt BENCH_DATABASE till ett annat namn."
+        )
+    if fresh or not existing:
+        print(
+            f"Skapar {agreements} överenskommelser med {commitments} åtaganden var …",
+            file=sys.stderr,
+        )
+        started = time.perf_counter()
+        seed(agreements, commitments, rng)
+        print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    # What autovacuum does on a running server: statistics, and the visibility map that
+    # lets the catalogue read its covering index alone.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agreements", type=int, default=20_000)
@@ -434,7 +466,6 @@ def main():
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -444,28 +475,10 @@ def main():
 
     fresh = create_database()
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("load_registry_data", verbosity=0)
         rng = random.Random(4)
-        existing = Agreement.objects.filter(lineage__slug__startswith="syntetisk-").count()
-        if existing and existing < arguments.agreements:
-            raise SystemExit(
-                f"Benchmarkdatabasen har {existing} överenskommelser, inte {arguments.agreements}. "
-                "Kör utan --keep en gång, eller sätt BENCH_DATABASE till ett annat namn."
-            )
-        if fresh or not existing:
-            print(
-                f"Skapar {arguments.agreements} överenskommelser med "
-                f"{arguments.commitments} åtaganden var …",
-                file=sys.stderr,
-            )
-            started = time.perf_counter()
-            seed(arguments.agreements, arguments.commitments, rng)
-            print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        # What autovacuum does on a running server: statistics, and the visibility map that
-        # lets the catalogue read its covering index alone.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        benchmark_database_fill(
+            fresh=fresh, agreements=arguments.agreements, commitments=arguments.commitments, rng=rng
+        )
         client = Client()
         counties = list(County.objects.values_list("slug", flat=True))
         slugs = list(
