@@ -228,15 +228,18 @@ class CountyCounting:
 
     def municipalities(self, county: County | None = None) -> QuerySet:
         """The municipalities counted under the county (None: under any county), annotated
-        with `counted_county_id`: today's county (every municipality of today), or the
-        county on the day (a municipality that did not exist then is left out)."""
+        with `counted_county_id` and `counted_code`: today's county and code (every
+        municipality of today), or those on the day (Heby: Västmanlands län, 1917 in 2005; a
+        municipality that did not exist then is left out)."""
         if self.on is None:
-            county_id = F("county_id")
+            county_id, code = F("county_id"), F("code")
         else:
-            county_id = Subquery(
-                memberships_on(self.on).filter(municipality=OuterRef("pk")).values("county_id")[:1]
-            )
-        municipalities = Municipality.objects.annotate(counted_county_id=county_id)
+            held = memberships_on(self.on).filter(municipality=OuterRef("pk"))
+            county_id = Subquery(held.values("county_id")[:1])
+            code = Subquery(held.values("code")[:1])
+        municipalities = Municipality.objects.annotate(
+            counted_county_id=county_id, counted_code=code
+        )
         if county is None:
             return municipalities.filter(counted_county_id__isnull=False)
         return municipalities.filter(counted_county_id=county.pk)

@@ -82,12 +82,14 @@ class CountyOverview:
         return sum(row.coverage.validity_unknown for row in self.coverage)
 
 
-def _newest_versions(*, county: County, choice: Counting, level: str, order: str) -> list[int]:
+def _newest_versions(
+    *, county: County, choice: Counting, level: str, order: str, index
+) -> list[int]:
     """The newest published version of each agreement counted under the county at the level:
-    under today's counties from the catalogue's index (agreements/catalogue_index.py), under
-    the day's from the database."""
-    if choice.counting.on is None:
-        return catalogue_index().newest_versions(county_id=county.pk, level=level, order=order)
+    under today's counties from the catalogue's `index` (agreements/catalogue_index.py),
+    under the day's from the database."""
+    if index is not None:
+        return index.newest_versions(county_id=county.pk, level=level, order=order)
     ordering = [swedish_title_key(), "pk"] if order == "title" else ["-published_at", "-pk"]
     return list(
         Agreement.objects.latest_published()
@@ -101,8 +103,13 @@ def county_overview(*, county: County, choice: Counting) -> CountyOverview:
     """The newest published version of the agreements counted under the county, and the
     coverage of its municipalities on the chosen day under the chosen boundaries; a county
     that did not exist that day has no municipalities, and the counties it is made of."""
-    regional = _newest_versions(county=county, choice=choice, level=Level.REGIONAL, order="title")
-    local = _newest_versions(county=county, choice=choice, level=Level.LOCAL, order="published")
+    index = catalogue_index() if choice.counting.on is None else None
+    regional = _newest_versions(
+        county=county, choice=choice, level=Level.REGIONAL, order="title", index=index
+    )
+    local = _newest_versions(
+        county=county, choice=choice, level=Level.LOCAL, order="published", index=index
+    )
     coverage = _coverage_rows(
         municipality_coverage(county=county, on=choice.on, boundaries=choice.boundaries)
     )

@@ -120,10 +120,11 @@ def in_force_during(queryset, *, year: int):
 def municipality_coverage(
     *, county=None, on: datetime.date | None = None, boundaries: str = Boundaries.TODAY
 ) -> list[MunicipalityCoverage]:
-    """One row per municipality (of the county, or of Sweden), in code order, with the local
-    agreements in force and those of unknown validity. The municipalities are today's, or
-    with `boundaries` "then" those that existed on the day, each under the county it lay in
-    then (actors/boundaries.py). Two queries whatever the number of agreements. The
+    """One row per municipality (of the county, or of Sweden), with the local agreements in
+    force and those of unknown validity. The municipalities are today's, or with
+    `boundaries` "then" those that existed on the day, each under the county and in the
+    order of the code it had then (actors/boundaries.py). Two queries whatever the number
+    of agreements. The
     municipalities and counties come without their boundaries, which would be most of the
     time spent (maps read them through actors.maps.outline_of)."""
     on = on or timezone.localdate()
@@ -132,7 +133,7 @@ def municipality_coverage(
         .municipalities(county)
         .select_related("county")
         .defer("geometry", "county__geometry")
-        .order_by("code")
+        .order_by("counted_code")
     )
     links = local_agreements_in_force_or_unknown(on=on)
     if county is not None:

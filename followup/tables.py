@@ -316,7 +316,7 @@ def coverage_tables(params: Params) -> list[Table]:
                 rows=[
                     [
                         r.municipality.name,
-                        r.municipality.code,
+                        r.municipality.counted_code,
                         _("Giltighet okänd") if r.validity_unknown else _yes_no(r.is_covered),
                         [agreement_link(a) for a in r.agreements],
                         r.in_force_since,
