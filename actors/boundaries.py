@@ -48,14 +48,18 @@ def county_key(county: County) -> str:
 
 
 def county_from_key(value: str) -> County | None:
-    """The county a document names (county_key): today's county with that code, else any
+    """The county a document names (county_key). One query."""
+    return county_named(value, County.all_objects.filter(Q(code=value) | Q(slug=value)))
+
+
+def county_named(value: str, counties) -> County | None:
+    """Of the counties, the one the key names: today's county with that code, else the
     county with that slug, else the one former county with that code (11, 15, 16)."""
-    found = County.objects.filter(code=value).first()
-    found = found or County.all_objects.filter(slug=value).first()
-    if found is None:
-        former = list(County.all_objects.filter(code=value, valid_until__isnull=False)[:2])
-        found = former[0] if len(former) == 1 else None
-    return found
+    counties = list(counties)
+    found = [c for c in counties if c.code == value and c.is_current]
+    found = found or [c for c in counties if c.slug == value]
+    found = found or [c for c in counties if c.code == value]
+    return found[0] if len(found) == 1 else None
 
 
 def _history_day(day: datetime.date) -> datetime.date:
@@ -243,6 +247,15 @@ class CountyCounting:
         if county is None:
             return municipalities.filter(counted_county_id__isnull=False)
         return municipalities.filter(counted_county_id=county.pk)
+
+    def county_of_figure(self, municipality: Municipality, year: int) -> County:
+        """The county a municipality's figure for the year (a reception figure) is counted
+        under: the municipality's county today, or with the day's boundaries the county it lay
+        in that year, whatever the day (county_id_in_year: Heby's figure for 2005 is
+        Västmanlands län's). Reads the prefetched `memberships` then."""
+        if self.on is None:
+            return municipality.county
+        return self.all[county_id_in_year(municipality, year)]
 
     def agreements_in(self, county: County, prefix: str = "") -> Q:
         """A filter for the agreements counted under the county."""

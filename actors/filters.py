@@ -6,7 +6,7 @@ with a Swedish message that names it (400), never read as "no filter" or as an e
 
 `CountyFilter`, `MunicipalityFilter` and `OrganisationFilter` are the FilterSet filters (one
 or several values, any of them); `CountyField` is the form field for one county (the
-statistics and report forms)."""
+statistics' form)."""
 
 from dataclasses import dataclass
 
@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext, gettext_lazy
 from drf_spectacular.utils import extend_schema_field
 
+from actors.boundaries import county_named
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from registry.filters import StrictBooleanFilter
 
@@ -121,10 +122,20 @@ class NamedChoiceField(forms.ModelChoiceField):
 
 
 class CountyField(NamedChoiceField):
-    """One county, by code or slug: the statistics' and the reports' forms."""
+    """One county, by code or slug, of any time since 1995: the statistics' form, which
+    offers the counties of its day. A code that a former county shares with today's county
+    (12: Malmöhus län, Skåne län) names today's, as in the agreement document
+    (actors.boundaries.county_named); a former county is named by its slug."""
 
     def __init__(self, **kwargs):
-        super().__init__(County.objects.order_by("code").defer("geometry"), naming=COUNTY, **kwargs)
+        super().__init__(
+            County.all_objects.order_by("code").defer("geometry"), naming=COUNTY, **kwargs
+        )
+
+    def to_python(self, value):
+        if value in self.empty_values or isinstance(value, County):
+            return value or None
+        return county_named(str(value).strip(), self.naming.find(self.queryset, [str(value)]))
 
 
 def named_row(model, value: str | None):

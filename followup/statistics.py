@@ -28,8 +28,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext, gettext_lazy
 
-from actors.boundaries import Boundaries, CountyCounting, agreements_under_today, day_of_year
-from actors.models import County, Municipality, Organisation, OrganisationKind
+from actors.boundaries import Boundaries, CountyCounting, day_of_year
+from actors.models import County, CountyMembership, Municipality, Organisation, OrganisationKind
 from agreements.coverage import (
     CoverageState,
     in_force_during,
@@ -80,14 +80,22 @@ class Selection:
 
 
 def agreements_selected(
-    *, on: datetime.date, county: County | None = None, selection: str = Selection.IN_FORCE
+    *,
+    on: datetime.date,
+    county: County | None = None,
+    selection: str = Selection.IN_FORCE,
+    boundaries: str = Boundaries.TODAY,
 ) -> QuerySet:
+    """The agreements of the selection; with a county, those counted under it by today's
+    boundaries or those of the day (actors.boundaries.CountyCounting)."""
     if selection == Selection.ALL:
         agreements = Agreement.objects.latest_published()
     else:
         agreements = Agreement.objects.published().in_force(on=on)
     if county is not None:
-        agreements = agreements.filter(agreements_under_today(county))
+        agreements = agreements.filter(
+            CountyCounting(boundaries=boundaries, on=on).agreements_in(county)
+        )
     return agreements
 
 
@@ -210,7 +218,7 @@ class MultiMunicipalityRow:
 
 
 def multi_municipality_agreements(
-    *, on: datetime.date, county: County | None = None
+    *, on: datetime.date, county: County | None = None, boundaries: str = Boundaries.TODAY
 ) -> list[MultiMunicipalityRow]:
     """Local agreements in force that span two or more municipalities."""
     agreements = (
@@ -225,7 +233,9 @@ def multi_municipality_agreements(
         )
     )
     if county is not None:
-        agreements = agreements.filter(agreements_under_today(county))
+        agreements = agreements.filter(
+            CountyCounting(boundaries=boundaries, on=on).agreements_in(county)
+        )
     rows = [
         MultiMunicipalityRow(a, sorted(a.municipalities.all(), key=lambda m: m.code))
         for a in agreements
@@ -814,20 +824,25 @@ class StatusRow:
     fulfilment: Fulfilment
 
 
-def _assessments(*, year: int, county: County | None):
+def _assessments(*, year: int, county: County | None, boundaries: str):
+    """The assessments of the year's completed follow-ups; with a county, of the agreements
+    counted under it (at the end of `year` with the day's boundaries, as followup_share)."""
     followups = FollowUp.objects.published().filter(year=year)
     if county is not None:
-        followups = followups.filter(agreements_under_today(county, "agreement__"))
+        counting = CountyCounting(boundaries=boundaries, on=day_of_year(year))
+        followups = followups.filter(counting.agreements_in(county, "agreement__"))
     return CommitmentAssessment.objects.filter(followup__in=followups)
 
 
-def commitment_status_by_theme(*, year: int, county: County | None = None) -> list[StatusRow]:
+def commitment_status_by_theme(
+    *, year: int, county: County | None = None, boundaries: str = Boundaries.TODAY
+) -> list[StatusRow]:
     """The statuses of the commitments assessed in completed follow-ups of `year`, per theme.
     A commitment with several themes counts under each; one without, under "Utan tema"."""
     rows: dict[str, StatusRow] = {}
     themes = {theme.pk: theme for theme in Theme.objects.all()}
     counted = (
-        _assessments(year=year, county=county)
+        _assessments(year=year, county=county, boundaries=boundaries)
         .values("commitment__themes", "status")
         .annotate(n=Count("pk"))
     )
@@ -842,12 +857,12 @@ def commitment_status_by_theme(*, year: int, county: County | None = None) -> li
 
 
 def commitment_status_by_organisation_kind(
-    *, year: int, county: County | None = None
+    *, year: int, county: County | None = None, boundaries: str = Boundaries.TODAY
 ) -> list[StatusRow]:
     """The same per kind of organisation that made the commitment (a unit counts as the
     organisation it belongs to)."""
     counted = list(
-        _assessments(year=year, county=county)
+        _assessments(year=year, county=county, boundaries=boundaries)
         .values("commitment__party__organisation", "status")
         .annotate(n=Count("pk"))
     )
@@ -869,9 +884,12 @@ def status_total(rows: list[StatusRow]) -> Fulfilment:
     return total
 
 
-def assessment_totals(*, year: int, county: County | None = None) -> Fulfilment:
+def assessment_totals(
+    *, year: int, county: County | None = None, boundaries: str = Boundaries.TODAY
+) -> Fulfilment:
     total = Fulfilment()
-    for row in _assessments(year=year, county=county).values("status").annotate(n=Count("pk")):
+    assessments = _assessments(year=year, county=county, boundaries=boundaries)
+    for row in assessments.values("status").annotate(n=Count("pk")):
         total.counts[row["status"]] += row["n"]
     return total
 
@@ -883,16 +901,26 @@ def assessment_totals(*, year: int, county: County | None = None) -> Fulfilment:
 @dataclass(frozen=True)
 class ReceptionRow:
     municipality: Municipality
+    county: County  # the county the figure is counted under (CountyCounting.county_of_figure)
     year: int
     agreed: int
     assigned: int | None
     source: Agreement | None
 
 
-def reception_figures(*, county: County | None = None) -> list[ReceptionRow]:
+def reception_figures(
+    *,
+    county: County | None = None,
+    boundaries: str = Boundaries.TODAY,
+    on: datetime.date | None = None,
+) -> list[ReceptionRow]:
     """One figure per municipality and year. Figures whose source agreement is a draft are
     left out; when several sources give a figure for the same municipality and year, the newest
-    source counts (latest start, then highest version; a figure without a source last)."""
+    source counts (latest start, then highest version; a figure without a source last). A
+    figure is counted under the municipality's county today or, with the day's boundaries,
+    under the county it lay in that year (CountyCounting.county_of_figure); with a county,
+    only the figures counted under it."""
+    counting = CountyCounting(boundaries=boundaries, on=on)
     figures = (
         ReceptionFigure.objects.filter(
             Q(source_agreement__isnull=True)
@@ -911,17 +939,27 @@ def reception_figures(*, county: County | None = None) -> list[ReceptionRow]:
             "-pk",
         )
     )
-    if county is not None:
-        figures = figures.filter(municipality__county=county)
+    if counting.on is not None:
+        figures = figures.prefetch_related("municipality__memberships")
+    if county is not None:  # the municipalities that ever lay in it; the figures' years decide
+        figures = figures.filter(
+            municipality__in=CountyMembership.objects.filter(county=county).values(
+                "municipality_id"
+            )
+        )
     rows, seen = [], set()
     for figure in figures:
         key = (figure.municipality_id, figure.year)
         if key in seen:
             continue
         seen.add(key)
+        counted = counting.county_of_figure(figure.municipality, figure.year)
+        if county is not None and counted.pk != county.pk:
+            continue
         rows.append(
             ReceptionRow(
                 figure.municipality,
+                counted,
                 figure.year,
                 figure.agreed_number,
                 figure.assigned_number,
@@ -944,9 +982,8 @@ def reception_totals(rows: list[ReceptionRow]) -> list[ReceptionTotal]:
     totals: dict[tuple[int, int], list[ReceptionRow]] = defaultdict(list)
     counties = {}
     for row in rows:
-        county = row.municipality.county
-        counties[county.pk] = county
-        totals[(county.pk, row.year)].append(row)
+        counties[row.county.pk] = row.county
+        totals[(row.county.pk, row.year)].append(row)
     return [
         ReceptionTotal(
             counties[county_id],

@@ -4,12 +4,13 @@ endpoint all render, so that the three always show the same figures."""
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, pgettext
 
-from actors.boundaries import Boundaries
+from actors.boundaries import Boundaries, CountyCounting, day_of_year
 from actors.models import County
 from agreements.models import Level
 from followup import statistics as stats
@@ -77,6 +78,14 @@ class Params:
     selection: str
     boundaries: str = Boundaries.TODAY
     organisations: str = stats.Organisations.THEN
+    counted_by_year: bool = False  # the page counts by the follow-up year, not by the day
+
+    @cached_property
+    def counting(self) -> CountyCounting:
+        """The counties the page offers and counts under: today's, or those of the chosen day
+        (of the follow-up year's last day on a page counted by year, as followup_share)."""
+        day = day_of_year(self.year) if self.counted_by_year else self.on
+        return CountyCounting(boundaries=self.boundaries, on=day)
 
     @property
     def county_name(self) -> str:
@@ -115,6 +124,7 @@ class Section:
     fields: list[str]
     build: Callable[[Params], list[Table]]
     rules_text: list[str] = field(default_factory=list)
+    counted_by_year: bool = False  # Params.counted_by_year
 
     @property
     def title(self) -> str:
@@ -179,11 +189,11 @@ def overview_tables(params: Params) -> list[Table]:
         on=on, county=county, boundaries=params.boundaries
     )
     with_regional = sum(row.has_agreement for row in regional)
-    in_force = stats.agreements_selected(on=on, county=county)
+    in_force = stats.agreements_selected(on=on, county=county, boundaries=params.boundaries)
     by_level = {level: 0 for level in stats.LEVELS}
     for level in in_force.values_list("level", flat=True):
         by_level[level] += 1
-    multi = stats.multi_municipality_agreements(on=on, county=county)
+    multi = stats.multi_municipality_agreements(on=on, county=county, boundaries=params.boundaries)
     _rows, followed = stats.followup_share(
         year=params.year, county=county, boundaries=params.boundaries
     )
@@ -360,7 +370,7 @@ def coverage_tables(params: Params) -> list[Table]:
             total=[_("Antal län"), _part_of(with_agreement, len(regional)), []],
         )
     )
-    multi = stats.multi_municipality_agreements(on=on, county=county)
+    multi = stats.multi_municipality_agreements(on=on, county=county, boundaries=params.boundaries)
     tables.append(
         Table(
             key="flera-kommuner",
@@ -517,7 +527,10 @@ def _by_level_columns(first: Column) -> list[Column]:
 
 def participation_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
-        on=params.on, county=params.county, selection=params.selection
+        on=params.on,
+        county=params.county,
+        selection=params.selection,
+        boundaries=params.boundaries,
     )
     data = stats.participation_data(agreements, organisations=params.organisations)
     selection = _selection_text(params, len(data.levels))
@@ -619,7 +632,10 @@ def participation_tables(params: Params) -> list[Table]:
 
 def target_group_and_theme_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
-        on=params.on, county=params.county, selection=params.selection
+        on=params.on,
+        county=params.county,
+        selection=params.selection,
+        boundaries=params.boundaries,
     )
     count, by_target_group, by_theme = stats.agreements_by_target_group_and_theme(agreements)
     selection = _selection_text(params, count)
@@ -673,7 +689,10 @@ def target_group_and_theme_tables(params: Params) -> list[Table]:
 
 def content_tables(params: Params) -> list[Table]:
     agreements = stats.agreements_selected(
-        on=params.on, county=params.county, selection=params.selection
+        on=params.on,
+        county=params.county,
+        selection=params.selection,
+        boundaries=params.boundaries,
     )
     rows = stats.content_quality(agreements)
     total = rows[0].total if rows else 0
@@ -760,10 +779,11 @@ def _status_row(label: str, fulfilment) -> list:
 
 def followup_tables(params: Params) -> list[Table]:
     year, county = params.year, params.county
-    rows, total = stats.followup_share(year=year, county=county, boundaries=params.boundaries)
-    totals = stats.assessment_totals(year=year, county=county)
-    by_theme = stats.commitment_status_by_theme(year=year, county=county)
-    by_kind = stats.commitment_status_by_organisation_kind(year=year, county=county)
+    counted = {"year": year, "county": county, "boundaries": params.boundaries}
+    rows, total = stats.followup_share(**counted)
+    totals = stats.assessment_totals(**counted)
+    by_theme = stats.commitment_status_by_theme(**counted)
+    by_kind = stats.commitment_status_by_organisation_kind(**counted)
     total_label = _("Alla bedömda åtaganden")
     return [
         Table(
@@ -832,13 +852,18 @@ def followup_tables(params: Params) -> list[Table]:
 
 
 def reception_tables(params: Params) -> list[Table]:
-    figures = stats.reception_figures(county=params.county)
+    figures = stats.reception_figures(
+        county=params.county, boundaries=params.boundaries, on=params.on
+    )
     totals = stats.reception_totals(figures)
     years = sorted({row.year for row in figures})
-    municipalities: dict[int, dict] = {}
+    # A row per municipality and the county its figures count under: with the day's
+    # boundaries Heby has one under Västmanlands län (to 2006) and one under Uppsala län.
+    municipalities: dict[tuple[int, int], dict] = {}
     for row in figures:
         entry = municipalities.setdefault(
-            row.municipality.pk, {"municipality": row.municipality, "years": {}}
+            (row.municipality.pk, row.county.pk),
+            {"municipality": row.municipality, "county": row.county, "years": {}},
         )
         entry["years"][row.year] = row
     columns = [Column("municipality", _("Kommun")), Column("code", _("Kommunkod"))]
@@ -854,7 +879,7 @@ def reception_tables(params: Params) -> list[Table]:
         municipality = entry["municipality"]
         row = [municipality.name, municipality.code]
         if params.county is None:
-            row.append(municipality.county.name)
+            row.append(entry["county"].name)
         for year in years:
             figure = entry["years"].get(year)
             row += [figure.agreed if figure else None, figure.assigned if figure else None]
@@ -977,7 +1002,7 @@ SECTIONS = {
             gettext_lazy(
                 "Vilka typer av organisationer som är parter, i vilka kombinationer och hur många."
             ),
-            ["date", "county", "selection", "organisations"],
+            ["date", "county", "boundaries", "selection", "organisations"],
             participation_tables,
             [
                 gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
@@ -999,7 +1024,7 @@ SECTIONS = {
             "malgrupper-teman",
             gettext_lazy("Målgrupper och teman"),
             gettext_lazy("Hur många överenskommelser som anger varje målgrupp och varje tema."),
-            ["date", "county", "selection"],
+            ["date", "county", "boundaries", "selection"],
             target_group_and_theme_tables,
             [
                 gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
@@ -1020,7 +1045,7 @@ SECTIONS = {
                 "Hur stor andel av överenskommelserna som har syfte, mål, åtaganden, rutiner och "
                 "perspektiv."
             ),
-            ["date", "county", "selection"],
+            ["date", "county", "boundaries", "selection"],
             content_tables,
             [
                 gettext_lazy("Bara publicerade överenskommelser räknas; utkast räknas aldrig."),
@@ -1047,7 +1072,12 @@ SECTIONS = {
                     "Andel uppfyllda: uppfyllda åtaganden delat med bedömda åtaganden utom dem som "
                     "var ”Ej aktuellt”."
                 ),
+                gettext_lazy(
+                    "Med länen på den valda dagen räknas länen som de var vid uppföljningsårets "
+                    "slut."
+                ),
             ],
+            counted_by_year=True,
         ),
         Section(
             "mottagande",
@@ -1055,7 +1085,7 @@ SECTIONS = {
             gettext_lazy(
                 "Hur många nyanlända kommunerna har kommit överens om att ta emot, per år."
             ),
-            ["county"],
+            ["date", "county", "boundaries"],
             reception_tables,
             [
                 gettext_lazy(
@@ -1065,6 +1095,11 @@ SECTIONS = {
                 gettext_lazy(
                     "Ger flera överenskommelser en siffra för samma kommun och år räknas den "
                     "nyaste källan."
+                ),
+                gettext_lazy(
+                    "En kommuns siffra räknas till kommunens län i dag eller, med länen på den "
+                    "valda dagen, till länet som kommunen låg i det år siffran gäller (Heby 2005: "
+                    "Västmanlands län); dagen avgör vilka län som går att välja."
                 ),
             ],
         ),

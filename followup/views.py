@@ -21,7 +21,7 @@ def _section(slug: str) -> Section:
         raise Http404("Det finns ingen sådan statistik.") from None
 
 
-def _form(request) -> StatisticsForm:
+def _form(request, section: Section) -> StatisticsForm:
     """The choices from the query string, with the defaults filled in for what is left out so
     that the form shows what the page computes with."""
     data = request.GET.copy()
@@ -32,7 +32,7 @@ def _form(request) -> StatisticsForm:
     ):
         if not data.get(name):
             data[name] = value
-    form = StatisticsForm(data)
+    form = StatisticsForm(data, counted_by_year=section.counted_by_year)
     form.is_valid()
     county = form.cleaned_data.get("county")
     if county is not None:
@@ -76,7 +76,7 @@ def _rendered(table: Table, *, index: int, query: str, section: Section) -> dict
 
 def statistics_section(request, section: str = "oversikt"):
     section = _section(section)
-    form = _form(request)
+    form = _form(request, section)
     params = form.params()
     query = urlencode(params.as_query())
     tables = section.build(params)
@@ -110,7 +110,7 @@ def _bad_request(form: StatisticsForm) -> JsonResponse:
 
 def statistics_json(request, section: str):
     section = _section(section)
-    form = _form(request)
+    form = _form(request, section)
     if form.errors:
         return _bad_request(form)
     params = form.params()
@@ -147,7 +147,7 @@ def statistics_json(request, section: str):
 
 def statistics_csv(request, section: str, table: str):
     section = _section(section)
-    form = _form(request)
+    form = _form(request, section)
     delimiter = request.GET.get("delimiter") or ","
     errors = form.error_messages_flat() if form.errors else []
     if delimiter not in DELIMITERS:

@@ -440,15 +440,25 @@ def test_the_stock_takes_the_boundaries_choice_as_the_other_statistics_do(client
         valid_until="1998-12-31",
     )
 
-    def signed_locally_in_1996(**params) -> int:
-        response = client.get("/statistik/bestand.json", {"county": "skane-lan", **params})
+    def signed_locally_in_1996(county="skane-lan", **params) -> int:
+        response = client.get("/statistik/bestand.json", {"county": county, **params})
         assert response.status_code == 200
         tables = {t["key"]: t for t in json.loads(response.content)["tables"]}
         return next(r for r in tables["tecknade"]["rows"] if r["year"] == "1996")["local"]
 
     assert signed_locally_in_1996(date="1996-12-31") == 1  # under today's Skåne län
-    # Skåne län did not exist on 31 December 1996: the agreement was Malmöhus län's.
-    assert signed_locally_in_1996(date="1996-12-31", boundaries="then") == 0
+    # On 31 December 1996 the agreement was Malmöhus län's; Skåne län did not exist.
+    then = {"date": "1996-12-31", "boundaries": "then"}
+    assert signed_locally_in_1996(county="malmohus-lan", **then) == 1
+    assert signed_locally_in_1996(county="kristianstads-lan", **then) == 0
+    response = client.get("/statistik/bestand.json", {"county": "skane-lan", **then})
+    assert response.status_code == 400
+    assert json.loads(response.content) == {
+        "errors": [
+            "Län: Skåne län fanns inte den 31 december 1996; då fanns Kristianstads län och "
+            "Malmöhus län. Välj ett av dem."
+        ]
+    }
     # By 2000 Malmöhus län was part of Skåne län.
     assert signed_locally_in_1996(date="2000-12-31", boundaries="then") == 1
 
