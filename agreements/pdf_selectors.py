@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Subquery
 
 from actors.forms import Counting
 from actors.models import ContactPerson, County, Municipality
@@ -27,6 +27,7 @@ from followup.models import (
     ReceptionFigure,
 )
 from followup.selectors import ReceptionYear, reception_years
+from followup.statistics import reception_figures
 from registry.text import swedish_sort_key
 
 
@@ -324,7 +325,8 @@ class CountyReport:
 def county_report(*, county: County, choice: Counting) -> CountyReport:
     """Every published agreement counted under the county (actors/boundaries.py) in force on
     the day, the coverage of its municipalities, the newest follow-ups and the reception
-    figures of its municipalities. A fixed number of queries whatever the number of
+    figures counted under the county (followup.statistics.reception_figures, as the
+    statistics). A fixed number of queries whatever the number of
     agreements."""
     on = choice.on
     published = Agreement.objects.published().filter(choice.counting.agreements_in(county))
@@ -345,18 +347,10 @@ def county_report(*, county: County, choice: Counting) -> CountyReport:
         CoverageRow(coverage=row, agreement_titles=[titles[pk] for pk in row.listed_ids])
         for row in coverage
     ]
-    figures = list(
-        ReceptionFigure.objects.filter(
-            municipality__in=choice.counting.municipalities(county).values("pk")
-        )
-        .filter(
-            Q(source_agreement__isnull=True)
-            | Q(source_agreement__publication=Publication.PUBLISHED)
-        )
-        .select_related("municipality")
-        .defer("municipality__geometry")
-        .order_by("municipality__code", "year")
-    )
+    figures = [
+        row.figure
+        for row in reception_figures(county=county, boundaries=choice.boundaries, on=on)
+    ]
     years = sorted({f.year for f in figures})
     by_municipality: dict[int, dict[int, ReceptionFigure]] = {}
     municipalities: dict[int, Municipality] = {}

@@ -900,12 +900,24 @@ def assessment_totals(
 
 @dataclass(frozen=True)
 class ReceptionRow:
-    municipality: Municipality
-    county: County  # the county the figure is counted under (CountyCounting.county_of_figure)
-    year: int
-    agreed: int
-    assigned: int | None
-    source: Agreement | None
+    figure: ReceptionFigure  # the one that counts for its municipality and year
+    county: County  # the county it is counted under (CountyCounting.county_of_figure)
+
+    @property
+    def municipality(self) -> Municipality:
+        return self.figure.municipality
+
+    @property
+    def year(self) -> int:
+        return self.figure.year
+
+    @property
+    def agreed(self) -> int:
+        return self.figure.agreed_number
+
+    @property
+    def assigned(self) -> int | None:
+        return self.figure.assigned_number
 
 
 def reception_figures(
@@ -926,7 +938,7 @@ def reception_figures(
             Q(source_agreement__isnull=True)
             | Q(source_agreement__publication=Publication.PUBLISHED)
         )
-        .select_related("municipality__county", "source_agreement__lineage")
+        .select_related("municipality__county")
         .defer("municipality__geometry", "municipality__county__geometry")
         .annotate(
             source_start=Coalesce("source_agreement__valid_from", "source_agreement__signed_on")
@@ -956,16 +968,7 @@ def reception_figures(
         counted = counting.county_of_figure(figure.municipality, figure.year)
         if county is not None and counted.pk != county.pk:
             continue
-        rows.append(
-            ReceptionRow(
-                figure.municipality,
-                counted,
-                figure.year,
-                figure.agreed_number,
-                figure.assigned_number,
-                figure.source_agreement,
-            )
-        )
+        rows.append(ReceptionRow(figure, counted))
     return rows
 
 

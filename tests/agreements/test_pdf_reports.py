@@ -9,10 +9,18 @@ from django.utils import timezone
 from actors.forms import Counting
 from actors.models import County, Municipality
 from agreements.pdf_selectors import county_report
-from followup.models import AssessmentStatus, CommitmentAssessment, FollowUp, FollowUpState
+from followup.models import (
+    AssessmentStatus,
+    CommitmentAssessment,
+    FollowUp,
+    FollowUpState,
+    ReceptionFigure,
+)
+from followup.statistics import reception_figures, reception_totals
 from tests.agreements import pdf_support
 from tests.agreements.pdf_support import read_pdf
 from tests.factories import CommitmentFactory, PartyFactory, local_agreement
+from tests.followup.dataset import ON, build
 
 pdf_cache = pdf_support.pdf_cache
 no_render = pdf_support.no_render
@@ -176,3 +184,61 @@ def test_county_report_reception_totals_match_the_printed_table():
         for year in report.reception_totals
     }
     assert totals[2007] == (13, 595, 220)
+
+
+# Reception figures by the statistics' rule -----------------------------------------------
+
+
+@pytest.fixture
+def heby_figures():
+    """Heby lay in Västmanlands län until 2006, in Uppsala län from 2007."""
+    heby = Municipality.objects.get(code="0331")
+    ReceptionFigure.objects.create(municipality=heby, year=2005, agreed_number=12)
+    ReceptionFigure.objects.create(municipality=heby, year=2008, agreed_number=15)
+
+
+def _reception(slug: str, **choice) -> dict:
+    county = County.all_objects.get(slug=slug)
+    report = county_report(county=county, choice=Counting(on=datetime.date(2005, 6, 1), **choice))
+    return {
+        municipality.name: {
+            year: figure.agreed_number
+            for year, figure in zip(report.reception_years, figures, strict=True)
+            if figure
+        }
+        for municipality, figures in report.reception_rows
+    }
+
+
+def test_county_report_counts_heby_2005_under_uppsala_today_and_vastmanland_then(heby_figures):
+    assert "Heby" not in _reception("vastmanlands-lan")
+    assert _reception("uppsala-lan")["Heby"] == {2005: 12, 2008: 15}
+    # With the boundaries of the day, each figure under the county of its own year.
+    assert _reception("vastmanlands-lan", boundaries="then")["Heby"] == {2005: 12}
+    assert _reception("uppsala-lan", boundaries="then")["Heby"] == {2008: 15}
+
+
+def test_county_report_reception_under_the_days_boundaries_says_so(client, heby_figures, pdf_cache):
+    url = reverse("agreements:county_report_pdf", kwargs={"slug": "vastmanlands-lan"})
+    response = client.get(url, {"date": "2005-06-01", "boundaries": "then"})
+    assert response.status_code == 200
+    document = read_pdf(response.content)
+    assert document.contains("Mottagande enligt överenskommelserna")
+    assert document.contains("till länet som kommunen låg i det år siffran gäller")
+    assert document.contains("Heby 12")
+
+
+def test_county_report_reception_counts_the_newest_source_as_the_statistics_do():
+    """Östersund 2024: 50 from agreement A, not 40 from the older B v1 (tests/followup)."""
+    data = build()
+    report = county_report(county=data.county, choice=Counting(on=ON))
+    (year,) = report.reception_totals
+    statistics = reception_totals(reception_figures(county=data.county))
+    assert (
+        (year.year, year.agreed_total)
+        == (2024, 60)
+        == (
+            statistics[0].year,
+            statistics[0].agreed,
+        )
+    )
