@@ -348,8 +348,7 @@ def county_report(*, county: County, choice: Counting) -> CountyReport:
         for row in coverage
     ]
     figures = [
-        row.figure
-        for row in reception_figures(county=county, boundaries=choice.boundaries, on=on)
+        row.figure for row in reception_figures(county=county, boundaries=choice.boundaries, on=on)
     ]
     years = sorted({f.year for f in figures})
     by_municipality: dict[int, dict[int, ReceptionFigure]] = {}
