@@ -21,7 +21,6 @@ import json
 import mimetypes
 import posixpath
 import threading
-import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
-import pydyf
 import weasyprint
 import zipstream
 from django.conf import settings
@@ -183,22 +181,6 @@ def _cyclic_gc_paused():
     finally:
         if was_enabled:
             gc.enable()
-
-
-class _ZlibAtDefaultLevel:
-    """zlib as WeasyPrint's PDF writer (pydyf) sees it: every stream compressed at zlib's
-    default level. pydyf asks for level 9, which took 40–60 ms of the Norrbotten agreement's
-    ~240 ms of writing its PDF, for a file 3 % smaller than the default level gives."""
-
-    def __getattr__(self, name):
-        return getattr(zlib, name)
-
-    @staticmethod
-    def compressobj(level=zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs):
-        return zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, *args, **kwargs)
-
-
-pydyf.zlib = _ZlibAtDefaultLevel()
 
 
 def render_pdf(
