@@ -239,6 +239,28 @@ class LegalStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _links_first(agreements: list[Agreement]) -> list[Agreement]:
+    """The selection in an order where an agreement comes after those of the selection it
+    links to (umbrella, annex, based on): publishing requires them published, and a file's
+    agreements are selected and published together."""
+    by_id = {agreement.pk: agreement for agreement in agreements}
+    ordered, placed = [], set()
+
+    def place(agreement):
+        if agreement.pk in placed:
+            return
+        placed.add(agreement.pk)
+        for name in importing.LINKS:
+            linked = by_id.get(getattr(agreement, f"{name}_id"))
+            if linked is not None:
+                place(linked)
+        ordered.append(agreement)
+
+    for agreement in agreements:
+        place(agreement)
+    return ordered
+
+
 @admin.register(Agreement)
 class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = AgreementForm
@@ -727,7 +749,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publicera markerade överenskommelser", permissions=["change"])
     def publish_selected(self, request, queryset):
-        for agreement in self._editable_selection(request, queryset):
+        for agreement in _links_first(self._editable_selection(request, queryset)):
             try:
                 services.agreement_publish(agreement=agreement, user=request.user)
             except ValidationError as error:
