@@ -271,8 +271,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "county",
         "publication",
         "legal_status_display",
-        "valid_from",
-        "valid_until",
+        "valid_from_written",
+        "valid_until_written",
     ]
     list_filter = [
         EditableByMeFilter,
@@ -365,6 +365,14 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="giltighet")
     def legal_status_display(self, obj):
         return obj.legal_status_label
+
+    @admin.display(description="gäller från", ordering="valid_from")
+    def valid_from_written(self, obj):
+        return obj.valid_from_partial
+
+    @admin.display(description="gäller till", ordering="valid_until")
+    def valid_until_written(self, obj):
+        return obj.valid_until_partial
 
     def get_search_results(self, request, queryset, search_term):
         # Autocomplete for parent/annex_to/based_on lists only what this user may read.
