@@ -108,6 +108,7 @@ def synthetic_agreement(user):
     or the import would: only the number of rows differs from Norrbotten's."""
     from actors.models import Organisation
     from agreements.document import agreement_document_dump
+    from agreements.history import history_record
     from agreements.models import Agreement
     from agreements.services import agreement_create
 
@@ -146,7 +147,11 @@ def synthetic_agreement(user):
         ],
         reception_figures=[],
     )
-    return agreement_create(document=document, user=user)  # published, as Norrbotten's is
+    created = agreement_create(document=document, user=user)  # published, as Norrbotten's is
+    # With its history begun, as every registered agreement's is (the API, the import and
+    # the admin record it), so that a measured save does not also record a baseline.
+    history_record(agreement=created, user=user, comment="Registrerad.")
+    return created
 
 
 def save_one_commitment(agreement, user, rounds: int) -> Measurement:
