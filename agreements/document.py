@@ -237,20 +237,11 @@ def _tag_keys(part: Part) -> dict:
 
 
 @functools.cache
-def _stored_query():
-    """The query of a version with every row its document holds, built once: resolving its
-    tag subqueries costs more than running them. A goal's or commitment's party is the row
-    read for the parties (_prefetched), not joined again."""
-    contact_rows = ContactPerson.objects.select_related("organisation")
+def _tagged_queries() -> tuple:
+    """The version's and its commitments' queries with their tags as arrays, built once:
+    resolving the tag subqueries costs more than running them. Each use takes a copy."""
     agreement_tags, commitment_tags = _tag_keys(AGREEMENT), _tag_keys(COMMITMENT)
-    commitment_rows = with_related_ids(
-        Commitment.objects.select_related("responsible_contact__organisation").order_by(
-            "order", "id"
-        ),
-        commitment_tags,
-        keys=commitment_tags,
-    )
-    return with_related_ids(
+    agreements = with_related_ids(
         Agreement.objects.select_related(
             "lineage",
             "county",
@@ -261,14 +252,32 @@ def _stored_query():
         ),
         agreement_tags,
         keys=agreement_tags,
-    ).prefetch_related(
-        Prefetch("contacts", queryset=contact_rows.order_by("pk")),
+    )
+    commitments = with_related_ids(
+        Commitment.objects.select_related("responsible_contact__organisation").order_by(
+            "order", "id"
+        ),
+        commitment_tags,
+        keys=commitment_tags,
+    )
+    return agreements, commitments
+
+
+def _prefetched(agreement: Agreement) -> Agreement:
+    """The version with its rows; a goal's or commitment's party is the row read for the
+    parties, not joined again."""
+    agreements, commitments = _tagged_queries()
+    stored = agreements.prefetch_related(
+        Prefetch(
+            "contacts",
+            queryset=ContactPerson.objects.select_related("organisation").order_by("pk"),
+        ),
         Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
         Prefetch(
             "parties", queryset=Party.objects.select_related("organisation").order_by("order", "id")
         ),
         Prefetch("goals", queryset=Goal.objects.order_by("order", "id")),
-        Prefetch("commitments", queryset=commitment_rows),
+        Prefetch("commitments", queryset=commitments.all()),
         # Not part of the document, but of the version's history snapshot.
         Prefetch("attachments", queryset=Attachment.objects.defer("extracted_text")),
         Prefetch(
@@ -277,11 +286,7 @@ def _stored_query():
                 "year", "municipality__code"
             ),
         ),
-    )
-
-
-def _prefetched(agreement: Agreement) -> Agreement:
-    stored = _stored_query().get(pk=agreement.pk)
+    ).get(pk=agreement.pk)
     agreement_tags, commitment_tags = _tag_keys(AGREEMENT), _tag_keys(COMMITMENT)
     tags_from_related_ids(stored, agreement_tags, keys=agreement_tags)
     parties = {party.pk: party for party in stored.parties.all()}
