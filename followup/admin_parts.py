@@ -134,7 +134,7 @@ class FollowUpPartsViews:
             if isinstance(saved, str):
                 error = saved
             else:
-                messages.success(request, f"{title}: {saved} ändrade rader sparade.")
+                messages.success(request, _saved_message(title, saved))
                 return HttpResponseRedirect(request.get_full_path())
         return TemplateResponse(
             request,
@@ -205,3 +205,9 @@ def _neighbours(followup: FollowUp, party: Party | None) -> dict:
 
 def _part_name(part: selectors.FollowUpPart) -> str:
     return str(part.party.organisation) if part.party is not None else "Gemensamma mål"
+
+
+def _saved_message(title: str, rows: int) -> str:
+    if not rows:
+        return f"{title}: inget var ändrat, så inget har sparats."
+    return f"{title}: {rows} {'rad sparad' if rows == 1 else 'rader sparade'}."

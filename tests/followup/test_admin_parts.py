@@ -61,7 +61,7 @@ def test_norrbotten_staff_record_two_commitments_of_one_party(client, norrbotten
     )
     response = client.post(followup_part_url(followup, party), data, follow=True)
     assert response.status_code == 200
-    assert f"{party.organisation}: 2 ändrade rader sparade." in response.content.decode()
+    assert f"{party.organisation}: 2 rader sparade." in response.content.decode()
     recorded = followup.assessments.exclude(status="")
     assert {(a.commitment_id, a.status, a.comment) for a in recorded} == {
         (first.instance.commitment_id, AssessmentStatus.FULFILLED, ""),
