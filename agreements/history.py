@@ -13,6 +13,7 @@ read from its file, is left out. The changes list only the fields people edit.
 
 import datetime
 import difflib
+import functools
 import hashlib
 import json
 import re
@@ -345,8 +346,12 @@ class _Names:
     def __init__(self, snapshots: list[Snapshot]):
         self.party_names: dict[str, str] = {}
         wanted: dict[type, set] = {}
+        seen: set[int] = set()  # values shared by several snapshots are read once
         for snapshot in snapshots:
             for (model, _), values in snapshot.objects.items():
+                if id(values) in seen:
+                    continue
+                seen.add(id(values))
                 for model_field in _shown_fields(model):
                     if model_field.many_to_many:
                         wanted.setdefault(model_field.related_model, set()).update(
@@ -463,6 +468,7 @@ def _object_label(model, values: dict, names: _Names) -> str:
     return f"Åtagande för {party}: ”{_short(values.get('heading') or values.get('text', ''))}”"
 
 
+@functools.cache
 def _shown_fields(model):
     """The fields people edit."""
     return [
@@ -486,6 +492,8 @@ def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> 
     for key in keys:
         model = key[0]
         before, after = old.objects.get(key), new.objects.get(key)
+        if before is after:  # the same stored text (agreement_history): unchanged
+            continue
         if before is None or after is None:
             values = after if before is None else before
             action = "added" if before is None else "removed"
@@ -554,12 +562,24 @@ def _revisions_with_snapshots(agreement: Agreement, limit: int | None):
     )
     shown = revision_ids if limit is None else revision_ids[: limit + 1]
     revisions = {r.pk: r for r in Revision.objects.filter(pk__in=shown).select_related("user")}
-    versions_by_revision: dict[int, list[Version]] = {pk: [] for pk in shown}
-    for version in Version.objects.filter(revision_id__in=shown).select_related("content_type"):
-        versions_by_revision[version.revision_id].append(version)
-    return len(revision_ids), [
-        (revisions[pk], snapshot_of_revision(versions_by_revision[pk])) for pk in shown
-    ]
+    # A row that did not change between revisions has the same text in each (history_record
+    # copies it): each text is read and parsed once, and its revisions share the values.
+    versions = Version.objects.filter(revision_id__in=shown).annotate(digest=MD5("serialized_data"))
+    parsed = {}
+    for digest, content_type_id, format_, text in (
+        versions.order_by("digest")
+        .distinct("digest")
+        .values_list("digest", "content_type_id", "format", "serialized_data")
+    ):
+        version = Version(content_type_id=content_type_id, format=format_, serialized_data=text)
+        parsed[digest] = (version._model, version.field_dict)
+    snapshots: dict[int, dict] = {pk: {} for pk in shown}
+    for revision_id, object_id, digest in versions.values_list(
+        "revision_id", "object_id", "digest"
+    ):
+        model, values = parsed[digest]
+        snapshots[revision_id][(model, object_id)] = values
+    return len(revision_ids), [(revisions[pk], Snapshot(snapshots[pk])) for pk in shown]
 
 
 def agreement_history(*, agreement: Agreement, limit: int | None = 50) -> tuple[int, list]:
