@@ -163,6 +163,23 @@ def test_a_row_changed_outside_the_document_is_in_the_next_snapshot_as_it_is(
     ]
 
 
+def test_the_first_save_of_an_agreement_without_history_keeps_the_state_before(
+    norrbotten_staff, county_organisations
+):
+    draft = agreement_create(document=_document(3, 12, county_organisations), user=None)
+    before = snapshot_live(draft)
+    _save_one_commitment(draft, norrbotten_staff)
+    _total, entries = agreement_history(agreement=draft)
+    assert [entry.revision.comment for entry in entries] == [
+        "Ett åtagande ändrat.",
+        "Läget innan historiken började föras.",
+    ]
+    assert revision_snapshot(entries[1].revision) == before
+    assert [(change.action, [f.label for f in change.fields]) for change in entries[0].changes] == [
+        ("changed", ["Åtagande"])
+    ]
+
+
 def test_the_save_is_in_the_history_with_what_changed(norrbotten_staff, county_organisations):
     agreement = _published(_document(3, 12, county_organisations), norrbotten_staff)
     _save_one_commitment(agreement, norrbotten_staff)
