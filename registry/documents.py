@@ -292,11 +292,12 @@ def _error_paths(error: ValidationError, path: str) -> dict[str, list[str]]:
     }
 
 
-def clean_in_memory(instance, path: str = "") -> None:
-    """full_clean without a query: the fields, their validators and the model's clean().
-    A relation whose row the document loaded is known to exist, so it is not looked up
-    again; uniqueness and check constraints are left to the database, which enforces them
-    when the row is written (the writer then calls validate_constraints to name the rule)."""
+def clean_in_memory(instance, path: str = "", exclude=()) -> None:
+    """full_clean without a query: the fields (but those in `exclude`), their validators and
+    the model's clean(). A relation whose row the document loaded is known to exist, so it
+    is not looked up again; uniqueness and check constraints are left to the database, which
+    enforces them when the row is written (the writer then calls validate_constraints to
+    name the rule)."""
     loaded = {
         model_field
         for model_field in instance._meta.concrete_fields
@@ -307,7 +308,7 @@ def clean_in_memory(instance, path: str = "") -> None:
     }
     errors: dict = {}
     try:
-        instance.clean_fields(exclude={model_field.name for model_field in loaded})
+        instance.clean_fields(exclude={model_field.name for model_field in loaded} | set(exclude))
     except ValidationError as error:
         errors = error.update_error_dict(errors)
     try:

@@ -322,3 +322,39 @@ def test_head_page_says_what_publishing_needs_as_publishing_does(
     refused_page = client.get(change_url(draft))
     assert refused_page.status_code in (302, 403, 404)
     assert "Innan utkastet kan publiceras" not in refused_page.content.decode()
+
+
+def test_a_rule_the_database_holds_is_named_on_the_commitments_form_and_nothing_saved(
+    client, norrbotten_staff, draft
+):
+    party = biggest_party(draft)
+    client.force_login(norrbotten_staff)
+    data = party_page_data(client.get(party_url(draft, party)))
+    data["atagande-0-text"] = "Sparas inte."
+    data["atagande-1-period_start"] = "2027-01-01"
+    data["atagande-1-period_end"] = "2026-01-01"
+    response = client.post(party_url(draft, party), data)
+    assert response.status_code == 200
+    second = response.context["commitment_formset"].forms[1]
+    assert "Periodens slut kan inte vara före dess början." in second.non_field_errors()
+    assert "Periodens slut kan inte vara före dess början." in response.content.decode()
+    assert not Commitment.objects.filter(text="Sparas inte.").exists()
+
+
+def test_saving_a_party_page_costs_the_same_queries_at_51_and_200_commitments(
+    client, norrbotten_staff, draft
+):
+    client.force_login(norrbotten_staff)
+    counts = []
+    big = draft_of(synthetic_agreement(norrbotten_staff), norrbotten_staff)
+    for agreement in (draft, big):
+        party = biggest_party(agreement)
+        data = party_page_data(client.get(party_url(agreement, party)))
+        data["atagande-0-text"] = "Ändrat på sidan."
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(party_url(agreement, party), data)
+        assert response.status_code == 302
+        assert agreement.commitments.filter(text="Ändrat på sidan.").count() == 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 40
