@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
 from agreements import policy
-from agreements.admin_parts import PartPageForm
+from agreements.admin_parts import LoadedChoiceField, PartPageForm
 from agreements.models import Party
 from followup import selectors, services
 from followup.models import CommitmentAssessment, FollowUp, FollowUpState, GoalOutcome
@@ -52,11 +52,28 @@ class GoalOutcomeForm(RecordedForm):
         localized_fields = ["value"]  # 12,5 as Swedish writes it
 
 
+class ReadRowsFormSet(forms.BaseModelFormSet):
+    """The rows the page read, and only those: each form's row is found among them without a
+    query (Django checks every id against the whole table), and an id that is not among them
+    (a row removed meanwhile, another party's) is an error on the form, not a new row."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        name = self._pk_field.name
+        field = LoadedChoiceField(
+            queryset=form.fields[name].queryset,
+            initial=form.fields[name].initial,
+            widget=form.fields[name].widget,
+        )
+        field.rows = {str(row.pk): row for row in self.get_queryset()}
+        form.fields[name] = field
+
+
 AssessmentFormSet = forms.modelformset_factory(
-    CommitmentAssessment, form=AssessmentForm, extra=0, edit_only=True
+    CommitmentAssessment, form=AssessmentForm, formset=ReadRowsFormSet, extra=0, edit_only=True
 )
 GoalOutcomeFormSet = forms.modelformset_factory(
-    GoalOutcome, form=GoalOutcomeForm, extra=0, edit_only=True
+    GoalOutcome, form=GoalOutcomeForm, formset=ReadRowsFormSet, extra=0, edit_only=True
 )
 
 

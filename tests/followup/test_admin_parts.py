@@ -219,3 +219,38 @@ def test_query_counts_constant_and_pages_small(client, norrbotten_staff, followu
     )
     assert big == small
     assert max(small.values()) <= 30
+
+
+def test_recording_a_party_costs_the_same_queries_at_51_and_200_commitments(
+    client, norrbotten_staff, followup
+):
+    client.force_login(norrbotten_staff)
+    synthetic = synthetic_agreement(norrbotten_staff)
+    big = services.followup_start(agreement=synthetic, year=2009, user=norrbotten_staff)
+    counts = []
+    for started in (followup, big):
+        party = biggest_party(started.agreement)
+        page = client.get(followup_part_url(started, party))
+        data = followup_part_data(page, **{"bedomning-0-status": AssessmentStatus.IN_PROGRESS})
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(followup_part_url(started, party), data)
+        assert response.status_code == 302
+        assert started.assessments.filter(status=AssessmentStatus.IN_PROGRESS).count() == 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 30
+
+
+def test_another_partys_row_sent_in_this_partys_page_is_refused(client, norrbotten_staff, followup):
+    parties = list(followup.agreement.parties.order_by("order", "id")[:2])
+    client.force_login(norrbotten_staff)
+    page = client.get(followup_part_url(followup, parties[0]))
+    other = followup.assessments.filter(commitment__party=parties[1]).first()
+    data = followup_part_data(
+        page,
+        **{"bedomning-0-id": str(other.pk), "bedomning-0-status": AssessmentStatus.FULFILLED},
+    )
+    response = client.post(followup_part_url(followup, parties[0]), data)
+    assert response.status_code == 200
+    assert "så inget är sparat" in response.content.decode()
+    assert not followup.assessments.exclude(status="").exists()
