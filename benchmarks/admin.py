@@ -62,10 +62,10 @@ def loadavg() -> str:
 
 
 def timed(function, rounds: int, prepare=None) -> tuple[int, list[float], list[float]]:
-    """Queries of the first round, and the seconds and this process's CPU seconds (the
-    server's share, without the database's) of every round, each in a transaction that is
-    rolled back, so that every round starts from the same agreement (`prepare` runs in it
-    first, untimed)."""
+    """Queries of the last round (the first also fills the process's caches, as a running
+    server's are), and the seconds and this process's CPU seconds (the server's share,
+    without the database's) of every round, each in a transaction that is rolled back, so
+    that every round starts from the same agreement (`prepare` runs in it first, untimed)."""
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
 
@@ -87,8 +87,7 @@ def timed(function, rounds: int, prepare=None) -> tuple[int, list[float], list[f
                 raise Rollback
         except Rollback:
             pass
-        if queries is None:
-            queries = len(captured.captured_queries)
+        queries = len(captured.captured_queries)
     return queries, seconds, cpu
 
 
