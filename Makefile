@@ -8,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 DJANGO_DEBUG ?= 1
 export DJANGO_DEBUG
 
-.PHONY: setup run test lint clean-db bench bench-api bench-admin bench-import bench-pdf bench-search bench-load topology
+.PHONY: setup run test lint clean-db bench bench-datasette bench-api bench-admin bench-import bench-pdf bench-search bench-load topology
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ topology: $(INSTALLED)
 ## bench: server times of the public pages on a throwaway database of 20,000 agreements
 bench: $(INSTALLED)
 	$(PY) -m benchmarks.public_pages
+
+## bench-datasette: the public catalogue beside Datasette (in a venv of its own in var/) on the
+## same 20,000 agreements exported to SQLite with FTS5: the same questions over HTTP, alternating
+bench-datasette: $(INSTALLED)
+	$(PY) -m benchmarks.datasette
 
 ## bench-api: API times and the memory of a 100,000-row CSV export, on a throwaway database
 bench-api: $(INSTALLED)

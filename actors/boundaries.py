@@ -6,8 +6,17 @@ loaded by actors.services.boundaries_load into County (valid_from, valid_until, 
 Municipality (valid_from, formed_from) and CountyMembership."""
 
 import datetime
+from functools import cached_property
 
-from django.db.models import Q, QuerySet, TextChoices, prefetch_related_objects
+from django.db.models import (
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
@@ -65,9 +74,23 @@ def membership_on(municipality: Municipality, day: datetime.date) -> CountyMembe
     return None
 
 
+def memberships_on(day: datetime.date) -> QuerySet:
+    """membership_on as a queryset: the memberships that held on the day."""
+    day = _history_day(day)
+    return CountyMembership.objects.filter(valid_from__lte=day).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day)
+    )
+
+
 def county_on(municipality: Municipality, day: datetime.date) -> County | None:
     membership = membership_on(municipality, day)
     return membership.county if membership else None
+
+
+def day_of_year(year: int) -> datetime.date:
+    """The day whose boundaries a figure for a whole year (a follow-up, a reception figure)
+    counts under: the year's last day."""
+    return datetime.date(year, 12, 31)
 
 
 def _date(day: datetime.date) -> str:
@@ -153,20 +176,24 @@ def place_problems(*, county: County | None, municipalities, day: datetime.date)
 # Counting
 
 
-def county_today(county: County) -> County:
-    """The county a former county is part of today; itself if it still exists."""
+def county_today(county: County, counties: dict[int, County] | None = None) -> County:
+    """The county a former county is part of today; itself if it still exists. Reads the
+    successors from `counties` (id: county) when given."""
     while county.successor_id is not None:
-        county = county.successor
+        county = counties[county.successor_id] if counties is not None else county.successor
     return county
 
 
 class CountyCounting:
     """Which county a figure is counted under: today's boundaries (`on` None), or those of
-    the day `on`. Reads the counties once; municipalities' memberships only for `on`."""
+    the day `on`. Reads the counties once, when first asked."""
 
     def __init__(self, *, boundaries: str = Boundaries.TODAY, on: datetime.date | None = None):
         self.on = on if boundaries == Boundaries.THEN else None
-        self.all = {c.pk: c for c in County.all_objects.defer("geometry")}
+
+    @cached_property
+    def all(self) -> dict[int, County]:
+        return {c.pk: c for c in County.all_objects.defer("geometry")}
 
     def counties(self) -> list[County]:
         """The counties a table has a row for, in code order."""
@@ -176,26 +203,46 @@ class CountyCounting:
             rows = [c for c in self.all.values() if c.exists_on(_history_day(self.on))]
         return sorted(rows, key=lambda c: c.code)
 
+    def county_of(self, county: County) -> County:
+        """The county that a county's figures are counted under: today's county it is part
+        of, or on the day the county it was part of then (itself while it existed)."""
+        if county.successor_id is None:
+            return county
+        county = self.all[county.pk]
+        if self.on is None:
+            return county_today(county, self.all)
+        while county.successor_id is not None and self.on > county.valid_until:
+            county = self.all[county.successor_id]
+        return county
+
     def county_id_of_agreement(self, county_id: int | None) -> int | None:
         """The county an agreement of the county `county_id` is counted under."""
         if county_id is None:
             return None
-        county = self.all[county_id]
-        if self.on is None:
-            while county.successor_id is not None:
-                county = self.all[county.successor_id]
-            return county.pk
-        while county.valid_until is not None and self.on > county.valid_until:
-            county = self.all[county.successor_id]
-        return county.pk
+        return self.county_of(self.all[county_id]).pk
 
-    def county_id_of_municipality(self, municipality: Municipality) -> int | None:
-        """Today's county, or the county on the day (None: the municipality did not exist
-        then). The caller prefetches `memberships` for the day's boundaries."""
+    def parts_of(self, county: County) -> list[County]:
+        """The counties of the day that are part of the county today (Skåne län in 1996:
+        Kristianstads län and Malmöhus län)."""
+        return [c for c in self.counties() if county_today(c, self.all) == county]
+
+    def municipalities(self, county: County | None = None) -> QuerySet:
+        """The municipalities counted under the county (None: under any county), annotated
+        with `counted_county_id` and `counted_code`: today's county and code (every
+        municipality of today), or those on the day (Heby: Västmanlands län, 1917 in 2005; a
+        municipality that did not exist then is left out)."""
         if self.on is None:
-            return municipality.county_id
-        membership = membership_on(municipality, self.on)
-        return membership.county_id if membership else None
+            county_id, code = F("county_id"), F("code")
+        else:
+            held = memberships_on(self.on).filter(municipality=OuterRef("pk"))
+            county_id = Subquery(held.values("county_id")[:1])
+            code = Subquery(held.values("code")[:1])
+        municipalities = Municipality.objects.annotate(
+            counted_county_id=county_id, counted_code=code
+        )
+        if county is None:
+            return municipalities.filter(counted_county_id__isnull=False)
+        return municipalities.filter(counted_county_id=county.pk)
 
     def agreements_in(self, county: County, prefix: str = "") -> Q:
         """A filter for the agreements counted under the county."""
@@ -218,6 +265,23 @@ def counties_counted_under(county_ids) -> QuerySet:
     return County.all_objects.filter(Q(pk__in=county_ids) | Q(successor__in=county_ids)).values(
         "pk"
     )
+
+
+def municipalities_in_year(county: County, year: int) -> QuerySet:
+    """The municipalities whose figures for the year (reception figures) belong to today's
+    county: those that lay in it, or in a county since merged into it, that year (on
+    day_of_year). Heby's figures for 2005 are Västmanlands län's, for 2007 Uppsala län's."""
+    in_year = memberships_on(day_of_year(year)).filter(
+        county_id__in=counties_counted_under([county.pk])
+    )
+    return Municipality.objects.filter(pk__in=in_year.values("municipality_id"))
+
+
+def county_id_in_year(municipality: Municipality, year: int) -> int:
+    """The county a municipality's figure for the year belongs to: the one it lay in that
+    year (today's, if the municipality did not exist yet)."""
+    membership = membership_on(municipality, day_of_year(year))
+    return membership.county_id if membership else municipality.county_id
 
 
 def todays_county_ids() -> dict[int, int]:

@@ -1,17 +1,21 @@
 """Reads for the county, national, municipality and organisation pages. Agreements are
 always the newest published versions; coverage follows agreements/coverage.py."""
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Q, Window
 from django.db.models.functions import RowNumber
 
+from actors.boundaries import county_today
+from actors.forms import Counting
 from actors.models import County, Municipality, Organisation
 from agreements.catalogue_index import catalogue_index
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.models import Agreement, Level, Party
-from agreements.selectors import agreement_cards
+from agreements.search import swedish_title_key
+from agreements.selectors import agreement_cards, agreement_cards_in_order
 from commitments.models import Commitment, Theme
 from followup.models import ReceptionFigure
 from registry.text import swedish_sort_key
@@ -61,10 +65,13 @@ def _sorted(agreements):
 @dataclass
 class CountyOverview:
     county: County
+    choice: Counting
     regional: list[Agreement]
     local: list[Agreement]
     local_count: int
     coverage: list[CoverageRow]
+    parts_then: list[County]  # the counties of the day it is made of, if it did not exist
+    county_today: County | None  # the county a former county is part of today
 
     @property
     def covered(self) -> int:
@@ -75,27 +82,47 @@ class CountyOverview:
         return sum(row.coverage.validity_unknown for row in self.coverage)
 
 
-def _cards_in_order(ids: list[int]) -> list[Agreement]:
-    by_id = {
-        agreement.pk: agreement
-        for agreement in agreement_cards(Agreement.objects.filter(pk__in=ids))
-    }
-    return [by_id[pk] for pk in ids if pk in by_id]
+def _newest_versions(
+    *, county: County, choice: Counting, level: str, order: str, index
+) -> list[int]:
+    """The newest published version of each agreement counted under the county at the level:
+    under today's counties from the catalogue's `index` (agreements/catalogue_index.py),
+    under the day's from the database."""
+    if index is not None:
+        return index.newest_versions(county_id=county.pk, level=level, order=order)
+    ordering = [swedish_title_key(), "pk"] if order == "title" else ["-published_at", "-pk"]
+    return list(
+        Agreement.objects.latest_published()
+        .filter(choice.counting.agreements_in(county), level=level)
+        .order_by(*ordering)
+        .values_list("pk", flat=True)
+    )
 
 
-def county_overview(*, county: County) -> CountyOverview:
-    """The newest published version of the county's agreements, read from the catalogue's
-    index (agreements/catalogue_index.py), and the coverage of its municipalities."""
-    index = catalogue_index()
-    regional = index.newest_versions(county_id=county.pk, level=Level.REGIONAL, order="title")
-    local = index.newest_versions(county_id=county.pk, level=Level.LOCAL, order="published")
-    coverage = _coverage_rows(municipality_coverage(county=county))
+def county_overview(*, county: County, choice: Counting) -> CountyOverview:
+    """The newest published version of the agreements counted under the county, and the
+    coverage of its municipalities on the chosen day under the chosen boundaries; a county
+    that did not exist that day has no municipalities, and the counties it is made of."""
+    index = catalogue_index() if choice.counting.on is None else None
+    regional = _newest_versions(
+        county=county, choice=choice, level=Level.REGIONAL, order="title", index=index
+    )
+    local = _newest_versions(
+        county=county, choice=choice, level=Level.LOCAL, order="published", index=index
+    )
+    coverage = _coverage_rows(
+        municipality_coverage(county=county, on=choice.on, boundaries=choice.boundaries)
+    )
+    exists = choice.counting.on is None or county in choice.counting.counties()
     return CountyOverview(
         county,
-        _cards_in_order(regional),
-        _cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
+        choice,
+        agreement_cards_in_order(regional),
+        agreement_cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
         len(local),
         coverage,
+        [] if exists else choice.counting.parts_of(county),
+        None if county.is_current else county_today(county, choice.counting.all),
     )
 
 
@@ -107,43 +134,51 @@ class CountySummary:
     municipalities: int
     covered: int
     validity_unknown: int = 0
+    municipality_slugs: list[str] = field(default_factory=list)  # those counted under it
 
     @property
     def share(self) -> int:
         return round(100 * self.covered / self.municipalities) if self.municipalities else 0
 
 
-def national_overview() -> list[CountySummary]:
-    counties = list(County.objects.defer("geometry").order_by("code"))
-    coverage = municipality_coverage()
-    totals: dict[int, list[int]] = {}
-    for row in coverage:
-        total = totals.setdefault(row.municipality.county_id, [0, 0, 0])
-        total[0] += 1
-        total[1] += row.is_covered
-        total[2] += row.validity_unknown
+def national_overview(*, choice: Counting) -> list[CountySummary]:
+    """Every county of the chosen boundaries with its regional agreements (their status on
+    the day), its number of local agreements and the coverage of its municipalities on the
+    day."""
+    counting = choice.counting
+    coverage: dict[int, list[MunicipalityCoverage]] = {}
+    for row in municipality_coverage(on=choice.on, boundaries=choice.boundaries):
+        coverage.setdefault(row.county_id, []).append(row)
     current = Agreement.objects.latest_published()
     regional: dict[int, list[Agreement]] = {}
     for agreement in (
-        current.filter(level=Level.REGIONAL).with_status().select_related("lineage", "county")
+        current.filter(level=Level.REGIONAL)
+        .with_status(choice.on)
+        .select_related("lineage", "county")
+        .defer("county__geometry")
     ):
-        regional.setdefault(agreement.county_id, []).append(agreement)
-    local_counts = dict(
+        regional.setdefault(counting.county_id_of_agreement(agreement.county_id), []).append(
+            agreement
+        )
+    local_counts: Counter = Counter()
+    for county_id, count in (
         current.filter(level=Level.LOCAL)
         .order_by()
         .values_list("county_id")
         .annotate(n=Count("pk"))
-    )
+    ):
+        local_counts[counting.county_id_of_agreement(county_id)] += count
     return [
         CountySummary(
             county=county,
             regional=_sorted(regional.get(county.pk, [])),
-            local_count=local_counts.get(county.pk, 0),
-            municipalities=totals.get(county.pk, [0, 0, 0])[0],
-            covered=totals.get(county.pk, [0, 0, 0])[1],
-            validity_unknown=totals.get(county.pk, [0, 0, 0])[2],
+            local_count=local_counts[county.pk],
+            municipalities=len(coverage.get(county.pk, [])),
+            covered=sum(row.is_covered for row in coverage.get(county.pk, [])),
+            validity_unknown=sum(row.validity_unknown for row in coverage.get(county.pk, [])),
+            municipality_slugs=[row.municipality.slug for row in coverage.get(county.pk, [])],
         )
-        for county in counties
+        for county in counting.counties()
     ]
 
 

@@ -1,14 +1,22 @@
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from actors import selectors
-from actors.boundaries import county_today
+from actors.forms import CountingForm
 from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
 from agreements.coverage import CoverageState
 
 
-def _county_map(county: County, overview: selectors.CountyOverview):
+def _counting_form(request) -> CountingForm:
+    form = CountingForm(request.GET)
+    form.is_valid()
+    return form
+
+
+def _county_map(overview: selectors.CountyOverview):
     labels = {
         CoverageState.IN_FORCE: _("%(name)s: lokal överenskommelse gäller"),
         CoverageState.VALIDITY_UNKNOWN: _("%(name)s: lokal överenskommelse med okänd giltighet"),
@@ -22,7 +30,11 @@ def _county_map(county: County, overview: selectors.CountyOverview):
         )
         for row in overview.coverage
     ]
-    outline = outline_of(Municipality.objects.filter(county=county).order_by("code"))
+    outline = outline_of(
+        Municipality.objects.filter(
+            pk__in=[row.municipality.pk for row in overview.coverage]
+        ).order_by("code")
+    )
     return svg_map(outline, regions)
 
 
@@ -41,40 +53,55 @@ def share_class(summary: selectors.CountySummary) -> str:
 
 def county_detail(request, slug):
     county = get_object_or_404(County.all_objects.defer("geometry"), slug=slug)
-    if not county.is_current:  # a former county's agreements link here: today's county
-        return redirect("actors:county", slug=county_today(county).slug)
-    overview = selectors.county_overview(county=county)
+    form = _counting_form(request)
+    choice = form.choice()
+    shown = choice.counting.county_of(county)
+    if shown != county:  # a former county: today's county, or the one it was part of that day
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(reverse("actors:county", kwargs={"slug": shown.slug}) + query)
+    overview = selectors.county_overview(county=county, choice=choice)
     return render(
         request,
         "actors/county.html",
         {
             "county": county,
+            "form": form,
             "overview": overview,
-            "map": _county_map(county, overview),
+            "map": _county_map(overview),
+            "query": urlencode(choice.as_query()),
             "canonical_path": request.path,
         },
+        status=400 if form.errors else 200,
     )
 
 
+def _national_map(summaries: list[selectors.CountySummary], choice):
+    """Today's counties drawn from their own boundaries; the counties of a chosen day from
+    the municipalities that lay in each then (a former county has no boundary of its own)."""
+    regions = []
+    for summary in summaries:
+        label = _(
+            "%(name)s: %(covered)s av %(total)s kommuner har en lokal överenskommelse som "
+            "gäller; %(unknown)s har en med okänd giltighet"
+        ) % {
+            "name": summary.county.name,
+            "covered": summary.covered,
+            "total": summary.municipalities,
+            "unknown": summary.validity_unknown,
+        }
+        keys = summary.municipality_slugs if choice.is_then else [summary.county.slug]
+        regions += [(key, label, share_class(summary)) for key in keys]
+    if choice.is_then:
+        areas = Municipality.objects.order_by("code")
+    else:
+        areas = County.objects.order_by("code")
+    return svg_map(outline_of(areas, target_units=700), regions)
+
+
 def national(request):
-    summaries = selectors.national_overview()
-    regions = [
-        (
-            summary.county.slug,
-            _(
-                "%(name)s: %(covered)s av %(total)s kommuner har en lokal överenskommelse som "
-                "gäller; %(unknown)s har en med okänd giltighet"
-            )
-            % {
-                "name": summary.county.name,
-                "covered": summary.covered,
-                "total": summary.municipalities,
-                "unknown": summary.validity_unknown,
-            },
-            share_class(summary),
-        )
-        for summary in summaries
-    ]
+    form = _counting_form(request)
+    choice = form.choice()
+    summaries = selectors.national_overview(choice=choice)
     totals = {
         "municipalities": sum(s.municipalities for s in summaries),
         "covered": sum(s.covered for s in summaries),
@@ -85,11 +112,15 @@ def national(request):
         request,
         "actors/national.html",
         {
+            "form": form,
+            "choice": choice,
             "summaries": summaries,
             "totals": totals,
-            "map": svg_map(outline_of(County.objects.order_by("code"), target_units=700), regions),
+            "map": _national_map(summaries, choice),
+            "query": urlencode(choice.as_query()),
             "canonical_path": request.path,
         },
+        status=400 if form.errors else 200,
     )
 
 

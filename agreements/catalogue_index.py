@@ -12,21 +12,23 @@ tests/public/test_catalogue_index.py compares every answer with the FilterSet's 
 It is rebuilt when the registry changes: every change to what the catalogue shows goes through
 `agreement_search_refresh` (once per write, agreements/signals.py), which gives `CatalogueState`
 a new random token (`catalogue_changed`: after the commit, never holding the row's lock for the
-length of a staff write). A request reads
-the token (one small query) and rebuilds the index if the token or the day (status depends on
-the date) differs from the one it was built for. The token is random, so a rolled-back
-change never leaves a stale index that matches.
+length of a staff write). A request reads the token (one small query); if the token or the
+day (status depends on the date) differs from the one the index was built for, the index is
+rebuilt: in production by a thread while the previous index of the same day keeps answering
+(`catalogue_index`), so a reader may see the registry as it was a fraction of a second
+earlier, never a draft (the cards are read from the published rows). The token is random,
+so a rolled-back change never leaves a stale index that matches.
 """
 
 import datetime
 import threading
 from dataclasses import dataclass
 from functools import cached_property
-from itertools import chain
 
 import numpy as np
+from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Func, IntegerField
+from django.db.models import F, Func, IntegerField, TextField, Value
 from django.utils import timezone
 
 from actors.boundaries import todays_county_ids
@@ -239,19 +241,54 @@ def _legal_statuses(lineage, version, signed_on, valid_from, valid_until, *, day
     return status.astype(np.int32), version == newest[lineage]
 
 
-def _codes(keys: list, code_of: dict) -> np.ndarray:
+def _codes(keys: list | np.ndarray, code_of: dict) -> np.ndarray:
     """The codes of database values, -1 for a value the facet does not know."""
     if code_of and all(isinstance(key, int) for key in code_of):
         # Ids: one lookup table instead of a dictionary lookup per value.
         table = np.full(max(code_of) + 2, -1, dtype=np.int32)
         table[list(code_of)] = list(code_of.values())
-        found = np.array([-1 if key is None else key for key in keys], dtype=np.int64)
+        if isinstance(keys, np.ndarray):
+            found = keys.astype(np.int64)
+        else:
+            found = np.array([-1 if key is None else key for key in keys], dtype=np.int64)
         found[(found < 0) | (found >= len(table))] = len(table) - 1
         return table[found]
     return np.fromiter((code_of.get(key, -1) for key in keys), dtype=np.int32, count=len(keys))
 
 
 EPOCH = datetime.date(1970, 1, 1)
+
+
+class _Joined(Func):
+    """An array as one text of its elements joined by commas ('' for none): psycopg parses
+    texts several times faster than arrays (0.4 s of 1.5 s at 20,000 agreements)."""
+
+    function = "array_to_string"
+    output_field = TextField()
+
+    def __init__(self, array):
+        super().__init__(F(array), Value(","), Value(""))
+
+
+def _members(joined: tuple, code_of: dict, *, numbers: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(row, code) pairs of a facet over a list per version, from the lists as joined text."""
+    lengths = np.fromiter(
+        (text.count(",") + 1 if text else 0 for text in joined), dtype=np.int64, count=len(joined)
+    )
+    values = ",".join(text for text in joined if text).split(",") if lengths.any() else []
+    keys = np.array(values, dtype=np.int64) if numbers else values
+    entry_rows = np.repeat(np.arange(len(joined)), lengths)
+    entry_codes = _codes(keys, code_of)
+    known = entry_codes >= 0
+    return entry_rows[known], entry_codes[known].astype(np.int64)
+
+
+def _ordered_ids(queryset) -> np.ndarray:
+    """The primary keys of a queryset in its order, read past Django's per-row iteration."""
+    sql, params = queryset.values_list("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return np.array([pk for (pk,) in cursor.fetchall()], dtype=np.int64)
 
 
 class _EpochDay(Func):
@@ -284,7 +321,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
         "signed_year",
         "is_good_example",
         "title",
-        *MULTIPLE.values(),
+        *(f"{facet}_joined" for facet in MULTIPLE),
     )
     query = (
         published.annotate(
@@ -292,6 +329,7 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
             valid_from_day=_EpochDay("valid_from"),
             valid_until_day=_EpochDay("valid_until"),
             signed_year=signing_year(),
+            **{f"{facet}_joined": _Joined(array) for facet, array in MULTIPLE.items()},
         )
         .order_by("pk")
         .values_list(*columns)
@@ -346,25 +384,26 @@ def catalogue_index_build(*, token: str, day: datetime.date) -> CatalogueIndex:
             values["year"].code_of,
         ),
     }
-    members = {}
-    for facet, name in MULTIPLE.items():
-        lists = [listed or () for listed in column[name]]
-        lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-        entry_rows = np.repeat(np.arange(len(lists)), lengths)
-        entry_codes = _codes(list(chain.from_iterable(lists)), values[facet].code_of)
-        known = entry_codes >= 0
-        members[facet] = (entry_rows[known], entry_codes[known].astype(np.int64))
+    members = {
+        facet: _members(
+            column[f"{facet}_joined"],
+            values[facet].code_of,
+            numbers=facet != "organisation_kind",
+        )
+        for facet in MULTIPLE
+    }
 
     # By title as the FilterSet orders (search.swedish_title_key), computed here: the
-    # database's translate() is slow over every title.
-    title_keys = np.array([swedish_title_sort_key(title) for title in column["title"]])
-    title_order = np.lexsort(
-        (ids, np.array(column["version_number"]), np.unique(title_keys, return_inverse=True)[1])
+    # database's translate() is slow over every title. Python sorts strings faster than numpy.
+    title_keys = [swedish_title_sort_key(title) for title in column["title"]]
+    versions = column["version_number"]
+    title_order = np.array(
+        sorted(range(len(ids)), key=lambda row: (title_keys[row], versions[row], ids[row])),
+        dtype=np.int64,
     )
 
     def positions(queryset) -> np.ndarray:
-        ordered = np.array(list(queryset.values_list("pk", flat=True)), dtype=np.int64)
-        return np.searchsorted(ids, ordered)
+        return np.searchsorted(ids, _ordered_ids(queryset))
 
     return CatalogueIndex(
         token=token,
@@ -435,13 +474,35 @@ def catalogue_token() -> str:
     return str(CatalogueState.objects.values_list("token", flat=True).first())
 
 
+def _rebuild(*, token: str, day: datetime.date) -> None:
+    """Builds the new index in a thread of its own, with a database connection of its own,
+    and puts it in place; `_lock` is held by the caller and released here."""
+    global _current
+    try:
+        _current = catalogue_index_build(token=token, day=day)
+    finally:
+        connection.close()
+        _lock.release()
+
+
 def catalogue_index() -> CatalogueIndex:
-    """The index for the registry as it is now: one query when nothing changed."""
+    """The index for the registry as it is now: one query when nothing changed.
+
+    After a change, with CATALOGUE_REBUILD_IN_BACKGROUND (production), the index of the same
+    day keeps answering while one thread builds the new one (a quarter of a second at 20,000
+    agreements), so that readers never wait for it; a new day (statuses change) or a process
+    without an index builds before answering."""
     global _current
     token = catalogue_token()
     day = timezone.localdate()
     index = _current
     if index is not None and index.token == token and index.day == day:
+        return index
+    if index is not None and index.day == day and settings.CATALOGUE_REBUILD_IN_BACKGROUND:
+        if _lock.acquire(blocking=False):  # else a rebuild is already on its way
+            threading.Thread(
+                target=_rebuild, kwargs={"token": token, "day": day}, daemon=True
+            ).start()
         return index
     with _lock:
         index = _current

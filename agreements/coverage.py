@@ -19,9 +19,19 @@ from django.db.models import Exists, F, Max, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
+from actors.boundaries import Boundaries, CountyCounting
 from actors.models import Municipality
-from agreements.models import Agreement, LegalStatus, Level, Publication, effective_start
+from agreements.models import (
+    Agreement,
+    LegalStatus,
+    Level,
+    Publication,
+    effective_start,
+    effective_start_precision,
+)
 from followup.models import FollowUp, FollowUpState
+from registry import partial_dates
+from registry.partial_dates import PartialDate
 
 
 class CoverageState:
@@ -33,8 +43,9 @@ class CoverageState:
 @dataclass(frozen=True)
 class MunicipalityCoverage:
     municipality: Municipality
+    county_id: int  # the county it is counted under (today's, or the day's: CountyCounting)
     agreement_ids: tuple[int, ...]  # local agreements in force
-    in_force_since: datetime.date | None
+    in_force_since: PartialDate | None  # as written: "2004", "mars 2009"
     last_followup_year: int | None
     unknown_validity_ids: tuple[int, ...] = ()  # published, of unknown validity
 
@@ -107,23 +118,26 @@ def in_force_during(queryset, *, year: int):
 
 
 def municipality_coverage(
-    *, county=None, on: datetime.date | None = None
+    *, county=None, on: datetime.date | None = None, boundaries: str = Boundaries.TODAY
 ) -> list[MunicipalityCoverage]:
-    """One row per municipality (of the county, or of Sweden), in code order, with the local
-    agreements in force and those of unknown validity. Two queries
-    whatever the number of agreements. The municipalities and counties come without their
-    boundaries, which would be most of the time spent (maps read them through
-    actors.maps.outline_of)."""
+    """One row per municipality (of the county, or of Sweden), with the local agreements in
+    force and those of unknown validity. The municipalities are today's, or with
+    `boundaries` "then" those that existed on the day, each under the county and in the
+    order of the code it had then (actors/boundaries.py). Two queries whatever the number
+    of agreements. The
+    municipalities and counties come without their boundaries, which would be most of the
+    time spent (maps read them through actors.maps.outline_of)."""
     on = on or timezone.localdate()
     municipalities = (
-        Municipality.objects.select_related("county")
+        CountyCounting(boundaries=boundaries, on=on)
+        .municipalities(county)
+        .select_related("county")
         .defer("geometry", "county__geometry")
-        .order_by("code")
+        .order_by("counted_code")
     )
     links = local_agreements_in_force_or_unknown(on=on)
     if county is not None:
-        municipalities = municipalities.filter(county=county)
-        links = links.filter(municipalities__county=county)
+        links = links.filter(municipalities__in=municipalities.values("pk"))
     last_followup = (
         FollowUp.objects.filter(agreement_id=OuterRef("pk"), state=FollowUpState.COMPLETED)
         .order_by()
@@ -135,15 +149,20 @@ def municipality_coverage(
     # back to the database as a list, which for a whole county is thousands of parameters.
     covering: dict[int, list[int]] = {}
     unknown: dict[int, list[int]] = {}
-    facts: dict[int, tuple] = {}  # agreement id: (start, last completed follow-up year)
-    for municipality_id, agreement_id, status, start, followup_year in links.values_list(
-        "municipalities", "pk", "legal_status", effective_start(), Subquery(last_followup)
+    facts: dict[int, tuple] = {}  # agreement id: (start as written, last follow-up year)
+    for municipality_id, agreement_id, status, start, precision, followup_year in links.values_list(
+        "municipalities",
+        "pk",
+        "legal_status",
+        effective_start(),
+        effective_start_precision(),
+        Subquery(last_followup),
     ):
         if status == LegalStatus.UNKNOWN:
             unknown.setdefault(municipality_id, []).append(agreement_id)
             continue
         covering.setdefault(municipality_id, []).append(agreement_id)
-        facts[agreement_id] = (start, followup_year)
+        facts[agreement_id] = (partial_dates.of(start, precision), followup_year)
     rows = []
     for municipality in municipalities:
         ids = tuple(sorted(covering.get(municipality.pk, [])))
@@ -152,8 +171,9 @@ def municipality_coverage(
         rows.append(
             MunicipalityCoverage(
                 municipality=municipality,
+                county_id=municipality.counted_county_id,
                 agreement_ids=ids,
-                in_force_since=min(starts) if starts else None,
+                in_force_since=min(starts, key=lambda start: start.day) if starts else None,
                 last_followup_year=max(followups) if followups else None,
                 unknown_validity_ids=tuple(sorted(unknown.get(municipality.pk, []))),
             )

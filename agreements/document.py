@@ -310,7 +310,8 @@ def agreement_document_dump(
 ) -> dict:
     """The agreement version as a document. `public`: without the contact people who are not
     marked public (the PDF's embedded data). `stored`: the version as
-    agreement_document_stored read it, when the caller has it already."""
+    agreement_document_stored read it, when the caller has it already (or a read that
+    prefetched the same rows, as agreements.pdf_selectors.agreement_get_for_pdf does)."""
     agreement = stored or _prefetched(agreement)
     document = {
         "lineage": agreement.lineage.slug,

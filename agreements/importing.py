@@ -46,7 +46,7 @@ from agreements.models import (
     PartyRole,
     Publication,
 )
-from agreements.services import agreements_documents_create
+from agreements.services import agreement_publication_problems, agreements_documents_create
 from agreements.signals import agreement_changes
 from commitments.document import COMMITMENT
 from registry import partial_dates
@@ -237,6 +237,8 @@ class PlannedAgreement:
     parties: dict[str, PlannedParty] = field(default_factory=dict)
     commitments: list[PlannedCommitment] = field(default_factory=list)
     warnings: list[RowError] = field(default_factory=list)
+    # What the saved draft would lack to be published (known after a trial save).
+    publication_problems: list[str] = field(default_factory=list)
 
     @property
     def day(self) -> datetime.date | None:
@@ -321,6 +323,11 @@ class ImportPlan:
     @property
     def warnings(self) -> list[RowError]:
         return [warning for planned in self.agreements for warning in planned.warnings]
+
+    @property
+    def not_publishable(self) -> int:
+        """How many of the agreements would be saved as drafts that cannot be published yet."""
+        return sum(bool(planned.publication_problems) for planned in self.agreements)
 
     def has_error(self, rows, column_key) -> bool:
         """A cell of the column on one of the rows is already wrong (say, refused)."""
@@ -947,7 +954,10 @@ class _Trial(Exception):
 def _trial(plan: ImportPlan, user) -> None:
     """Save the whole file as a trial and roll it back: the preview finds exactly the errors
     that saving would. An agreement with errors is left out, and so are those that link to it
-    (with a message that says why); the others are tried again without it."""
+    (with a message that says why); the others are tried again without it. Of each saved
+    agreement the preview also learns what it would lack to be published (the rule that
+    publishing applies, agreement_publication_problems): a notice, since a draft may be
+    incomplete."""
     failed = {
         planned.slug
         for planned in plan.agreements
@@ -962,12 +972,17 @@ def _trial(plan: ImportPlan, user) -> None:
                     planned for planned in pending if not _link_broken(plan, planned, failed)
                 ]
                 try:
-                    _batch_save(plan, pending, user)
-                    break
+                    saved = _batch_save(plan, pending, user)
                 except _BatchFailed as failure:
                     _save_errors(plan, failure.planned, failure.error)
                     failed.add(failure.planned.slug)
                     pending.remove(failure.planned)
+                    continue
+                for planned, agreement in zip(pending, saved, strict=True):
+                    planned.publication_problems = agreement_publication_problems(
+                        agreement, user=user
+                    )
+                break
             raise _Trial
     except _Trial:
         pass

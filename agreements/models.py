@@ -123,6 +123,14 @@ def effective_start():
     return Coalesce("valid_from", "signed_on")
 
 
+def effective_start_precision():
+    """How much of effective_start() is known (registry/partial_dates.py)."""
+    return Case(
+        When(valid_from__isnull=False, then=F("valid_from_precision")),
+        default=F("signed_on_precision"),
+    )
+
+
 class AgreementQuerySet(models.QuerySet):
     def published(self):
         return self.filter(publication=Publication.PUBLISHED)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery
 
+from actors.forms import Counting
 from actors.models import ContactPerson, County, Municipality
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.filters import AgreementFilterSet
@@ -26,6 +27,7 @@ from followup.models import (
     ReceptionFigure,
 )
 from followup.selectors import ReceptionYear, reception_years
+from registry.documents import prefetched_rows
 from registry.text import swedish_sort_key
 
 
@@ -41,6 +43,8 @@ def _municipalities():
 
 
 def _with_document_parts(queryset):
+    """Everything the printed agreement shows and everything its attached data holds
+    (agreements/document.py), read once for both."""
     return (
         queryset.defer("county__geometry")
         .select_related(
@@ -61,28 +65,39 @@ def _with_document_parts(queryset):
             # agreement, which joins the agreements table into every prefetch.
             Prefetch(
                 "parties",
-                queryset=Party.objects.order_by("order", "id")
-                .select_related("organisation")
-                .prefetch_related(
-                    Prefetch(
-                        "commitments",
-                        queryset=Commitment.objects.order_by("order", "id")
-                        .select_related("responsible_contact__organisation")
-                        .prefetch_related("themes", "target_groups"),
-                    )
-                ),
+                queryset=Party.objects.order_by("order", "id").select_related("organisation"),
+            ),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.order_by("order", "id")
+                .select_related("party__organisation", "responsible_contact__organisation")
+                .prefetch_related("themes", "target_groups"),
             ),
             Prefetch(
                 "goals",
                 queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
             ),
             Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+            # The data's contacts in the document's order; a printed document holds only
+            # the public ones, so no other person's data is read at all.
+            Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.filter(is_public=True)
+                .select_related("organisation")
+                .order_by("pk"),
+            ),
             Prefetch(
                 "contacts",
                 queryset=ContactPerson.objects.filter(is_public=True).select_related(
                     "organisation"
                 ),
                 to_attr="public_contacts",
+            ),
+            Prefetch(
+                "reception_figures",
+                queryset=ReceptionFigure.objects.select_related("municipality")
+                .defer("municipality__geometry")
+                .order_by("year", "municipality__code"),
             ),
         )
     )
@@ -134,6 +149,12 @@ def agreement_get_for_pdf(*, slug: str, number: int | None = None, user=None) ->
     )
     if agreement is None:
         raise Agreement.DoesNotExist(slug)
+    # Each party's commitments from the one read of the agreement's commitments.
+    by_party: dict[int, list[Commitment]] = {}
+    for commitment in agreement.commitments.all():
+        by_party.setdefault(commitment.party_id, []).append(commitment)
+    for party in agreement.parties.all():
+        prefetched_rows(party, "commitments", by_party.get(party.pk, []))
     # A printed document is the same for every reader (it is cached by version): it names
     # a linked agreement only while that version is published.
     for link in ("parent", "annex_to", "based_on"):
@@ -286,13 +307,17 @@ class CoverageRow:
 @dataclass
 class CountyReport:
     county: County
-    on: datetime.date
+    choice: Counting  # the day and the boundaries counted under
     in_force: list[Agreement]
     others: list[Agreement]
     coverage: list[CoverageRow]
     reception_years: list[int]
     reception_rows: list[tuple[Municipality, list[ReceptionFigure | None]]]
     reception_totals: list[ReceptionYear]
+
+    @property
+    def on(self) -> datetime.date:
+        return self.choice.on
 
     @property
     def covered_count(self) -> int:
@@ -316,11 +341,13 @@ class CountyReport:
         return {level: counts.get(level, 0) for level in Level.values}
 
 
-def county_report(*, county: County, on: datetime.date) -> CountyReport:
-    """Every published agreement of the county in force on the day, the coverage of its
-    municipalities, the newest follow-ups and the reception figures. A fixed number of
-    queries whatever the number of agreements."""
-    published = Agreement.objects.published().filter(county=county)
+def county_report(*, county: County, choice: Counting) -> CountyReport:
+    """Every published agreement counted under the county (actors/boundaries.py) in force on
+    the day, the coverage of its municipalities, the newest follow-ups and the reception
+    figures of its municipalities. A fixed number of queries whatever the number of
+    agreements."""
+    on = choice.on
+    published = Agreement.objects.published().filter(choice.counting.agreements_in(county))
     in_force = _agreements_for_report(published.in_force(on=on).with_status(on))
     in_force_ids = {a.pk for a in in_force}
     others = [
@@ -331,7 +358,7 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
         if a.pk not in in_force_ids
     ]
     _attach_followup_status(in_force)
-    coverage = municipality_coverage(county=county, on=on)
+    coverage = municipality_coverage(county=county, on=on, boundaries=choice.boundaries)
     covering_ids = {pk for row in coverage for pk in row.listed_ids}
     titles = dict(Agreement.objects.filter(pk__in=covering_ids).values_list("pk", "title"))
     coverage_rows = [
@@ -339,7 +366,9 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
         for row in coverage
     ]
     figures = list(
-        ReceptionFigure.objects.filter(municipality__county=county)
+        ReceptionFigure.objects.filter(
+            municipality__in=choice.counting.municipalities(county).values("pk")
+        )
         .filter(
             Q(source_agreement__isnull=True)
             | Q(source_agreement__publication=Publication.PUBLISHED)
@@ -360,7 +389,7 @@ def county_report(*, county: County, on: datetime.date) -> CountyReport:
     ]
     return CountyReport(
         county=county,
-        on=on,
+        choice=choice,
         in_force=_sorted(in_force),
         others=_sorted(others),
         coverage=coverage_rows,
@@ -393,10 +422,14 @@ class CountySummary:
 
 @dataclass
 class NationalReport:
-    on: datetime.date
+    choice: Counting  # the day and the boundaries counted under
     central_and_regional: list[Agreement]
     counties: list[CountySummary]
     local_in_force: int
+
+    @property
+    def on(self) -> datetime.date:
+        return self.choice.on
 
     @property
     def municipality_count(self) -> int:
@@ -425,9 +458,11 @@ class NationalReport:
         }
 
 
-def national_report(*, on: datetime.date) -> NationalReport:
+def national_report(*, choice: Counting) -> NationalReport:
     """Central and regional agreements in force one by one; local agreements counted per
-    county, with the coverage of every county's municipalities."""
+    county (today's, or those of the day: actors/boundaries.py), with the coverage of every
+    county's municipalities."""
+    on, counting = choice.on, choice.counting
     in_force = Agreement.objects.published().in_force(on=on)
     upper = _sorted(
         _agreements_for_report(
@@ -436,18 +471,25 @@ def national_report(*, on: datetime.date) -> NationalReport:
     )
     _attach_followup_status(upper)
     local_by_county = Counter(
-        in_force.filter(level=Level.LOCAL).values_list("county_id", flat=True)
+        counting.county_id_of_agreement(county_id)
+        for county_id in in_force.filter(level=Level.LOCAL).values_list("county_id", flat=True)
     )
-    coverage = municipality_coverage(on=on)
-    counties = list(County.objects.defer("geometry").order_by("code"))
+    coverage: dict[int, list[MunicipalityCoverage]] = {}
+    for row in municipality_coverage(on=on, boundaries=choice.boundaries):
+        coverage.setdefault(row.county_id, []).append(row)
     rows = []
-    for county in counties:
-        county_rows = [row for row in coverage if row.municipality.county_id == county.pk]
+    for county in counting.counties():
+        county_rows = coverage.get(county.pk, [])
         followup_years = [row.last_followup_year for row in county_rows if row.last_followup_year]
         rows.append(
             CountySummary(
                 county=county,
-                regional_in_force=[a for a in upper if a.county_id == county.pk],
+                regional_in_force=[
+                    a
+                    for a in upper
+                    if a.level == Level.REGIONAL
+                    and counting.county_id_of_agreement(a.county_id) == county.pk
+                ],
                 local_in_force=local_by_county.get(county.pk, 0),
                 municipality_count=len(county_rows),
                 covered_count=sum(1 for row in county_rows if row.is_covered),
@@ -456,7 +498,7 @@ def national_report(*, on: datetime.date) -> NationalReport:
             )
         )
     return NationalReport(
-        on=on,
+        choice=choice,
         central_and_regional=upper,
         counties=rows,
         local_in_force=sum(local_by_county.values()),

@@ -1,8 +1,5 @@
 """Views that answer with PDF documents or a streamed ZIP of them."""
 
-import datetime
-
-from django import forms
 from django.conf import settings
 from django.http import (
     FileResponse,
@@ -13,10 +10,10 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
+from actors.forms import Counting, CountingForm
 from actors.models import County
 from agreements import pdf, pdf_zip
 from agreements.filters import AgreementFilterSet
@@ -76,44 +73,54 @@ def agreement_version_pdf(request, slug, number):
     return _pdf_response(printed.content, filename=printed.filename, public=printed.is_published)
 
 
-class ReportDateForm(forms.Form):
-    date = forms.DateField(
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."},
-    )
+def _report_choice(request) -> Counting:
+    """The day and boundaries of a report (actors/forms.py, as the statistics and the county
+    pages); _BadRequest with the Swedish message of a choice that cannot be used."""
+    form = CountingForm(request.GET)
+    if not form.is_valid():
+        raise _BadRequest(" ".join(form.error_messages_flat()))
+    return form.choice()
 
 
 class _BadRequest(Exception):
     pass
 
 
-def _report_date(request) -> datetime.date:
-    form = ReportDateForm(request.GET)
-    if not form.is_valid():
-        raise _BadRequest(" ".join(form.errors["date"]))
-    return form.cleaned_data["date"] or timezone.localdate()
+def _bad_request(error: _BadRequest) -> HttpResponse:
+    return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
 
 
 @require_GET
 def county_report_pdf(request, slug):
-    county = get_object_or_404(County.objects.defer("geometry"), slug=slug)
+    county = get_object_or_404(County.all_objects.defer("geometry"), slug=slug)
     try:
-        on = _report_date(request)
+        choice = _report_choice(request)
     except _BadRequest as error:
-        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    content = pdf.county_report_pdf(county_report(county=county, on=on))
-    return _pdf_response(content, filename=f"lansrapport-{county.slug}-{on}.pdf", public=True)
+        return _bad_request(error)
+    shown = choice.counting.county_of(county)
+    if shown != county:  # as the county page: today's county, or the one of the day
+        return redirect(
+            reverse("agreements:county_report_pdf", kwargs={"slug": shown.slug})
+            + f"?{request.GET.urlencode()}"
+        )
+    content = pdf.county_report_pdf(county_report(county=county, choice=choice))
+    filename = f"lansrapport-{county.slug}-{choice.on}{_boundaries_suffix(choice)}.pdf"
+    return _pdf_response(content, filename=filename, public=True)
+
+
+def _boundaries_suffix(choice: Counting) -> str:
+    return "-lanen-den-dagen" if choice.is_then else ""
 
 
 @require_GET
 def national_report_pdf(request):
     try:
-        on = _report_date(request)
+        choice = _report_choice(request)
     except _BadRequest as error:
-        return HttpResponseBadRequest(str(error), content_type="text/plain; charset=utf-8")
-    content = pdf.national_report_pdf(national_report(on=on))
-    return _pdf_response(content, filename=f"nationell-rapport-{on}.pdf", public=True)
+        return _bad_request(error)
+    content = pdf.national_report_pdf(national_report(choice=choice))
+    filename = f"nationell-rapport-{choice.on}{_boundaries_suffix(choice)}.pdf"
+    return _pdf_response(content, filename=filename, public=True)
 
 
 def _zip_filterset(request):

@@ -41,6 +41,17 @@ def agreement_cards(queryset):
     )
 
 
+def agreement_cards_in_order(ids: list[int], *, headline=None) -> list[Agreement]:
+    """The cards of the versions the catalogue index chose, in its order: only those still
+    published (an index being rebuilt may name one unpublished a moment ago), with the search
+    words' snippet when `headline` (search.headline) is given."""
+    cards = agreement_cards(Agreement.objects.published().filter(pk__in=ids))
+    if headline is not None:
+        cards = cards.annotate(headline=headline)
+    by_id = {agreement.pk: agreement for agreement in cards}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def home_overview() -> dict:
     current = Agreement.objects.latest_published()
     counts = current.aggregate(
@@ -135,11 +146,12 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     index, selection = _catalogue_selection(filterset)
     page = Paginator(index.ids[selection.rows], CATALOGUE_PAGE_SIZE).get_page(page_number)
     page_ids = [int(pk) for pk in page.object_list]
-    cards = agreement_cards(Agreement.objects.filter(pk__in=page_ids))
-    if filterset.query and filterset.full_text:
-        cards = cards.annotate(headline=search.headline(filterset.query))
-    by_id = {agreement.pk: agreement for agreement in cards}
-    agreements = [by_id[pk] for pk in page_ids if pk in by_id]
+    agreements = agreement_cards_in_order(
+        page_ids,
+        headline=search.headline(filterset.query)
+        if filterset.query and filterset.full_text
+        else None,
+    )
     for agreement in agreements:
         agreement.snippet = search.snippet_html(getattr(agreement, "headline", None))
     facets = {

@@ -1,23 +1,35 @@
-"""Server times of the public pages on a synthetic registry of 20,000 agreements with ten
-commitments each: p50 and p95 for catalogue search with and without filters, the agreement
-page and the county page.
+"""Times of the public pages on a synthetic registry of 20,000 agreements with ten
+commitments each: catalogue browse, search with and without filters, the agreement page, the
+county page and the API's JSON list.
 
     make bench                      # or: .venv/bin/python -m benchmarks.public_pages
     python -m benchmarks.public_pages --agreements 2000 --requests 30 --keep
+    python -m benchmarks.public_pages --agreements 200000 --keep    # the issue's large size
 
 The data goes into a throwaway database (benchmarks/settings.py) on the same PostgreSQL server
-(the embedded one, or DATABASE_URL's), never into the development database. Times are measured
-in-process with Django's test client: URL routing, views, queries and templates, without the
-network. The target is p95 under 100 ms for each.
+(the embedded one, or DATABASE_URL's), never into the development database. Measured twice:
+in-process with Django's test client (routing, views, queries, templates; no network), then
+over HTTP from gunicorn as in production (DJANGO_DEBUG=0, 2 workers; benchmarks/load.py starts
+it): p50/p95/p99 and requests a second at 1 client per page, search at 8 clients, and the time
+from publishing a version to the catalogue listing it in every worker. Every figure is printed
+with the load average. Targets (issue 16): p95 under 50 ms per page at 20,000 agreements and
+1 client, under 100 ms at 200,000; at least 40 searches a second with p95 under 300 ms at 8
+clients; a published change in the catalogue within 1 s.
 """
 
 import argparse
 import datetime
+import http.client
 import os
 import random
+import shutil
+import signal
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 WORDS = [
     "samverkan",
@@ -269,6 +281,130 @@ def seed(total: int, commitments_each: int, rng: random.Random) -> None:
     assert counties
 
 
+def loadavg() -> str:
+    return " ".join(open("/proc/loadavg").read().split()[:3])
+
+
+def database_url() -> str:
+    """The benchmark database as a URL for gunicorn (a socket directory percent-encoded)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    password = database.get("PASSWORD")
+    credentials = quote(database.get("USER") or "postgres") + (
+        f":{quote(password)}" if password else ""
+    )
+    host = quote(database.get("HOST") or "127.0.0.1", safe="")
+    return f"postgres://{credentials}@{host}:{database.get('PORT') or 5432}/{database['NAME']}"
+
+
+def measure_http(port: int, paths: list[str], rounds: int) -> tuple[list[float], float]:
+    """Times in ms of `rounds` requests one after the other, and requests a second."""
+    from benchmarks.load import fetch
+
+    for path in paths[:3] * 2:  # warm up both workers
+        fetch(port, path)
+    times = []
+    started = time.perf_counter()
+    for index in range(rounds):
+        path = paths[index % len(paths)]
+        status, seconds = fetch(port, path)
+        if status != 200:
+            raise SystemExit(f"{path}: HTTP {status} över HTTP")
+        times.append(seconds * 1000)
+    return times, rounds / (time.perf_counter() - started)
+
+
+def publish_and_wait(port: int) -> tuple[float, float]:
+    """Publishes a draft through the workflow service and asks the catalogue (filtered to
+    the agreement's municipality and year) until ten answers in a row list it: the seconds
+    from the commit to the first of them, and the slowest catalogue answer meanwhile (a
+    request that waited for a rebuild would show there)."""
+    from django.contrib.auth import get_user_model
+
+    from actors.models import StaffScope
+    from actors.services import staff_group_ensure
+    from agreements.models import Agreement
+    from agreements.services import agreement_publish
+
+    editor, _ = get_user_model().objects.get_or_create(
+        username="benchmark-nationell", defaults={"is_staff": True}
+    )
+    editor.groups.add(staff_group_ensure())
+    StaffScope.objects.get_or_create(user=editor, is_national=True)
+    draft = (
+        Agreement.objects.filter(
+            lineage__slug__startswith="syntetisk-", publication="draft", level="local"
+        )
+        .select_related("lineage")
+        .prefetch_related("municipalities")
+        .first()
+    )
+    municipality = draft.municipalities.all()[0]
+    path = (
+        f"/overenskommelser/?municipality={municipality.slug}&year={draft.signed_on.year}"
+        "&sort=title"
+    )
+    link = f"/overenskommelser/{draft.lineage.slug}/".encode()
+    agreement_publish(agreement=draft, user=editor)
+    committed = time.perf_counter()
+    in_a_row, first_seen, slowest = 0, None, 0.0
+    while in_a_row < 10 and time.perf_counter() - committed < 30:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        started = time.perf_counter()
+        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        body = connection.getresponse().read()
+        connection.close()
+        slowest = max(slowest, time.perf_counter() - started)
+        if link in body:
+            first_seen = first_seen or time.perf_counter()
+            in_a_row += 1
+        else:
+            first_seen, in_a_row = None, 0
+    return (first_seen - committed if first_seen else float("inf")), slowest
+
+
+def over_http(scenarios: dict, arguments) -> None:
+    """gunicorn as in production, 2 workers (the two cores), on the benchmark database."""
+    from benchmarks.load import gunicorn, run_load
+
+    scenarios = {
+        name: [quote(path, safe="/?=&") for path in paths] for name, paths in scenarios.items()
+    }
+    directory = Path(tempfile.mkdtemp(prefix="samverkansregistret-bench-"))
+    server = gunicorn(directory, database_url(), arguments.port, workers=2)
+    try:
+        print(f"\nÖver HTTP: gunicorn, 2 arbetsprocesser, DJANGO_DEBUG=0, belastning {loadavg()}")
+        print(f"{'sida':34} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'anrop/s':>8}   loadavg")
+        for name, paths in scenarios.items():
+            times, rate = measure_http(arguments.port, paths, arguments.requests)
+            print(
+                f"{name:34} {statistics.median(times):8.1f} {percentile(times, 0.95):8.1f} "
+                f"{percentile(times, 0.99):8.1f} {rate:8.1f}   {loadavg()}"
+            )
+        searches = scenarios["katalog, sökning utan filter"]
+        outcome = run_load(arguments.port, {"sökning": searches}, 8, arguments.seconds)
+        times = [seconds * 1000 for seconds in outcome.times.get("sökning", [])]
+        print(
+            f"{'sökning, 8 klienter':34} {percentile(times, 0.5):8.1f} "
+            f"{percentile(times, 0.95):8.1f} {percentile(times, 0.99):8.1f} "
+            f"{len(times) / arguments.seconds:8.1f}   {loadavg()}"
+            + (f"   {len(outcome.errors)} fel" if outcome.errors else "")
+        )
+        visible, slowest = publish_and_wait(arguments.port)
+        print(
+            f"publicerad ändring syns i katalogen efter {visible:.2f} s; långsammaste "
+            f"katalogsvar under tiden {slowest * 1000:.0f} ms   {loadavg()}"
+        )
+    finally:
+        server.send_signal(signal.SIGTERM)
+        try:
+            server.wait(30)
+        except Exception:
+            server.kill()
+        shutil.rmtree(directory, ignore_errors=True)
+
+
 def measure(client, paths, rounds) -> list[float]:
     times = []
     for path in paths[:3]:  # warm up
@@ -283,19 +419,53 @@ def measure(client, paths, rounds) -> list[float]:
     return times
 
 
+def benchmark_database_fill(
+    *, fresh: bool, agreements: int, commitments: int, rng: random.Random
+) -> None:
+    """Migrates the benchmark database and fills it, unless an earlier run kept (--keep) one
+    of the same size."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from agreements.models import Agreement
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("load_registry_data", verbosity=0)
+    existing = Agreement.objects.filter(lineage__slug__startswith="syntetisk-").count()
+    if existing and existing < agreements:
+        raise SystemExit(
+            f"Benchmarkdatabasen har {existing} överenskommelser, inte {agreements}. "
+            "Kör utan --keep en gång, eller sätt BENCH_DATABASE till ett annat namn."
+        )
+    if fresh or not existing:
+        print(
+            f"Skapar {agreements} överenskommelser med {commitments} åtaganden var …",
+            file=sys.stderr,
+        )
+        started = time.perf_counter()
+        seed(agreements, commitments, rng)
+        print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    # What autovacuum does on a running server: statistics, and the visibility map that
+    # lets the catalogue read its covering index alone.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agreements", type=int, default=20_000)
     parser.add_argument("--commitments", type=int, default=10)
     parser.add_argument("--requests", type=int, default=60, help="per scenario")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    parser.add_argument("--no-http", action="store_true", help="only in-process")
+    parser.add_argument("--port", type=int, default=8120, help="gunicorn's port")
+    parser.add_argument("--seconds", type=float, default=20, help="8 clients' search, seconds")
     arguments = parser.parse_args()
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "benchmarks.settings"
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
@@ -305,28 +475,10 @@ def main():
 
     fresh = create_database()
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        call_command("load_registry_data", verbosity=0)
         rng = random.Random(4)
-        existing = Agreement.objects.filter(lineage__slug__startswith="syntetisk-").count()
-        if existing and existing < arguments.agreements:
-            raise SystemExit(
-                f"Benchmarkdatabasen har {existing} överenskommelser, inte {arguments.agreements}. "
-                "Kör utan --keep en gång, eller sätt BENCH_DATABASE till ett annat namn."
-            )
-        if fresh or not existing:
-            print(
-                f"Skapar {arguments.agreements} överenskommelser med "
-                f"{arguments.commitments} åtaganden var …",
-                file=sys.stderr,
-            )
-            started = time.perf_counter()
-            seed(arguments.agreements, arguments.commitments, rng)
-            print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
-        # What autovacuum does on a running server: statistics, and the visibility map that
-        # lets the catalogue read its covering index alone.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
+        benchmark_database_fill(
+            fresh=fresh, agreements=arguments.agreements, commitments=arguments.commitments, rng=rng
+        )
         client = Client()
         counties = list(County.objects.values_list("slug", flat=True))
         slugs = list(
@@ -351,9 +503,13 @@ def main():
             "katalog, bara filter": [f"/overenskommelser/?{f}" for f in filters],
             "överenskommelse": [f"/overenskommelser/{slug}/" for slug in slugs],
             "län": [f"/lan/{slug}/" for slug in counties],
+            "JSON-lista, 20 per sida": [
+                f"/api/v1/agreements/?page_size=20&page={page}" for page in (1, 2, 50, 400)
+            ],
         }
         total = Agreement.objects.count()
         print(f"\n{total} överenskommelser (versioner) i databasen, {arguments.requests} anrop var")
+        print(f"\nI processen (Django-testklient), belastning {loadavg()}")
         print(f"{'sida':34} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for name, paths in scenarios.items():
             times = measure(client, paths, arguments.requests)
@@ -369,8 +525,11 @@ def main():
             rebuilds.append((time.perf_counter() - started) * 1000)
         print(
             f"{'katalogindex, läses om efter ändring':34} {statistics.median(rebuilds):8.1f} "
-            f"{'':>8} {max(rebuilds):8.1f}"
+            f"{'':>8} {max(rebuilds):8.1f}   {loadavg()}"
         )
+        connection.close()
+        if not arguments.no_http:
+            over_http(scenarios, arguments)
     finally:
         if not arguments.keep:
             drop_database()

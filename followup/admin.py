@@ -18,6 +18,7 @@ from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 
+from actors.boundaries import county_id_in_year
 from actors.filters import named_row
 from actors.models import County
 from agreements import policy
@@ -504,9 +505,10 @@ class ReceptionFigureAdmin(admin.ModelAdmin):
     list_select_related = ["municipality", "source_agreement"]
 
     def _may_change(self, request, obj) -> bool:
+        """A figure is the county's that the municipality lay in in the figure's year."""
         if obj is None:
             return policy.works_in_registry(request.user)
-        return policy.may_change_county(request.user, obj.municipality.county_id)
+        return policy.may_change_county(request.user, county_id_in_year(obj.municipality, obj.year))
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._may_change(request, obj)

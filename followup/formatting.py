@@ -51,7 +51,7 @@ def html_cell(value, kind: str):
         return local_percent(value)
     if kind == "date":
         return local_date(value)
-    return str(value)
+    return str(value)  # a partial date as written, in the page's language
 
 
 def _plain_number(value, decimal_comma: bool) -> NumberText:
@@ -74,6 +74,8 @@ def csv_cell(value, kind: str, *, decimal_comma: bool) -> str:
         return _plain_number(value, decimal_comma)
     if kind == "date":
         return value.isoformat()
+    if kind == "partial_date":
+        return value.iso()
     return str(value)
 
 
@@ -88,4 +90,6 @@ def json_cell(value, kind: str):
         return float(value)
     if kind == "date":
         return value.isoformat()
+    if kind == "partial_date":
+        return value.iso()
     return value

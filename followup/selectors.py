@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
+from actors.boundaries import municipalities_in_year
 from actors.models import County, Organisation
 from agreements.coverage import in_force_during
 from agreements.models import Agreement, Party
@@ -307,11 +308,13 @@ class ReceptionTable:
 
 
 def reception_table(*, county: County, year: int, source: Agreement | None) -> ReceptionTable:
-    """The county's municipalities with this year's figures from `source` (None: figures
-    without a source agreement) and last year's. Two queries, whatever the county's size."""
-    municipalities = list(county.municipalities.defer("geometry").order_by("code"))
+    """The municipalities that lay in the county that year (actors.boundaries
+    .municipalities_in_year) with this year's figures from `source` (None: figures without a
+    source agreement) and last year's. Two queries, whatever the county's size."""
+    in_year = municipalities_in_year(county, year)
+    municipalities = list(in_year.defer("geometry").order_by("code"))
     figures = ReceptionFigure.objects.filter(
-        municipality__county=county, year__in=[year - 1, year]
+        municipality__in=in_year.values("pk"), year__in=[year - 1, year]
     ).order_by("pk")
     this_year: dict[int, ReceptionFigure] = {}
     last_year: dict[int, ReceptionFigure] = {}

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from actors.boundaries import municipalities_in_year
 from agreements.models import Agreement
 from followup.models import (
     AssessmentStatus,
@@ -354,10 +355,12 @@ def reception_figures_save(
     *, county, year: int, source: Agreement | None, rows: list[dict], user
 ) -> tuple[int, int]:
     """Save a county's reception figures for the year from `source` (None: no source
-    agreement) in one go. Each row is {"municipality", "agreed_number", "assigned_number"};
-    a row without an agreed number removes the municipality's figure. Nothing is saved if the
-    user may not change the county (or the source), or if any row is wrong. Returns (saved,
-    deleted); the source agreement's history records the change."""
+    agreement) in one go, for the municipalities that lay in the county that year
+    (actors.boundaries.municipalities_in_year). Each row is {"municipality",
+    "agreed_number", "assigned_number"}; a row without an agreed number removes the
+    municipality's figure. Nothing is saved if the user may not change the county (or the
+    source), or if any row is wrong. Returns (saved, deleted); the source agreement's history
+    records the change."""
     from agreements import policy
     from agreements.history import history_record
     from followup.models import ReceptionFigure
@@ -370,16 +373,17 @@ def reception_figures_save(
         raise PermissionDenied("Du får inte ändra den överenskommelsens mottagande.")
     saved = deleted = 0
     with transaction.atomic():
+        in_year = set(municipalities_in_year(county, year).values_list("pk", flat=True))
         existing = {
             figure.municipality_id: figure
             for figure in ReceptionFigure.objects.select_for_update().filter(
-                municipality__county=county, year=year, source_agreement=source
+                municipality__in=in_year, year=year, source_agreement=source
             )
         }
         for row in rows:
             municipality = row["municipality"]
-            if municipality.county_id != county.pk:
-                raise ValidationError(f"{municipality} ligger inte i {county}.")
+            if municipality.pk not in in_year:
+                raise ValidationError(f"{municipality} låg inte i {county} {year}.")
             figure = existing.get(municipality.pk)
             if row.get("agreed_number") is None:
                 if figure is not None:

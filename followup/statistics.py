@@ -24,12 +24,11 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils.translation import gettext, gettext_lazy
 
-from actors.boundaries import Boundaries, CountyCounting, agreements_under_today
+from actors.boundaries import Boundaries, CountyCounting, agreements_under_today, day_of_year
 from actors.models import County, Municipality, Organisation, OrganisationKind
 from agreements.coverage import (
     CoverageState,
@@ -50,6 +49,7 @@ from agreements.models import (
 from commitments.models import TargetGroup, Theme
 from followup.models import CommitmentAssessment, FollowUp, ReceptionFigure
 from followup.selectors import Fulfilment
+from registry.partial_dates import PartialDate
 from registry.text import swedish_sort_key
 
 LEVELS = [Level.CENTRAL, Level.REGIONAL, Level.LOCAL]
@@ -113,14 +113,9 @@ def coverage_by_county(
     """Municipalities covered by a local agreement in force, and those with one of unknown
     validity, per county (today's, or those of the day: actors.boundaries) and for the
     country."""
-    counting = CountyCounting(boundaries=boundaries, on=on)
-    coverage = municipality_coverage(on=on)
-    if counting.on is not None:
-        prefetch_related_objects([row.municipality for row in coverage], "memberships")
     per_county: dict[int, list] = defaultdict(list)
-    for row in coverage:
-        if (county_id := counting.county_id_of_municipality(row.municipality)) is not None:
-            per_county[county_id].append(row)
+    for row in municipality_coverage(on=on, boundaries=boundaries):
+        per_county[row.county_id].append(row)
     rows = [
         CoverageRow(
             county,
@@ -128,7 +123,7 @@ def coverage_by_county(
             sum(row.is_covered for row in per_county[county.pk]),
             sum(row.validity_unknown for row in per_county[county.pk]),
         )
-        for county in counting.counties()
+        for county in CountyCounting(boundaries=boundaries, on=on).counties()
         if county.pk in per_county
     ]
     total = CoverageRow(
@@ -144,7 +139,7 @@ def coverage_by_county(
 class MunicipalityRow:
     municipality: Municipality
     agreements: list[Agreement]  # in force, else of unknown validity (coverage.listed_ids)
-    in_force_since: datetime.date | None
+    in_force_since: PartialDate | None
     state: str  # agreements.coverage.CoverageState
 
     @property
@@ -156,8 +151,10 @@ class MunicipalityRow:
         return self.state == CoverageState.VALIDITY_UNKNOWN
 
 
-def coverage_of_county(*, county: County, on: datetime.date) -> list[MunicipalityRow]:
-    rows = municipality_coverage(county=county, on=on)
+def coverage_of_county(
+    *, county: County, on: datetime.date, boundaries: str = Boundaries.TODAY
+) -> list[MunicipalityRow]:
+    rows = municipality_coverage(county=county, on=on, boundaries=boundaries)
     ids = {pk for row in rows for pk in row.listed_ids}
     agreements = Agreement.objects.filter(pk__in=ids).select_related("lineage").in_bulk()
     return [
@@ -250,10 +247,22 @@ class StockYear:
     in_force: Counter = field(default_factory=Counter)
 
 
-def stock_first_year(*, county: County | None = None) -> int | None:
+def _stock_agreements(*, county: County | None, boundaries: str, on: datetime.date | None):
     agreements = Agreement.objects.published()
     if county is not None:
-        agreements = agreements.filter(agreements_under_today(county))
+        agreements = agreements.filter(
+            CountyCounting(boundaries=boundaries, on=on).agreements_in(county)
+        )
+    return agreements
+
+
+def stock_first_year(
+    *,
+    county: County | None = None,
+    boundaries: str = Boundaries.TODAY,
+    on: datetime.date | None = None,
+) -> int | None:
+    agreements = _stock_agreements(county=county, boundaries=boundaries, on=on)
     first = agreements.aggregate(
         signed=Min(signing_year()), started=Min(ExtractYear(effective_start()))
     )
@@ -262,17 +271,22 @@ def stock_first_year(*, county: County | None = None) -> int | None:
 
 
 def stock_by_year(
-    *, first_year: int, last_year: int, county: County | None = None
+    *,
+    first_year: int,
+    last_year: int,
+    county: County | None = None,
+    boundaries: str = Boundaries.TODAY,
+    on: datetime.date | None = None,
 ) -> tuple[list[StockYear], StockYear]:
     """Per year and level: first versions signed, revisions (later versions) signed, and
     agreements in force at some time during the year (each agreement once, whatever the
     number of its versions in force that year). Published agreements only. Versions are
     counted by their signing year (models.signing_year, the catalogue's "Undertecknad år");
     the second value counts those whose signing year is not known, and the agreements whose
-    newest published version has unknown validity (they cannot be placed in any year)."""
-    agreements = Agreement.objects.published()
-    if county is not None:
-        agreements = agreements.filter(agreements_under_today(county))
+    newest published version has unknown validity (they cannot be placed in any year). A
+    county's agreements are those counted under it by today's boundaries or, with
+    `boundaries` "then", by those of the day `on` (actors.boundaries.CountyCounting)."""
+    agreements = _stock_agreements(county=county, boundaries=boundaries, on=on)
     years = {year: StockYear(year) for year in range(first_year, last_year + 1)}
     unknown = StockYear(None)
     signed = (
@@ -769,7 +783,7 @@ def followup_share(
     at some time during `year`, and how many of them have a completed follow-up for that year
     (of any of their versions)."""
     agreements = in_force_during(Agreement.objects.published(), year=year)
-    counting = CountyCounting(boundaries=boundaries, on=datetime.date(year, 12, 31))
+    counting = CountyCounting(boundaries=boundaries, on=day_of_year(year))
     if county is not None:
         agreements = agreements.filter(counting.agreements_in(county))
     county_of: dict[int, int | None] = {}

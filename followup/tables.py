@@ -30,7 +30,9 @@ class Link:
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text, int, number (one decimal), percent (a ratio 0–1), date, links
+    # text, int, number (one decimal), percent (a ratio 0–1), date, partial_date (a date as
+    # written: "2004", "mars 2009"; registry/partial_dates.py), links
+    kind: str = "text"
 
 
 @dataclass
@@ -164,7 +166,9 @@ def overview_tables(params: Params) -> list[Table]:
     if county is None:
         _rows, coverage = stats.coverage_by_county(on=on, boundaries=params.boundaries)
     else:
-        municipalities = stats.coverage_of_county(county=county, on=on)
+        municipalities = stats.coverage_of_county(
+            county=county, on=on, boundaries=params.boundaries
+        )
         coverage = stats.CoverageRow(
             county,
             len(municipalities),
@@ -275,7 +279,7 @@ def coverage_tables(params: Params) -> list[Table]:
             )
         )
     else:
-        rows = stats.coverage_of_county(county=county, on=on)
+        rows = stats.coverage_of_county(county=county, on=on, boundaries=params.boundaries)
         covered = sum(r.is_covered for r in rows)
         unknown = sum(r.validity_unknown for r in rows)
         tables.append(
@@ -307,12 +311,12 @@ def coverage_tables(params: Params) -> list[Table]:
                     Column("code", _("Kommunkod")),
                     Column("covered", _("Omfattas")),
                     Column("agreements", _("Lokala överenskommelser som gäller"), "links"),
-                    Column("since", _("Omfattas sedan"), "date"),
+                    Column("since", _("Omfattas sedan"), "partial_date"),
                 ],
                 rows=[
                     [
                         r.municipality.name,
-                        r.municipality.code,
+                        r.municipality.counted_code,
                         _("Giltighet okänd") if r.validity_unknown else _yes_no(r.is_covered),
                         [agreement_link(a) for a in r.agreements],
                         r.in_force_since,
@@ -397,9 +401,10 @@ STOCK_MAX_YEARS = 40
 
 def stock_tables(params: Params) -> list[Table]:
     last = params.on.year
-    first = stats.stock_first_year(county=params.county) or last
+    counted = {"county": params.county, "boundaries": params.boundaries, "on": params.on}
+    first = stats.stock_first_year(**counted) or last
     first = max(min(first, last), last - STOCK_MAX_YEARS + 1)
-    years, unknown = stats.stock_by_year(first_year=first, last_year=last, county=params.county)
+    years, unknown = stats.stock_by_year(first_year=first, last_year=last, **counted)
     columns = _by_level_columns(Column("year", _("År")))
     county = params.county.name if params.county else None
 
@@ -952,7 +957,7 @@ SECTIONS = {
             "bestand",
             gettext_lazy("Bestånd över tid"),
             gettext_lazy("Tecknade, reviderade och gällande överenskommelser per år och nivå."),
-            ["date", "county"],
+            ["date", "county", "boundaries"],
             stock_tables,
             [
                 gettext_lazy("Åren räknas fram till och med året för det valda datumet."),

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from actors.forms import Counting, CountingForm
 from followup.charts import table_chart
 from followup.formatting import csv_cell, html_cell, json_cell
 from followup.forms import StatisticsForm
@@ -39,6 +40,13 @@ def _form(request) -> StatisticsForm:
     if not data.get("year"):
         data["year"] = str(form.params().year)  # shown only; the default follows the date
     return form
+
+
+def _counting_asked(request) -> Counting:
+    """The day and boundaries as the query gives them, without _form's defaults."""
+    form = CountingForm(request.GET)
+    form.is_valid()
+    return form.choice()
 
 
 NUMERIC = {"int", "number", "percent"}
@@ -85,6 +93,8 @@ def statistics_section(request, section: str = "oversikt"):
                 for i, table in enumerate(tables, start=1)
             ],
             "json_url": reverse("statistics:json", kwargs={"section": section.slug}) + f"?{query}",
+            # The reports for the day and boundaries asked for; none asked: today's.
+            "report_query": urlencode(_counting_asked(request).as_query()),
         },
         status=400 if form.errors else 200,
     )

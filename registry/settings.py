@@ -216,6 +216,13 @@ TASKS = {
 # first visitor to ask for it does not wait (agreements/pdf_signals.py). Not in development,
 # where it would only make `make run`'s loading of the examples slower.
 PDF_PRERENDER_ON_PUBLISH = env.bool("DJANGO_PDF_PRERENDER_ON_PUBLISH", default=not DEBUG)
+# After a published change, each process keeps serving its catalogue index while a thread
+# builds the new one (agreements/catalogue_index.py), so that no reader waits for a rebuild.
+# In development and the tests the request that notices the change rebuilds at once, so that
+# a change is seen by the very next request.
+CATALOGUE_REBUILD_IN_BACKGROUND = env.bool(
+    "DJANGO_CATALOGUE_REBUILD_IN_BACKGROUND", default=not DEBUG
+)
 
 API_ANON_RATE = env("API_ANON_RATE", default="120/min")
 API_CACHE_SECONDS = env.int("API_CACHE_SECONDS", default=60)

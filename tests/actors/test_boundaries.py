@@ -428,3 +428,31 @@ def test_the_catalogue_and_the_api_find_a_malmohus_agreement_under_skane(
     stockholm = client.get("/overenskommelser/", {"county": "stockholms-lan"})
     assert stockholm.status_code == 200
     assert malmohus.title not in stockholm.content.decode()
+
+
+def test_the_stock_takes_the_boundaries_choice_as_the_other_statistics_do(client):
+    AgreementFactory(
+        level=Level.LOCAL,
+        county=County.all_objects.get(slug="malmohus-lan"),
+        municipalities=list(Municipality.objects.filter(name__in=["Malmö", "Lund"])),
+        signed_on="1996-05-01",
+        valid_from="1996-06-01",
+        valid_until="1998-12-31",
+    )
+
+    def signed_locally_in_1996(**params) -> int:
+        response = client.get("/statistik/bestand.json", {"county": "skane-lan", **params})
+        assert response.status_code == 200
+        tables = {t["key"]: t for t in json.loads(response.content)["tables"]}
+        return next(r for r in tables["tecknade"]["rows"] if r["year"] == "1996")["local"]
+
+    assert signed_locally_in_1996(date="1996-12-31") == 1  # under today's Skåne län
+    # Skåne län did not exist on 31 December 1996: the agreement was Malmöhus län's.
+    assert signed_locally_in_1996(date="1996-12-31", boundaries="then") == 0
+    # By 2000 Malmöhus län was part of Skåne län.
+    assert signed_locally_in_1996(date="2000-12-31", boundaries="then") == 1
+
+    page = client.get("/statistik/bestand/", {"boundaries": "then", "date": "1996-12-31"})
+    assert page.status_code == 200
+    assert '<select name="boundaries"' in page.content.decode()
+    assert '<option value="then" selected>' in page.content.decode()

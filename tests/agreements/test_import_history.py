@@ -587,3 +587,51 @@ def test_saving_many_agreements_costs_a_few_queries_each(
 
     assert len(created) == 40
     assert Agreement.objects.filter(lineage__slug__startswith="lok-stockholm-").count() == 40
+
+
+def test_the_preview_says_which_drafts_cannot_be_published_yet_and_why(client, national_editor):
+    """A notice, not an error: the file is saved all the same, as drafts."""
+    response = preview(client, national_editor)
+
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert plan.errors == [] and plan.is_valid
+    problems = {planned.slug: planned.publication_problems for planned in plan.agreements}
+    no_content = (
+        "Överenskommelsen har inget innehåll. Skriv till exempel syftet, lägg till åtaganden "
+        "eller bifoga det undertecknade originalet."
+    )
+    assert problems["reg-stockholm-2002"] == [no_content]
+    assert no_content not in problems["lok-sodertalje-nykvarn-2003"]  # it has commitments
+    assert problems["lok-sodertalje-nykvarn-2003"] == [
+        "Paraplyöverenskommelsen (Regional överenskommelse om introduktion i Stockholms län "
+        "(version 1)) "
+        "är inte publicerad. Publicera den först eller töm fältet."
+    ]
+    page = response.content.decode()
+    assert "Inga fel. 4 överenskommelser sparas som utkast" in page
+    assert "4 av dem kan inte publiceras ännu; under varje överenskommelse står vad" in page
+    assert page.count("Sparas som utkast som ännu inte kan publiceras:") == 4
+    assert no_content in page
+    assert 'name="confirm"' in page  # saving is still offered
+
+    saved = client.post(IMPORT, {"confirm": "1", "token": plan.token})
+    assert saved.status_code == 302
+    assert Agreement.objects.filter(lineage__slug="reg-stockholm-2002").exists()
+
+
+def test_a_complete_agreement_has_no_notice(national_editor):
+    rows = [
+        row(
+            slug="cok-2006",
+            title="Överenskommelse",
+            level="central",
+            start="2006-01-01",
+            party="Migrationsverket",
+            heading="Mottagande",
+            text="Anvisa nyanlända.",
+        )
+    ]
+    plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
+    assert plan.errors == [] and plan.agreements[0].publication_problems == []
+    assert plan.not_publishable == 0

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from actors.forms import Counting
 from actors.models import County, Municipality
 from agreements.pdf_selectors import county_report
 from followup.models import AssessmentStatus, CommitmentAssessment, FollowUp, FollowUpState
@@ -96,7 +97,9 @@ def test_norrbotten_in_2009_with_a_local_agreement_and_its_followup(client, pdf_
 def test_a_bad_date_gets_a_swedish_message(client, no_render):
     response = client.get(NORRBOTTEN_REPORT, {"date": "1 juni"})
     assert response.status_code == 400
-    assert response.content.decode() == "Ange datumet som ÅÅÅÅ-MM-DD, till exempel 2009-06-01."
+    assert response.content.decode() == (
+        "Datum: Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23."
+    )
     response = client.get(reverse("agreements:national_report_pdf"), {"date": "2009-13-01"})
     assert response.status_code == 400
     assert no_render == []
@@ -140,7 +143,9 @@ def test_county_report_query_count_does_not_grow(
     with django_assert_max_num_queries(12):
         response = client.get(NORRBOTTEN_REPORT)
     assert response.status_code == 200
-    report = county_report(county=County.objects.get(code="25"), on=timezone.localdate())
+    report = county_report(
+        county=County.objects.get(code="25"), choice=Counting(on=timezone.localdate())
+    )
     assert len(report.in_force) == extra
     assert report.covered_count == min(extra, 14)
 
@@ -165,7 +170,7 @@ def test_county_report_totals_the_reception_figures_per_year(client, pdf_cache):
 
 def test_county_report_reception_totals_match_the_printed_table():
     norrbotten = County.objects.get(code="25")
-    report = county_report(county=norrbotten, on=datetime.date(2009, 6, 1))
+    report = county_report(county=norrbotten, choice=Counting(on=datetime.date(2009, 6, 1)))
     totals = {
         year.year: (year.municipality_count, year.agreed_total, year.assigned_total)
         for year in report.reception_totals

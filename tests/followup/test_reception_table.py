@@ -1,11 +1,16 @@
 """Reception figures (mottagande) for a whole county and year in one admin form."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from actors.models import County, Municipality, StaffScope
+from actors.services import staff_group_ensure
 from agreements.models import Agreement
+from followup import services
 from followup.models import FollowUp, ReceptionFigure
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -165,3 +170,69 @@ def test_links_from_the_agreement_the_follow_up_and_the_list(client, norrbotten_
     response = client.get(reverse("admin:followup_followup_change", args=[followup.pk]))
     assert response.status_code == 200
     assert f"Mottagande {followup.year} i Norrbottens län" in response.content.decode()
+
+
+# Boundaries over time: a figure belongs to the county the municipality lay in that year.
+
+
+def _county_staff(username, code):
+    user = UserFactory(username=username, is_staff=True)
+    user.groups.add(staff_group_ensure())
+    StaffScope.objects.create(user=user, county=County.objects.get(code=code))
+    return user
+
+
+def _names(response) -> list[str]:
+    return [row.municipality.name for row in response.context["table"].rows]
+
+
+def test_heby_is_in_vastmanlands_table_for_2005_and_uppsalas_for_2007(client, national_editor):
+    client.force_login(national_editor)
+    vastmanland_2005 = client.get(TABLE + "?county=19&year=2005")
+    uppsala_2005 = client.get(TABLE + "?county=03&year=2005")
+    uppsala_2007 = client.get(TABLE + "?county=03&year=2007")
+    assert {r.status_code for r in (vastmanland_2005, uppsala_2005, uppsala_2007)} == {200}
+    assert "Heby" in _names(vastmanland_2005) and len(_names(vastmanland_2005)) == 11
+    assert "Heby" not in _names(uppsala_2005) and len(_names(uppsala_2005)) == 7
+    assert "Heby" in _names(uppsala_2007) and len(_names(uppsala_2007)) == 8
+    # Knivsta was formed in 2003: no row for 2002.
+    assert "Knivsta" not in _names(client.get(TABLE + "?county=03&year=2002"))
+
+
+def test_a_figure_is_checked_against_the_county_of_its_year(national_editor):
+    heby = Municipality.objects.get(code="0331")
+    uppsala, vastmanland = County.objects.get(code="03"), County.objects.get(code="19")
+
+    def save(county, year):
+        return services.reception_figures_save(
+            county=county,
+            year=year,
+            source=None,
+            rows=[{"municipality": heby, "agreed_number": 12, "assigned_number": None}],
+            user=national_editor,
+        )
+
+    with pytest.raises(ValidationError, match=r"Heby låg inte i Uppsala län 2005\."):
+        save(uppsala, 2005)
+    with pytest.raises(ValidationError, match=r"Heby låg inte i Västmanlands län 2008\."):
+        save(vastmanland, 2008)
+    assert not ReceptionFigure.objects.filter(municipality=heby, year__in=[2005, 2008]).exists()
+    assert save(vastmanland, 2005) == (1, 0)
+    assert save(uppsala, 2008) == (1, 0)
+
+
+def test_hebys_2005_figure_is_changed_by_vastmanlands_staff_not_uppsalas(client):
+    heby = Municipality.objects.get(code="0331")
+    figure = ReceptionFigure.objects.create(municipality=heby, year=2005, agreed_number=10)
+    url = reverse("admin:followup_receptionfigure_change", args=[figure.pk])
+    data = {"municipality": heby.pk, "year": 2005, "agreed_number": 11, "assigned_number": ""}
+
+    client.force_login(_county_staff("uppsala", "03"))
+    assert client.post(url, data).status_code == 403
+    figure.refresh_from_db()
+    assert figure.agreed_number == 10
+
+    client.force_login(_county_staff("vastmanland", "19"))
+    assert client.post(url, data).status_code == 302
+    figure.refresh_from_db()
+    assert figure.agreed_number == 11

@@ -15,9 +15,9 @@ import pytest
 from django.db import transaction
 from django.urls import resolve
 
+from actors.forms import CountingForm
 from agreements.filters import AgreementFilterSet
 from agreements.models import Agreement
-from agreements.pdf_views import ReportDateForm
 from followup.forms import StatisticsForm
 from tests.routes import route_names
 
@@ -109,8 +109,10 @@ PAGE_PARAMETERS = {
     "agreements:pdf_zip_job": CATALOGUE,
     "agreements:pdf_zip_file": CATALOGUE,
     "agreements:compare": ["from", "to", "fran", "till"],  # the old names are sent on (301)
-    "agreements:county_report_pdf": list(ReportDateForm.base_fields),
-    "agreements:national_report_pdf": list(ReportDateForm.base_fields),
+    "agreements:county_report_pdf": list(CountingForm.base_fields),
+    "agreements:national_report_pdf": list(CountingForm.base_fields),
+    "actors:county": list(CountingForm.base_fields),
+    "actors:national": list(CountingForm.base_fields),
     "actors:organisation": ["page"],
     "commitments:theme": ["county", "organisation", "page"],
     "statistics:index": list(StatisticsForm.base_fields),
