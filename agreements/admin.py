@@ -520,17 +520,18 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         current = next((v for v in versions if v.pk == obj.pk), obj)
         status = getattr(current, "legal_status_label", "")
+        may_change = self.has_change_permission(request, obj)
         return {
             "title": self._versioned(obj),
             "subtitle": None,
             "status_label": status,
             "lineage_versions": versions,
-            "may_change": self.has_change_permission(request, obj),
+            "may_change": may_change,
             "parties": parties_with_counts(obj),
             "common_goal_count": common_goal_count(obj),
             "publication_problems": (
                 services.agreement_publication_problems(obj, user=request.user)
-                if not obj.is_published
+                if not obj.is_published and may_change
                 else []
             ),
         }
