@@ -64,9 +64,10 @@ bench-api: $(INSTALLED)
 bench-pdf: setup
 	$(PY) -m benchmarks.pdf_render
 
-## bench-admin: queries and time of staff writes (save one commitment, revise) and of the staff
-## pages (head page, a party's page: p50/p95, CPU, KB) at the Norrbotten agreement and at a
-## synthetic one of 20 parties and 200 commitments, on a throwaway database
+## bench-admin: queries and time of staff writes (save one commitment, revise) and of every
+## staff page of issue 13 (the agreement's head and part pages, history, follow-up head and
+## part pages, reception table, start pages: p50/p95, CPU, KB, load) at the Norrbotten
+## agreement and at a synthetic one of 20 parties and 200 commitments, on a throwaway database
 bench-admin: $(INSTALLED)
 	$(PY) -m benchmarks.admin
 

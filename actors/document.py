@@ -55,7 +55,7 @@ class ContactKey:
             return contact is not None and (contact.is_public or not public)
 
         if many:
-            return [CONTACT.dump(contact) for contact in value.all() if shown(contact)]
+            return [CONTACT.dump(contact) for contact in value if shown(contact)]
         return CONTACT.dump(value) if shown(value) else None
 
     def normalized(self, value, *, many: bool):

@@ -100,9 +100,10 @@ def _newest_versions(
 
 
 def county_overview(*, county: County, choice: Counting) -> CountyOverview:
-    """The newest published version of the agreements counted under the county, and the
-    coverage of its municipalities on the chosen day under the chosen boundaries; a county
-    that did not exist that day has no municipalities, and the counties it is made of."""
+    """The newest published version of the agreements counted under the county, with its
+    status on the chosen day, and the coverage of its municipalities on that day under the
+    chosen boundaries; a county that did not exist that day has no municipalities, and the
+    counties it is made of."""
     index = catalogue_index() if choice.counting.on is None else None
     regional = _newest_versions(
         county=county, choice=choice, level=Level.REGIONAL, order="title", index=index
@@ -117,8 +118,8 @@ def county_overview(*, county: County, choice: Counting) -> CountyOverview:
     return CountyOverview(
         county,
         choice,
-        agreement_cards_in_order(regional),
-        agreement_cards_in_order(local[:LOCAL_ON_COUNTY_PAGE]),
+        agreement_cards_in_order(regional, on=choice.on),
+        agreement_cards_in_order(local[:LOCAL_ON_COUNTY_PAGE], on=choice.on),
         len(local),
         coverage,
         [] if exists else choice.counting.parts_of(county),

@@ -239,6 +239,28 @@ class LegalStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _links_first(agreements: list[Agreement]) -> list[Agreement]:
+    """The selection in an order where an agreement comes after those of the selection it
+    links to (umbrella, annex, based on): publishing requires them published, and a file's
+    agreements are selected and published together."""
+    by_id = {agreement.pk: agreement for agreement in agreements}
+    ordered, placed = [], set()
+
+    def place(agreement):
+        if agreement.pk in placed:
+            return
+        placed.add(agreement.pk)
+        for name in importing.LINKS:
+            linked = by_id.get(getattr(agreement, f"{name}_id"))
+            if linked is not None:
+                place(linked)
+        ordered.append(agreement)
+
+    for agreement in agreements:
+        place(agreement)
+    return ordered
+
+
 @admin.register(Agreement)
 class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     form = AgreementForm
@@ -249,8 +271,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "county",
         "publication",
         "legal_status_display",
-        "valid_from",
-        "valid_until",
+        "valid_from_written",
+        "valid_until_written",
     ]
     list_filter = [
         EditableByMeFilter,
@@ -343,6 +365,14 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description="giltighet")
     def legal_status_display(self, obj):
         return obj.legal_status_label
+
+    @admin.display(description="gäller från", ordering="valid_from")
+    def valid_from_written(self, obj):
+        return obj.valid_from_partial
+
+    @admin.display(description="gäller till", ordering="valid_until")
+    def valid_until_written(self, obj):
+        return obj.valid_until_partial
 
     def get_search_results(self, request, queryset, search_term):
         # Autocomplete for parent/annex_to/based_on lists only what this user may read.
@@ -490,17 +520,18 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         )
         current = next((v for v in versions if v.pk == obj.pk), obj)
         status = getattr(current, "legal_status_label", "")
+        may_change = self.has_change_permission(request, obj)
         return {
             "title": self._versioned(obj),
             "subtitle": None,
             "status_label": status,
             "lineage_versions": versions,
-            "may_change": self.has_change_permission(request, obj),
+            "may_change": may_change,
             "parties": parties_with_counts(obj),
             "common_goal_count": common_goal_count(obj),
             "publication_problems": (
                 services.agreement_publication_problems(obj, user=request.user)
-                if not obj.is_published
+                if not obj.is_published and may_change
                 else []
             ),
         }
@@ -727,7 +758,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publicera markerade överenskommelser", permissions=["change"])
     def publish_selected(self, request, queryset):
-        for agreement in self._editable_selection(request, queryset):
+        for agreement in _links_first(self._editable_selection(request, queryset)):
             try:
                 services.agreement_publish(agreement=agreement, user=request.user)
             except ValidationError as error:

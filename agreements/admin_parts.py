@@ -10,8 +10,9 @@ import re
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Count, Q
+from django.forms.models import construct_instance
 from django.forms.utils import flatatt
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -26,7 +27,7 @@ from agreements.forms import NormalisedTextMixin
 from agreements.models import Agreement, Goal, Party
 from commitments.document import COMMITMENT
 from commitments.models import Commitment, TargetGroup, Theme
-from registry.documents import DocumentError
+from registry.documents import DocumentError, clean_in_memory
 
 PLACE = re.compile(r"^(?P<rows>\w+)\[(?P<index>\d+)\]\.?(?P<field>\w*)$")
 
@@ -60,13 +61,33 @@ class PartSelectMultiple(PartSelect, forms.SelectMultiple):
 
 
 class PartPageForm(forms.ModelForm):
-    """The part pages' forms: their selects are PartSelects."""
+    """The part pages' forms: their selects are PartSelects, and their rows are validated
+    without a query (registry.documents.clean_in_memory): the writing service validates them
+    again, and the database holds them to the constraints, whose rule the service names on
+    the row's form. Django's model validation asked the database for every form's relation
+    and constraints."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if type(field.widget) is forms.Select:
                 field.widget = PartSelect(attrs=field.widget.attrs, choices=field.widget.choices)
+
+    def _post_clean(self):
+        try:
+            self.instance = construct_instance(
+                self, self.instance, self._meta.fields, self._meta.exclude
+            )
+        except ValidationError as error:
+            self._update_errors(error)
+        try:
+            clean_in_memory(self.instance, exclude=self._get_validation_exclusions())
+        except DocumentError as error:
+            self._update_errors(
+                ValidationError(
+                    {name or NON_FIELD_ERRORS: messages for name, messages in error.errors.items()}
+                )
+            )
 
 
 class LockForm(forms.Form):
@@ -97,22 +118,64 @@ class NewPartyForm(NormalisedTextMixin, forms.ModelForm):
         ]
 
 
+class LoadedChoiceField(forms.ModelChoiceField):
+    """A choice among rows the page read once (`rows`, by primary key as text): checked
+    without a query per form, as Django's field would make."""
+
+    rows: dict | None = None
+
+    def to_python(self, value):
+        if self.rows is None or value in self.empty_values:
+            return super().to_python(value)
+        try:
+            return self.rows[str(value)]
+        except KeyError:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            ) from None
+
+
+class LoadedMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several choices among rows the page read once; the cleaned value is a list of them."""
+
+    rows: dict | None = None
+
+    def _check_values(self, value):
+        if self.rows is None:
+            return super()._check_values(value)
+        if not isinstance(value, list | tuple):
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list")
+        missing = [item for item in value if str(item) not in self.rows]
+        if missing:
+            raise ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": missing[0]},
+            )
+        return [self.rows[str(item)] for item in dict.fromkeys(value)]
+
+
 class PartyChoicesMixin:
     """Choices read once per page, not once per form: the agreement's parties (choosing
-    another moves the row there), contact people, vocabularies."""
+    another moves the row there), contact people, vocabularies. A form's field declares them
+    as a LoadedChoiceField or LoadedMultipleChoiceField in Meta.field_classes."""
 
     def __init__(self, *args, choices: dict, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, (queryset, options) in choices.items():
+        for name, (queryset, rows, options) in choices.items():
             if name in self.fields:
                 self.fields[name].queryset = queryset
                 self.fields[name].choices = options
+                self.fields[name].rows = {str(row.pk): row for row in rows}
 
 
 class GoalForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
     class Meta:
         model = Goal
         fields = list(GOAL.fields)
+        field_classes = {"party": LoadedChoiceField}
         widgets = {"text": forms.Textarea(attrs={"rows": 2})}
         help_texts = {"party": "Tom: ett gemensamt mål. Välj en part för att flytta målet dit."}
 
@@ -124,6 +187,12 @@ class CommitmentForm(PartyChoicesMixin, NormalisedTextMixin, PartPageForm):
     class Meta:
         model = Commitment
         fields = list(COMMITMENT.fields)
+        field_classes = {
+            "party": LoadedChoiceField,
+            "responsible_contact": LoadedChoiceField,
+            "themes": LoadedMultipleChoiceField,
+            "target_groups": LoadedMultipleChoiceField,
+        }
         widgets = {
             "text": forms.Textarea(attrs={"rows": 3}),
             "activity_how": forms.Textarea(attrs={"rows": 2}),
@@ -324,18 +393,24 @@ class PartsViews:
             .order_by("organisation__name", "name")
         )
         themes, groups = list(Theme.objects.all()), list(TargetGroup.objects.all())
-        return {
+        return {  # name: (queryset, its rows as read, options)
             "party": (
                 Party.objects.filter(agreement=agreement),
+                parties,
                 [("", "---------")] + [(party.pk, str(party.organisation)) for party in parties],
             ),
             "responsible_contact": (
                 ContactPerson.objects.filter(organisation_id__in=organisations),
+                contacts,
                 [("", "---------")]
                 + [(c.pk, f"{c.name or c.email} ({c.organisation})") for c in contacts],
             ),
-            "themes": (Theme.objects.all(), [(t.pk, str(t)) for t in themes]),
-            "target_groups": (TargetGroup.objects.all(), [(g.pk, str(g)) for g in groups]),
+            "themes": (Theme.objects.all(), themes, [(t.pk, str(t)) for t in themes]),
+            "target_groups": (
+                TargetGroup.objects.all(),
+                groups,
+                [(g.pk, str(g)) for g in groups],
+            ),
         }
 
     def party_view(self, request, object_id, party_id):

@@ -8,6 +8,7 @@ agreements.services.agreement_document_apply writes a document; agreement_docume
 reads one; dump → apply changes nothing.
 """
 
+import functools
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
@@ -235,52 +236,65 @@ def _tag_keys(part: Part) -> dict:
     }
 
 
-def _prefetched(agreement: Agreement) -> Agreement:
-    party_rows = Party.objects.select_related("organisation").order_by("order", "id")
-    contact_rows = ContactPerson.objects.select_related("organisation")
+@functools.cache
+def _tagged_queries() -> tuple:
+    """The version's and its commitments' queries with their tags as arrays, built once:
+    resolving the tag subqueries costs more than running them. Each use takes a copy."""
     agreement_tags, commitment_tags = _tag_keys(AGREEMENT), _tag_keys(COMMITMENT)
-    commitment_rows = with_related_ids(
-        Commitment.objects.select_related(
-            "party__organisation", "responsible_contact__organisation"
-        ).order_by("order", "id"),
+    agreements = with_related_ids(
+        Agreement.objects.select_related(
+            "lineage",
+            "county",
+            "followup_responsible",
+            "parent__lineage",
+            "annex_to__lineage",
+            "based_on__lineage",
+        ),
+        agreement_tags,
+        keys=agreement_tags,
+    )
+    commitments = with_related_ids(
+        Commitment.objects.select_related("responsible_contact__organisation").order_by(
+            "order", "id"
+        ),
         commitment_tags,
         keys=commitment_tags,
     )
-    stored = (
-        with_related_ids(
-            Agreement.objects.select_related(
-                "lineage",
-                "county",
-                "followup_responsible",
-                "parent__lineage",
-                "annex_to__lineage",
-                "based_on__lineage",
+    return agreements, commitments
+
+
+def _prefetched(agreement: Agreement) -> Agreement:
+    """The version with its rows; a goal's or commitment's party is the row read for the
+    parties, not joined again."""
+    agreements, commitments = _tagged_queries()
+    stored = agreements.prefetch_related(
+        Prefetch(
+            "contacts",
+            queryset=ContactPerson.objects.select_related("organisation").order_by("pk"),
+        ),
+        Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+        Prefetch(
+            "parties", queryset=Party.objects.select_related("organisation").order_by("order", "id")
+        ),
+        Prefetch("goals", queryset=Goal.objects.order_by("order", "id")),
+        Prefetch("commitments", queryset=commitments.all()),
+        # Not part of the document, but of the version's history snapshot.
+        Prefetch("attachments", queryset=Attachment.objects.defer("extracted_text")),
+        Prefetch(
+            "reception_figures",
+            queryset=ReceptionFigure.objects.select_related("municipality").order_by(
+                "year", "municipality__code"
             ),
-            agreement_tags,
-            keys=agreement_tags,
-        )
-        .prefetch_related(
-            Prefetch("contacts", queryset=contact_rows.order_by("pk")),
-            Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
-            Prefetch("parties", queryset=party_rows),
-            Prefetch(
-                "goals",
-                queryset=Goal.objects.select_related("party__organisation").order_by("order", "id"),
-            ),
-            Prefetch("commitments", queryset=commitment_rows),
-            # Not part of the document, but of the version's history snapshot.
-            Prefetch("attachments", queryset=Attachment.objects.defer("extracted_text")),
-            Prefetch(
-                "reception_figures",
-                queryset=ReceptionFigure.objects.select_related("municipality").order_by(
-                    "year", "municipality__code"
-                ),
-            ),
-        )
-        .get(pk=agreement.pk)
-    )
+        ),
+    ).get(pk=agreement.pk)
+    agreement_tags, commitment_tags = _tag_keys(AGREEMENT), _tag_keys(COMMITMENT)
     tags_from_related_ids(stored, agreement_tags, keys=agreement_tags)
+    parties = {party.pk: party for party in stored.parties.all()}
+    for goal in stored.goals.all():
+        if goal.party_id is not None:
+            goal.party = parties[goal.party_id]
     for commitment in stored.commitments.all():
+        commitment.party = parties[commitment.party_id]
         tags_from_related_ids(commitment, commitment_tags, keys=commitment_tags)
     return stored
 
@@ -296,7 +310,8 @@ def agreement_document_dump(
 ) -> dict:
     """The agreement version as a document. `public`: without the contact people who are not
     marked public (the PDF's embedded data). `stored`: the version as
-    agreement_document_stored read it, when the caller has it already."""
+    agreement_document_stored read it, when the caller has it already (or a read that
+    prefetched the same rows, as agreements.pdf_selectors.agreement_get_for_pdf does)."""
     agreement = stored or _prefetched(agreement)
     document = {
         "lineage": agreement.lineage.slug,

@@ -13,6 +13,9 @@ read from its file, is left out. The changes list only the fields people edit.
 
 import datetime
 import difflib
+import functools
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -20,8 +23,9 @@ from decimal import Decimal
 import reversion
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import Serializer as JSONSerializer
-from django.db import models, router, transaction
-from django.db.models import Prefetch
+from django.db import connection, models, router, transaction
+from django.db.models import Prefetch, Subquery
+from django.db.models.functions import MD5
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.html import escape
@@ -100,9 +104,18 @@ def _snapshot_objects(agreement: Agreement) -> list:
 
 
 class _SnapshotSerializer(JSONSerializer):
-    """Django's JSON serialiser, as django-reversion uses it, reading many-to-many relations
-    that were read ahead without building a query for each (Django builds one per relation
-    and object even when it does not run it: a third of a large agreement's snapshot)."""
+    """Django's JSON serialiser, as django-reversion uses it, for all objects of one model in
+    one pass: each object's text (`texts`) is what serialising it alone would give. It reads
+    many-to-many relations that were read ahead without building a query for each (Django
+    builds one per relation and object even when it does not run it)."""
+
+    def start_serialization(self):
+        super().start_serialization()
+        self.texts = []
+
+    def end_object(self, obj):
+        self.texts.append(f"[{json.dumps(self.get_dump_object(obj), **self.json_kwargs)}]")
+        self._current = None
 
     def handle_m2m_field(self, obj, field):
         rows = getattr(obj, "_prefetched_objects_cache", {}).get(field.name)
@@ -111,17 +124,37 @@ class _SnapshotSerializer(JSONSerializer):
         self._current[field.name] = [row.pk for row in rows]
 
 
-def _version_of(obj) -> Version:
-    """The object as django-reversion stores it in a revision."""
-    options = reversion.revisions._get_options(type(obj))
-    assert options.format == "json"  # _SnapshotSerializer's format
+def _serialized(objects: list) -> list[tuple[tuple, str]]:
+    """Each object as django-reversion stores it in a revision: ((content type, object id,
+    database, format, representation), serialised data); _version makes a Version of it."""
+    by_model: dict[type, list] = {}
+    for obj in objects:
+        by_model.setdefault(type(obj), []).append(obj)
+    serialized = []
+    for model, rows in by_model.items():
+        options = reversion.revisions._get_options(model)
+        assert options.format == "json"  # _SnapshotSerializer's format
+        serializer = _SnapshotSerializer()
+        serializer.serialize(rows, fields=options.fields)
+        content_type = ContentType.objects.get_for_model(model)
+        db = router.db_for_write(model)
+        serialized.extend(
+            ((content_type, str(obj.pk), db, options.format, str(obj)), text)
+            for obj, text in zip(rows, serializer.texts, strict=True)
+        )
+    return serialized
+
+
+def _version(described: tuple, text: str, revision: Revision | None = None) -> Version:
+    content_type, object_id, db, format_, representation = described
     return Version(
-        content_type=ContentType.objects.get_for_model(type(obj)),
-        object_id=str(obj.pk),
-        db=router.db_for_write(type(obj), instance=obj),
-        format=options.format,
-        serialized_data=_SnapshotSerializer().serialize([obj], fields=options.fields),
-        object_repr=str(obj),
+        revision=revision,
+        content_type=content_type,
+        object_id=object_id,
+        db=db,
+        format=format_,
+        serialized_data=text,
+        object_repr=representation,
     )
 
 
@@ -134,8 +167,10 @@ def history_record(
     written: Agreement | None = None,
 ) -> None:
     """Store the agreement as it is now in the database as one revision: django-reversion's
-    revision and versions, written as two statements (its own add_to_revision follows each
-    relation and checks each model's rows again).
+    revision and versions (its own add_to_revision follows each relation and checks each
+    model's rows again). A row stored exactly so in the agreement's latest revision is
+    copied from it in the database, so a save of one part sends only that part's rows
+    (a big agreement's rows are most of a save's time otherwise).
 
     `written`: the version as the document service has just written it, with its rows read
     ahead (agreements.services.DocumentWrite.state), so that nothing is read again."""
@@ -151,38 +186,84 @@ def history_record(
             if not snapshot_diff(before, snapshot_live(agreement)):
                 return
     snapshot = written if written is not None else _agreement_for_snapshot(agreement.pk)
-    history_record_many(records=[(agreement, snapshot, comment)], user=user)
+    serialized = _serialized(_snapshot_objects(snapshot))
+    previous = {
+        (content_type_id, object_id): (pk, digest, representation)
+        for pk, content_type_id, object_id, digest, representation in Version.objects.filter(
+            revision_id=Subquery(
+                Version.objects.get_for_object(agreement)
+                .order_by("-revision__date_created", "-revision_id")
+                .values("revision_id")[:1]
+            )
+        )
+        .annotate(digest=MD5("serialized_data"))
+        .values_list("pk", "content_type_id", "object_id", "digest", "object_repr")
+    }
+    copied, new = [], []  # ids of the latest revision's versions to copy; rows to write
+    for described, text in serialized:
+        content_type, object_id, _db, _format, representation = described
+        pk, digest, was = previous.get((content_type.pk, object_id), (None, None, None))
+        if digest == _md5(text) and was == representation:
+            copied.append(pk)
+        else:
+            new.append((described, text))
+    with transaction.atomic(savepoint=False):
+        revision = _revisions_create([comment], user)[0]
+        if copied:
+            table = connection.ops.quote_name(Version._meta.db_table)
+            columns = "object_id, content_type_id, db, format, serialized_data, object_repr"
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {table} (revision_id, {columns}) "
+                    f"SELECT %s, {columns} FROM {table} WHERE id = ANY(%s)",
+                    [revision.pk, copied],
+                )
+        Version.objects.bulk_create([_version(*row, revision) for row in new])
 
 
-def history_record_many(*, records: list[tuple[Agreement, Agreement, str]], user=None) -> None:
-    """One revision per (agreement, its snapshot with rows read ahead, comment), all written in
-    two statements: the bulk import's history."""
-    revisions, versions = [], []
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def _revisions_create(comments: list[str], user) -> list[Revision]:
     now = timezone.now()
-    for _agreement, snapshot, comment in records:
-        revisions.append(
+    return Revision.objects.bulk_create(
+        [
             Revision(
                 date_created=now,
                 user=user if user is not None and user.is_authenticated else None,
                 comment=comment,
             )
-        )
-        versions.append([_version_of(obj) for obj in _snapshot_objects(snapshot)])
-    if not revisions:
+            for comment in comments
+        ]
+    )
+
+
+def history_record_many(*, records: list[tuple[Agreement, Agreement, str]], user=None) -> None:
+    """One revision per new agreement (agreement, its snapshot with rows read ahead, comment),
+    all written in two statements: the bulk import's history."""
+    if not records:
         return
+    serialized = [_serialized(_snapshot_objects(snapshot)) for _agreement, snapshot, _ in records]
     with transaction.atomic(savepoint=False):
-        Revision.objects.bulk_create(revisions)
-        for revision, objects in zip(revisions, versions, strict=True):
-            for version in objects:
-                version.revision = revision
-        Version.objects.bulk_create([version for objects in versions for version in objects])
+        revisions = _revisions_create([comment for _, _, comment in records], user)
+        Version.objects.bulk_create(
+            [
+                _version(*row, revision)
+                for revision, rows in zip(revisions, serialized, strict=True)
+                for row in rows
+            ]
+        )
 
 
-def history_ensure_baseline(*, agreement: Agreement) -> None:
+def history_ensure_baseline(*, agreement: Agreement, stored: Agreement | None = None) -> None:
     """Before the first recorded change: keep the state the agreement had, so that the first
-    change in the history has old values to show and a state to return to."""
+    change in the history has old values to show and a state to return to. `stored`: the
+    version as agreements.document.agreement_document_stored read it before the change."""
     if agreement.pk and not Version.objects.get_for_object(agreement).exists():
-        history_record(agreement=agreement, comment="Läget innan historiken började föras.")
+        history_record(
+            agreement=agreement, comment="Läget innan historiken började föras.", written=stored
+        )
 
 
 # Snapshots ------------------------------------------------------------------------------
@@ -214,8 +295,11 @@ def snapshot_live(agreement: Agreement) -> Snapshot:
     """The agreement as it is in the database now, in the same form as a stored snapshot."""
     return Snapshot(
         {
-            (type(obj), str(obj.pk)): _version_of(obj).field_dict
-            for obj in _snapshot_objects(_agreement_for_snapshot(agreement.pk))
+            (version._model, version.object_id): version.field_dict
+            for version in (
+                _version(*row)
+                for row in _serialized(_snapshot_objects(_agreement_for_snapshot(agreement.pk)))
+            )
         }
     )
 
@@ -262,8 +346,12 @@ class _Names:
     def __init__(self, snapshots: list[Snapshot]):
         self.party_names: dict[str, str] = {}
         wanted: dict[type, set] = {}
+        seen: set[int] = set()  # values shared by several snapshots are read once
         for snapshot in snapshots:
             for (model, _), values in snapshot.objects.items():
+                if id(values) in seen:
+                    continue
+                seen.add(id(values))
                 for model_field in _shown_fields(model):
                     if model_field.many_to_many:
                         wanted.setdefault(model_field.related_model, set()).update(
@@ -380,6 +468,7 @@ def _object_label(model, values: dict, names: _Names) -> str:
     return f"Åtagande för {party}: ”{_short(values.get('heading') or values.get('text', ''))}”"
 
 
+@functools.cache
 def _shown_fields(model):
     """The fields people edit."""
     return [
@@ -403,6 +492,8 @@ def snapshot_diff(old: Snapshot, new: Snapshot, names: _Names | None = None) -> 
     for key in keys:
         model = key[0]
         before, after = old.objects.get(key), new.objects.get(key)
+        if before is after:  # the same stored text (agreement_history): unchanged
+            continue
         if before is None or after is None:
             values = after if before is None else before
             action = "added" if before is None else "removed"
@@ -471,12 +562,24 @@ def _revisions_with_snapshots(agreement: Agreement, limit: int | None):
     )
     shown = revision_ids if limit is None else revision_ids[: limit + 1]
     revisions = {r.pk: r for r in Revision.objects.filter(pk__in=shown).select_related("user")}
-    versions_by_revision: dict[int, list[Version]] = {pk: [] for pk in shown}
-    for version in Version.objects.filter(revision_id__in=shown).select_related("content_type"):
-        versions_by_revision[version.revision_id].append(version)
-    return len(revision_ids), [
-        (revisions[pk], snapshot_of_revision(versions_by_revision[pk])) for pk in shown
-    ]
+    # A row that did not change between revisions has the same text in each (history_record
+    # copies it): each text is read and parsed once, and its revisions share the values.
+    versions = Version.objects.filter(revision_id__in=shown).annotate(digest=MD5("serialized_data"))
+    parsed = {}
+    for digest, content_type_id, format_, text in (
+        versions.order_by("digest")
+        .distinct("digest")
+        .values_list("digest", "content_type_id", "format", "serialized_data")
+    ):
+        version = Version(content_type_id=content_type_id, format=format_, serialized_data=text)
+        parsed[digest] = (version._model, version.field_dict)
+    snapshots: dict[int, dict] = {pk: {} for pk in shown}
+    for revision_id, object_id, digest in versions.values_list(
+        "revision_id", "object_id", "digest"
+    ):
+        model, values = parsed[digest]
+        snapshots[revision_id][(model, object_id)] = values
+    return len(revision_ids), [(revisions[pk], Snapshot(snapshots[pk])) for pk in shown]
 
 
 def agreement_history(*, agreement: Agreement, limit: int | None = 50) -> tuple[int, list]:

@@ -55,7 +55,7 @@ from agreements.pdf_selectors import (
 )
 from commitments.models import Commitment
 from followup.models import AssessmentStatus, FollowUp
-from followup.selectors import reception_for_agreement
+from followup.selectors import reception_years
 
 # The documents are rendered against this origin. It never resolves (RFC 2606: .invalid); the
 # fetcher below answers its static URLs from disk and refuses everything else.
@@ -406,7 +406,7 @@ def agreement_document_context(
     agreement: Agreement, *, followup: FollowUp | None, today: datetime.date
 ) -> dict:
     by_party = _commitments_by_party(agreement)
-    reception = reception_for_agreement(agreement=agreement)
+    reception = reception_years(agreement.reception_figures.all())
     level = Level(agreement.level).label
     place = (
         str(agreement.county)
@@ -453,10 +453,11 @@ def agreement_document_context(
 
 def agreement_data(agreement: Agreement, followup: FollowUp | None) -> dict:
     """The agreement as data, embedded in its PDF: the agreement document
-    (agreements/document.py) without unpublished personal data, and the follow-up printed."""
+    (agreements/document.py) without unpublished personal data, and the follow-up printed.
+    `agreement` as `agreement_get_for_pdf` read it, which holds the document's rows."""
     return {
         "format": DATA_FORMAT,
-        **agreement_document_dump(agreement=agreement, public=True),
+        **agreement_document_dump(agreement=agreement, public=True, stored=agreement),
         "latest_followup": (
             {
                 "year": followup.year,

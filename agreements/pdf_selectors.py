@@ -28,6 +28,7 @@ from followup.models import (
 )
 from followup.selectors import ReceptionYear, reception_years
 from followup.statistics import reception_figures
+from registry.documents import prefetched_rows
 from registry.text import swedish_sort_key
 
 
@@ -43,6 +44,8 @@ def _municipalities():
 
 
 def _with_document_parts(queryset):
+    """Everything the printed agreement shows and everything its attached data holds
+    (agreements/document.py), read once for both."""
     return (
         queryset.defer("county__geometry")
         .select_related(
@@ -63,28 +66,39 @@ def _with_document_parts(queryset):
             # agreement, which joins the agreements table into every prefetch.
             Prefetch(
                 "parties",
-                queryset=Party.objects.order_by("order", "id")
-                .select_related("organisation")
-                .prefetch_related(
-                    Prefetch(
-                        "commitments",
-                        queryset=Commitment.objects.order_by("order", "id")
-                        .select_related("responsible_contact__organisation")
-                        .prefetch_related("themes", "target_groups"),
-                    )
-                ),
+                queryset=Party.objects.order_by("order", "id").select_related("organisation"),
+            ),
+            Prefetch(
+                "commitments",
+                queryset=Commitment.objects.order_by("order", "id")
+                .select_related("party__organisation", "responsible_contact__organisation")
+                .prefetch_related("themes", "target_groups"),
             ),
             Prefetch(
                 "goals",
                 queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
             ),
             Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+            # The data's contacts in the document's order; a printed document holds only
+            # the public ones, so no other person's data is read at all.
+            Prefetch(
+                "contacts",
+                queryset=ContactPerson.objects.filter(is_public=True)
+                .select_related("organisation")
+                .order_by("pk"),
+            ),
             Prefetch(
                 "contacts",
                 queryset=ContactPerson.objects.filter(is_public=True).select_related(
                     "organisation"
                 ),
                 to_attr="public_contacts",
+            ),
+            Prefetch(
+                "reception_figures",
+                queryset=ReceptionFigure.objects.select_related("municipality")
+                .defer("municipality__geometry")
+                .order_by("year", "municipality__code"),
             ),
         )
     )
@@ -136,6 +150,12 @@ def agreement_get_for_pdf(*, slug: str, number: int | None = None, user=None) ->
     )
     if agreement is None:
         raise Agreement.DoesNotExist(slug)
+    # Each party's commitments from the one read of the agreement's commitments.
+    by_party: dict[int, list[Commitment]] = {}
+    for commitment in agreement.commitments.all():
+        by_party.setdefault(commitment.party_id, []).append(commitment)
+    for party in agreement.parties.all():
+        prefetched_rows(party, "commitments", by_party.get(party.pk, []))
     # A printed document is the same for every reader (it is cached by version): it names
     # a linked agreement only while that version is published.
     for link in ("parent", "annex_to", "based_on"):

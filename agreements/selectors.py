@@ -25,10 +25,11 @@ from registry.text import swedish_sort_key
 CATALOGUE_PAGE_SIZE = 20
 
 
-def agreement_cards(queryset):
-    """What a list of agreements shows: county, municipalities, status."""
+def agreement_cards(queryset, *, on=None):
+    """What a list of agreements shows: county, municipalities, status (on the day `on`,
+    today by default)."""
     return (
-        queryset.with_status()
+        queryset.with_status(on)
         .select_related("county", "lineage")
         .for_display()
         .prefetch_related(
@@ -41,11 +42,11 @@ def agreement_cards(queryset):
     )
 
 
-def agreement_cards_in_order(ids: list[int], *, headline=None) -> list[Agreement]:
+def agreement_cards_in_order(ids: list[int], *, headline=None, on=None) -> list[Agreement]:
     """The cards of the versions the catalogue index chose, in its order: only those still
     published (an index being rebuilt may name one unpublished a moment ago), with the search
     words' snippet when `headline` (search.headline) is given."""
-    cards = agreement_cards(Agreement.objects.published().filter(pk__in=ids))
+    cards = agreement_cards(Agreement.objects.published().filter(pk__in=ids), on=on)
     if headline is not None:
         cards = cards.annotate(headline=headline)
     by_id = {agreement.pk: agreement for agreement in cards}

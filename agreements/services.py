@@ -2,7 +2,7 @@ import copy
 import datetime
 import operator
 from dataclasses import dataclass
-from functools import reduce
+from functools import partial, reduce
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -52,6 +52,7 @@ from registry.documents import (
     fail,
     full_clean,
     prefetched_rows,
+    related_rows,
     validate_constraints,
 )
 
@@ -166,7 +167,7 @@ def _document_write(
             agreement, document, stored=stored, user=user, known=known, written=written
         )
     else:
-        tags = {name: list(getattr(stored, name).all()) for name in _many(AGREEMENT)}
+        tags = {name: list(related_rows(stored, name)) for name in _many(AGREEMENT)}
     state = copy.copy(agreement)
     state._prefetched_objects_cache = {}
     for name, rows in tags.items():
@@ -214,7 +215,7 @@ def _known_tags(stored: Agreement | None, known: dict) -> None:
         codec = COMMITMENT.keys[name]
         found = known.setdefault(codec, {})
         for commitment in commitments:
-            for row in getattr(commitment, name).all():
+            for row in related_rows(commitment, name):
                 found.setdefault(getattr(row, codec.attribute), row)
 
 
@@ -276,7 +277,7 @@ def _tags_write(part, changes: list) -> None:
         rewritten, links = [], []
         for instance, tags, stored in changes:
             wanted = {row.pk for row in tags.get(name, [])}
-            had = {row.pk for row in getattr(stored, name).all()} if stored is not None else set()
+            had = {row.pk for row in related_rows(stored, name)} if stored is not None else set()
             if wanted == had:
                 continue
             if stored is not None:
@@ -292,7 +293,7 @@ def _tags_write(part, changes: list) -> None:
 
 
 def _points_at_gone(instance, gone: dict) -> bool:
-    return any(
+    return bool(gone) and any(
         getattr(instance, model_field.attname) in gone.get(model_field.related_model, ())
         for model_field in instance._meta.concrete_fields
         if model_field.many_to_one
@@ -315,8 +316,8 @@ def _rows_write(
     part = rows.part
     agreement_field = getattr(Agreement, rows.related_name).field.name
 
-    def key_of(normal: dict, order: int) -> tuple:
-        return tuple(order if name == "order" else normal[name] for name in rows.match)
+    def key_of(row: dict, order: int) -> tuple:
+        return tuple(order if name == "order" else row.get(name) for name in rows.match)
 
     stored_by_key: dict[tuple, tuple] = {}
     for instance in stored_rows:
@@ -328,7 +329,10 @@ def _rows_write(
     loaded: dict[tuple, object] = {}
     changes = []  # (index, row, key, stored instance or None)
     for index, row in enumerate(document_rows):
-        normal = part.normalized(row)
+        # A row just as its stored row dumps needs no normalising (dump → apply changes
+        # nothing): most rows of a part page's save.
+        as_stored = stored_by_key.get(key_of(row, index), (None, None))[1] == row
+        normal = row if as_stored else part.normalized(row)
         key = key_of(normal, index)
         if key in loaded:
             fail(f"{rows.name}[{index}].{rows.match[0]}", rows.duplicate)
@@ -401,7 +405,8 @@ def _rows_write(
     for instance, instance_tags, _stored in tags:
         for name, related in instance_tags.items():
             prefetched_rows(instance, name, related)
-    gone[part.model] = set(deleted)
+    if deleted:
+        gone[part.model] = set(deleted)
     return list(loaded.values()), True
 
 
@@ -555,10 +560,14 @@ def agreement_publication_problems(agreement: Agreement, *, user=None) -> list[s
     problems: list[str] = []
     if agreement.is_published:
         problems.append("Överenskommelsen är redan publicerad.")
-    try:
-        agreement.full_clean()
-    except ValidationError as error:
-        problems.extend(error.messages)
+    # Model validation of the stored version, without what its database already holds it to
+    # (uniqueness, check constraints, relations that exist): a query each, on every head page.
+    relations = [field.name for field in agreement._meta.concrete_fields if field.many_to_one]
+    for validate in (partial(agreement.clean_fields, exclude=relations), agreement.clean):
+        try:
+            validate()
+        except ValidationError as error:
+            problems.extend(error.messages)
     try:
         validate_municipalities(
             level=agreement.level,
@@ -901,7 +910,7 @@ def agreement_part_apply(
     stored = agreement_document_stored(agreement=locked)
     document = agreement_document_dump(agreement=locked, stored=stored)
     change(document)
-    history_ensure_baseline(agreement=locked)
+    history_ensure_baseline(agreement=locked, stored=stored)
     written = agreement_document_write(
         agreement=locked, document=document, user=user, stored=stored
     )

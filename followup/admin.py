@@ -1,5 +1,7 @@
 """The yearly follow-up in the admin: start (pre-filled from last year), record, complete,
-reopen with a reason, and the list of agreements that lack last year's follow-up.
+reopen with a reason, and the list of agreements that lack last year's follow-up. The head
+page holds the follow-up's own fields and lists its parts; each party's commitments and goals
+are recorded on a page of their own (followup/admin_parts.py).
 
 Every write goes through followup/services.py, which checks the user's scope again."""
 
@@ -23,96 +25,16 @@ from agreements import policy
 from agreements.admin import ScopedAdminMixin
 from agreements.models import YEAR_VALIDATORS, Agreement, Level, Publication
 from followup import selectors, services
+from followup.admin_parts import FollowUpPartsViews, part_url
 from followup.models import (
-    AssessmentStatus,
-    CommitmentAssessment,
     FollowUp,
     FollowUpState,
-    GoalOutcome,
     ReceptionFigure,
 )
 
 
 def _is_draft(followup) -> bool:
     return followup is None or followup.state == FollowUpState.DRAFT
-
-
-def _may_record(request, followup) -> bool:
-    """Assessments and outcomes change only in a draft follow-up of the user's own county."""
-    if followup is None:
-        return False
-    return _is_draft(followup) and policy.may_change_agreement(request.user, followup.agreement)
-
-
-class FollowUpItemInline(admin.TabularInline):
-    extra = 0
-    max_num = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and _may_record(request, obj)
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        if db_field.name == "comment":
-            kwargs["widget"] = forms.Textarea(attrs={"rows": 2, "cols": 40})
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
-
-class AssessmentInline(FollowUpItemInline):
-    model = CommitmentAssessment
-    fields = ["commitment_text", "last_year", "status", "comment"]
-    readonly_fields = ["commitment_text", "last_year"]
-    verbose_name_plural = "bedömning av varje åtagande"
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("commitment__party__organisation")
-            .order_by("commitment__party__order", "commitment__order", "commitment_id")
-        )
-
-    @admin.display(description="förra uppföljningen")
-    def last_year(self, assessment):
-        return assessment.get_previous_status_display() if assessment.previous_status else "–"
-
-    @admin.display(description="åtagande")
-    def commitment_text(self, assessment):
-        commitment = assessment.commitment
-        return format_html(
-            "<strong>{}</strong><br>{}", commitment.party.organisation, commitment.text
-        )
-
-
-class GoalOutcomeInline(FollowUpItemInline):
-    model = GoalOutcome
-    fields = ["goal_text", "value", "achieved", "comment"]
-    readonly_fields = ["goal_text"]
-    verbose_name_plural = "utfall för varje mål"
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("goal").order_by("goal__order")
-
-    @admin.display(description="mål")
-    def goal_text(self, outcome):
-        goal = outcome.goal
-        if goal.is_measurable:
-            target = formats.number_format(goal.target_value, use_l10n=True)
-            return format_html(
-                "{}<br><small>{}: målvärde {} {} år {}</small>",
-                goal.text,
-                goal.indicator,
-                target,
-                goal.unit,
-                goal.target_year,
-            )
-        return goal.text
 
 
 class FollowUpForm(forms.ModelForm):
@@ -196,7 +118,6 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["agreement__title", "summary", "conclusions"]
     autocomplete_fields = ["agreement", "responsible_organisation"]
     list_select_related = ["agreement"]
-    inlines = [AssessmentInline, GoalOutcomeInline]
     change_form_template = "admin/followup/followup/change_form.html"
     change_list_template = "admin/followup/followup/change_list.html"
     fieldsets = [
@@ -291,30 +212,6 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
             data={field: form.cleaned_data[field] for field in fields},
         )
 
-    def save_formset(self, request, form, formset, change):
-        # What formset.save() would have noted, for the admin's change history.
-        formset.new_objects, formset.deleted_objects, formset.changed_objects = [], [], []
-        assessments, outcomes = [], []
-        for item_form in formset.forms:
-            if not item_form.has_changed():
-                continue
-            item, data = item_form.instance, item_form.cleaned_data
-            formset.changed_objects.append((item, item_form.changed_data))
-            if isinstance(item, CommitmentAssessment):
-                status = data.get("status", AssessmentStatus.NOT_ASSESSED)
-                assessments.append((item, status, data.get("comment", "")))
-            else:
-                outcomes.append(
-                    (item, data.get("value"), data.get("achieved"), data.get("comment", ""))
-                )
-        if assessments or outcomes:
-            services.followup_record(
-                followup=form.instance,
-                user=request.user,
-                assessments=assessments,
-                outcomes=outcomes,
-            )
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         added = services.followup_items_ensure(followup=form.instance, user=request.user)
@@ -375,6 +272,10 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     )
                 if obj.state == FollowUpState.DRAFT:
                     extra_context["problems"] = services.followup_completion_problems(followup=obj)
+                extra_context["parts"] = [
+                    (part, part_url(obj, part.party))
+                    for part in selectors.followup_parts(followup=obj)
+                ]
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -391,6 +292,7 @@ class FollowUpAdmin(ScopedAdminMixin, admin.ModelAdmin):
             path("starta/", view(self.start_view), name="followup_followup_start"),
             path("saknas/", view(self.missing_view), name="followup_followup_missing"),
             path("<int:pk>/oppna-igen/", view(self.reopen_view), name="followup_followup_reopen"),
+            *FollowUpPartsViews(self).urls(),
             *super().get_urls(),
         ]
 

@@ -4,12 +4,12 @@ and the staff list of agreements that lack a completed follow-up."""
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from actors.boundaries import municipalities_in_year
 from actors.models import County, Organisation
 from agreements.coverage import in_force_during
-from agreements.models import Agreement
+from agreements.models import Agreement, Party
 from followup.models import (
     AssessmentStatus,
     CommitmentAssessment,
@@ -127,6 +127,57 @@ def followup_list_public(*, agreement: Agreement) -> list[PublicFollowUp]:
         followup_public_result(followup)
         for followup in followups.order_by("-year", "-agreement__version_number")
     ]
+
+
+@dataclass
+class FollowUpPart:
+    """One page of a follow-up in the staff pages: a party's commitments and goals, or (party
+    None) the common goals, with how many of the commitments are assessed so far."""
+
+    party: Party | None
+    commitments: int = 0
+    assessed: int = 0
+    goals: int = 0
+
+    @property
+    def unassessed(self) -> int:
+        return self.commitments - self.assessed
+
+
+def followup_parts(*, followup: FollowUp) -> list[FollowUpPart]:
+    """The follow-up's parts: each party of the agreement in its order, then the common
+    goals. Three queries, whatever the agreement's size."""
+    parties = followup.agreement.parties.select_related("organisation").order_by("order", "id")
+    parts = {party.pk: FollowUpPart(party) for party in parties}
+    common = FollowUpPart(None)
+    assessments = (
+        followup.assessments.values("commitment__party_id")
+        .annotate(total=Count("id"), assessed=Count("id", filter=~Q(status="")))
+        .order_by()
+    )
+    for row in assessments:
+        part = parts[row["commitment__party_id"]]
+        part.commitments, part.assessed = row["total"], row["assessed"]
+    outcomes = followup.goal_outcomes.values("goal__party_id").annotate(total=Count("id"))
+    for row in outcomes.order_by():
+        parts.get(row["goal__party_id"], common).goals = row["total"]
+    return [*parts.values(), common]
+
+
+def followup_party_items(*, followup: FollowUp, party: Party | None) -> tuple[QuerySet, QuerySet]:
+    """The follow-up's assessments of the party's commitments and outcomes of its goals, in
+    the agreement's order (party None: no assessments, the outcomes of the common goals)."""
+    assessments = (
+        followup.assessments.filter(commitment__party=party)
+        .select_related("commitment")
+        .order_by("commitment__order", "commitment_id")
+    )
+    outcomes = (
+        followup.goal_outcomes.filter(goal__party=party)
+        .select_related("goal")
+        .order_by("goal__order", "goal_id")
+    )
+    return (assessments if party is not None else assessments.none()), outcomes
 
 
 @dataclass

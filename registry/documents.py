@@ -44,8 +44,8 @@ class NaturalKey:
     label: str  # names the rows in messages: "Temana finns inte: …"
 
     def dump(self, value, *, many: bool, **_):
-        if many:
-            return sorted(getattr(row, self.attribute) for row in value.all())
+        if many:  # value: the related rows (related_rows)
+            return sorted(getattr(row, self.attribute) for row in value)
         return getattr(value, self.attribute) if value is not None else None
 
     def normalized(self, value, *, many: bool):
@@ -183,10 +183,9 @@ class Part:
             if key is None:
                 row[name] = getattr(instance, name)
             else:
-                value = getattr(instance, name)
-                row[name] = key.dump(
-                    value, many=self.is_many(name), instance=instance, name=name, **context
-                )
+                many = self.is_many(name)
+                value = related_rows(instance, name) if many else getattr(instance, name)
+                row[name] = key.dump(value, many=many, instance=instance, name=name, **context)
         return row
 
     def normalized(self, row: dict) -> dict:
@@ -226,6 +225,14 @@ class Part:
             if self.is_many(name):
                 rows = key.load_many(row.get(name, []), f"{path}{name}", **context)
                 getattr(instance, name).set(rows)
+
+
+def related_rows(instance, name: str):
+    """The rows of the instance's many-to-many relation `name`: those read ahead when they
+    were (prefetched_rows, prefetch_related), without the manager Django builds on every
+    access (most of the time of dumping a big agreement's commitments)."""
+    rows = getattr(instance, "_prefetched_objects_cache", {}).get(name)
+    return rows if rows is not None else getattr(instance, name).all()
 
 
 def prefetched_rows(instance, name: str, rows: list) -> None:
@@ -285,11 +292,12 @@ def _error_paths(error: ValidationError, path: str) -> dict[str, list[str]]:
     }
 
 
-def clean_in_memory(instance, path: str = "") -> None:
-    """full_clean without a query: the fields, their validators and the model's clean().
-    A relation whose row the document loaded is known to exist, so it is not looked up
-    again; uniqueness and check constraints are left to the database, which enforces them
-    when the row is written (the writer then calls validate_constraints to name the rule)."""
+def clean_in_memory(instance, path: str = "", exclude=()) -> None:
+    """full_clean without a query: the fields (but those in `exclude`), their validators and
+    the model's clean(). A relation whose row the document loaded is known to exist, so it
+    is not looked up again; uniqueness and check constraints are left to the database, which
+    enforces them when the row is written (the writer then calls validate_constraints to
+    name the rule)."""
     loaded = {
         model_field
         for model_field in instance._meta.concrete_fields
@@ -300,7 +308,7 @@ def clean_in_memory(instance, path: str = "") -> None:
     }
     errors: dict = {}
     try:
-        instance.clean_fields(exclude={model_field.name for model_field in loaded})
+        instance.clean_fields(exclude={model_field.name for model_field in loaded} | set(exclude))
     except ValidationError as error:
         errors = error.update_error_dict(errors)
     try:

@@ -107,6 +107,28 @@ def test_vastmanland_in_2005_under_the_boundaries_of_2005_has_heby(client, histo
     assert '<option value="then" selected>' in html
 
 
+def test_the_agreements_on_a_county_page_have_their_status_of_the_day(client, history):
+    """On 1 June 2005 Sala and Heby's agreement was in force (it ended in 2006): the card says
+    so, as the coverage table above it and the county report do, not "Har upphört"."""
+    AgreementFactory(
+        title="Regional överenskommelse i Västmanland 2004",
+        county=County.objects.get(code="19"),
+        valid_from=datetime.date(2004, 11, 1),
+        valid_until=datetime.date(2007, 10, 31),
+    )
+    html = page(client, "/lan/vastmanlands-lan/", THEN_2005)
+
+    def status_of(title):
+        card = re.search(rf"{title}</a></h3>.*?</li>", html, re.S).group(0)
+        return re.search(r'<span class="status status-([a-z_]+)">', card).group(1)
+
+    assert status_of("Sala och Heby 2004") == "in_force"
+    assert status_of("Regional överenskommelse i Västmanland 2004") == "in_force"
+    assert status_of("Köping utan datum") == "unknown"
+    today = page(client, "/lan/vastmanlands-lan/")
+    assert 'status-expired">Har upphört</span>' in today
+
+
 def test_vastmanland_in_2005_under_todays_boundaries_has_no_heby(client, history):
     html = page(client, "/lan/vastmanlands-lan/", DAY_2005)
     assert (

@@ -4,6 +4,7 @@ goals and commitments, a new party, a moved or copied commitment, as the persona
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.utils.html import escape
 
 from agreements import services
 from agreements.document import agreement_document_dump
-from agreements.models import Agreement
+from agreements.models import Agreement, Kind
 from benchmarks.admin import draft_of, synthetic_agreement
 from commitments.models import Commitment, Theme
 from tests.agreements.helpers import (
@@ -293,3 +294,67 @@ def test_a_new_goal_left_without_a_party_is_the_partys_and_its_help_says_so(
     response = client.post(party_url(draft, party), data, follow=True)
     assert response.status_code == 200
     assert draft.goals.get(text="Ett nytt mål utan vald part.").party == party
+
+
+def test_head_page_says_what_publishing_needs_as_publishing_does(
+    client, norrbotten_staff, stockholm_staff, draft
+):
+    # Saved before a rule existed: an annex not tied to an agreement and an empty title
+    # (model validation, not the database's) are named on the page as publishing names them.
+    Agreement.objects.filter(pk=draft.pk).update(kind=Kind.ANNEX, title="")
+    client.force_login(norrbotten_staff)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(change_url(draft))
+    assert page.status_code == 200
+    with pytest.raises(ValidationError) as refused:
+        services.agreement_publish(agreement=draft, user=norrbotten_staff)
+    assert (
+        "Ett hängavtal ska vara knutet till en annan överenskommelse. Välj vilken."
+        in refused.value.messages
+    )
+    assert "Detta fält får inte vara tomt." in refused.value.messages
+    html = page.content.decode()
+    assert "Innan utkastet kan publiceras:" in html
+    for problem in refused.value.messages:
+        assert escape(problem) in html
+    assert len(queries) <= 45
+    client.force_login(stockholm_staff)
+    refused_page = client.get(change_url(draft))
+    assert refused_page.status_code in (302, 403, 404)
+    assert "Innan utkastet kan publiceras" not in refused_page.content.decode()
+
+
+def test_a_rule_the_database_holds_is_named_on_the_commitments_form_and_nothing_saved(
+    client, norrbotten_staff, draft
+):
+    party = biggest_party(draft)
+    client.force_login(norrbotten_staff)
+    data = party_page_data(client.get(party_url(draft, party)))
+    data["atagande-0-text"] = "Sparas inte."
+    data["atagande-1-period_start"] = "2027-01-01"
+    data["atagande-1-period_end"] = "2026-01-01"
+    response = client.post(party_url(draft, party), data)
+    assert response.status_code == 200
+    second = response.context["commitment_formset"].forms[1]
+    assert "Periodens slut kan inte vara före dess början." in second.non_field_errors()
+    assert "Periodens slut kan inte vara före dess början." in response.content.decode()
+    assert not Commitment.objects.filter(text="Sparas inte.").exists()
+
+
+def test_saving_a_party_page_costs_the_same_queries_at_51_and_200_commitments(
+    client, norrbotten_staff, draft
+):
+    client.force_login(norrbotten_staff)
+    counts = []
+    big = draft_of(synthetic_agreement(norrbotten_staff), norrbotten_staff)
+    for agreement in (draft, big):
+        party = biggest_party(agreement)
+        data = party_page_data(client.get(party_url(agreement, party)))
+        data["atagande-0-text"] = "Ändrat på sidan."
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(party_url(agreement, party), data)
+        assert response.status_code == 302
+        assert agreement.commitments.filter(text="Ändrat på sidan.").count() == 1
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert counts[0] <= 40

@@ -10,14 +10,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from reversion.models import Version
 
-from actors.models import Organisation
+from actors.models import ContactPerson, Organisation
 from agreements import pdf_cache, signals
-from agreements.history import agreement_history
+from agreements.history import agreement_history, revision_snapshot, snapshot_live
 from agreements.models import Agreement, CatalogueState, Publication
 from agreements.services import (
     agreement_create,
     agreement_part_apply,
     agreement_publish,
+    agreement_restore,
     agreement_revise,
     agreements_documents_create,
 )
@@ -108,6 +109,75 @@ def test_saving_one_commitment_costs_the_same_few_queries_at_50_and_200_commitme
         assert agreement.commitments.filter(text="Ändrat åtagande.").count() == 1
     assert counts[0] == counts[1]
     assert counts[1] <= SAVE_QUERIES
+
+
+def _save(agreement, user, change) -> None:
+    fresh = Agreement.objects.get(pk=agreement.pk)
+    agreement_part_apply(
+        agreement=fresh,
+        user=user,
+        change=change,
+        comment="Sparat.",
+        opened_version=fresh.lock_version,
+    )
+
+
+def test_a_saves_history_is_the_whole_version_with_only_the_changed_rows_sent(
+    norrbotten_staff, county_organisations, monkeypatch
+):
+    agreement = _published(_document(20, 200, county_organisations), norrbotten_staff)
+    before = agreement_history(agreement=agreement)[1][0].revision
+    sent = []
+    bulk_create = Version.objects.bulk_create
+    monkeypatch.setattr(
+        Version.objects, "bulk_create", lambda rows: sent.extend(rows) or bulk_create(rows)
+    )
+    _save_one_commitment(agreement, norrbotten_staff)
+    # The other 240 rows are copied from the revision before, in the database.
+    assert sorted(version.content_type.model for version in sent) == ["agreement", "commitment"]
+    newest = agreement_history(agreement=agreement)[1][0].revision
+    assert revision_snapshot(newest) == snapshot_live(agreement)
+    agreement_restore(agreement=agreement, revision_id=before.pk, user=norrbotten_staff)
+    assert not agreement.commitments.filter(text="Ändrat åtagande.").exists()
+    assert agreement.commitments.count() == 200
+
+
+def test_a_row_changed_outside_the_document_is_in_the_next_snapshot_as_it_is(
+    norrbotten_staff, county_organisations
+):
+    agreement = _published(_document(2, 6, county_organisations), norrbotten_staff)
+    commitment = agreement.commitments.get(order=1)
+    contact = ContactPerson.objects.create(
+        organisation=commitment.party.organisation, name="Kim Kontakt"
+    )
+    Commitment.objects.filter(pk=commitment.pk).update(responsible_contact=contact)
+    _save(agreement, norrbotten_staff, lambda document: document.update(purpose="Ett."))
+    contact.delete()  # the commitment's contact goes with it, outside the history
+    _save(agreement, norrbotten_staff, lambda document: document.update(purpose="Två."))
+    _total, entries = agreement_history(agreement=agreement)
+    assert revision_snapshot(entries[0].revision) == snapshot_live(agreement)
+    changed = {change.label: [f.label for f in change.fields] for change in entries[0].changes}
+    assert changed["Överenskommelsen"] == ["Syfte"]
+    assert [labels for label, labels in changed.items() if "Åtagande 1" in label] == [
+        ["Ansvarig kontaktperson"]
+    ]
+
+
+def test_the_first_save_of_an_agreement_without_history_keeps_the_state_before(
+    norrbotten_staff, county_organisations
+):
+    draft = agreement_create(document=_document(3, 12, county_organisations), user=None)
+    before = snapshot_live(draft)
+    _save_one_commitment(draft, norrbotten_staff)
+    _total, entries = agreement_history(agreement=draft)
+    assert [entry.revision.comment for entry in entries] == [
+        "Ett åtagande ändrat.",
+        "Läget innan historiken började föras.",
+    ]
+    assert revision_snapshot(entries[1].revision) == before
+    assert [(change.action, [f.label for f in change.fields]) for change in entries[0].changes] == [
+        ("changed", ["Åtagande"])
+    ]
 
 
 def test_the_save_is_in_the_history_with_what_changed(norrbotten_staff, county_organisations):

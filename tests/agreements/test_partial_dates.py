@@ -4,6 +4,7 @@ written on the page, in the CSV and API, the import and the statistics."""
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.core.cache import cache
@@ -223,3 +224,15 @@ def test_the_admin_form_shows_and_takes_a_partial_date(client, norrbotten_staff)
         datetime.date(2009, 12, 31),
         DatePrecision.YEAR,
     )
+
+
+def test_the_admin_list_shows_the_dates_as_written(client, norrbotten_staff):
+    """Norrbotten's regional agreement is valid from March 2009 until the end of 2009: the
+    list says so, not the first and last day it is counted from and to."""
+    client.force_login(norrbotten_staff)
+    response = client.get("/admin/agreements/agreement/", {"q": "norrbotten-rok"})
+
+    assert response.status_code == 200
+    row = re.search(r"<tr>.*?</tr>", response.content.decode().split("<tbody>")[1], re.S)[0]
+    cells = re.findall(r'<td class="field-valid_(?:from|until)[^"]*">(.*?)</td>', row)
+    assert cells == ["mars 2009", "2009"]

@@ -19,7 +19,13 @@ from commitments.models import Commitment, TargetGroup, Theme
 from tests.agreements import pdf_support
 from tests.agreements.helpers import pdf_bytes
 from tests.agreements.pdf_support import read_pdf
-from tests.factories import AgreementFactory, GoalFactory, OrganisationFactory, PartyFactory
+from tests.factories import (
+    AgreementFactory,
+    GoalFactory,
+    OrganisationFactory,
+    PartyFactory,
+    local_agreement,
+)
 
 pdf_cache = pdf_support.pdf_cache
 
@@ -128,6 +134,36 @@ def test_publish_refuses_a_draft_whose_umbrella_is_unpublished(norrbotten_staff)
     with pytest.raises(ValidationError) as error:
         services.agreement_publish(agreement=draft, user=norrbotten_staff)
     assert "Paraplyöverenskommelsen" in " ".join(error.value.messages)
+
+
+def test_the_publish_action_publishes_an_umbrella_before_the_agreements_under_it(
+    client, norrbotten_staff
+):
+    """Imported together, selected together: the local agreement comes first by title, but
+    its umbrella is published first, so both are."""
+    umbrella = AgreementFactory(draft=True, title="Regional överenskommelse", purpose="Samverkan.")
+    local = local_agreement(
+        municipality_codes=["2580"],
+        draft=True,
+        title="Lokal överenskommelse",
+        purpose="Samverkan.",
+        parent=umbrella,
+    )
+    for agreement in (umbrella, local):
+        PartyFactory(agreement=agreement)
+    client.force_login(norrbotten_staff)
+
+    response = client.post(
+        reverse("admin:agreements_agreement_changelist"),
+        {"action": "publish_selected", ACTION_CHECKBOX_NAME: [local.pk, umbrella.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "publicerades inte" not in page
+    assert f"{local} är publicerad." in page and f"{umbrella} är publicerad." in page
+    assert Agreement.objects.published().filter(pk__in=[local.pk, umbrella.pk]).count() == 2
 
 
 def test_publish_a_complete_draft(norrbotten_staff):

@@ -8,6 +8,7 @@ from django.urls import reverse
 from agreements.models import Agreement
 from followup import services
 from followup.models import AssessmentStatus, FollowUp, FollowUpState
+from tests.followup.helpers import followup_part_data, followup_part_url
 
 pytestmark = pytest.mark.django_db
 
@@ -26,31 +27,26 @@ def change_url(followup):
 
 
 def form_data(response, **changes) -> dict:
-    """What the browser would post back: the main form and every inline, as rendered."""
+    """What the browser would post back from the head page, as rendered."""
     data = {}
     form = response.context["adminform"].form
     for name in form.fields:
         value = form[name].value()
         data[name] = "" if value is None else value
-    for inline in response.context["inline_admin_formsets"]:
-        formset = inline.formset
-        for name in formset.management_form.fields:
-            data[formset.management_form[name].html_name] = formset.management_form[name].value()
-        for item_form in formset.forms:
-            for name in item_form.fields:
-                value = item_form[name].value()
-                data[item_form[name].html_name] = "" if value is None else value
     data.update(changes)
     return {key: value for key, value in data.items() if value is not False}
 
 
-def all_statuses(response, status) -> dict:
-    formset = next(
-        i.formset
-        for i in response.context["inline_admin_formsets"]
-        if i.formset.prefix == "assessments"
-    )
-    return {f"assessments-{i}-status": status for i in range(len(formset.forms))}
+def record_every_party(client, followup, status, **changes) -> None:
+    """Each party's page saved with every commitment given `status` (and `changes`)."""
+    for party in followup.agreement.parties.order_by("order", "id"):
+        page = client.get(followup_part_url(followup, party))
+        statuses = {
+            form["status"].html_name: status for form in page.context["assessment_formset"].forms
+        }
+        data = followup_part_data(page, **statuses)
+        data.update({key: value for key, value in changes.items() if key in data})
+        assert client.post(followup_part_url(followup, party), data).status_code == 302
 
 
 def test_norrbotten_staff_starts_records_completes_and_reopens(client, norrbotten_staff, rok):
@@ -68,7 +64,10 @@ def test_norrbotten_staff_starts_records_completes_and_reopens(client, norrbotte
     text = page.content.decode()
     assert "Spara och avsluta uppföljningen" in text
     assert "51 av 51 åtaganden är inte bedömda" in text
-    assert "Landstinget ska erbjuda hälso- och sjukvård" in text
+    landsting = rok.commitments.get(text__startswith="Landstinget ska erbjuda hälso").party
+    assert str(landsting.organisation) in text  # the head page lists the parties
+    party_page = client.get(followup_part_url(followup, landsting)).content.decode()
+    assert "Landstinget ska erbjuda hälso- och sjukvård" in party_page
 
     # Completing too early: saved, not completed, and told what is missing.
     response = client.post(
@@ -83,15 +82,18 @@ def test_norrbotten_staff_starts_records_completes_and_reopens(client, norrbotte
     assert followup.summary == "Träffar hölls i alla kommuner."
     assert followup.state == FollowUpState.DRAFT
 
+    record_every_party(
+        client, followup, AssessmentStatus.IN_PROGRESS, **{"bedomning-0-comment": "Startat."}
+    )
     page = client.get(change_url(followup))
-    data = form_data(page, **all_statuses(page, AssessmentStatus.IN_PROGRESS), _complete="1")
-    data["assessments-0-comment"] = "Startat under hösten."
-    response = client.post(change_url(followup), data, follow=True)
+    assert "Ej bedömda: </span>0" in page.content.decode()
+    response = client.post(change_url(followup), form_data(page, _complete="1"), follow=True)
     assert "Uppföljningen 2009 är avslutad" in response.content.decode()
     followup.refresh_from_db()
     assert followup.state == FollowUpState.COMPLETED
     assert set(followup.assessments.values_list("status", flat=True)) == {"in_progress"}
-    assert followup.assessments.filter(comment="Startat under hösten.").count() == 1
+    parties = followup.agreement.parties.filter(commitments__isnull=False).distinct().count()
+    assert followup.assessments.filter(comment="Startat.").count() == parties
 
     # Read-only now, with a way to reopen.
     page = client.get(change_url(followup))
