@@ -431,9 +431,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         # the page does not drop it.
         if db_field.name in ("parent", "annex_to", "based_on"):
             object_id = str(request.resolver_match.kwargs.get("object_id", ""))
-            linked_now = Agreement.objects.filter(
-                **{db_field.remote_field.related_name: object_id if object_id.isdigit() else None}
-            )
+            this = Agreement.objects.filter(pk=object_id if object_id.isdigit() else None)
+            linked_now = Agreement.objects.filter(pk__in=this.values(db_field.name))
             kwargs["queryset"] = Agreement.objects.visible_to(request.user) | linked_now
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

@@ -182,6 +182,28 @@ def test_the_admin_page_keeps_a_link_made_by_a_national_editor(client, norrbotte
     assert (agreement.alias, agreement.based_on_id) == ("BD", hidden.pk)
 
 
+def test_the_admin_page_saves_an_agreement_whose_umbrella_has_other_agreements_under_it(
+    client, norrbotten_staff
+):
+    """The Norrbotten agreement's head page: its central umbrella has other regional
+    agreements under it, and saving the page kept it (it answered 500)."""
+    from agreements.models import Level
+    from tests.agreements.helpers import change_url, form_data
+
+    umbrella = AgreementFactory(level=Level.CENTRAL, county=None, title="Central överenskommelse")
+    AgreementFactory(parent=umbrella, title="Ett annat läns överenskommelse")
+    agreement = AgreementFactory(draft=True, parent=umbrella, purpose="Samverkan.")
+    client.force_login(norrbotten_staff)
+    data = form_data(client.get(change_url(agreement)))
+    data["alias"] = "BD"
+
+    response = client.post(change_url(agreement), data)
+
+    assert response.status_code == 302
+    agreement.refresh_from_db()
+    assert (agreement.alias, agreement.parent_id) == ("BD", umbrella.pk)
+
+
 def test_a_publication_problem_does_not_name_a_draft_the_user_may_not_see(
     norrbotten_api, stockholm
 ):

@@ -95,3 +95,17 @@ def test_a_partys_statuses_are_recorded_without_javascript_by_keyboard(followup,
     )
     assert recorded == [(AssessmentStatus.FULFILLED, "Klart under året.")]
     context.close()
+
+
+def test_the_list_of_missing_follow_ups_fits_360_px(followup, site, browser, tmp_path):
+    """The list the start page links to ("Hela listan …"): at 360 px each agreement is a block
+    and its follow-up link is on screen (the table was 423 px wide, its last column cut)."""
+    page = browser.new_page(viewport={"width": 360, "height": 900}, bypass_csp=True)
+    _log_in(page, site)
+    assert page.goto(site + "/admin/followup/followup/saknas/?year=2009").status == 200
+    page.screenshot(path=str(tmp_path / "missing-360.png"), full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    link = page.get_by_role("link", name="Påbörjad – fortsätt")
+    box = link.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+    assert axe_violations(page) == []
