@@ -870,8 +870,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if plan.is_valid:
                 try:
                     created = importing.agreements_import(plan=plan, user=request.user)
-                except ValidationError as error:
-                    plan.errors += [importing.RowError(None, "", m) for m in error.messages]
+                except ValidationError:
+                    pass  # the plan's errors say why, row by row
                 else:
                     del request.session[session_key]
                     self.message_user(

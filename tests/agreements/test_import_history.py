@@ -635,3 +635,95 @@ def test_a_complete_agreement_has_no_notice(national_editor):
     plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
     assert plan.errors == [] and plan.agreements[0].publication_problems == []
     assert plan.not_publishable == 0
+
+
+def boundary_file() -> list[list[str]]:
+    """A file too big to be tried in the preview, with two agreements whose municipalities do
+    not fit the boundaries on their own dates: Heby lay in Uppsala län from 2007, Knivsta was
+    formed in 2003."""
+    return [
+        *big_file(importing.JOB_THRESHOLD),
+        row(
+            slug="lok-kungsor-heby-2009",
+            title="Lokal överenskommelse i Kungsör och Heby",
+            level="lokal",
+            county="Västmanlands län",
+            municipalities="Kungsör, Heby",
+            signed="mars 2009",
+            party="Arbetsmarknadsstyrelsen",
+        ),
+        row(
+            slug="lok-uppsala-knivsta-2002",
+            title="Lokal överenskommelse i Uppsala och Knivsta",
+            level="lokal",
+            county="Uppsala län",
+            municipalities="Uppsala, Knivsta",
+            signed="2002-11",
+            party="Integrationsverket",
+        ),
+    ]
+
+
+HEBY = (
+    "Rad 22, kolumn ”kommuner”: Heby låg i Västmanlands län till 2006-12-31; på "
+    "överenskommelsens datum 2009-03-01 låg den i Uppsala län."
+)
+KNIVSTA = (
+    "Rad 23, kolumn ”kommuner”: Knivsta bildades 2003-01-01 ur Uppsala; på "
+    "överenskommelsens datum 2002-11-01 fanns kommunen inte."
+)
+
+
+def test_a_big_files_preview_names_every_agreement_outside_the_boundaries_of_its_day(
+    client, national_editor
+):
+    response = preview(client, national_editor, boundary_file())
+
+    plan = response.context["plan"]
+    assert not plan.tried
+    assert [str(error) for error in plan.errors] == [HEBY, KNIVSTA]
+    page = response.content.decode()
+    assert "Inga fel" not in page
+    assert "Heby låg i Västmanlands län till 2006-12-31" in page
+    assert "Knivsta bildades 2003-01-01" in page
+    assert 'name="confirm"' not in page
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
+
+
+def test_a_job_names_every_agreement_it_cannot_save_and_saves_nothing(national_editor):
+    """Errors only the save finds (here: ends before it begins), in two batches of the job:
+    both are reported at once, not the first alone."""
+    rows = big_file(importing.JOB_THRESHOLD + 5)
+    for number in (3, 20):
+        rows[number][HEADER.index("gäller till")] = "2003-01-01"
+    job = ImportJob.objects.create(
+        user=national_editor, filename="stor.csv", content=csv_bytes(rows), total=len(rows)
+    )
+
+    assert importing.import_job_run(job_id=job.pk) == ImportStatus.FAILED
+
+    job.refresh_from_db()
+    assert [error.split(":")[0] for error in job.errors] == [
+        "Rad 5, kolumn ”gäller till”",
+        "Rad 22, kolumn ”gäller till”",
+    ], job.errors
+    assert job.saved == 0
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-stockholm-").exists()
+
+
+def test_an_organisation_is_found_by_its_abbreviation(national_editor):
+    rows = [
+        row(
+            slug="lok-ams-2004",
+            title="Lokal överenskommelse",
+            level="lokal",
+            county="Stockholms län",
+            municipalities="Stockholm",
+            signed="2004",
+            party="AMS",
+        )
+    ]
+    plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
+    assert plan.errors == []
+    party = next(iter(plan.agreements[0].parties.values()))
+    assert party.organisation.name == "Arbetsmarknadsstyrelsen"
