@@ -17,7 +17,6 @@ import csv
 import datetime
 import hashlib
 import io
-import logging
 import math
 import re
 import zipfile
@@ -27,8 +26,7 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import DataError, connection, models, transaction
-from django.utils import timezone
+from django.db import DataError, models, transaction
 from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -36,13 +34,15 @@ from openpyxl.utils.exceptions import InvalidFileException
 from actors.boundaries import agreement_day, county_from_key
 from actors.document import CONTACT, ORGANISATION, ContactKey
 from actors.models import County, Municipality, Organisation, OrganisationKind
-from agreements import policy
+from agreements import jobs, policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.models import (
+    AGREEMENT_LINKS,
     PARTIAL_DATE_FIELDS,
     AgreementLineage,
     ImportJob,
     ImportStatus,
+    JobAction,
     PartyRole,
     Publication,
     validate_municipalities,
@@ -53,8 +53,6 @@ from commitments.document import COMMITMENT
 from registry import partial_dates
 from registry.documents import DocumentError, NaturalKey, Part, PartialDateKey
 from registry.exports import csv_lines
-
-logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 # Files with more agreements than this are saved by a background job (agreements/tasks.py).
@@ -102,7 +100,7 @@ HELP = {
 }
 PARTS = (("agreement", AGREEMENT), ("party", PARTY), ("commitment", COMMITMENT))
 # The agreement's links to other agreements: an agreement in the registry or a row of the file.
-LINKS = ("parent", "annex_to", "based_on")
+LINKS = AGREEMENT_LINKS
 
 
 def _help(key: str, part: Part, name: str) -> str:
@@ -1202,50 +1200,25 @@ def import_job_start(*, content: bytes, filename: str, user, total: int) -> Impo
     """A job that saves the file in the background (agreements/tasks.py)."""
     from agreements.tasks import agreements_import_save
 
-    job = ImportJob.objects.create(user=user, filename=filename, content=content, total=total)
-    agreements_import_save.enqueue(job.pk)
-    job.refresh_from_db()  # a backend that runs the job at once has finished it
-    return job
+    return jobs.job_start(
+        task=agreements_import_save, user=user, filename=filename, content=content, total=total
+    )
 
 
 def import_job_run(*, job_id: int) -> str:
-    """Check the job's file again and save it in one transaction; the number saved so far is
-    written through a connection of its own, so that the status page sees it at once."""
-    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
-    if job is None:
-        return "gone"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
-    progress = connection.copy()
-    table = ImportJob._meta.db_table
+    """Check the job's file again and save it in one transaction (agreements/jobs.py)."""
 
-    def saved_so_far(saved: int) -> None:
-        with progress.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET saved = %s WHERE id = %s", [saved, job.pk])
-
-    errors, created = [], []
-    try:
+    def work(job: ImportJob, progress):
         plan = import_preview(
             content=bytes(job.content), filename=job.filename, user=job.user, trial=False
         )
-        errors = [str(error) for error in plan.errors]
-        if not errors:
-            created = agreements_import(plan=plan, user=job.user, progress=saved_so_far)
-    except ValidationError as error:
-        errors = error.messages
-    except Exception:
-        logger.exception("Import job %s failed", job.pk)
-        errors = [JOB_FAILED]
-    finally:
-        progress.close()
-    status = ImportStatus.FAILED if errors else ImportStatus.DONE
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status,
-        errors=errors,
-        saved=len(created),
-        content=b"",
-        finished_at=timezone.now(),
-    )
-    return status
+        try:
+            created = agreements_import(plan=plan, user=job.user, progress=progress)
+        except ValidationError as error:
+            return ImportStatus.FAILED, 0, error.messages
+        return ImportStatus.DONE, len(created), []
+
+    return jobs.job_run(job_id=job_id, action=JobAction.IMPORT, work=work, failed=JOB_FAILED)
 
 
 # Templates ---------------------------------------------------------------------------------
