@@ -36,6 +36,7 @@ from agreements.models import (
     Attachment,
     Goal,
     ImportJob,
+    JobAction,
     LegalReference,
     LegalStatus,
     Party,
@@ -237,28 +238,6 @@ class LegalStatusFilter(admin.SimpleListFilter):
         if self.value():
             return queryset.filter(legal_status=self.value())
         return queryset
-
-
-def _links_first(agreements: list[Agreement]) -> list[Agreement]:
-    """The selection in an order where an agreement comes after those of the selection it
-    links to (umbrella, annex, based on): publishing requires them published, and a file's
-    agreements are selected and published together."""
-    by_id = {agreement.pk: agreement for agreement in agreements}
-    ordered, placed = [], set()
-
-    def place(agreement):
-        if agreement.pk in placed:
-            return
-        placed.add(agreement.pk)
-        for name in importing.LINKS:
-            linked = by_id.get(getattr(agreement, f"{name}_id"))
-            if linked is not None:
-                place(linked)
-        ordered.append(agreement)
-
-    for agreement in agreements:
-        place(agreement)
-    return ordered
 
 
 @admin.register(Agreement)
@@ -570,6 +549,11 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                 name=f"{prefix}_import_job",
             ),
             path(
+                "publicera/jobb/<int:job_id>/",
+                wrap(self.publish_job_view),
+                name=f"{prefix}_publish_job",
+            ),
+            path(
                 "importera/mall.<str:file_format>",
                 wrap(self.import_template_view),
                 name=f"{prefix}_import_template",
@@ -757,17 +741,18 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publicera markerade överenskommelser", permissions=["change"])
     def publish_selected(self, request, queryset):
-        for agreement in _links_first(self._editable_selection(request, queryset)):
-            try:
-                services.agreement_publish(agreement=agreement, user=request.user)
-            except ValidationError as error:
-                self.message_user(
-                    request,
-                    f"{agreement} publicerades inte: {' '.join(error.messages)}",
-                    messages.ERROR,
-                )
-            else:
-                self.message_user(request, f"{agreement} är publicerad.", messages.SUCCESS)
+        selection = self._editable_selection(request, queryset)
+        if len(selection) > services.PUBLISH_JOB_THRESHOLD:
+            job = services.publish_job_start(agreements=selection, user=request.user)
+            return HttpResponseRedirect(
+                reverse("admin:agreements_agreement_publish_job", args=[job.pk])
+            )
+        outcome = services.agreements_publish(agreements=selection, user=request.user)
+        for refusal in outcome.refusals:
+            self.message_user(request, refusal, messages.ERROR)
+        for agreement in outcome.published:
+            self.message_user(request, f"{agreement} är publicerad.", messages.SUCCESS)
+        return None
 
     @admin.action(description="Revidera markerade (ny version som utkast)", permissions=["change"])
     def revise_selected(self, request, queryset):
@@ -870,8 +855,8 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             if plan.is_valid:
                 try:
                     created = importing.agreements_import(plan=plan, user=request.user)
-                except ValidationError as error:
-                    plan.errors += [importing.RowError(None, "", m) for m in error.messages]
+                except ValidationError:
+                    pass  # the plan's errors say why, row by row
                 else:
                     del request.session[session_key]
                     self.message_user(
@@ -915,7 +900,9 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         """A big import being saved: how far it has come, refreshing itself until it is done."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        job = ImportJob.objects.filter(pk=job_id, user=request.user).first()
+        job = ImportJob.objects.filter(
+            pk=job_id, user=request.user, action=JobAction.IMPORT
+        ).first()
         if job is None:
             raise Http404("Importen finns inte.")
         response = self._page(
@@ -927,6 +914,29 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             refresh_seconds=IMPORT_REFRESH_SECONDS,
             drafts_url=reverse("admin:agreements_agreement_changelist")
             + "?publication__exact=draft",
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def publish_job_view(self, request, job_id):
+        """Many agreements being published: how far it has come, refreshing itself until it
+        is done; then which were not published and why."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        job = ImportJob.objects.filter(
+            pk=job_id, user=request.user, action=JobAction.PUBLISH
+        ).first()
+        if job is None:
+            raise Http404("Publiceringen finns inte.")
+        response = self._page(
+            request,
+            None,
+            "publish_job.html",
+            title="Publicering av markerade överenskommelser",
+            job=job,
+            refresh_seconds=IMPORT_REFRESH_SECONDS,
+            published_url=reverse("admin:agreements_agreement_changelist")
+            + "?publication__exact=published",
         )
         response["Cache-Control"] = "private, no-store"
         return response

@@ -72,9 +72,10 @@ AGREEMENT_TAGS = (
 COMMITMENT_TAGS = ("themes", "target_groups")
 
 
-def _agreement_for_snapshot(pk: int) -> Agreement:
-    """The agreement with everything a snapshot serialises read ahead: the agreement with the
-    ids of its tags, then one query per kind of part, whatever the agreement's size."""
+def _agreements_for_snapshot(pks) -> dict[int, Agreement]:
+    """The agreements with everything a snapshot serialises read ahead, by id: the agreements
+    with the ids of their tags, then one query per kind of part, whatever their number and
+    size."""
     commitment = _commitment_model()
     stored = (
         with_related_ids(Agreement.objects.all(), AGREEMENT_TAGS)
@@ -88,12 +89,19 @@ def _agreement_for_snapshot(pk: int) -> Agreement:
                 queryset=with_related_ids(commitment.objects.all(), COMMITMENT_TAGS),
             ),
         )
-        .get(pk=pk)
+        .filter(pk__in=pks)
     )
-    tags_from_related_ids(stored, AGREEMENT_TAGS)
-    for row in stored.commitments.all():
-        tags_from_related_ids(row, COMMITMENT_TAGS)
-    return stored
+    found = {}
+    for agreement in stored:
+        tags_from_related_ids(agreement, AGREEMENT_TAGS)
+        for row in agreement.commitments.all():
+            tags_from_related_ids(row, COMMITMENT_TAGS)
+        found[agreement.pk] = agreement
+    return found
+
+
+def _agreement_for_snapshot(pk: int) -> Agreement:
+    return _agreements_for_snapshot([pk])[pk]
 
 
 def _snapshot_objects(agreement: Agreement) -> list:
@@ -256,14 +264,44 @@ def history_record_many(*, records: list[tuple[Agreement, Agreement, str]], user
         )
 
 
+def history_record_current(*, records: list[tuple[Agreement, str]], user=None) -> None:
+    """history_record for many agreements, (agreement, comment) each, as they are now in the
+    database: read with one query per kind of row and written in two statements."""
+    stored = _agreements_for_snapshot([agreement.pk for agreement, _comment in records])
+    history_record_many(
+        records=[(agreement, stored[agreement.pk], comment) for agreement, comment in records],
+        user=user,
+    )
+
+
+BASELINE_COMMENT = "Läget innan historiken började föras."
+
+
 def history_ensure_baseline(*, agreement: Agreement, stored: Agreement | None = None) -> None:
     """Before the first recorded change: keep the state the agreement had, so that the first
     change in the history has old values to show and a state to return to. `stored`: the
-    version as agreements.document.agreement_document_stored read it before the change."""
-    if agreement.pk and not Version.objects.get_for_object(agreement).exists():
-        history_record(
-            agreement=agreement, comment="Läget innan historiken började föras.", written=stored
-        )
+    version as agreements.document.agreement_document_stored read it before the change (then
+    it is not read again)."""
+    if stored is None:
+        history_ensure_baselines(agreements=[agreement])
+    elif agreement.pk and not Version.objects.get_for_object(agreement).exists():
+        history_record(agreement=agreement, comment=BASELINE_COMMENT, written=stored)
+
+
+def history_ensure_baselines(*, agreements) -> None:
+    """history_ensure_baseline for many agreements, in a query and a write for them all."""
+    recorded = set(
+        Version.objects.get_for_model(Agreement)
+        .filter(object_id__in=[str(agreement.pk) for agreement in agreements if agreement.pk])
+        .values_list("object_id", flat=True)
+    )
+    history_record_current(
+        records=[
+            (agreement, BASELINE_COMMENT)
+            for agreement in agreements
+            if agreement.pk and str(agreement.pk) not in recorded
+        ]
+    )
 
 
 # Snapshots ------------------------------------------------------------------------------

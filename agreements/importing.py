@@ -17,7 +17,6 @@ import csv
 import datetime
 import hashlib
 import io
-import logging
 import math
 import re
 import zipfile
@@ -27,24 +26,26 @@ from decimal import Decimal, InvalidOperation
 import openpyxl
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import DataError, connection, models, transaction
-from django.utils import timezone
+from django.db import DataError, models, transaction
 from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
 
-from actors.boundaries import county_from_key
+from actors.boundaries import agreement_day, county_from_key
 from actors.document import CONTACT, ORGANISATION, ContactKey
 from actors.models import County, Municipality, Organisation, OrganisationKind
-from agreements import policy
+from agreements import jobs, policy
 from agreements.document import AGREEMENT, PARTY, AgreementLink
 from agreements.models import (
+    AGREEMENT_LINKS,
     PARTIAL_DATE_FIELDS,
     AgreementLineage,
     ImportJob,
     ImportStatus,
+    JobAction,
     PartyRole,
     Publication,
+    validate_municipalities,
 )
 from agreements.services import agreement_publication_problems, agreements_documents_create
 from agreements.signals import agreement_changes
@@ -52,8 +53,6 @@ from commitments.document import COMMITMENT
 from registry import partial_dates
 from registry.documents import DocumentError, NaturalKey, Part, PartialDateKey
 from registry.exports import csv_lines
-
-logger = logging.getLogger(__name__)
 
 MAX_BYTES = 5 * 1024 * 1024
 # Files with more agreements than this are saved by a background job (agreements/tasks.py).
@@ -90,9 +89,10 @@ HELP = {
     "registret eller i samma fil.",
     "agreement.themes": "Temanas namn eller kortnamn åtskilda med komma, till exempel arbete, sfi.",
     "agreement.target_groups": "Målgruppernas namn eller kortnamn åtskilda med komma.",
-    "party.organisation": "Organisationens namn eller kortnamn som i registret, till exempel "
-    "Arbetsförmedlingen eller Luleå kommun. Krävs på rader med ett åtagande. En organisation "
-    "som inte finns i registret skapas när importen sparas om ”ny organisation, typ” är ifylld.",
+    "party.organisation": "Organisationens namn, kortnamn eller förkortning som i registret, "
+    "till exempel Arbetsförmedlingen, AMS eller Luleå kommun. Krävs på rader med ett "
+    "åtagande. En organisation som inte finns i registret skapas när importen sparas om ”ny "
+    "organisation, typ” är ifylld.",
     "party.signatory_name": "Namnet på den som skrev under, om det är känt.",
     "commitment.responsible_contact": "Namn och e-post, till exempel Anna Andersson "
     "<anna.andersson@lulea.se>. Kontaktpersonen hör till partens organisation och visas inte "
@@ -100,7 +100,7 @@ HELP = {
 }
 PARTS = (("agreement", AGREEMENT), ("party", PARTY), ("commitment", COMMITMENT))
 # The agreement's links to other agreements: an agreement in the registry or a row of the file.
-LINKS = ("parent", "annex_to", "based_on")
+LINKS = AGREEMENT_LINKS
 
 
 def _help(key: str, part: Part, name: str) -> str:
@@ -240,12 +240,24 @@ class PlannedAgreement:
     # What the saved draft would lack to be published (known after a trial save).
     publication_problems: list[str] = field(default_factory=list)
 
+    def _first_day(self, name: str) -> datetime.date | None:
+        """The date as it will be stored: a date known to the year or month as its first day."""
+        written = self.values.get(name)
+        return partial_dates.parse(written).day if written else None
+
+    @property
+    def signed_on(self) -> datetime.date | None:
+        return self._first_day("signed_on")
+
+    @property
+    def valid_from(self) -> datetime.date | None:
+        return self._first_day("valid_from")
+
     @property
     def day(self) -> datetime.date | None:
-        """The day the agreement is about: when it was signed, else when it began (a date
-        known to the year or month: its first day, as actors.boundaries.agreement_day)."""
-        written = self.values.get("signed_on") or self.values.get("valid_from")
-        return partial_dates.parse(written).day if written else None
+        """The day the agreement is about (actors.boundaries.agreement_day); None when the
+        file gives neither its signing nor its start date."""
+        return agreement_day(self) if self.signed_on or self.valid_from else None
 
     @property
     def dates_as_written(self) -> dict[str, str]:
@@ -489,6 +501,8 @@ class _Lookups:
             rows = County.all_objects.all() if model is County else model.objects.all()
             if model is Organisation:  # for the warnings of absence_on
                 rows = rows.select_related("successor").prefetch_related("predecessors")
+            if model is Municipality:  # for the boundaries on each agreement's day
+                rows = rows.prefetch_related("memberships__county", "formed_from")
             for row in rows:
                 for key in _spellings(row):
                     index.setdefault(key, []).append(row)
@@ -536,7 +550,9 @@ class _Lookups:
 def _spellings(row) -> set[str]:
     """Distinct spellings only, so that a row whose slug is its lower-cased name
     (Migrationsverket) is found once."""
-    names = [getattr(row, attribute, "") for attribute in ("slug", "code", "sfs", "name")]
+    names = [
+        getattr(row, attribute, "") for attribute in ("slug", "code", "sfs", "name", "abbreviation")
+    ]
     if isinstance(row, County):
         names += [row.letter_code, row.name.removesuffix(" län")]
     return {_normal(name) for name in names if name}
@@ -620,6 +636,12 @@ def import_preview(*, content: bytes, filename: str, user, trial: bool | None = 
         plan.tried = len(plan.agreements) <= JOB_THRESHOLD if trial is None else trial
         if plan.tried:
             _trial(plan, user)
+    _errors_sort(plan)
+    return plan
+
+
+def _errors_sort(plan: ImportPlan) -> None:
+    """By row, and within a row by column as the template has them."""
     header_order = [column.header for column in COLUMNS]
     plan.errors.sort(
         key=lambda e: (
@@ -627,7 +649,6 @@ def import_preview(*, content: bytes, filename: str, user, trial: bool | None = 
             header_order.index(e.column) if e.column in header_order else len(header_order),
         )
     )
-    return plan
 
 
 def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
@@ -665,6 +686,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
         _plan_row(plan, agreements, lookups, user, row_number, raw, taken)
     for planned in agreements.values():
         _check_agreement(plan, planned)
+        _check_place(plan, planned, lookups)
         _warn_out_of_time(planned)
     plan.agreements = _linked_first(plan, list(agreements.values()))
     if not plan.agreements and not plan.errors:
@@ -908,6 +930,36 @@ def _check_agreement(plan: ImportPlan, planned: PlannedAgreement) -> None:
             )
 
 
+# The cells the place of an agreement is judged from: when one of them is wrong, so would be
+# the judgement.
+PLACE_COLUMNS = (
+    "agreement.level",
+    "agreement.county",
+    "agreement.municipalities",
+    "agreement.signed_on",
+    "agreement.valid_from",
+)
+
+
+def _check_place(plan: ImportPlan, planned: PlannedAgreement, lookups: _Lookups) -> None:
+    """The county and municipalities against the boundaries on the agreement's day, by the
+    rule the save applies (validate_municipalities): every agreement of a file of any size
+    is judged, before any trial save, from the reference data the file was read with."""
+    if any(plan.has_error(planned.rows, key) for key in PLACE_COLUMNS):
+        return
+    county = planned.values.get("county")
+    by_code = lookups.by(Municipality, "code")
+    try:
+        validate_municipalities(
+            level=planned.values.get("level"),
+            county=lookups.by_key(COUNTY)[county] if county else None,
+            municipalities=[by_code[code] for code in planned.values.get("municipalities", [])],
+            day=agreement_day(planned),
+        )
+    except ValidationError as error:
+        _place_errors(plan, planned, error.message_dict)
+
+
 def _warn_out_of_time(planned: PlannedAgreement) -> None:
     """A warning, not an error: the documents of the time are what they are, but a party that
     did not exist on the agreement's day is more often a mistake in the file."""
@@ -953,39 +1005,48 @@ class _Trial(Exception):
 
 def _trial(plan: ImportPlan, user) -> None:
     """Save the whole file as a trial and roll it back: the preview finds exactly the errors
-    that saving would. An agreement with errors is left out, and so are those that link to it
-    (with a message that says why); the others are tried again without it. Of each saved
-    agreement the preview also learns what it would lack to be published (the rule that
-    publishing applies, agreement_publication_problems): a notice, since a draft may be
-    incomplete."""
+    that saving would (_save_all). Of each agreement saved the preview also learns what it
+    would lack to be published (the rule that publishing applies,
+    agreement_publication_problems): a notice, since a draft may be incomplete."""
+    try:
+        with agreement_changes():
+            _organisations_create(plan)
+            for planned, agreement in _save_all(plan, user, batch_size=len(plan.agreements)):
+                planned.publication_problems = agreement_publication_problems(agreement, user=user)
+            raise _Trial
+    except _Trial:
+        pass
+
+
+def _save_all(plan: ImportPlan, user, *, batch_size: int, progress=None) -> list[tuple]:
+    """The plan's agreements saved in batches of `batch_size`, as (planned, agreement). One
+    that cannot be saved becomes an error by row and column in the plan and is left out, and
+    so are those that link to it (with a message that says why); its batch is saved again
+    without it and the save goes on, so that one pass finds every error saving meets.
+    Agreements the plan has errors for are left out from the start. `progress(saved)` is
+    called after each batch."""
     failed = {
         planned.slug
         for planned in plan.agreements
         if any(error.row in planned.rows for error in plan.errors)
     }
     pending = [planned for planned in plan.agreements if planned.slug not in failed]
-    try:
-        with agreement_changes():
-            _organisations_create(plan)
-            while pending:
-                pending = [
-                    planned for planned in pending if not _link_broken(plan, planned, failed)
-                ]
-                try:
-                    saved = _batch_save(plan, pending, user)
-                except _BatchFailed as failure:
-                    _save_errors(plan, failure.planned, failure.error)
-                    failed.add(failure.planned.slug)
-                    pending.remove(failure.planned)
-                    continue
-                for planned, agreement in zip(pending, saved, strict=True):
-                    planned.publication_problems = agreement_publication_problems(
-                        agreement, user=user
-                    )
-                break
-            raise _Trial
-    except _Trial:
-        pass
+    saved: list[tuple] = []
+    while pending:
+        batch = [p for p in pending[:batch_size] if not _link_broken(plan, p, failed)]
+        rest = pending[batch_size:]
+        try:
+            agreements = _batch_save(plan, batch, user) if batch else []
+        except _BatchFailed as failure:
+            _save_errors(plan, failure.planned, failure.error)
+            failed.add(failure.planned.slug)
+            pending = [planned for planned in batch if planned is not failure.planned] + rest
+            continue
+        saved += zip(batch, agreements, strict=True)
+        pending = rest
+        if progress is not None:
+            progress(len(saved))
+    return saved
 
 
 def _link_broken(plan: ImportPlan, planned: PlannedAgreement, failed: set) -> bool:
@@ -1013,7 +1074,12 @@ def _save_errors(plan: ImportPlan, planned: PlannedAgreement, error: Exception) 
             "långa texter tillsammans, eller ett mycket stort tal).",
         )
         return
-    for path, messages in error.errors.items():
+    _place_errors(plan, planned, error.errors)
+
+
+def _place_errors(plan: ImportPlan, planned: PlannedAgreement, errors: dict) -> None:
+    """An agreement's errors by their document path, as errors by row and column."""
+    for path, messages in errors.items():
         row, key = planned.place(path)
         for message in messages:
             plan.error(row, key if key in COLUMN_BY_KEY else "", message)
@@ -1095,33 +1161,31 @@ SAVE_BATCHES = 20
 @agreement_changes()
 def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
     """Save every agreement of a checked plan as a draft, with the file's new organisations,
-    or nothing. `progress(saved)` is called after each batch of agreements."""
+    or nothing. An agreement that cannot be saved does not end the save: the others are still
+    tried (_save_all), so that the ValidationError lists every error by row and column, as
+    the plan's errors do then. `progress(saved)` is called after each batch of agreements."""
+    if plan.is_valid:
+        counties = {
+            key: county_from_key(key)
+            for key in {planned.values.get("county") for planned in plan.agreements}
+            if key
+        }
+        for planned in plan.agreements:
+            county = planned.values.get("county")
+            refusal = policy.refusal_to_register(user, county=counties.get(county))
+            if refusal:
+                key = "agreement.county" if county else "agreement.level"
+                plan.error(planned.value_rows.get(key, planned.rows[0]), key, refusal)
     if not plan.is_valid:
         raise ValidationError([str(error) for error in plan.errors])
-    counties = {
-        key: county_from_key(key)
-        for key in {planned.values.get("county") for planned in plan.agreements}
-        if key
-    }
-    for planned in plan.agreements:
-        refusal = policy.refusal_to_register(
-            user, county=counties.get(planned.values.get("county"))
-        )
-        if refusal:
-            raise ValidationError(refusal)
     _organisations_create(plan)
-    created = []
-    size = math.ceil(len(plan.agreements) / SAVE_BATCHES)
-    for start in range(0, len(plan.agreements), size):
-        try:
-            created += _batch_save(plan, plan.agreements[start : start + size], user)
-        except _BatchFailed as failure:
-            failed = ImportPlan(filename=plan.filename, token=plan.token)
-            _save_errors(failed, failure.planned, failure.error)
-            raise ValidationError([str(row_error) for row_error in failed.errors]) from None
-        if progress is not None:
-            progress(len(created))
-    return created
+    saved = _save_all(
+        plan, user, batch_size=math.ceil(len(plan.agreements) / SAVE_BATCHES), progress=progress
+    )
+    if plan.errors:
+        _errors_sort(plan)
+        raise ValidationError([str(error) for error in plan.errors])
+    return [agreement for _planned, agreement in saved]
 
 
 # The background job --------------------------------------------------------------------
@@ -1136,50 +1200,25 @@ def import_job_start(*, content: bytes, filename: str, user, total: int) -> Impo
     """A job that saves the file in the background (agreements/tasks.py)."""
     from agreements.tasks import agreements_import_save
 
-    job = ImportJob.objects.create(user=user, filename=filename, content=content, total=total)
-    agreements_import_save.enqueue(job.pk)
-    job.refresh_from_db()  # a backend that runs the job at once has finished it
-    return job
+    return jobs.job_start(
+        task=agreements_import_save, user=user, filename=filename, content=content, total=total
+    )
 
 
 def import_job_run(*, job_id: int) -> str:
-    """Check the job's file again and save it in one transaction; the number saved so far is
-    written through a connection of its own, so that the status page sees it at once."""
-    job = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).first()
-    if job is None:
-        return "gone"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.RUNNING)
-    progress = connection.copy()
-    table = ImportJob._meta.db_table
+    """Check the job's file again and save it in one transaction (agreements/jobs.py)."""
 
-    def saved_so_far(saved: int) -> None:
-        with progress.cursor() as cursor:
-            cursor.execute(f"UPDATE {table} SET saved = %s WHERE id = %s", [saved, job.pk])
-
-    errors, created = [], []
-    try:
+    def work(job: ImportJob, progress):
         plan = import_preview(
             content=bytes(job.content), filename=job.filename, user=job.user, trial=False
         )
-        errors = [str(error) for error in plan.errors]
-        if not errors:
-            created = agreements_import(plan=plan, user=job.user, progress=saved_so_far)
-    except ValidationError as error:
-        errors = error.messages
-    except Exception:
-        logger.exception("Import job %s failed", job.pk)
-        errors = [JOB_FAILED]
-    finally:
-        progress.close()
-    status = ImportStatus.FAILED if errors else ImportStatus.DONE
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=status,
-        errors=errors,
-        saved=len(created),
-        content=b"",
-        finished_at=timezone.now(),
-    )
-    return status
+        try:
+            created = agreements_import(plan=plan, user=job.user, progress=progress)
+        except ValidationError as error:
+            return ImportStatus.FAILED, 0, error.messages
+        return ImportStatus.DONE, len(created), []
+
+    return jobs.job_run(job_id=job_id, action=JobAction.IMPORT, work=work, failed=JOB_FAILED)
 
 
 # Templates ---------------------------------------------------------------------------------

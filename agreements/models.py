@@ -227,6 +227,10 @@ class AgreementQuerySet(models.QuerySet):
         return search.agreements_search(self, query)
 
 
+# An agreement's links to other agreements: umbrella, annex to, based on.
+AGREEMENT_LINKS = ("parent", "annex_to", "based_on")
+
+
 class Agreement(models.Model):
     lineage = models.ForeignKey(
         AgreementLineage,
@@ -590,7 +594,7 @@ class Agreement(models.Model):
                 add("parent", f"Paraplyöverenskommelsen ska vara {wanted}.")
             elif self.level == Level.LOCAL and self.parent.county_id != self.county_id:
                 add("parent", "Den regionala paraplyöverenskommelsen ska höra till samma län.")
-        for field in ("parent", "annex_to", "based_on"):
+        for field in AGREEMENT_LINKS:
             related_id = getattr(self, f"{field}_id")
             if (
                 related_id
@@ -1017,34 +1021,59 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "Inte sparad"
 
 
-class ImportJob(models.Model):
-    """A big import file saved by a background job (agreements/tasks.py), all or nothing.
-    `saved` is written outside the job's transaction, so that the status page shows how far
-    it has come while nothing is yet committed."""
+class JobAction(models.TextChoices):
+    IMPORT = "import", "Import"
+    PUBLISH = "publish", "Publicering"
 
+
+class ImportJob(models.Model):
+    """A background job of the import workflow (agreements/tasks.py): a big import file
+    saved all or nothing, or many selected agreements published, each all or nothing. `saved`
+    is written outside the job's transaction, so that the status page shows how far it has
+    come while nothing is yet committed."""
+
+    action = models.CharField(
+        "jobb", max_length=10, choices=JobAction.choices, default=JobAction.IMPORT
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="importerad av",
         on_delete=models.CASCADE,
         related_name="import_jobs",
     )
-    filename = models.CharField("fil", max_length=255)
+    filename = models.CharField("fil", max_length=255, blank=True)
     content = models.BinaryField(
-        "filens innehåll", help_text="Filen som laddades upp; tas bort när jobbet är klart."
+        "filens innehåll",
+        blank=True,
+        help_text="Filen som laddades upp; tas bort när jobbet är klart.",
+    )
+    agreement_ids = models.JSONField(
+        "överenskommelser",
+        default=list,
+        blank=True,
+        help_text="De markerade överenskommelserna som publiceras (id:n).",
     )
     status = models.CharField(
         "läge", max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     total = models.PositiveIntegerField(
-        "överenskommelser", default=0, help_text="Hur många överenskommelser filen har."
+        "överenskommelser",
+        default=0,
+        help_text="Hur många överenskommelser filen har, eller hur många som är markerade.",
     )
     saved = models.PositiveIntegerField(
         "sparade hittills",
         default=0,
-        help_text="Hur många som är skrivna i jobbets transaktion; inget syns förrän alla är det.",
+        help_text="Hur många som är skrivna (import) eller prövade (publicering) i jobbets "
+        "transaktion, inget syns förrän alla är det; när en publicering är klar: hur många "
+        "som publicerades.",
     )
     errors = models.JSONField(
-        "fel", default=list, blank=True, help_text="Varför filen inte sparades, rad för rad."
+        "fel",
+        default=list,
+        blank=True,
+        help_text="Varför filen inte sparades, rad för rad; eller vilka överenskommelser som "
+        "inte publicerades och varför.",
     )
     created_at = models.DateTimeField("skapad", auto_now_add=True)
     finished_at = models.DateTimeField("klar", null=True, blank=True)

@@ -12,6 +12,8 @@ itself, and does nothing when the world changed before it ran.
 
 - `agreements_import_save`: a big import file (agreements/importing.py, `ImportJob`), saved all
   or nothing; the importing staff member waits on a page that refreshes itself.
+- `agreements_publish_run`: many selected agreements published (agreements_publish, an
+  `ImportJob` too), each all or nothing; the staff member waits on the same kind of page.
 """
 
 from django.core.cache import caches
@@ -68,3 +70,11 @@ def agreements_import_save(job_id: int) -> str:
     from agreements import importing
 
     return importing.import_job_run(job_id=job_id)
+
+
+@task()
+def agreements_publish_run(job_id: int) -> str:
+    """Publishes the job's agreements; its status ("done", "failed", or "gone")."""
+    from agreements import services
+
+    return services.publish_job_run(job_id=job_id)

@@ -8,9 +8,10 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from reversion.models import Version
 
 from actors.models import Organisation
-from agreements import importing
+from agreements import importing, services
 from agreements.importing import COLUMNS, agreements_import, import_preview
 from agreements.models import Agreement, ImportJob, ImportStatus
 
@@ -635,3 +636,224 @@ def test_a_complete_agreement_has_no_notice(national_editor):
     plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
     assert plan.errors == [] and plan.agreements[0].publication_problems == []
     assert plan.not_publishable == 0
+
+
+def boundary_file() -> list[list[str]]:
+    """A file too big to be tried in the preview, with two agreements whose municipalities do
+    not fit the boundaries on their own dates: Heby lay in Uppsala län from 2007, Knivsta was
+    formed in 2003."""
+    return [
+        *big_file(importing.JOB_THRESHOLD),
+        row(
+            slug="lok-kungsor-heby-2009",
+            title="Lokal överenskommelse i Kungsör och Heby",
+            level="lokal",
+            county="Västmanlands län",
+            municipalities="Kungsör, Heby",
+            signed="mars 2009",
+            party="Arbetsmarknadsstyrelsen",
+        ),
+        row(
+            slug="lok-uppsala-knivsta-2002",
+            title="Lokal överenskommelse i Uppsala och Knivsta",
+            level="lokal",
+            county="Uppsala län",
+            municipalities="Uppsala, Knivsta",
+            signed="2002-11",
+            party="Integrationsverket",
+        ),
+    ]
+
+
+HEBY = (
+    "Rad 22, kolumn ”kommuner”: Heby låg i Västmanlands län till 2006-12-31; på "
+    "överenskommelsens datum 2009-03-01 låg den i Uppsala län."
+)
+KNIVSTA = (
+    "Rad 23, kolumn ”kommuner”: Knivsta bildades 2003-01-01 ur Uppsala; på "
+    "överenskommelsens datum 2002-11-01 fanns kommunen inte."
+)
+
+
+def test_a_big_files_preview_names_every_agreement_outside_the_boundaries_of_its_day(
+    client, national_editor
+):
+    response = preview(client, national_editor, boundary_file())
+
+    plan = response.context["plan"]
+    assert not plan.tried
+    assert [str(error) for error in plan.errors] == [HEBY, KNIVSTA]
+    page = response.content.decode()
+    assert "Inga fel" not in page
+    assert "Heby låg i Västmanlands län till 2006-12-31" in page
+    assert "Knivsta bildades 2003-01-01" in page
+    assert 'name="confirm"' not in page
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
+
+
+def test_a_job_names_every_agreement_it_cannot_save_and_saves_nothing(national_editor):
+    """Errors only the save finds (here: ends before it begins), in two batches of the job:
+    both are reported at once, not the first alone."""
+    rows = big_file(importing.JOB_THRESHOLD + 5)
+    for number in (3, 20):
+        rows[number][HEADER.index("gäller till")] = "2003-01-01"
+    job = ImportJob.objects.create(
+        user=national_editor, filename="stor.csv", content=csv_bytes(rows), total=len(rows)
+    )
+
+    assert importing.import_job_run(job_id=job.pk) == ImportStatus.FAILED
+
+    job.refresh_from_db()
+    assert [error.split(":")[0] for error in job.errors] == [
+        "Rad 5, kolumn ”gäller till”",
+        "Rad 22, kolumn ”gäller till”",
+    ], job.errors
+    assert job.saved == 0
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-stockholm-").exists()
+
+
+def test_an_organisation_is_found_by_its_abbreviation(national_editor):
+    rows = [
+        row(
+            slug="lok-ams-2004",
+            title="Lokal överenskommelse",
+            level="lokal",
+            county="Stockholms län",
+            municipalities="Stockholm",
+            signed="2004",
+            party="AMS",
+        )
+    ]
+    plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=national_editor)
+    assert plan.errors == []
+    party = next(iter(plan.agreements[0].parties.values()))
+    assert party.organisation.name == "Arbetsmarknadsstyrelsen"
+
+
+# Publishing what was imported ------------------------------------------------------------
+
+CHANGELIST = reverse("admin:agreements_agreement_changelist")
+
+
+def imported_drafts(user, count: int, *, without_content=()) -> list[Agreement]:
+    """`count` drafts imported from a file, complete but for those numbered in
+    `without_content`, which have no commitment."""
+    rows = [
+        row(
+            slug=f"lok-stockholm-{number}",
+            title=f"Lokal överenskommelse {number}",
+            level="lokal",
+            county="Stockholms län",
+            municipalities="Stockholm",
+            start="2004-01-01",
+            party="Stockholms stad",
+            **({} if number in without_content else {"heading": "Sfi", "text": "Erbjuda sfi."}),
+        )
+        for number in range(count)
+    ]
+    plan = import_preview(content=csv_bytes(rows), filename="f.csv", user=user, trial=False)
+    return agreements_import(plan=plan, user=user)
+
+
+def test_publishing_60_imported_drafts_is_a_job_that_names_the_one_refused(client, national_editor):
+    drafts = imported_drafts(national_editor, 60, without_content={7})
+    client.force_login(national_editor)
+
+    response = client.post(
+        CHANGELIST,
+        {"action": "publish_selected", "_selected_action": [draft.pk for draft in drafts]},
+    )
+
+    job = ImportJob.objects.get(user=national_editor, action="publish")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:agreements_agreement_publish_job", args=[job.pk])
+    refusal = (
+        "Lokal överenskommelse 7 (version 1) publicerades inte: Överenskommelsen har inget "
+        "innehåll. Skriv till exempel syftet, lägg till åtaganden eller bifoga det "
+        "undertecknade originalet."
+    )
+    assert (job.status, job.saved, job.total, job.errors) == (
+        ImportStatus.DONE,
+        59,
+        60,
+        [refusal],
+    )
+    published = Agreement.objects.published().filter(lineage__slug__startswith="lok-stockholm-")
+    assert published.count() == 59
+    assert not published.filter(lineage__slug="lok-stockholm-7").exists()
+    latest = Version.objects.get_for_object(drafts[0]).order_by("-revision_id").first()
+    assert latest.revision.comment == "Publicerad."
+    assert latest.revision.user == national_editor
+
+    page = client.get(response["Location"])
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "59 av 60 markerade överenskommelser är publicerade" in text
+    assert "1 publicerades inte." in text and refusal in text
+    assert 'http-equiv="refresh"' not in text
+    public = client.get(reverse("agreements:detail", args=["lok-stockholm-0"]))
+    assert public.status_code == 200
+
+
+def test_publishing_a_selection_in_the_request_costs_the_same_queries_per_agreement(
+    client, national_editor, django_assert_max_num_queries
+):
+    """Up to the job's threshold the request publishes them, with what the checks read
+    read ahead for all of them and the history written together."""
+    drafts = imported_drafts(national_editor, services.PUBLISH_JOB_THRESHOLD)
+    client.force_login(national_editor)
+
+    with django_assert_max_num_queries(services.PUBLISH_JOB_THRESHOLD * 22 + 40):
+        response = client.post(
+            CHANGELIST,
+            {"action": "publish_selected", "_selected_action": [draft.pk for draft in drafts]},
+        )
+
+    assert response.status_code == 302
+    assert response["Location"] == CHANGELIST
+    assert (
+        Agreement.objects.published().filter(lineage__slug__startswith="lok-stockholm-").count()
+        == services.PUBLISH_JOB_THRESHOLD
+    )
+    assert not ImportJob.objects.filter(action="publish").exists()
+
+
+def test_a_publishing_job_in_progress_refreshes_itself_and_only_its_owner_sees_it(
+    client, national_editor, stockholm_staff
+):
+    job = ImportJob.objects.create(
+        user=national_editor, action="publish", total=500, saved=120, status="running"
+    )
+    client.force_login(national_editor)
+    url = reverse("admin:agreements_agreement_publish_job", args=[job.pk])
+    text = client.get(url).content.decode()
+    assert "120 av 500 markerade överenskommelser är genomgångna." in text
+    assert '<meta http-equiv="refresh" content="3">' in text
+    assert (
+        client.get(reverse("admin:agreements_agreement_import_job", args=[job.pk])).status_code
+        == 404
+    )
+    client.force_login(stockholm_staff)
+    assert client.get(url).status_code == 404
+
+
+def test_a_publishing_job_that_breaks_publishes_none_and_says_so(
+    client, national_editor, monkeypatch
+):
+    drafts = imported_drafts(national_editor, services.PUBLISH_JOB_THRESHOLD + 1)
+
+    def broken(**kwargs):
+        raise RuntimeError("avbrott")
+
+    monkeypatch.setattr(services, "history_record_current", broken)  # after the writes
+    job = services.publish_job_start(agreements=drafts, user=national_editor)
+
+    job.refresh_from_db()
+    assert (job.status, job.errors) == (ImportStatus.FAILED, [services.PUBLISH_JOB_FAILED])
+    assert not Agreement.objects.published().filter(lineage__slug__startswith="lok-").exists()
+    client.force_login(national_editor)
+    page = client.get(reverse("admin:agreements_agreement_publish_job", args=[job.pk]))
+    assert (
+        f"Ingen av de {len(drafts)} markerade överenskommelserna har publicerats."
+        in page.content.decode()
+    )
