@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
+import pydyf
 import weasyprint
 import zipstream
 from django.conf import settings
@@ -183,6 +184,37 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
+class _SerializedOnce(pydyf.Object):
+    """A PDF object whose bytes are made on first use and then kept.
+
+    pydyf serialises every object twice when the file has an identifier, as PDF/A requires:
+    once into the file and once more for the identifier's digest, compressing each stream
+    (page contents, fonts, the attached data) again. Kept, the second pass reuses the
+    bytes and the file is the same, byte for byte."""
+
+    def __init__(self, wrapped: pydyf.Object):
+        super().__init__()
+        self.number, self.generation = wrapped.number, wrapped.generation
+        self._wrapped = wrapped
+        self._compressible = wrapped.compressible
+        self._data: bytes | None = None
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            self._data = self._wrapped.data
+        return self._data
+
+    @property
+    def compressible(self) -> bool:
+        return self._compressible
+
+
+def _serialize_objects_once(document, pdf: pydyf.PDF) -> None:
+    """WeasyPrint's finisher: the document's objects are complete, the file is written next."""
+    pdf.objects[:] = [_SerializedOnce(obj) if obj.free == "n" else obj for obj in pdf.objects]
+
+
 def render_pdf(
     html: str,
     *,
@@ -200,6 +232,7 @@ def render_pdf(
             font_config=font_config,
             pdf_variant=PDF_VARIANT,
             pdf_tags=True,
+            finisher=_serialize_objects_once,
             attachments=[
                 weasyprint.Attachment(
                     string=attachment.content,

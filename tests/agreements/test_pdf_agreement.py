@@ -145,6 +145,7 @@ def test_metadata_language_tags_and_pdfa_identification(norrbotten_document):
     assert 'pdfaid:part="3"' in xmp
     assert 'pdfaid:conformance="B"' in xmp
     assert "/OutputIntents" in root
+    assert len(reader.trailer["/ID"]) == 2  # PDF/A requires the file identifier
 
 
 def test_the_agreement_data_is_attached_as_json(norrbotten_document):
