@@ -153,6 +153,19 @@ def test_a_valid_csv_is_previewed_then_saved_as_drafts(client, norrbotten_staff)
     assert "Importerad från lok.csv, rad 2–4." in history.content.decode()
 
 
+def test_the_preview_escapes_what_the_file_writes(client, norrbotten_staff):
+    rows = [list(VALID_ROWS[0])]
+    rows[0][8] = "Anna <b>Andersson</b> & Co"
+    client.force_login(norrbotten_staff)
+
+    page = client.post(IMPORT, {"file": SimpleUploadedFile("lok.csv", csv_bytes(rows))})
+
+    assert (
+        "<li>Luleå kommun – undertecknare, Anna &lt;b&gt;Andersson&lt;/b&gt; &amp; Co</li>"
+        in page.content.decode()
+    )
+
+
 def test_errors_in_row_7_name_the_row_and_column_and_nothing_is_saved(norrbotten_staff):
     rows = [
         *VALID_ROWS,
