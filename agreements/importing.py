@@ -21,10 +21,13 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import DataError, models, transaction
@@ -1230,6 +1233,31 @@ def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
         _errors_sort(plan)
         raise ValidationError([str(error) for error in plan.errors])
     return [agreement for _planned, agreement in saved]
+
+
+# The previewed file -----------------------------------------------------------------------
+
+# A file whose preview has no errors waits for its confirmation in the shared cache
+# (CACHES["default"]), compressed (1.6 MB of CSV is 0.1 MB), by user and the file's token: not
+# in the session, which every later request of the user would read (as hex, 3.2 MB). It is
+# kept as long as a login lasts; when it is gone, the page asks for the file again.
+
+
+def _previewed_key(user, token: str) -> str:
+    return f"agreement-import:{user.pk}:{token}"
+
+
+def previewed_file_keep(*, user, token: str, content: bytes) -> None:
+    cache.set(_previewed_key(user, token), zlib.compress(content, 1), settings.SESSION_COOKIE_AGE)
+
+
+def previewed_file(*, user, token: str) -> bytes | None:
+    compressed = cache.get(_previewed_key(user, token))
+    return None if compressed is None else zlib.decompress(compressed)
+
+
+def previewed_file_forget(*, user, token: str) -> None:
+    cache.delete(_previewed_key(user, token))
 
 
 # The background job --------------------------------------------------------------------
