@@ -572,11 +572,11 @@ class _Lookups:
         return bool(self._index(key.model).get(_normal(value)))
 
     def find(self, key: NaturalKey, value):
-        """The row the cell names; remembered by the cell's text, since a file names the same
-        few rows (its parties, themes, counties) thousands of times."""
-        if (key, value) not in self.found:
-            self.found[(key, value)] = self._find(key, value)
-        return self.found[(key, value)]
+        """The row the cell names; remembered by the model and the cell's text, since a file
+        names the same few rows (its parties, themes, counties) thousands of times."""
+        if (key.model, value) not in self.found:
+            self.found[(key.model, value)] = self._find(key, value)
+        return self.found[(key.model, value)]
 
     def _find(self, key: NaturalKey, value):
         matches = self._index(key.model).get(_normal(value), [])
@@ -611,7 +611,16 @@ def _cell(part: Part, name: str, lookups: _Lookups):
     key, model_field = part.keys.get(name), part.model_field(name)
     if isinstance(key, NaturalKey):
         if part.is_many(name):
-            return lambda v: [key.dump(lookups.find(key, item), many=False) for item in _split(v)]
+            read: dict = {}  # by the cell: a file writes the same few lists thousands of times
+
+            def many(value) -> list:
+                if value not in read:
+                    read[value] = [
+                        key.dump(lookups.find(key, item), many=False) for item in _split(value)
+                    ]
+                return list(read[value])
+
+            return many
         return lambda v: key.dump(lookups.find(key, v), many=False)
     if isinstance(key, AgreementLink):
         return _text
