@@ -829,14 +829,18 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
         plan = None
         if request.method == "POST" and "confirm" in request.POST:
             stored = request.session.get(session_key)
-            if not stored or stored.get("token") != request.POST.get("token"):
+            content = (
+                importing.previewed_file(user=request.user, token=stored["token"])
+                if stored and stored.get("token") == request.POST.get("token")
+                else None
+            )
+            if content is None:
                 self.message_user(
                     request,
                     "Förhandsgranskningen har gått ut. Ladda upp filen igen.",
                     messages.ERROR,
                 )
                 return HttpResponseRedirect(request.path)
-            content = bytes.fromhex(stored["content"])
             if stored.get("agreements", 0) > importing.JOB_THRESHOLD:
                 # The job checks the file again and saves it; the request only enqueues it.
                 job = importing.import_job_start(
@@ -846,6 +850,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     total=stored["agreements"],
                 )
                 del request.session[session_key]
+                importing.previewed_file_forget(user=request.user, token=stored["token"])
                 return HttpResponseRedirect(
                     reverse("admin:agreements_agreement_import_job", args=[job.pk])
                 )
@@ -859,6 +864,7 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                     pass  # the plan's errors say why, row by row
                 else:
                     del request.session[session_key]
+                    importing.previewed_file_forget(user=request.user, token=stored["token"])
                     self.message_user(
                         request,
                         f"{len(created)} överenskommelser är importerade som utkast.",
@@ -880,10 +886,12 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
                         content=content, filename=upload.name, user=request.user
                     )
                     if plan.is_valid:
+                        importing.previewed_file_keep(
+                            user=request.user, token=plan.token, content=content
+                        )
                         request.session[session_key] = {
                             "token": plan.token,
                             "name": upload.name,
-                            "content": content.hex(),
                             "agreements": len(plan.agreements),
                         }
         return self._page(

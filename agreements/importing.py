@@ -15,18 +15,23 @@ spreadsheet runs it (registry/exports.py).
 
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 import openpyxl
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import DataError, models, transaction
+from django.utils import translation
 from django.utils.text import slugify
 from openpyxl.styles import Font
 from openpyxl.utils.exceptions import InvalidFileException
@@ -169,6 +174,10 @@ def _columns() -> list[Column]:
 
 COLUMNS = _columns()
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# A row's cells by level, in the template's order (the agreement's without its slug).
+AGREEMENT_COLUMNS = [c for c in COLUMNS if c.level == "agreement" and c.key != "agreement.lineage"]
+PARTY_COLUMNS = [c for c in COLUMNS if c.level == "party"]
+COMMITMENT_COLUMNS = [c for c in COLUMNS if c.level == "commitment"]
 
 
 def _normal(text) -> str:
@@ -218,12 +227,27 @@ class PlannedParty:
     def role_label(self) -> str:
         return PartyRole(self.values.get("role") or PARTY.model_field("role").get_default()).label
 
+    def __str__(self) -> str:
+        """As the preview lists it: "Luleå kommun – undertecknare, Anna Andersson"."""
+        signatory = self.values.get("signatory_name")
+        return f"{self.organisation.name} – {str(self.role_label).lower()}" + (
+            f", {signatory}" if signatory else ""
+        )
+
 
 @dataclass
 class PlannedCommitment:
     party: PlannedParty
     row: int
     values: dict
+
+
+@functools.lru_cache(maxsize=1024)
+def _date_as_written(written: str, end: bool, language: str) -> str:
+    """A date of the preview as written in the language. A file's dates repeat (a few years,
+    the first of a month), and Django's date_format of each of 1,000 agreements' dates was a
+    fifth of the preview page's rendering."""
+    return str(partial_dates.parse(written, end=end))
 
 
 @dataclass
@@ -259,14 +283,25 @@ class PlannedAgreement:
         file gives neither its signing nor its start date."""
         return agreement_day(self) if self.signed_on or self.valid_from else None
 
+    def _as_written(self, name: str) -> str:
+        """A date as the pages show it ("mars 2009", "2004"); empty: unknown."""
+        written = self.values.get(name)
+        if not written:
+            return ""
+        return _date_as_written(written, PARTIAL_DATE_FIELDS[name], translation.get_language())
+
     @property
-    def dates_as_written(self) -> dict[str, str]:
-        """The agreement's dates as the pages show them ("mars 2009", "2004"); empty: unknown."""
-        return {
-            name: str(partial_dates.parse(self.values[name], end=end))
-            for name, end in PARTIAL_DATE_FIELDS.items()
-            if self.values.get(name)
-        }
+    def signed_as_written(self) -> str:
+        """The signing date as the preview shows it: "12 maj 2003", or "okänt"."""
+        return self._as_written("signed_on") or "okänt"
+
+    @property
+    def validity_as_written(self) -> str:
+        """The period of validity as the preview shows it: "2004 – tills vidare", or "okänt"."""
+        start, end = self._as_written("valid_from"), self._as_written("valid_until")
+        if not start and not end:
+            return "okänt"
+        return f"{start or 'okänt'} – {end or 'tills vidare'}"
 
     @property
     def links(self) -> list[tuple[str, str]]:
@@ -487,6 +522,7 @@ class _Lookups:
     def __init__(self):
         self.rows: dict = {}
         self.readers: dict = {}
+        self.found: dict = {}
 
     def reader(self, part: Part, name: str):
         """How a cell of the part's field is read (see _cell), made once per file."""
@@ -498,11 +534,16 @@ class _Lookups:
         if model not in self.rows:
             index: dict[str, list] = {}
             # Former counties too: an agreement is placed by the boundaries on its own date.
-            rows = County.all_objects.all() if model is County else model.objects.all()
+            # Without the maps, which the import never draws (their JSON took 0.1–0.2 s).
+            counties = County.all_objects.defer("geometry")
+            rows = counties if model is County else model.objects.all()
             if model is Organisation:  # for the warnings of absence_on
                 rows = rows.select_related("successor").prefetch_related("predecessors")
             if model is Municipality:  # for the boundaries on each agreement's day
-                rows = rows.prefetch_related("memberships__county", "formed_from")
+                rows = rows.defer("geometry").prefetch_related(
+                    models.Prefetch("memberships__county", queryset=counties),
+                    models.Prefetch("formed_from", queryset=Municipality.objects.defer("geometry")),
+                )
             for row in rows:
                 for key in _spellings(row):
                     index.setdefault(key, []).append(row)
@@ -531,6 +572,13 @@ class _Lookups:
         return bool(self._index(key.model).get(_normal(value)))
 
     def find(self, key: NaturalKey, value):
+        """The row the cell names; remembered by the model and the cell's text, since a file
+        names the same few rows (its parties, themes, counties) thousands of times."""
+        if (key.model, value) not in self.found:
+            self.found[(key.model, value)] = self._find(key, value)
+        return self.found[(key.model, value)]
+
+    def _find(self, key: NaturalKey, value):
         matches = self._index(key.model).get(_normal(value), [])
         if key.model is County:  # a code or letter both counties had: today's, as county_from_key
             matches = [county for county in matches if county.is_current] or matches
@@ -563,7 +611,16 @@ def _cell(part: Part, name: str, lookups: _Lookups):
     key, model_field = part.keys.get(name), part.model_field(name)
     if isinstance(key, NaturalKey):
         if part.is_many(name):
-            return lambda v: [key.dump(lookups.find(key, item), many=False) for item in _split(v)]
+            read: dict = {}  # by the cell: a file writes the same few lists thousands of times
+
+            def many(value) -> list:
+                if value not in read:
+                    read[value] = [
+                        key.dump(lookups.find(key, item), many=False) for item in _split(value)
+                    ]
+                return list(read[value])
+
+            return many
         return lambda v: key.dump(lookups.find(key, v), many=False)
     if isinstance(key, AgreementLink):
         return _text
@@ -673,12 +730,15 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
     taken = set(
         AgreementLineage.objects.filter(slug__in=written_slugs).values_list("slug", flat=True)
     )
+    # Each cell's column key by its position in the row; None for a column with no header.
+    keys = [columns[index].key if index in columns else None for index in range(max(columns) + 1)]
     for row_number, cells in enumerate(table[1:], start=2):
-        # Only the cells with something in them: most of a row is empty.
+        # Only the cells with something in them: most of a row is empty ("" in a CSV file,
+        # None in a workbook), and that is tested before the cell is read as text.
         raw = {
-            column.key: cells[index]
-            for index, column in columns.items()
-            if index < len(cells) and _text(cells[index])
+            key: value
+            for key, value in zip(keys, cells, strict=False)  # a row may be shorter or longer
+            if key is not None and value not in ("", None) and _text(value)
         }
         if not raw:
             continue
@@ -697,7 +757,7 @@ def _plan_file(*, content: bytes, filename: str, user) -> ImportPlan:
 def _refuse_unstorable_cells(plan: ImportPlan, row: int, raw: dict) -> None:
     """Cells the database cannot hold, refused by row and column (and read as empty, so
     that the rest of the row is still checked): a NUL character, or more than a cell holds."""
-    for key, value in raw.items():
+    for key, value in list(raw.items()):
         text = value if isinstance(value, str) else ""
         if "\x00" in text:
             plan.error(row, key, "Cellen innehåller ett otillåtet tecken (NUL). Ta bort det.")
@@ -712,17 +772,16 @@ def _refuse_unstorable_cells(plan: ImportPlan, row: int, raw: dict) -> None:
         else:
             continue
         plan.refused.add((row, key))
-        raw[key] = None
+        del raw[key]
 
 
 def _plan_row(plan, agreements, lookups, user, row, raw, taken):
+    """One row into the plan. `raw` holds only the row's filled cells, by column key."""
+
     def read(column: Column, part: Part):
-        """The cell's value for the document, or None when the cell is empty or wrong."""
-        value = raw.get(column.key)
-        if not _text(value):
-            return None
+        """The filled cell's value for the document, or None when the cell is wrong."""
         try:
-            return lookups.reader(part, column.field)(value)
+            return lookups.reader(part, column.field)(raw[column.key])
         except ValueError as error:
             plan.error(row, column.key, str(error))
             return None
@@ -733,15 +792,17 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
             row, "agreement.lineage", "Ange överenskommelsens adressnamn, samma på alla dess rader."
         )
         return
-    try:
-        validate_slug(slug)
-    except ValidationError:
-        plan.error(
-            row, "agreement.lineage", f"”{slug}” får bara innehålla a–z, 0–9, bindestreck och _."
-        )
-        return
     planned = agreements.get(slug)
     if planned is None:
+        try:
+            validate_slug(slug)
+        except ValidationError:
+            plan.error(
+                row,
+                "agreement.lineage",
+                f"”{slug}” får bara innehålla a–z, 0–9, bindestreck och _.",
+            )
+            return
         if slug in taken:
             plan.error(
                 row,
@@ -753,12 +814,8 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
         planned = agreements[slug] = PlannedAgreement(slug=slug)
     planned.rows.append(row)
 
-    for column in COLUMNS:
-        if (
-            column.level != "agreement"
-            or column.key not in raw
-            or column.key == "agreement.lineage"
-        ):
+    for column in AGREEMENT_COLUMNS:
+        if column.key not in raw:
             continue
         value = read(column, AGREEMENT)
         if column.field == "county" and value is not None:
@@ -778,30 +835,28 @@ def _plan_row(plan, agreements, lookups, user, row, raw, taken):
         party = planned.parties.get(organisation.slug)
         if party is None:
             party = planned.parties[organisation.slug] = PlannedParty(organisation, row)
-        for column in COLUMNS:
-            if column.level == "party" and column.key in raw and column.field != "organisation":
+        for column in PARTY_COLUMNS:
+            if column.key in raw and column.field != "organisation":
                 value = read(column, PARTY)
                 _set_once(party.values, party.value_rows, column, value, row, plan, "part")
-    elif not _text(raw.get("party.organisation")) and any(
-        _text(raw.get(column.key)) for column in COLUMNS if column.level == "party"
-    ):
+    elif "party.organisation" not in raw and any(column.key in raw for column in PARTY_COLUMNS):
         plan.error(row, "party.organisation", "Ange vilken organisation uppgifterna gäller.")
 
-    commitment_columns = [column for column in COLUMNS if column.level == "commitment"]
-    if not any(_text(raw.get(column.key)) for column in commitment_columns):
+    if not any(column.key in raw for column in COMMITMENT_COLUMNS):
         return
     if party is None:
-        if not _text(raw.get("party.organisation")):
+        if "party.organisation" not in raw:
             plan.error(row, "party.organisation", "Ange vilken part åtagandet hör till.")
         return
-    if not _text(raw.get("commitment.text")):
+    if "commitment.text" not in raw:
         plan.error(row, "commitment.text", "Skriv åtagandets text; rubriken räcker inte.")
         return
     values = {}
-    for column in commitment_columns:
-        value = read(column, COMMITMENT)
-        if value is not None:
-            values[column.field] = value
+    for column in COMMITMENT_COLUMNS:
+        if column.key in raw:
+            value = read(column, COMMITMENT)
+            if value is not None:
+                values[column.field] = value
     if "responsible_contact" in values:
         values["responsible_contact"] = _contact_of(
             party.organisation, values["responsible_contact"]
@@ -822,7 +877,7 @@ def _party_organisation(plan, lookups, user, row, raw) -> Organisation | None:
         if declared:
             plan.error(row, "party.organisation", "Skriv den nya organisationens namn här.")
         return None
-    new = plan.new_organisations.get(_normal(name))
+    new = plan.new_organisations.get(_normal(name)) if plan.new_organisations else None
     if not declared:
         if new is not None:
             return new.organisation
@@ -963,10 +1018,11 @@ def _check_place(plan: ImportPlan, planned: PlannedAgreement, lookups: _Lookups)
 def _warn_out_of_time(planned: PlannedAgreement) -> None:
     """A warning, not an error: the documents of the time are what they are, but a party that
     did not exist on the agreement's day is more often a mistake in the file."""
+    day = planned.day
     for party in planned.parties.values():
         if party.is_new:
             continue
-        absence = party.organisation.absence_on(planned.day)
+        absence = party.organisation.absence_on(day)
         if absence:
             planned.warnings.append(
                 RowError(party.row, COLUMN_BY_KEY["party.organisation"].header, absence)
@@ -1186,6 +1242,31 @@ def agreements_import(*, plan: ImportPlan, user, progress=None) -> list:
         _errors_sort(plan)
         raise ValidationError([str(error) for error in plan.errors])
     return [agreement for _planned, agreement in saved]
+
+
+# The previewed file -----------------------------------------------------------------------
+
+# A file whose preview has no errors waits for its confirmation in the shared cache
+# (CACHES["default"]), compressed (1.6 MB of CSV is 0.1 MB), by user and the file's token: not
+# in the session, which every later request of the user would read (as hex, 3.2 MB). It is
+# kept as long as a login lasts; when it is gone, the page asks for the file again.
+
+
+def _previewed_key(user, token: str) -> str:
+    return f"agreement-import:{user.pk}:{token}"
+
+
+def previewed_file_keep(*, user, token: str, content: bytes) -> None:
+    cache.set(_previewed_key(user, token), zlib.compress(content, 1), settings.SESSION_COOKIE_AGE)
+
+
+def previewed_file(*, user, token: str) -> bytes | None:
+    compressed = cache.get(_previewed_key(user, token))
+    return None if compressed is None else zlib.decompress(compressed)
+
+
+def previewed_file_forget(*, user, token: str) -> None:
+    cache.delete(_previewed_key(user, token))
 
 
 # The background job --------------------------------------------------------------------

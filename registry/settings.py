@@ -235,8 +235,9 @@ TOKEN_FAILURE_WINDOW = env.int("DJANGO_TOKEN_FAILURE_WINDOW", default=15 * 60)  
 # agreement is gone within a minute; the ETag makes the next request cheap.
 PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
 
-# "default": the cache shared by every worker process and machine: the throttling counters and
-# the health check. Django's database cache in the registry's own PostgreSQL (table
+# "default": the cache shared by every worker process and machine: the throttling counters, the
+# health check and an import file waiting for its confirmation (agreements/importing.py).
+# Django's database cache in the registry's own PostgreSQL (table
 # registry_cache, made by `manage.py createcachetable`, which setup_registry runs): every
 # process and machine already shares that server, so the limits hold without another service
 # to run and secure; a throttled request costs four small queries (a read, and a write that

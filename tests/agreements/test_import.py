@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -151,6 +152,33 @@ def test_a_valid_csv_is_previewed_then_saved_as_drafts(client, norrbotten_staff)
     assert boden.parties.get(organisation__name="Arbetsförmedlingen").role == "participant"
     history = client.get(reverse("admin:agreements_agreement_history", args=[lulea.pk]))
     assert "Importerad från lok.csv, rad 2–4." in history.content.decode()
+
+
+def test_a_preview_whose_file_is_gone_asks_for_the_file_again(client, norrbotten_staff):
+    client.force_login(norrbotten_staff)
+    upload = SimpleUploadedFile("lok.csv", csv_bytes(VALID_ROWS), "text/csv")
+    token = client.post(IMPORT, {"file": upload}).context["plan"].token
+    cache.clear()  # the waiting file expired, or the shared cache lost it
+
+    saved = client.post(IMPORT, {"confirm": "1", "token": token}, follow=True)
+
+    assert "Förhandsgranskningen har gått ut. Ladda upp filen igen." in saved.content.decode()
+    assert not Agreement.objects.filter(lineage__slug__startswith="lok-").exists()
+
+
+def test_the_preview_escapes_what_the_file_writes(client, norrbotten_staff):
+    rows = [list(VALID_ROWS[0])]
+    rows[0][1] = "Luleå <script>alert(1)</script>"
+    rows[0][8] = "Anna <b>Andersson</b> & Co"
+    client.force_login(norrbotten_staff)
+
+    page = client.post(IMPORT, {"file": SimpleUploadedFile("lok.csv", csv_bytes(rows))})
+
+    text = page.content.decode()
+    assert "<h4>Luleå &lt;script&gt;alert(1)&lt;/script&gt;</h4>" in text
+    party = "<li>Luleå kommun – undertecknare, Anna &lt;b&gt;Andersson&lt;/b&gt; &amp; Co</li>"
+    assert party in text
+    assert "<script>alert" not in text
 
 
 def test_errors_in_row_7_name_the_row_and_column_and_nothing_is_saved(norrbotten_staff):
