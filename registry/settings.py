@@ -254,6 +254,16 @@ CACHES = {
         "TIMEOUT": 7 * 24 * 3600,
         "OPTIONS": {"POINTERS": "default"},
     },
+    # "pages": rendered articles of the agreement pages (agreements/page_cache.py), in each
+    # process's memory, so that a new deploy never serves an old template's HTML; their
+    # generations are in "default". Nothing is kept in development, where templates change.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.dummy.DummyCache"
+        if DEBUG
+        else "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":
     CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 10_000)
