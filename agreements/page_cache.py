@@ -16,6 +16,9 @@ agreement would, for every agreement read).
   the Swedish text), the version and its lock number (moves on every change of the version
   and its parts, through any path), its legal status today (the one thing on the page that
   changes with the day) and the numbers of the published versions ("version 2 of 3").
+- The API's list of agreements (`public_kept`) is kept under its address and the state of
+  the catalogue's index it was computed with (its change token,
+  which moves after every write to a published version, and its day).
 """
 
 import hashlib
@@ -25,6 +28,7 @@ from typing import TypeVar
 from django.core.cache import caches
 from django.utils import translation
 
+from agreements.catalogue_index import CatalogueIndex
 from agreements.models import Agreement
 from agreements.pdf_cache import FAST_PATH_SECONDS, generations_many
 
@@ -68,3 +72,12 @@ def agreement_article(
         ",".join(str(version.version_number) for version in versions),
     )
     return _kept(parts, render)
+
+
+def public_kept(*, index: CatalogueIndex, key: str, compute: Callable[[], T | None]) -> T | None:
+    """What a public page or list (`key`: which, with its address, language and parameters)
+    shows of the newest published agreements, their status and coverage, kept under the
+    state of the catalogue `index` it is computed with; else `compute()`d and kept unless it
+    is None. The index's own token, not the database's: while a new index is built in the
+    background, what the old one answers is kept under the old token."""
+    return _kept((key, index.token, str(index.day)), compute)

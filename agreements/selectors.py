@@ -15,7 +15,7 @@ from django.db.models import (
 from actors.models import ContactPerson, Municipality
 from agreements import search
 from agreements.catalogue_index import CatalogueIndex, Selection, by_relevance, catalogue_index
-from agreements.filters import AgreementFilterSet, Sort
+from agreements.filters import VERSIONS_ALL, AgreementFilterSet, Sort
 from agreements.models import (
     AGREEMENT_LINKS,
     Agreement,
@@ -182,6 +182,20 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
         facets=facets,
         suggestions=suggestions,
     )
+
+
+def agreement_api_list_index(*, user, params) -> CatalogueIndex | None:
+    """The catalogue's index when it can answer the API's list of agreements for this reader
+    and these parameters (`CatalogueIndex.listed_ids`: the newest published version of each
+    agreement, the status chosen among them, counted and paged without reading the table);
+    None when the database answers: search words, every version (`versions=all`), or a
+    signed-in reader, who may see drafts. Like the catalogue, a list may be a moment behind a
+    publication while the index is rebuilt (agreements/catalogue_index.py)."""
+    if user.is_authenticated or params.get("q", "").strip():
+        return None
+    if params.get("versions") == VERSIONS_ALL:
+        return None
+    return catalogue_index()
 
 
 # -- one agreement ---------------------------------------------------------------------------

@@ -11,10 +11,11 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from actors.models import Organisation
+from agreements.catalogue_index import catalogue_index
 from agreements.models import Agreement
 from agreements.page_cache import PAGE_CACHE_ALIAS
 from followup.models import FollowUp, FollowUpState, ReceptionFigure
-from tests.factories import AgreementFactory, PartyFactory
+from tests.factories import AgreementFactory, PartyFactory, local_agreement
 from tests.revisions import revision_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("kept_pages")]
@@ -117,3 +118,43 @@ def test_an_unpublished_agreement_page_is_gone_at_once(client, committed):
     page(client, url)
     Agreement.objects.filter(pk=agreement.pk).update(publication="draft", published_at=None)
     page(client, url, status=404)
+
+
+def test_the_public_list_of_agreements_is_the_databases(client):
+    for number in range(6):
+        local_agreement(
+            municipality_codes=["0114" if number % 2 else "2584"],
+            valid_from=datetime.date(2010 + number, 1, 1),
+            valid_until=datetime.date(2015, 12, 31) if number < 3 else None,
+        )
+    catalogue_index()
+    for query in [
+        "page_size=4",
+        "page_size=4&page=2",
+        "status=in_force&level=local",
+        "status=expired&county=25",
+        "municipality=0114&year=unknown",
+        "theme=sfi&good_example=false",
+        "versions=latest&organisation_kind=national_agency",
+    ]:
+        kept = client.get(f"/api/v1/agreements/?{query}")
+        from_database = client.get(f"/api/v1/agreements/?{query}&ordering=id")
+        assert kept.status_code == from_database.status_code == 200, query
+        assert kept["Last-Modified"] == from_database["Last-Modified"], query
+        kept, from_database = kept.json(), from_database.json()
+        assert kept["count"] == from_database["count"], query
+        assert kept["results"] == from_database["results"], query
+
+
+def test_the_public_list_read_again_costs_one_query_and_shows_a_publication(
+    client, committed, django_assert_max_num_queries
+):
+    catalogue_index()
+    url = "/api/v1/agreements/?page_size=500"
+    before = client.get(url).json()
+    with django_assert_max_num_queries(1):
+        assert client.get(url).json() == before
+    new = committed(lambda: AgreementFactory(title="Pelikanöverenskommelsen"))
+    after = client.get(url).json()
+    assert after["count"] == before["count"] + 1
+    assert new.pk in [row["id"] for row in after["results"]]
