@@ -16,8 +16,8 @@ agreement would, for every agreement read).
   the Swedish text), the version and its lock number (moves on every change of the version
   and its parts, through any path), its legal status today (the one thing on the page that
   changes with the day) and the numbers of the published versions ("version 2 of 3").
-- The API's list of agreements (`public_kept`) is kept under its address and the state of
-  the catalogue's index it was computed with (its change token,
+- The county pages and the API's list of agreements (`public_kept`) are kept under their
+  address and the state of the catalogue's index they were computed with (its change token,
   which moves after every write to a published version, and its day).
 """
 

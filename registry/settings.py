@@ -254,9 +254,10 @@ CACHES = {
         "TIMEOUT": 7 * 24 * 3600,
         "OPTIONS": {"POINTERS": "default"},
     },
-    # "pages": rendered articles of the agreement pages (agreements/page_cache.py), in each
-    # process's memory, so that a new deploy never serves an old template's HTML; their
-    # generations are in "default". Nothing is kept in development, where templates change.
+    # "pages": the agreement pages' articles, the county pages and the API's list of
+    # agreements (agreements/page_cache.py), in each process's memory, so that a new deploy
+    # never serves an old template's HTML; the generation they are kept under is in "default".
+    # Nothing is kept in development, where templates change.
     "pages": {
         "BACKEND": "django.core.cache.backends.dummy.DummyCache"
         if DEBUG

@@ -158,3 +158,23 @@ def test_the_public_list_read_again_costs_one_query_and_shows_a_publication(
     after = client.get(url).json()
     assert after["count"] == before["count"] + 1
     assert new.pk in [row["id"] for row in after["results"]]
+
+
+def test_a_kept_county_page_shows_a_completed_followup(
+    client, committed, django_assert_max_num_queries
+):
+    agreement = local_agreement(municipality_codes=["2584"], valid_from=datetime.date(2020, 1, 1))
+    url = reverse("actors:county", kwargs={"slug": "norrbottens-lan"})
+    catalogue_index()
+    first = page(client, url)
+    with django_assert_max_num_queries(2):
+        assert page(client, url) == first
+    committed(
+        lambda: FollowUp.objects.create(
+            agreement=agreement,
+            year=2023,
+            state=FollowUpState.COMPLETED,
+            completed_at=timezone.now(),
+        )
+    )
+    assert '<td data-label="Senaste uppföljning">2023</td>' in page(client, url)
