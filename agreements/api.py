@@ -491,9 +491,13 @@ class AgreementViewSet(
             data = self.get_paginated_response(self.get_serializer(rows, many=True).data).data
             return data, self.last_modified()
 
-        kept = public_kept(
-            index=index, key=f"api-agreements:{request.build_absolute_uri()}", compute=page
-        )
+        # Pages up to the default size are kept; a longer one (up to 500 rows, 400 KB) is read
+        # each time, so that a few hundred addresses cannot fill a worker's memory.
+        if self.paginator.get_page_size(request) > self.paginator.page_size:
+            kept = page()
+        else:
+            address = request.build_absolute_uri()
+            kept = public_kept(index=index, key=f"api-agreements:{address}", compute=page)
         if kept is None:
             return super().list(request, *args, **kwargs)
         data, self._last_modified = kept

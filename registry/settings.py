@@ -263,7 +263,8 @@ CACHES = {
         if DEBUG
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
-        "OPTIONS": {"MAX_ENTRIES": 1000},
+        # 15-80 KB each (an agreement's article, a county page, a list of 50).
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache":

@@ -150,7 +150,7 @@ def test_the_public_list_read_again_costs_one_query_and_shows_a_publication(
     client, committed, django_assert_max_num_queries
 ):
     catalogue_index()
-    url = "/api/v1/agreements/?page_size=500"
+    url = "/api/v1/agreements/?page_size=50"
     before = client.get(url).json()
     with django_assert_max_num_queries(1):
         assert client.get(url).json() == before
