@@ -63,6 +63,8 @@ def county_detail(request, slug):
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(reverse("actors:county", kwargs={"slug": shown.slug}) + query)
 
+    index = catalogue_index()
+
     def body() -> str:
         overview = selectors.county_overview(county=county, choice=choice, index=index)
         return render_to_string(
@@ -76,13 +78,12 @@ def county_detail(request, slug):
             },
         )
 
-    index = catalogue_index()
     return render(
         request,
         "actors/county.html",
         {
             "county": county,
-            # The page of a day and boundaries asked for: the form's errors are shown as given.
+            # A page whose form has errors is rendered each time, not kept.
             "body": body()
             if form.errors
             else public_kept(index=index, key=f"county:{request.get_full_path()}", compute=body),
