@@ -11,7 +11,7 @@ from django.db.models.functions import RowNumber
 from actors.boundaries import county_today
 from actors.forms import Counting
 from actors.models import County, Municipality, Organisation
-from agreements.catalogue_index import catalogue_index
+from agreements.catalogue_index import CatalogueIndex, catalogue_index
 from agreements.coverage import MunicipalityCoverage, municipality_coverage
 from agreements.models import Agreement, Level, Party
 from agreements.search import swedish_title_key
@@ -99,12 +99,18 @@ def _newest_versions(
     )
 
 
-def county_overview(*, county: County, choice: Counting) -> CountyOverview:
+def county_overview(
+    *, county: County, choice: Counting, index: CatalogueIndex | None = None
+) -> CountyOverview:
     """The newest published version of the agreements counted under the county, with its
     status on the chosen day, and the coverage of its municipalities on that day under the
     chosen boundaries; a county that did not exist that day has no municipalities, and the
-    counties it is made of."""
-    index = catalogue_index() if choice.counting.on is None else None
+    counties it is made of. Under today's counties the lists come from the catalogue's
+    `index` (catalogue_index() unless given)."""
+    if choice.counting.on is not None:
+        index = None
+    elif index is None:
+        index = catalogue_index()
     regional = _newest_versions(
         county=county, choice=choice, level=Level.REGIONAL, order="title", index=index
     )
@@ -115,11 +121,12 @@ def county_overview(*, county: County, choice: Counting) -> CountyOverview:
         municipality_coverage(county=county, on=choice.on, boundaries=choice.boundaries)
     )
     exists = choice.counting.on is None or county in choice.counting.counties()
+    cards = agreement_cards_in_order(regional + local[:LOCAL_ON_COUNTY_PAGE], on=choice.on)
     return CountyOverview(
         county,
         choice,
-        agreement_cards_in_order(regional, on=choice.on),
-        agreement_cards_in_order(local[:LOCAL_ON_COUNTY_PAGE], on=choice.on),
+        [card for card in cards if card.level == Level.REGIONAL],
+        [card for card in cards if card.level == Level.LOCAL],
         len(local),
         coverage,
         [] if exists else choice.counting.parts_of(county),

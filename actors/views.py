@@ -1,4 +1,5 @@
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -7,7 +8,9 @@ from actors import selectors
 from actors.forms import CountingForm
 from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
+from agreements.catalogue_index import catalogue_index
 from agreements.coverage import CoverageState
+from agreements.page_cache import public_kept
 
 
 def _counting_form(request) -> CountingForm:
@@ -59,16 +62,31 @@ def county_detail(request, slug):
     if shown != county:  # a former county: today's county, or the one it was part of that day
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(reverse("actors:county", kwargs={"slug": shown.slug}) + query)
-    overview = selectors.county_overview(county=county, choice=choice)
+
+    index = catalogue_index()
+
+    def body() -> str:
+        overview = selectors.county_overview(county=county, choice=choice, index=index)
+        return render_to_string(
+            "actors/county_body.html",
+            {
+                "county": county,
+                "form": form,
+                "overview": overview,
+                "map": _county_map(overview),
+                "query": urlencode(choice.as_query()),
+            },
+        )
+
     return render(
         request,
         "actors/county.html",
         {
             "county": county,
-            "form": form,
-            "overview": overview,
-            "map": _county_map(overview),
-            "query": urlencode(choice.as_query()),
+            # A page whose form has errors is rendered each time, not kept.
+            "body": body()
+            if form.errors
+            else public_kept(index=index, key=f"county:{request.get_full_path()}", compute=body),
             "canonical_path": request.path,
         },
         status=400 if form.errors else 200,

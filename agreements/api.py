@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import json
 from dataclasses import replace
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Prefetch
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -18,6 +20,7 @@ from drf_spectacular.utils import (
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from actors.api import (
     CountySummarySerializer,
@@ -27,7 +30,7 @@ from actors.api import (
 )
 from actors.filters import CountyFilter, MunicipalityFilter, OrganisationFilter
 from actors.models import County, Municipality, OrganisationKind
-from agreements import policy
+from agreements import policy, selectors
 from agreements.document import (
     AGREEMENT,
     GOAL,
@@ -51,6 +54,7 @@ from agreements.models import (
     Publication,
     signing_year,
 )
+from agreements.page_cache import public_kept
 from agreements.services import (
     agreement_create,
     agreement_document_write,
@@ -453,6 +457,8 @@ class AgreementViewSet(
         return agreement
 
     def last_modified(self):
+        if getattr(self, "_last_modified", None) is not None:
+            return self._last_modified
         if self.action == "retrieve" and "pk" in self.kwargs:
             return (
                 Agreement.objects.published()
@@ -461,6 +467,41 @@ class AgreementViewSet(
                 .first()
             )
         return Agreement.objects.published().aggregate(latest=Max("updated_at"))["latest"]
+
+    def list(self, request, *args, **kwargs):
+        """The public's list in id order is paged from the catalogue's index (no count or
+        scan of the table) and kept until a published agreement changes
+        (agreements/page_cache.py); anything else, or filters with errors, as DRF lists."""
+        index = None
+        if not request.query_params.get(api_settings.ORDERING_PARAM):
+            index = selectors.agreement_api_list_index(
+                user=request.user, params=request.query_params
+            )
+        if index is None:
+            return super().list(request, *args, **kwargs)
+
+        def page() -> tuple[dict, datetime.datetime | None] | None:
+            queryset = self.get_queryset()
+            filterset = DjangoFilterBackend().get_filterset(request, queryset, self)
+            if not filterset.is_valid():
+                return None
+            ids = index.listed_ids(chosen=filterset.chosen_values())
+            shown = [int(pk) for pk in self.paginate_queryset(ids)]
+            rows = queryset.filter(pk__in=shown).order_by("pk")
+            data = self.get_paginated_response(self.get_serializer(rows, many=True).data).data
+            return data, self.last_modified()
+
+        # Pages up to the default size are kept; a longer one (up to 500 rows, 400 KB) is read
+        # each time, so that a few hundred addresses cannot fill a worker's memory.
+        if self.paginator.get_page_size(request) > self.paginator.page_size:
+            kept = page()
+        else:
+            address = request.build_absolute_uri()
+            kept = public_kept(index=index, key=f"api-agreements:{address}", compute=page)
+        if kept is None:
+            return super().list(request, *args, **kwargs)
+        data, self._last_modified = kept
+        return Response(data)
 
     def retrieve(self, request, *args, **kwargs):
         agreement = self.get_object()

@@ -147,6 +147,15 @@ class CatalogueIndex:
         ordered = self.title_order if order == "title" else self.published_order
         return self.ids[ordered[mask[ordered]]].tolist()
 
+    def listed_ids(self, *, chosen: dict[str, list]) -> np.ndarray:
+        """Ids, ascending, of the newest published version of each agreement that passes
+        every filter in `chosen`, a status chosen among those versions: the API's list for
+        the public (AgreementApiFilterSet), without facet counts."""
+        mask = self.is_latest
+        for facet, values in chosen.items():
+            mask = mask & self._mask(facet, values)
+        return self.ids[mask]
+
     def select(
         self, *, chosen: dict[str, list], matches: np.ndarray | None = None, order: str
     ) -> Selection:

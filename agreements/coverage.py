@@ -135,7 +135,7 @@ def municipality_coverage(
         .defer("geometry", "county__geometry")
         .order_by("counted_code")
     )
-    links = local_agreements_in_force_or_unknown(on=on)
+    links = local_agreements_in_force_or_unknown(on=on).order_by()
     if county is not None:
         links = links.filter(municipalities__in=municipalities.values("pk"))
     last_followup = (

@@ -9,7 +9,8 @@ Two kinds of entries:
   repeated request needs one small query and two cache reads instead of building the HTML.
 
 A generation is a random token per agreement, plus one for everything. A signal deletes it
-after any write that changes what the PDF prints (agreements/pdf_signals.py); the next request
+after any write that changes what the PDF prints (agreements/pdf_signals.py; the public pages
+kept by agreements/page_cache.py are kept under the one for everything); the next request
 draws a new token, so an evicted or deleted generation can only cause a new render, never a
 stale PDF. Fast pointers also expire after FAST_PATH_SECONDS, which bounds the effect of a
 write that bypasses signals (QuerySet.update, raw SQL).
@@ -66,14 +67,16 @@ def generations(agreement_id: int) -> tuple[str, str]:
     return tokens[0], tokens[1]
 
 
-def generations_many(agreement_ids: list[int]) -> tuple[list[str], str]:
+def generations_many(agreement_ids: list[int], *, draw: bool = True) -> tuple[list[str], str]:
     """`generations` for many agreements: their tokens in order and the one for everything, in
-    one read when all exist (missing ones are drawn, as the PDFs' own rendering would). For a
-    digest that changes whenever one of these PDFs may have (agreements/pdf_zip.py)."""
+    one read when all exist (missing ones are drawn, as the PDFs' own rendering would; with
+    `draw` false they are "", and nothing is written). For a digest that changes whenever one
+    of these PDFs may have (agreements/pdf_zip.py); with no agreements, the token for
+    everything that the public pages are kept under (agreements/page_cache.py)."""
     store = pdf_cache()
     keys = [_agreement_key(pk) for pk in agreement_ids]
     found = store.get_many([*keys, _ALL])
-    missing = [key for key in (*keys, _ALL) if key not in found]
+    missing = [key for key in (*keys, _ALL) if key not in found] if draw else []
     for key in missing:
         store.add(key, uuid.uuid4().hex, timeout=None)
     if missing:

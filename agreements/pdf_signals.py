@@ -1,6 +1,7 @@
-"""Keeps the fast path of the PDF cache honest: any saved or deleted row that an agreement
-PDF prints gives that agreement (or, for shared rows such as an organisation's name, every
-agreement) a new cache generation once the transaction commits.
+"""Keeps the fast path of the PDF cache and the cached public pages honest
+(agreements/page_cache.py): any saved or deleted row that an agreement's PDF or page shows
+gives that agreement (or, for shared rows such as an organisation's name, every agreement) a
+new cache generation once the transaction commits.
 
 The generations only decide whether the fast path may skip building the HTML. A write that
 bypasses signals (QuerySet.update, raw SQL) is caught within `pdf_cache.FAST_PATH_SECONDS` at the
@@ -18,15 +19,23 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from actors.models import ContactPerson, County, Municipality, Organisation
-from agreements.models import Agreement, AgreementSection, Goal, LegalReference, Party, Perspective
+from agreements.models import (
+    Agreement,
+    AgreementSection,
+    Attachment,
+    Goal,
+    LegalReference,
+    Party,
+    Perspective,
+)
 from agreements.pdf_cache import agreement_pdfs_invalidate
 from commitments.models import Commitment, TargetGroup, Theme
-from followup.models import CommitmentAssessment, FollowUp, GoalOutcome
+from followup.models import CommitmentAssessment, FollowUp, GoalOutcome, ReceptionFigure
 
 logger = logging.getLogger(__name__)
 
 # Rows of one agreement.
-PARTS = (Party, Goal, AgreementSection, Commitment, FollowUp)
+PARTS = (Party, Goal, AgreementSection, Commitment, Attachment)
 # Rows of a follow-up.
 FOLLOWUP_PARTS = (CommitmentAssessment, GoalOutcome)
 # Rows that many agreements print (names, titles). Agreements themselves too, when published
@@ -56,6 +65,25 @@ M2M = (
 
 def _part_changed(sender, instance, **kwargs):
     agreement_pdfs_invalidate(agreement_id=instance.agreement_id)
+
+
+@receiver(post_save, sender=FollowUp, dispatch_uid="pdf-FollowUp-save")
+@receiver(post_delete, sender=FollowUp, dispatch_uid="pdf-FollowUp-del")
+def _followup_changed(sender, instance, **kwargs):
+    """A follow-up is printed in its agreement's PDF; a completed one is shown on the page of
+    every version and in the coverage of the county pages (agreements/page_cache.py)."""
+    agreement_pdfs_invalidate(agreement_id=instance.agreement_id)
+    agreement_pdfs_invalidate()
+
+
+@receiver(post_save, sender=ReceptionFigure, dispatch_uid="pdf-ReceptionFigure-save")
+@receiver(post_delete, sender=ReceptionFigure, dispatch_uid="pdf-ReceptionFigure-del")
+def _reception_changed(sender, instance, **kwargs):
+    """Reception figures are printed with the version that states them, and shown on its
+    page (agreements/page_cache.py)."""
+    if instance.source_agreement_id:
+        agreement_pdfs_invalidate(agreement_id=instance.source_agreement_id)
+        agreement_pdfs_invalidate()
 
 
 def _followup_part_changed(sender, instance, **kwargs):

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -10,7 +11,7 @@ from agreements import pdf_views, selectors
 from agreements.diff import agreement_diff
 from agreements.filters import Sort
 from agreements.models import Agreement
-from followup.selectors import reception_for_agreement
+from agreements.page_cache import agreement_article
 from registry.views import bad_request
 
 FACET_LABELS = {
@@ -206,31 +207,29 @@ def _canonical_catalogue_path(params: QueryDict) -> str:
 
 
 def _agreement_page(request, *, slug, number=None):
-    try:
-        agreement = selectors.agreement_get_published(slug=slug, number=number)
-    except Agreement.DoesNotExist:
-        raise Http404(_("Överenskommelsen finns inte eller är inte publicerad.")) from None
-    versions = selectors.agreement_versions(agreement=agreement)
-    latest = versions[-1]
-    is_latest = agreement.version_number == latest.version_number
-    previous = [v for v in versions if v.version_number < agreement.version_number]
+    page = selectors.agreement_page(slug=slug, number=number)
+    if page is None:
+        raise Http404(_("Överenskommelsen finns inte eller är inte publicerad."))
+
+    def render_article() -> str:
+        try:
+            context = selectors.agreement_article_context(page)
+        except Agreement.DoesNotExist:  # unpublished a moment ago
+            raise Http404(_("Överenskommelsen finns inte eller är inte publicerad.")) from None
+        return render_to_string("agreements/detail_article.html", context)
+
+    agreement = page.agreement
     return render(
         request,
         "agreements/detail.html",
         {
             "agreement": agreement,
-            "versions": versions,
-            "latest": latest,
-            "is_latest": is_latest,
-            "compare_from": previous[-1].version_number if previous else versions[0].version_number,
-            "compare_to": agreement.version_number if previous else latest.version_number,
-            "related": selectors.agreement_related(agreement=agreement),
-            "parties": list(agreement.parties.all()),
-            "has_commitments": any(party.commitments.all() for party in agreement.parties.all()),
-            "goals": list(agreement.goals.all()),
-            "reception": reception_for_agreement(agreement=agreement),
+            "is_latest": page.is_latest,
+            "article": agreement_article(
+                agreement=agreement, versions=page.versions, render=render_article
+            ),
             "canonical_path": agreement.get_absolute_url()
-            if is_latest
+            if page.is_latest
             else agreement.get_version_url(),
         },
     )

@@ -2,6 +2,7 @@
 
 import pytest
 
+from agreements.catalogue_index import catalogue_index
 from agreements.models import Agreement
 from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory
 
@@ -153,6 +154,7 @@ def test_list_and_detail_query_counts_are_fixed(api, django_assert_max_num_queri
     for _ in range(extra):
         agreement = AgreementFactory()
         CommitmentFactory(party=PartyFactory(agreement=agreement))
+    catalogue_index()  # read once after a change, whatever the size: not part of a list's count
     with django_assert_max_num_queries(4):
         api.get("/api/v1/agreements/?page_size=100")
     with django_assert_max_num_queries(4):
