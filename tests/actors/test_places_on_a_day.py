@@ -220,9 +220,11 @@ def test_a_county_page_on_a_day_costs_the_same_queries(
             valid_from=datetime.date(2004, 1, 1),
         )
     catalogue_index()  # read once after a change, whatever the size: not part of a page's count
+    # A county page reads the catalogue's token on any day: its body is kept under it (THEN_2005
+    # reached its limit of 10 without it).
     for path, params, limit in [
         ("/lan/vastmanlands-lan/", DAY_2005, 9),
-        ("/lan/vastmanlands-lan/", THEN_2005, 10),
+        ("/lan/vastmanlands-lan/", THEN_2005, 11),
         ("/lan/", DAY_2005, 7),
         ("/lan/", THEN_2005, 8),
     ]:
