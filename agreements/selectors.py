@@ -125,8 +125,9 @@ def _search_hits(matches) -> tuple[np.ndarray, np.ndarray]:
 def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
     """The versions to list, in order, and the facet counts. The index filters, counts and
     sorts; the database finds the search words' matches and ranks them in the same pass
-    (ranking only those the filters keep would read the documents twice), once per search
-    while the registry stays as it is (CatalogueIndex.search_matches)."""
+    (ranking only those the filters keep would read the documents twice). Both are the same
+    for every request with the same words and filters while the registry stays as it is, and
+    the index remembers them (CatalogueIndex.remembered)."""
     index = catalogue_index()
     sort = filterset.sort_value
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
@@ -140,17 +141,23 @@ def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex,
 
         matches = index.search_matches(filterset.query, ranked=relevance, read=read)
         filterset.full_text = matches.full_text
-    selection = index.select(
-        chosen=filterset.chosen_values(),
-        matches=None if matches is None else matches.rows,
-        order="newest" if sort == Sort.NEWEST else "title",
-    )
-    if not relevance:
-        return index, selection
-    rank_of_row = np.zeros(len(index.ids), dtype=np.float32)
-    rank_of_row[matches.rows] = matches.ranks
-    rows = by_relevance(selection.rows, rank_of_row[selection.rows])
-    return index, Selection(rows=rows, facets=selection.facets)
+    chosen = filterset.chosen_values()
+    key = ("selection", filterset.query, sort, *((f, *values) for f, values in chosen.items()))
+    selection = index.remembered.get(key)
+    if selection is None:
+        selection = index.select(
+            chosen=chosen,
+            matches=None if matches is None else matches.rows,
+            order="newest" if sort == Sort.NEWEST else "title",
+        )
+        if relevance:
+            rank_of_row = np.zeros(len(index.ids), dtype=np.float32)
+            rank_of_row[matches.rows] = matches.ranks
+            rows = by_relevance(selection.rows, rank_of_row[selection.rows])
+            selection = Selection(rows=rows, facets=selection.facets)
+        counts = sum(len(counted) for counted in selection.facets.values())
+        index.remembered.put(key, selection, selection.rows.nbytes + 100 * counts)
+    return index, selection
 
 
 def _cards_with_snippets(
