@@ -18,6 +18,11 @@ rebuilt: in production by a thread while the previous index of the same day keep
 (`catalogue_index`), so a reader may see the registry as it was a fraction of a second
 earlier, never a draft (the cards are read from the published rows). The token is random,
 so a rolled-back change never leaves a stale index that matches.
+
+An index also keeps what requests ask again and again while it answers (`Remembered`): a
+search's matches and ranks, the selection and counts per words and filters, snippets and
+suggestions (agreements/selectors.py). They go with the index, so a change of the registry
+or the day drops them all.
 """
 
 import datetime
