@@ -218,3 +218,18 @@ def test_in_production_a_change_is_built_in_the_background_and_a_draft_never_sho
     assert "Helt ny överenskommelse" not in response.content.decode()
     assert rebuilt is not previous
     assert rebuilt.token == catalogue_token() != previous.token
+
+
+def test_what_an_index_remembers_stays_within_its_size():
+    remembered = catalogue_index_module.Remembered(limit=100)
+    remembered.put("a", "first", 60)
+    remembered.put("b", "second", 30)
+    assert remembered.get("a") == "first"  # now the most recently used
+    remembered.put("c", "third", 30)
+    assert (remembered.get("a"), remembered.get("b"), remembered.get("c")) == (
+        "first",
+        None,
+        "third",
+    )
+    remembered.put("d", "too big", 101)
+    assert remembered.get("d") is None
