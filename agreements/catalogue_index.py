@@ -18,11 +18,18 @@ rebuilt: in production by a thread while the previous index of the same day keep
 (`catalogue_index`), so a reader may see the registry as it was a fraction of a second
 earlier, never a draft (the cards are read from the published rows). The token is random,
 so a rolled-back change never leaves a stale index that matches.
+
+An index also keeps what requests ask again and again while it answers (`Remembered`): a
+search's matches and ranks, the selection and counts per words and filters, snippets and
+suggestions (agreements/selectors.py). They go with the index, so a change of the registry
+or the day drops them all.
 """
 
 import datetime
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -77,6 +84,53 @@ class Selection:
     facets: dict[str, list[tuple[str, str, int]]]
 
 
+# What one process keeps of the searches asked between two changes (Remembered): a search's
+# matches take 8 bytes a version (170 kB for a common word at 20,000 agreements).
+REMEMBERED_BYTES = 24 * 1024 * 1024
+
+
+class Remembered:
+    """Answers that stay the same for every request until the registry changes, kept for the
+    life of one index (a new index starts empty): a search's matches and ranks, the snippets
+    of the agreements shown for it. The least recently used go first, beyond `limit` bytes."""
+
+    def __init__(self, limit: int = REMEMBERED_BYTES):
+        self._limit = limit
+        self._items: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # a development server answers in threads
+
+    def get(self, key: Hashable):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def put(self, key: Hashable, value, size: int) -> None:
+        with self._lock:
+            if key in self._items:
+                self._size -= self._items.pop(key)[1]
+            if size > self._limit:
+                return
+            self._items[key] = (value, size)
+            self._size += size
+            while self._size > self._limit:
+                self._size -= self._items.popitem(last=False)[1][1]
+
+
+@dataclass(frozen=True)
+class SearchMatches:
+    """A search's matches as rows of the index with their ranks (PostgreSQL's real, so
+    float32 holds them exactly; None when the search was not ranked), and whether they were
+    found by full-text search or by the spelling fallback."""
+
+    full_text: bool
+    rows: np.ndarray
+    ranks: np.ndarray | None
+
+
 @dataclass(frozen=True)
 class CatalogueIndex:
     token: str
@@ -90,19 +144,38 @@ class CatalogueIndex:
     title_order: np.ndarray  # rows in the FilterSet's title order
     newest_order: np.ndarray  # rows in the FilterSet's newest-first order
     published_order: np.ndarray  # rows by publication, the most recently published first
+    remembered: Remembered = field(default_factory=Remembered, compare=False, repr=False)
 
     # -- reading the filters -----------------------------------------------------------------
 
-    def rows_and_ranks(self, hits) -> tuple[np.ndarray, np.ndarray]:
-        """The rows of (agreement id, rank) pairs, and their ranks; ids not in the index
-        (published after it was read) are left out."""
-        found = np.array(hits, dtype=np.float64).reshape(-1, 2)
-        ids, ranks = found[:, 0].astype(np.int64), found[:, 1]
-        if not len(self.ids):
-            return ids[:0], ranks[:0]
-        rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        known = self.ids[rows] == ids
-        return rows[known], ranks[known]
+    def search_matches(
+        self,
+        query: str,
+        *,
+        ranked: bool,
+        read: Callable[[bool], tuple[bool, np.ndarray, np.ndarray]],
+    ) -> SearchMatches:
+        """The versions a search matches, and their ranks when `ranked`: read once per index
+        (`read(ranked)` gives whether full-text search found them, and the ids and ranks of
+        every match, drafts included), since what a search finds among the published
+        versions changes only with the registry, and every such change makes a new index.
+        Ids not in the index (published after it was read) are left out."""
+        key = ("search", query)
+        matches = self.remembered.get(key)
+        if matches is None or (ranked and matches.ranks is None):
+            full_text, ids, ranks = read(ranked)
+            if not len(self.ids):
+                ids = ranks = ids[:0]
+            rows = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+            known = self.ids[rows] == ids
+            matches = SearchMatches(
+                full_text=full_text,
+                rows=rows[known].astype(np.int32),
+                ranks=ranks[known] if ranked else None,
+            )
+            size = matches.rows.nbytes + (matches.ranks.nbytes if ranked else 0)
+            self.remembered.put(key, matches, size)
+        return matches
 
     def _mask(self, facet: str, chosen: list) -> np.ndarray:
         if facet == "good_example":

@@ -167,6 +167,12 @@ class AgreementFilterSet(django_filters.FilterSet):
             )
         return self._full_text
 
+    @full_text.setter
+    def full_text(self, value: bool) -> None:
+        """Decided already for the same words (the catalogue remembers it with their matches
+        while the registry stays as it is)."""
+        self._full_text = value
+
     def filter_search(self, queryset, name, value):
         if not value.strip():
             return queryset

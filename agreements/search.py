@@ -36,6 +36,7 @@ catalogue suggests themes, organisations and spellings (search_suggestions).
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -632,57 +633,90 @@ def _alike(word: str, name: str) -> bool:
     spelt almost as it."""
     name_words = re.findall(r"\w+", fold(name))
     return any(
-        part.startswith(word)
-        or (len(word) >= 4 and word in part)
-        or difflib.SequenceMatcher(None, word, part).ratio() >= 0.8
+        part.startswith(word) or (len(word) >= 4 and word in part) or _spelt_alike(word, part)
         for part in name_words
+    )
+
+
+def _spelt_alike(word: str, other: str) -> bool:
+    """difflib's ratio of at least 0.8, its cheap upper bounds tried first (as
+    difflib.get_close_matches does)."""
+    matcher = difflib.SequenceMatcher(None, word, other)
+    return (
+        matcher.real_quick_ratio() >= 0.8
+        and matcher.quick_ratio() >= 0.8
+        and matcher.ratio() >= 0.8
     )
 
 
 def _vocabulary(names) -> dict[str, str]:
     """Folded word → the word as written, from the registry's names and the synonym list."""
     words = {}
-    for name in names:
-        for word in re.findall(r"\w{4,}", name):
-            if not word.isdigit():
-                words.setdefault(fold(word), word.lower())
+    # Each distinct word once, in the order first written (a title's words repeat in many).
+    for word in dict.fromkeys(re.findall(r"\w{4,}", "\n".join(names))):
+        if not word.isdigit():
+            words.setdefault(fold(word), word.lower())
     return words
 
 
-def search_suggestions(query: str, published) -> Suggestions:
-    """Themes and organisations of the published agreements whose names are like the words
-    of a query that found nothing, and the query spelt with the registry's words."""
+@dataclass(frozen=True)
+class SuggestionSources:
+    """What suggestions are chosen among: the themes and organisations of the published
+    agreements, and the registry's own words (folded → as written) from their titles, those
+    names and the synonym list. The same for every search until the registry changes."""
+
+    themes: list
+    organisations: list
+    vocabulary: dict[str, str]
+
+    @property
+    def size(self) -> int:
+        """Roughly its bytes in memory."""
+        return 200 * (len(self.vocabulary) + len(self.themes) + len(self.organisations))
+
+
+def suggestion_sources(published) -> SuggestionSources:
+    """The suggestions' sources for these published agreements (one version of each)."""
     from actors.models import Organisation
     from agreements.models import CatalogueEntry
     from commitments.models import Theme
 
-    words = fallback_words(query)
-    if not words:
-        return Suggestions([], [], [])
     theme_ids, organisation_ids = set(), set()
     entries = CatalogueEntry.objects.filter(agreement__in=published)
     for themes_of, organisations_of in entries.values_list("facet_themes", "facet_organisations"):
         theme_ids.update(themes_of)
         organisation_ids.update(organisations_of)
-    all_themes = list(Theme.objects.filter(pk__in=theme_ids))
-    all_organisations = list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name"))
-    themes = [theme for theme in all_themes if any(_alike(word, theme.name) for word in words)]
+    themes = list(Theme.objects.filter(pk__in=theme_ids))
+    organisations = list(Organisation.objects.filter(pk__in=organisation_ids).order_by("name"))
+    # Place names are left to the spelling fallback, which has already answered.
+    names = [
+        *published.values_list("title", flat=True),
+        *(theme.name for theme in themes),
+        *(organisation.name for organisation in organisations),
+        *(" ".join(group) for group in SYNONYMS.values()),
+    ]
+    return SuggestionSources(themes, organisations, _vocabulary(names))
+
+
+def search_suggestions(query: str, sources: Callable[[], SuggestionSources]) -> Suggestions:
+    """Themes and organisations of the published agreements whose names are like the words
+    of a query that found nothing, and the query spelt with the registry's words; `sources()`
+    gives what they are chosen among (suggestion_sources), asked only when the query has
+    words to look up."""
+    words = fallback_words(query)
+    if not words:
+        return Suggestions([], [], [])
+    found = sources()
+    themes = [theme for theme in found.themes if any(_alike(word, theme.name) for word in words)]
     organisations = [
         organisation
-        for organisation in all_organisations
+        for organisation in found.organisations
         if any(
             _alike(word, organisation.name) or word == fold(organisation.abbreviation)
             for word in words
         )
     ][:8]
-    # Place names are left to the spelling fallback, which has already answered.
-    names = [
-        *published.values_list("title", flat=True),
-        *(theme.name for theme in all_themes),
-        *(organisation.name for organisation in all_organisations),
-        *(" ".join(group) for group in SYNONYMS.values()),
-    ]
-    vocabulary = _vocabulary(names)
+    vocabulary = found.vocabulary
     spellings = []
     query_words = re.findall(r"\w+", query)[:MAX_SEARCH_WORDS]
     replaced = []

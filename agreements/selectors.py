@@ -109,40 +109,103 @@ class CatalogueResult:
         return self.filterset.full_text
 
 
-def _search_hits(matches) -> list[tuple[int, float]]:
-    """(id, rank) rows read past Django's per-row converters: a search for a common word
-    matches tens of thousands of versions."""
+def _search_hits(matches) -> tuple[np.ndarray, np.ndarray]:
+    """The ids and ranks of (id, rank) rows, read as two binary strings of PostgreSQL's own
+    representation: a search for a common word matches tens of thousands of versions, and
+    reading them as rows took as long as ranking them."""
     try:
         sql, params = matches.order_by().query.sql_with_params()
     except EmptyResultSet:  # e.g. ranking an empty selection
-        return []
+        sql, params = "SELECT 0::bigint, 0::real WHERE FALSE", ()
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        cursor.execute(
+            "SELECT string_agg(int8send(id), ''), string_agg(float4send(rank::real), '') "
+            f"FROM ({sql}) AS hits (id, rank)",
+            params,
+        )
+        ids, ranks = cursor.fetchone()
+    return (
+        np.frombuffer(ids or b"", dtype=">i8").astype(np.int64),
+        np.frombuffer(ranks or b"", dtype=">f4").astype(np.float32),
+    )
 
 
 def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
     """The versions to list, in order, and the facet counts. The index filters, counts and
     sorts; the database finds the search words' matches and ranks them in the same pass
-    (ranking only those the filters keep would read the documents twice)."""
+    (ranking only those the filters keep would read the documents twice). Both are the same
+    for every request with the same words and filters while the registry stays as it is, and
+    the index remembers them (CatalogueIndex.remembered)."""
     index = catalogue_index()
     sort = filterset.sort_value
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
-    matches = ranks = None
+    matches = None
     if filterset.query:
-        hits = search.match_ranks(filterset.query, full_text=filterset.full_text, ranked=relevance)
-        matches, ranks = index.rows_and_ranks(_search_hits(hits))
-    selection = index.select(
-        chosen=filterset.chosen_values(),
-        matches=matches,
-        order="newest" if sort == Sort.NEWEST else "title",
-    )
-    if not relevance:
-        return index, selection
-    rank_of_row = np.zeros(len(index.ids))
-    rank_of_row[matches] = ranks
-    rows = by_relevance(selection.rows, rank_of_row[selection.rows])
-    return index, Selection(rows=rows, facets=selection.facets)
+
+        def read(ranked: bool) -> tuple[bool, np.ndarray, np.ndarray]:
+            full_text = filterset.full_text
+            hits = search.match_ranks(filterset.query, full_text=full_text, ranked=ranked)
+            return (full_text, *_search_hits(hits))
+
+        matches = index.search_matches(filterset.query, ranked=relevance, read=read)
+        filterset.full_text = matches.full_text
+    chosen = filterset.chosen_values()
+    key = ("selection", filterset.query, sort, *((f, *values) for f, values in chosen.items()))
+    selection = index.remembered.get(key)
+    if selection is None:
+        selection = index.select(
+            chosen=chosen,
+            matches=None if matches is None else matches.rows,
+            order="newest" if sort == Sort.NEWEST else "title",
+        )
+        if relevance:
+            rank_of_row = np.zeros(len(index.ids), dtype=np.float32)
+            rank_of_row[matches.rows] = matches.ranks
+            rows = by_relevance(selection.rows, rank_of_row[selection.rows])
+            selection = Selection(rows=rows, facets=selection.facets)
+        counts = sum(len(counted) for counted in selection.facets.values())
+        index.remembered.put(key, selection, selection.rows.nbytes + 100 * counts)
+    return index, selection
+
+
+def _cards_with_snippets(
+    index: CatalogueIndex, ids: list[int], filterset: AgreementFilterSet
+) -> list[Agreement]:
+    """The page's cards, each with the snippet of the search words (`snippet`, empty without
+    a full-text search). ts_headline reads its text through the dictionary (about a
+    millisecond a card), so each agreement's snippet for a search is cut once per index."""
+    query = filterset.query if filterset.query and filterset.full_text else ""
+    remembered = {pk: index.remembered.get(("snippet", query, pk)) for pk in ids} if query else {}
+    missing = query and None in remembered.values()
+    agreements = agreement_cards_in_order(ids, headline=search.headline(query) if missing else None)
+    for agreement in agreements:
+        if missing:
+            agreement.snippet = search.snippet_html(agreement.headline)
+            index.remembered.put(
+                ("snippet", query, agreement.pk), agreement.snippet, 100 + len(agreement.snippet)
+            )
+        else:
+            agreement.snippet = remembered.get(agreement.pk) or search.snippet_html(None)
+    return agreements
+
+
+def _search_suggestions(index: CatalogueIndex, query: str) -> search.Suggestions:
+    """What a search that found nothing suggests, remembered with the index, as are the
+    themes, organisations and words of every published agreement it is chosen among (reading
+    those and building the vocabulary took half a second at 20,000 agreements)."""
+
+    def sources() -> search.SuggestionSources:
+        found = index.remembered.get(("suggestion sources",))
+        if found is None:
+            found = search.suggestion_sources(Agreement.objects.latest_published())
+            index.remembered.put(("suggestion sources",), found, found.size)
+        return found
+
+    suggestions = index.remembered.get(("suggestions", query))
+    if suggestions is None:
+        suggestions = search.search_suggestions(query, sources)
+        index.remembered.put(("suggestions", query), suggestions, 1000)
+    return suggestions
 
 
 def catalogue_search(*, params, page_number=1) -> CatalogueResult:
@@ -155,14 +218,7 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     index, selection = _catalogue_selection(filterset)
     page = Paginator(index.ids[selection.rows], CATALOGUE_PAGE_SIZE).get_page(page_number)
     page_ids = [int(pk) for pk in page.object_list]
-    agreements = agreement_cards_in_order(
-        page_ids,
-        headline=search.headline(filterset.query)
-        if filterset.query and filterset.full_text
-        else None,
-    )
-    for agreement in agreements:
-        agreement.snippet = search.snippet_html(getattr(agreement, "headline", None))
+    agreements = _cards_with_snippets(index, page_ids, filterset)
     facets = {
         facet: [FacetCount(value, label, count) for value, label, count in counted]
         for facet, counted in selection.facets.items()
@@ -172,9 +228,7 @@ def catalogue_search(*, params, page_number=1) -> CatalogueResult:
     suggestions = None
     # Under filters the page offers the search without them instead (catalogue.html).
     if filterset.query and not agreements and not filterset.active_filters():
-        suggestions = search.search_suggestions(
-            filterset.query, Agreement.objects.latest_published()
-        )
+        suggestions = _search_suggestions(index, filterset.query)
     return CatalogueResult(
         filterset=filterset,
         page=page,

@@ -1,6 +1,6 @@
 """Times of the public pages on a synthetic registry of 20,000 agreements with ten
-commitments each: catalogue browse, search with and without filters, the agreement page, the
-county page and the API's JSON list.
+commitments each: catalogue browse, search with and without filters (words asked again, and
+words asked for the first time), the agreement page, the county page and the API's JSON list.
 
     make bench                      # or: .venv/bin/python -m benchmarks.public_pages
     python -m benchmarks.public_pages --agreements 2000 --requests 30 --keep
@@ -20,6 +20,7 @@ clients; a published change in the catalogue within 1 s.
 import argparse
 import datetime
 import http.client
+import itertools
 import os
 import random
 import shutil
@@ -500,6 +501,11 @@ def main():
                 f"/overenskommelser/?q={q}&{filters[i % len(filters)]}"
                 for i, q in enumerate(SEARCHES)
             ],
+            # Each asked once: the catalogue remembers a search's matches, ranks and snippets
+            # until the registry changes, so the two scenarios above mostly ask again.
+            "katalog, sökning med nya ord": [
+                f"/overenskommelser/?q={a} {b}" for a, b in itertools.combinations(WORDS, 2)
+            ][: arguments.requests + 3],
             "katalog, bara filter": [f"/overenskommelser/?{f}" for f in filters],
             "överenskommelse": [f"/overenskommelser/{slug}/" for slug in slugs],
             "län": [f"/lan/{slug}/" for slug in counties],

@@ -4,6 +4,8 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from actors.models import County, Organisation
@@ -192,6 +194,19 @@ def test_catalogue_query_count_does_not_grow(client, django_assert_max_num_queri
         client.get(f"{URL}?q=samverkan&county=dalarnas-lan&theme=sfi&sort=relevance")
     with django_assert_max_num_queries(5):
         client.get(URL)
+
+
+def test_a_search_asked_again_costs_the_queries_of_a_page_without_one(
+    client, django_assert_max_num_queries
+):
+    """While the registry stays as it is, the matches, ranks and snippets of a search are
+    read once per process (agreements/catalogue_index.py, Remembered)."""
+    AgreementFactory(title="Överenskommelse om praktik", purpose="Praktik för nyanlända.")
+    assert "<mark>Praktik</mark>" in page(client, "q=praktik&sort=relevance")
+    with CaptureQueriesContext(connection) as browsing:
+        page(client)
+    with django_assert_max_num_queries(len(browsing)):
+        assert "<mark>Praktik</mark>" in page(client, "q=praktik&sort=relevance")
 
 
 def test_status_facet_counts_follow_the_status_rule_of_the_models():

@@ -164,6 +164,19 @@ def test_a_change_shows_at_once_and_a_draft_never(client):
     assert client.get(f"{url}?page=1").status_code == 200
 
 
+def test_a_search_asked_again_after_an_edit_finds_and_cuts_the_new_text(client):
+    """A search's matches, ranks and snippets are remembered only while the registry stays as
+    it is: an edit of a published agreement's text is searched and shown at once."""
+    url = reverse("agreements:catalogue")
+    agreement = AgreementFactory(title="Överenskommelse om bär", purpose="Vi plockar blåbär.")
+    for _ in range(2):
+        assert "<mark>blåbär</mark>" in client.get(f"{url}?q=blåbär").content.decode()
+    agreement.purpose = "Vi plockar lingon."
+    agreement.save()
+    assert "Överenskommelse om bär" not in client.get(f"{url}?q=blåbär").content.decode()
+    assert "<mark>lingon</mark>" in client.get(f"{url}?q=lingon").content.decode()
+
+
 def test_a_new_day_gives_new_statuses(client, monkeypatch):
     AgreementFactory(title="Börjar i morgon", valid_from=TODAY + DAY)
     url = reverse("agreements:catalogue") + "?q=Börjar morgon"
@@ -205,3 +218,18 @@ def test_in_production_a_change_is_built_in_the_background_and_a_draft_never_sho
     assert "Helt ny överenskommelse" not in response.content.decode()
     assert rebuilt is not previous
     assert rebuilt.token == catalogue_token() != previous.token
+
+
+def test_what_an_index_remembers_stays_within_its_size():
+    remembered = catalogue_index_module.Remembered(limit=100)
+    remembered.put("a", "first", 60)
+    remembered.put("b", "second", 30)
+    assert remembered.get("a") == "first"  # now the most recently used
+    remembered.put("c", "third", 30)
+    assert (remembered.get("a"), remembered.get("b"), remembered.get("c")) == (
+        "first",
+        None,
+        "third",
+    )
+    remembered.put("d", "too big", 101)
+    assert remembered.get("d") is None
