@@ -904,50 +904,53 @@ class AgreementAdmin(ScopedAdminMixin, admin.ModelAdmin):
             job_threshold=importing.JOB_THRESHOLD,
         )
 
-    def import_job_view(self, request, job_id):
-        """A big import being saved: how far it has come, refreshing itself until it is done."""
-        if not self.has_add_permission(request):
-            raise PermissionDenied
-        job = ImportJob.objects.filter(
-            pk=job_id, user=request.user, action=JobAction.IMPORT
-        ).first()
+    def _job_page(self, request, job_id, *, action, missing, template, title, **context):
+        """A background job of the user's (an import or a publishing): how far it has come,
+        refreshing itself until it is done."""
+        job = ImportJob.objects.filter(pk=job_id, user=request.user, action=action).first()
         if job is None:
-            raise Http404("Importen finns inte.")
+            raise Http404(missing)
         response = self._page(
             request,
             None,
-            "import_job.html",
-            title=f"Import av {job.filename}",
+            template,
+            title=title(job),
             job=job,
             refresh_seconds=IMPORT_REFRESH_SECONDS,
-            drafts_url=reverse("admin:agreements_agreement_changelist")
-            + "?publication__exact=draft",
+            **context,
         )
         response["Cache-Control"] = "private, no-store"
         return response
 
+    def import_job_view(self, request, job_id):
+        """A big import being saved."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        return self._job_page(
+            request,
+            job_id,
+            action=JobAction.IMPORT,
+            missing="Importen finns inte.",
+            template="import_job.html",
+            title=lambda job: f"Import av {job.filename}",
+            drafts_url=reverse("admin:agreements_agreement_changelist")
+            + "?publication__exact=draft",
+        )
+
     def publish_job_view(self, request, job_id):
-        """Many agreements being published: how far it has come, refreshing itself until it
-        is done; then which were not published and why."""
+        """Many agreements being published; when done, which were not published and why."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        job = ImportJob.objects.filter(
-            pk=job_id, user=request.user, action=JobAction.PUBLISH
-        ).first()
-        if job is None:
-            raise Http404("Publiceringen finns inte.")
-        response = self._page(
+        return self._job_page(
             request,
-            None,
-            "publish_job.html",
-            title="Publicering av markerade överenskommelser",
-            job=job,
-            refresh_seconds=IMPORT_REFRESH_SECONDS,
+            job_id,
+            action=JobAction.PUBLISH,
+            missing="Publiceringen finns inte.",
+            template="publish_job.html",
+            title=lambda job: "Publicering av markerade överenskommelser",
             published_url=reverse("admin:agreements_agreement_changelist")
             + "?publication__exact=published",
         )
-        response["Cache-Control"] = "private, no-store"
-        return response
 
 
 class AgreementPartAdmin(ScopedAdminMixin, admin.ModelAdmin):
