@@ -7,7 +7,16 @@ words asked for the first time), the agreement page, the county page and the API
     python -m benchmarks.public_pages --agreements 200000 --keep    # the issue's large size
 
 The data goes into a throwaway database (benchmarks/settings.py) on the same PostgreSQL server
-(the embedded one, or DATABASE_URL's), never into the development database. Measured twice:
+(the embedded one, or DATABASE_URL's), never into the development database. Up to 20,000
+agreements are written by `seed()` through the ORM, their search documents and catalogue
+entries by the registry's own `agreement_search_refresh` (10–15 minutes for 20,000 on a
+2-core machine, most of it that refresh). Above that (a multiple of 10,000), `seed()` writes
+10,000 and `copy_in_sql()` copies them in SQL until there are enough: new lineages and
+slugs, titles with one more word (or a regional one's new number), the same texts, dates,
+publication, parties, municipalities and themes. A copy's search document and catalogue
+entry are the base row's with the title's part rewritten (`copy_derived_rows`), and
+`check_derived_rows` compares 200 random ones with what `agreement_search_refresh` writes
+for them, stopping the benchmark if one differs. Each step prints its time. Measured twice:
 in-process with Django's test client (routing, views, queries, templates; no network), then
 over HTTP from gunicorn as in production (DJANGO_DEBUG=0, 2 workers; benchmarks/load.py starts
 it): p50/p95/p99 and requests a second at 1 client per page, search at 8 clients, and the time
@@ -282,6 +291,287 @@ def seed(total: int, commitments_each: int, rng: random.Random) -> None:
     assert counties
 
 
+# Above ORM_SEED_LIMIT agreements, seed() makes BASE_AGREEMENTS and copy_in_sql() copies them.
+ORM_SEED_LIMIT = 20_000
+BASE_AGREEMENTS = 10_000
+
+
+def copied_models() -> list:
+    """The tables seed() writes, parents before children (a commitment's and a goal's party
+    is checked at once, not at the commit)."""
+    from agreements.models import Agreement, AgreementLineage, Goal, Party
+    from commitments.models import Commitment
+
+    return [
+        AgreementLineage,
+        Agreement,
+        Agreement.municipalities.through,
+        Agreement.themes.through,
+        Agreement.target_groups.through,
+        Party,
+        Goal,
+        Commitment,
+        Commitment.themes.through,
+    ]
+
+
+def highest_ids() -> dict:
+    from django.db import connection
+
+    highest = {}
+    with connection.cursor() as cursor:
+        for model in copied_models():
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {model._meta.db_table}")
+            highest[model] = cursor.fetchone()[0]
+    return highest
+
+
+# A copy's title: one more word for a local agreement, its own number for a regional one.
+COPY_TITLE = r"""CASE WHEN src.level = 'local'
+  THEN regexp_replace(src.title, '^(Lokal överenskommelse om \S+) i ',
+    '\1 och ' || (%(words)s::text[])[1 + ((substr(l.slug, 11)::int + k * %(base)s) * 7919)
+                               %% cardinality(%(words)s::text[])] || ' i ')
+  ELSE regexp_replace(src.title, '^Regional överenskommelse \d+',
+    'Regional överenskommelse ' || (substr(l.slug, 11)::int + k * %(base)s))
+  END"""
+
+
+def copy_in_sql(before: dict, base: int, rounds: int) -> None:
+    """Copies the base's rows (ids above `before`: what seed() wrote) rounds - 1 times in SQL.
+    Copy k of row `id` is id + k × (the base's span of ids), its references to copied rows
+    moved the same way. Lineage syntetisk-i becomes syntetisk-(i + k × base), its versions'
+    title gets one more word ("… om praktik och sfi i Kiruna") or, regional, the new number,
+    so that the title order and the trigram search see varied titles. Texts, dates,
+    publication, parties, municipalities and themes are the base row's."""
+    from django.db import connection, transaction
+
+    from agreements.models import Agreement, AgreementLineage
+
+    after = highest_ids()
+    span = {model: after[model] - before[model] for model in after}
+    overrides = {
+        AgreementLineage: {"slug": "'syntetisk-' || (substr(src.slug, 11)::int + k * %(base)s)"},
+        Agreement: {"title": COPY_TITLE},
+    }
+    joins = {Agreement: f"JOIN {AgreementLineage._meta.db_table} l ON l.id = src.lineage_id"}
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        if cursor.fetchone()[0]:
+            # Without the foreign keys' triggers: checked one row at a time at the commit (each
+            # locking its referenced row), 6 million took minutes. Checked below in one pass.
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        for model in copied_models():
+            table = model._meta.db_table
+            columns, values = [], []
+            for field in model._meta.concrete_fields:
+                value = overrides.get(model, {}).get(field.name, f"src.{field.column}")
+                if field.primary_key:
+                    value = f"src.{field.column} + k * {span[model]}"
+                elif field.is_relation and field.related_model in span:
+                    target = field.related_model
+                    value = (
+                        f"CASE WHEN src.{field.column} > {before[target]} "
+                        f"THEN src.{field.column} + k * {span[target]} ELSE src.{field.column} END"
+                    )
+                columns.append(connection.ops.quote_name(field.column))
+                values.append(value)
+            started = time.perf_counter()
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"SELECT {', '.join(values)} FROM {table} src {joins.get(model, '')} "
+                "CROSS JOIN generate_series(1, %(last)s) AS k WHERE src.id > %(before)s",
+                {"base": base, "words": WORDS, "last": rounds - 1, "before": before[model]},
+            )
+            print(
+                f"  {table}: {cursor.rowcount} rader på {time.perf_counter() - started:.0f} s",
+                file=sys.stderr,
+            )
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
+            )
+        copy_derived_rows(before[Agreement], span[Agreement], rounds)
+        started = time.perf_counter()
+        references_check(cursor, {model._meta.db_table: before[model] for model in before})
+        print(f"  främmande nycklar: {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def references_check(cursor, tables: dict[str, int]) -> None:
+    """Every foreign key of the rows above the given ids of these tables refers to a row that
+    exists (what PostgreSQL's own triggers would check), as one anti-join per key."""
+    cursor.execute(
+        """
+        SELECT c.conname, c.conrelid::regclass::text, c.confrelid::regclass::text,
+          ARRAY(SELECT attname FROM unnest(c.conkey) WITH ORDINALITY AS k(n, i)
+                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),
+          ARRAY(SELECT attname FROM unnest(c.confkey) WITH ORDINALITY AS k(n, i)
+                JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)
+        FROM pg_constraint c WHERE c.contype = 'f' AND c.conrelid::regclass::text = ANY(%s)
+        """,
+        [list(tables)],
+    )
+    for name, table, referenced, columns, referenced_columns in cursor.fetchall():
+        present = " AND ".join(f'c."{column}" IS NOT NULL' for column in columns)
+        same = " AND ".join(
+            f'r."{mine}" = c."{theirs}"'
+            for mine, theirs in zip(referenced_columns, columns, strict=True)
+        )
+        cursor.execute(
+            f"SELECT count(*) FROM {table} c WHERE c.id > %s AND {present} "
+            f"AND NOT EXISTS (SELECT 1 FROM {referenced} r WHERE {same})",
+            [tables[table]],
+        )
+        if missing := cursor.fetchone()[0]:
+            raise SystemExit(f"{missing} rader i {table} bryter mot {name}.")
+
+
+def copy_derived_rows(before: int, span: int, rounds: int) -> None:
+    """The copies' search documents and catalogue entries, from the base's that
+    agreement_search_refresh wrote: a copy differs from its base row only in its title.
+
+    Its vector is the new title's words (weight A, as the refresh reads title and alias)
+    followed by the base vector's other weights with their positions moved back by the base
+    title's last position (tsvector || moves the right side by the left side's last
+    position). Its catalogue entry has the base's snippet text and facets, and as search terms
+    the new title folded followed by the base's terms after the title. check_derived_rows
+    compares a sample with what agreement_search_refresh writes."""
+    from django.db import connection
+
+    from agreements.models import Agreement, CatalogueEntry, SearchDocument
+    from agreements.search import _FOLD_FROM, _FOLD_TO, SEARCH_CONFIG
+
+    agreements = Agreement._meta.db_table
+    entries = CatalogueEntry._meta.db_table
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        # The base vector's weights B, C and D as they were before the title's words.
+        cursor.execute(
+            f"""
+            CREATE TEMPORARY TABLE base_rest ON COMMIT DROP AS
+            SELECT d.agreement_id, coalesce((
+              SELECT string_agg(format('''%%s'':%%s',
+                       replace(replace(u.lexeme, '\\', '\\\\'), '''', ''''''),
+                       (SELECT string_agg((p.position - shift.position) || p.weight, ',')
+                          FROM unnest(u.positions, u.weights) AS p(position, weight))), ' ')
+                FROM unnest(ts_filter(d.vector, '{{b,c,d}}')) AS u), '')::tsvector AS rest
+            FROM {SearchDocument._meta.db_table} d,
+              LATERAL (SELECT coalesce(max(position), 0) AS position
+                         FROM unnest(ts_filter(d.vector, '{{a}}')) AS u,
+                              unnest(u.positions) AS position) AS shift
+            WHERE d.agreement_id > %(before)s
+            """,
+            {"before": before},
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {SearchDocument._meta.db_table} (agreement_id, vector)
+            SELECT copy.id,
+              setweight(to_tsvector(%(config)s, concat_ws(' ', copy.title, copy.alias)), 'A')
+              || r.rest
+            FROM base_rest r CROSS JOIN generate_series(1, %(last)s) AS k
+            JOIN {agreements} copy ON copy.id = r.agreement_id + k * %(span)s
+            """,
+            {"config": SEARCH_CONFIG, "last": rounds - 1, "span": span},
+        )
+        print(
+            f"  sökdokument: {cursor.rowcount} på {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+        started = time.perf_counter()
+        facets = [
+            field.column
+            for field in CatalogueEntry._meta.concrete_fields
+            if field.column.startswith("facet_")
+        ]
+        cursor.execute(
+            f"""
+            INSERT INTO {entries} (agreement_id, search_text, search_terms, {", ".join(facets)})
+            SELECT copy.id, e.search_text,
+              translate(lower(copy.title), %(fold_from)s, %(fold_to)s)
+              || substr(e.search_terms, char_length(base.title) + 1),
+              {", ".join(f"e.{facet}" for facet in facets)}
+            FROM {entries} e JOIN {agreements} base ON base.id = e.agreement_id
+            CROSS JOIN generate_series(1, %(last)s) AS k
+            JOIN {agreements} copy ON copy.id = e.agreement_id + k * %(span)s
+            WHERE e.agreement_id > %(before)s
+            """,
+            {
+                "fold_from": _FOLD_FROM,
+                "fold_to": _FOLD_TO,
+                "last": rounds - 1,
+                "span": span,
+                "before": before,
+            },
+        )
+        print(
+            f"  katalogposter: {cursor.rowcount} på {time.perf_counter() - started:.0f} s",
+            file=sys.stderr,
+        )
+
+
+def check_derived_rows(sample: int, rng: random.Random) -> None:
+    """Whether the search documents and catalogue entries of `sample` random synthetic
+    agreements are what agreement_search_refresh writes for them: rewritten by it and compared
+    in a transaction that is then rolled back."""
+    from django.db import connection, transaction
+
+    from agreements.models import Agreement, CatalogueEntry, SearchDocument
+    from agreements.search import agreement_search_refresh
+
+    ids = list(
+        Agreement.objects.filter(lineage__slug__startswith="syntetisk-").values_list(
+            "pk", flat=True
+        )
+    )
+    chosen = sorted(rng.sample(ids, min(sample, len(ids))))
+    columns = ", ".join(f"e.{field.column}" for field in CatalogueEntry._meta.concrete_fields)
+    query = (
+        f"SELECT d.vector::text, {columns} FROM {SearchDocument._meta.db_table} d "
+        f"JOIN {CatalogueEntry._meta.db_table} e USING (agreement_id) "
+        "WHERE d.agreement_id = ANY(%s) ORDER BY d.agreement_id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(query, [chosen])
+        copied = cursor.fetchall()
+        agreement_search_refresh(agreement_ids=chosen, catalogue=False)
+        cursor.execute(query, [chosen])
+        refreshed = cursor.fetchall()
+        transaction.set_rollback(True)
+    different = [(a, b) for a, b in zip(copied, refreshed, strict=True) if a != b]
+    if len(copied) != len(chosen) or different:
+        raise SystemExit(
+            "Kopierade sökdokument eller katalogposter är inte vad agreement_search_refresh "
+            f"skriver: {len(different)} av {len(chosen)}, till exempel {different[:1]}"
+        )
+    print(
+        f"  {len(chosen)} slumpvisa sökdokument och katalogposter är vad "
+        "agreement_search_refresh skriver",
+        file=sys.stderr,
+    )
+
+
+def seed_large(total: int, commitments_each: int, rng: random.Random) -> None:
+    """seed() of BASE_AGREEMENTS, copied in SQL up to `total` (a multiple of it)."""
+    from django.db import connection
+
+    from agreements.catalogue_index import catalogue_changed
+
+    if total % BASE_AGREEMENTS:
+        raise SystemExit(f"Över {ORM_SEED_LIMIT}: ett antal delbart med {BASE_AGREEMENTS}.")
+    before = highest_ids()
+    started = time.perf_counter()
+    seed(BASE_AGREEMENTS, commitments_each, rng)
+    print(f"  grunden på {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    started = time.perf_counter()
+    copy_in_sql(before, BASE_AGREEMENTS, total // BASE_AGREEMENTS)
+    print(f"  kopiorna på {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    catalogue_changed()
+    # Statistics of twenty times the rows: planned on the base's, the check's refresh scanned
+    # every commitment once per agreement.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    check_derived_rows(200, rng)
+
+
 def loadavg() -> str:
     return " ".join(open("/proc/loadavg").read().split()[:3])
 
@@ -444,7 +734,7 @@ def benchmark_database_fill(
             file=sys.stderr,
         )
         started = time.perf_counter()
-        seed(agreements, commitments, rng)
+        (seed if agreements <= ORM_SEED_LIMIT else seed_large)(agreements, commitments, rng)
         print(f"  klart på {time.perf_counter() - started:.0f} s", file=sys.stderr)
     # What autovacuum does on a running server: statistics, and the visibility map that
     # lets the catalogue read its covering index alone.
