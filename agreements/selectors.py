@@ -130,13 +130,12 @@ def _search_hits(matches) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
-def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex, Selection]:
+def _catalogue_selection(filterset: AgreementFilterSet, index: CatalogueIndex) -> Selection:
     """The versions to list, in order, and the facet counts. The index filters, counts and
     sorts; the database finds the search words' matches and ranks them in the same pass
     (ranking only those the filters keep would read the documents twice). Both are the same
     for every request with the same words and filters while the registry stays as it is, and
     the index remembers them (CatalogueIndex.remembered)."""
-    index = catalogue_index()
     sort = filterset.sort_value
     relevance = bool(filterset.query) and sort == Sort.RELEVANCE
     matches = None
@@ -165,7 +164,7 @@ def _catalogue_selection(filterset: AgreementFilterSet) -> tuple[CatalogueIndex,
             selection = Selection(rows=rows, facets=selection.facets)
         counts = sum(len(counted) for counted in selection.facets.values())
         index.remembered.put(key, selection, selection.rows.nbytes + 100 * counts)
-    return index, selection
+    return selection
 
 
 def _cards_with_snippets(
@@ -208,14 +207,17 @@ def _search_suggestions(index: CatalogueIndex, query: str) -> search.Suggestions
     return suggestions
 
 
-def catalogue_search(*, params, page_number=1) -> CatalogueResult:
+def catalogue_search(
+    *, params, page_number=1, index: CatalogueIndex | None = None
+) -> CatalogueResult:
     """One page of the catalogue with its facet counts: the FilterSet reads the parameters,
-    the in-memory index filters, counts and sorts (agreements/catalogue_index.py), and the
-    database answers only the search words and the page's own rows. A fixed number of
-    queries whatever the size of the registry."""
+    the in-memory index (`index`, by default the registry's as it is now) filters, counts and
+    sorts (agreements/catalogue_index.py), and the database answers only the search words and
+    the page's own rows. A fixed number of queries whatever the size of the registry."""
     filterset = AgreementFilterSet(params)
     filterset.is_valid()
-    index, selection = _catalogue_selection(filterset)
+    index = index or catalogue_index()
+    selection = _catalogue_selection(filterset, index)
     page = Paginator(index.ids[selection.rows], CATALOGUE_PAGE_SIZE).get_page(page_number)
     page_ids = [int(pk) for pk in page.object_list]
     agreements = _cards_with_snippets(index, page_ids, filterset)

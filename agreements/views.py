@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from agreements import pdf_views, selectors
+from agreements.catalogue_index import catalogue_index
 from agreements.diff import agreement_diff
 from agreements.filters import Sort
 from agreements.models import Agreement
-from agreements.page_cache import agreement_article
+from agreements.page_cache import agreement_article, public_kept
 from registry.views import bad_request
 
 FACET_LABELS = {
@@ -149,9 +150,23 @@ def _zip_url(params: QueryDict, result: selectors.CatalogueResult) -> str | None
     return f"{url}?{query.urlencode()}" if query else url
 
 
-def catalogue(request):
+@dataclass(frozen=True)
+class CataloguePage:
+    """One address of the catalogue as rendered: the same for every reader while the
+    catalogue's index stays the same, so it is kept under the index (page_cache)."""
+
+    content: str
+    query: str
+    count_text: str
+    feed_url: str
+    status: int
+
+
+def _catalogue_page(request, index) -> CataloguePage:
     params = request.GET
-    result = selectors.catalogue_search(params=params, page_number=params.get("page") or 1)
+    result = selectors.catalogue_search(
+        params=params, page_number=params.get("page") or 1, index=index
+    )
     facets = _facets(result, params)
     filterset = result.filterset
     feed_params = params.copy()
@@ -160,9 +175,9 @@ def catalogue(request):
     count_text = ngettext(
         "%(count)s överenskommelse", "%(count)s överenskommelser", result.count
     ) % {"count": result.count}
-    return render(
-        request,
-        "agreements/catalogue.html",
+    feed_url = reverse("agreements:feed") + (f"?{feed_params.urlencode()}" if feed_params else "")
+    content = render_to_string(
+        "agreements/includes/catalogue_content.html",
         {
             "result": result,
             "page": result.page,
@@ -180,16 +195,42 @@ def catalogue(request):
             "sort_choices": Sort.CHOICES,
             "errors": filterset.errors,
             "count_text": count_text,
-            "feed_url": reverse("agreements:feed")
-            + (f"?{feed_params.urlencode()}" if feed_params else ""),
+            "feed_url": feed_url,
             "export_links": _export_links(feed_params),
             "zip_url": _zip_url(params, result),
             "zip_max": pdf_views.ZIP_MAX_AGREEMENTS,
             "clear_url": reverse("agreements:catalogue"),
-            "canonical_path": _canonical_catalogue_path(params),
         },
+        request=request,  # the page links keep the other parameters ({% querystring %})
+    )
+    return CataloguePage(
+        content=content,
+        query=filterset.query,
+        count_text=count_text,
+        feed_url=feed_url,
         # A value that names nothing (county=atlantis) is the visitor's error, said on the page.
         status=400 if filterset.errors else 200,
+    )
+
+
+def catalogue(request):
+    index = catalogue_index()
+    page = public_kept(
+        index=index,
+        key=f"catalogue:{request.get_full_path()}",
+        compute=lambda: _catalogue_page(request, index),
+    )
+    return render(
+        request,
+        "agreements/catalogue.html",
+        {
+            "content": page.content,
+            "query": page.query,
+            "count_text": page.count_text,
+            "feed_url": page.feed_url,
+            "canonical_path": _canonical_catalogue_path(request.GET),
+        },
+        status=page.status,
     )
 
 

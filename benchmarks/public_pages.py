@@ -1,6 +1,7 @@
 """Times of the public pages on a synthetic registry of 20,000 agreements with ten
 commitments each: catalogue browse, search with and without filters (words asked again, and
-words asked for the first time), the agreement page, the county page and the API's JSON list.
+words asked for the first time), filters chosen for the first time, the agreement page, the
+county page and the API's JSON list.
 
     make bench                      # or: .venv/bin/python -m benchmarks.public_pages
     python -m benchmarks.public_pages --agreements 2000 --requests 30 --keep
@@ -797,6 +798,14 @@ def main():
                 f"/overenskommelser/?q={a} {b}" for a, b in itertools.combinations(WORDS, 2)
             ][: arguments.requests + 3],
             "katalog, bara filter": [f"/overenskommelser/?{f}" for f in filters],
+            # Each asked once: the catalogue keeps a rendered address until the registry
+            # changes, so the scenarios above mostly measure reading it again.
+            "katalog, nya filterval": [
+                f"/overenskommelser/?county={county}&year={year}&sort={sort}"
+                for county, year, sort in itertools.product(
+                    counties, range(2006, 2026), ("title", "newest")
+                )
+            ][: arguments.requests + 3],
             "överenskommelse": [f"/overenskommelser/{slug}/" for slug in slugs],
             "län": [f"/lan/{slug}/" for slug in counties],
             "JSON-lista, 20 per sida": [

@@ -233,3 +233,23 @@ def test_what_an_index_remembers_stays_within_its_size():
     )
     remembered.put("d", "too big", 101)
     assert remembered.get("d") is None
+
+
+@pytest.mark.parametrize("days", [-3650, -1, 1, 30, 3650])
+def test_a_new_day_needs_no_rebuild_and_counts_as_a_rebuild_would(
+    varied_registry, days, django_assert_num_queries, monkeypatch
+):
+    """The statuses of another day come from the dates the index holds: the first request of
+    a new day reads only the token, and the index is the one a rebuild would give."""
+    today = catalogue_index()
+    day = TODAY + days * DAY
+    monkeypatch.setattr("agreements.catalogue_index.timezone.localdate", lambda *args: day)
+    with django_assert_num_queries(1):
+        moved = catalogue_index()
+    built = catalogue_index_module.catalogue_index_build(token=moved.token, day=day)
+    assert moved.day == day
+    assert moved.codes["status"].tolist() != today.codes["status"].tolist()
+    assert moved.codes["status"].tolist() == built.codes["status"].tolist()
+    assert moved.is_latest.tolist() == built.is_latest.tolist()
+    assert moved.ids.tolist() == built.ids.tolist()
+    assert moved.remembered is not today.remembered

@@ -4,6 +4,7 @@ is a dummy under DJANGO_DEBUG); here it is, and the writes run their after-commi
 as in production."""
 
 import datetime
+import re
 
 import pytest
 from django.core.cache import caches
@@ -53,6 +54,11 @@ def page(client, url, status=200) -> str:
     response = client.get(url)
     assert response.status_code == status, url
     return response.content.decode()
+
+
+def counted(html: str) -> int:
+    """The catalogue's number of agreements found, as it says it."""
+    return int(re.search(r'class="result-count"[^>]*>\s*<strong>(\d+) ', html).group(1))
 
 
 def test_an_agreement_page_read_again_costs_one_query(client, django_assert_max_num_queries):
@@ -178,3 +184,48 @@ def test_a_kept_county_page_shows_a_completed_followup(
         )
     )
     assert '<td data-label="Senaste uppföljning">2023</td>' in page(client, url)
+
+
+def test_the_catalogue_read_again_costs_one_query_and_follows_every_publication(
+    client, committed, django_assert_max_num_queries
+):
+    agreement = local_agreement(
+        municipality_codes=["2584"], title="Kirunaavtalet", valid_from=datetime.date(2020, 1, 1)
+    )
+    url = reverse("agreements:catalogue") + "?county=norrbottens-lan&sort=title"
+    catalogue_index()
+    first = page(client, url)
+    assert "Kirunaavtalet" in first
+    with django_assert_max_num_queries(1):
+        assert page(client, url) == first
+    with translation.override("sv"):
+        assert f"{counted(first)} agreements" in page(client, f"/en{url}")
+
+    committed(lambda: AgreementFactory(title="Utkast om pelikaner", draft=True))
+    assert page(client, url) == first
+
+    committed(lambda: revision_create(agreement=agreement, title="Kirunaavtalet 2025"))
+    second = page(client, url)
+    assert "Kirunaavtalet 2025" in second and counted(second) == counted(first)
+
+    committed(lambda: local_agreement(municipality_codes=["2580"], title="Luleåavtalet"))
+    third = page(client, url)
+    assert "Luleåavtalet" in third and counted(third) == counted(first) + 1
+
+
+def test_a_kept_catalogue_answers_a_bad_filter_as_the_first_time(client):
+    url = reverse("agreements:catalogue") + "?county=atlantis"
+    first = page(client, url, status=400)
+    assert page(client, url, status=400) == first
+    assert "känns inte igen" in first
+
+
+def test_the_kept_catalogue_counts_the_statuses_of_the_day(client, monkeypatch):
+    AgreementFactory(title="Snart slut", valid_from=datetime.date(2020, 1, 1), valid_until=TODAY)
+    url = reverse("agreements:catalogue") + "?status=in_force"
+    assert "Snart slut" in page(client, url)
+    monkeypatch.setattr(
+        "agreements.catalogue_index.timezone.localdate",
+        lambda *args: TODAY + datetime.timedelta(days=1),
+    )
+    assert "Snart slut" not in page(client, url)
