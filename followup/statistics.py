@@ -6,6 +6,7 @@ Functions take the day (`on`) or the year they describe and, where it makes sens
 without a county they describe the whole country."""
 
 import datetime
+import functools
 import statistics as pystatistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -631,8 +632,8 @@ def _has_text(field_name: str):
     return ExpressionWrapper(Q(**{f"{field_name}__regex": r"\S"}), output_field=BooleanField())
 
 
-def _quality_rows(agreements: QuerySet) -> list[dict]:
-    """One dict per agreement with what the criteria need, in one query."""
+def _quality_queryset(agreements: QuerySet) -> QuerySet:
+    """The agreements with what the criteria need, one dict per agreement."""
     through = Agreement.perspectives.through
     annotations = {
         "has_purpose": _has_text("purpose"),
@@ -661,15 +662,25 @@ def _quality_rows(agreements: QuerySet) -> list[dict]:
         annotations[f"has_{key}"] = Exists(
             through.objects.filter(agreement_id=OuterRef("pk"), perspective__slug=slug)
         )
-    return list(
-        agreements.annotate(**annotations).values(
-            "pk",
-            "level",
-            "followup_frequency",
-            "followup_responsible_id",
-            *annotations.keys(),
-        )
+    return agreements.annotate(**annotations).values(
+        "pk",
+        "level",
+        "followup_frequency",
+        "followup_responsible_id",
+        *annotations.keys(),
     )
+
+
+def _quality_rows(agreements: QuerySet) -> list[dict]:
+    """One dict per agreement with what the criteria need, in one query."""
+    return list(_quality_queryset(agreements))
+
+
+@functools.cache
+def _quality_of_one() -> QuerySet:
+    """_quality_queryset() of every agreement, built once for the checklist of one (each use
+    filters a copy): resolving its subqueries cost more than running the query."""
+    return _quality_queryset(Agreement.objects.all())
 
 
 def _answers(row: dict) -> dict[str, str]:
@@ -760,7 +771,7 @@ class ChecklistItem:
 
 def agreement_checklist(*, agreement: Agreement) -> list[ChecklistItem]:
     """The content criteria for one agreement, by the same rules as content_quality()."""
-    row = _quality_rows(Agreement.objects.filter(pk=agreement.pk))[0]
+    row = _quality_of_one().get(pk=agreement.pk)
     answers = _answers(row)
     details = {
         "commitments": f"{row['parties_with_commitments']} av {row['party_count']} parter "
