@@ -1,5 +1,6 @@
 """Reads for the public pages (and the API). Everything public goes through published()."""
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ from agreements.models import (
 from commitments.models import Commitment
 from commitments.selectors import themes_to_suggest
 from followup.selectors import reception_for_agreement
+from registry.documents import related_rows_from_json, with_related_rows
 from registry.text import swedish_sort_key
 
 CATALOGUE_PAGE_SIZE = 20
@@ -257,50 +259,75 @@ def agreement_api_list_index(*, user, params) -> CatalogueIndex | None:
 # -- one agreement ---------------------------------------------------------------------------
 
 
-def _agreement_detail_queryset():
-    # Not the linked agreements (parent, annex_to, based_on): each self-join made the planner
-    # weigh more join orders (13 ms of planning at 20,000 agreements), and what the page shows
-    # of them is read by agreement_related.
-    return (
+# What the page shows of each tag: these fields, read with the version (its commitments'
+# themes with the commitments) rather than by a query per relation.
+_VOCABULARY_FIELDS = ("id", "slug", "name", "order")
+_AGREEMENT_TAGS = {
+    "municipalities": ("id", "code", "name", "slug", "county_id"),
+    "themes": _VOCABULARY_FIELDS,
+    "target_groups": _VOCABULARY_FIELDS,
+    "perspectives": _VOCABULARY_FIELDS,
+    "legal_references": ("id", "sfs", "slug", "title"),
+}
+_COMMITMENT_TAGS = {"themes": _VOCABULARY_FIELDS}
+
+
+@functools.cache
+def _detail_queries() -> tuple:
+    """The version's and its commitments' queries with their tags, built once (each use takes
+    a copy): resolving the tag subqueries costs more than running them. Not the linked
+    agreements (parent, annex_to, based_on): each self-join made the planner weigh more join
+    orders (13 ms of planning at 20,000 agreements), and what the page shows of them is read
+    by agreement_related."""
+    agreements = with_related_rows(
         Agreement.objects.published()
         .select_related("county", "lineage", "followup_responsible")
-        .for_display()
-        .prefetch_related(
-            Prefetch("municipalities", queryset=Municipality.objects.defer("geometry")),
-            "themes",
-            "target_groups",
-            "perspectives",
-            "legal_references",
-            # Orders within one agreement: the models' default orders start with the
-            # agreement, which joins the agreements table into every prefetch.
-            Prefetch(
-                "parties",
-                queryset=Party.objects.order_by("order", "id")
-                .select_related("organisation")
-                .prefetch_related(
-                    Prefetch(
-                        "commitments",
-                        queryset=Commitment.objects.order_by("order", "id")
-                        .select_related("responsible_contact__organisation")
-                        .prefetch_related("themes"),
-                    )
-                ),
-            ),
-            Prefetch(
-                "goals",
-                queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
-            ),
-            Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
-            Prefetch("attachments", queryset=Attachment.objects.order_by("kind", "title")),
-            Prefetch(
-                "contacts",
-                queryset=ContactPerson.objects.filter(is_public=True).select_related(
-                    "organisation"
-                ),
-                to_attr="public_contacts",
-            ),
-        )
+        .for_display(),
+        _AGREEMENT_TAGS,
     )
+    # Orders within one agreement: the models' default orders start with the agreement,
+    # which joins the agreements table into every prefetch.
+    commitments = with_related_rows(
+        Commitment.objects.order_by("order", "id").select_related(
+            "responsible_contact__organisation"
+        ),
+        _COMMITMENT_TAGS,
+    )
+    return agreements, commitments
+
+
+def _agreement_detail_queryset():
+    agreements, commitments = _detail_queries()
+    return agreements.prefetch_related(
+        Prefetch(
+            "parties",
+            queryset=Party.objects.order_by("order", "id")
+            .select_related("organisation")
+            .prefetch_related(Prefetch("commitments", queryset=commitments.all())),
+        ),
+        Prefetch(
+            "goals",
+            queryset=Goal.objects.order_by("order", "id").select_related("party__organisation"),
+        ),
+        Prefetch("sections", queryset=AgreementSection.objects.order_by("order", "id")),
+        Prefetch("attachments", queryset=Attachment.objects.order_by("kind", "title")),
+        Prefetch(
+            "contacts",
+            queryset=ContactPerson.objects.filter(is_public=True).select_related("organisation"),
+            to_attr="public_contacts",
+        ),
+    )
+
+
+def _agreement_details(queryset) -> list[Agreement]:
+    """The versions of _agreement_detail_queryset() `queryset` with their tags."""
+    agreements = list(queryset)
+    for agreement in agreements:
+        related_rows_from_json(agreement, _AGREEMENT_TAGS)
+        for party in agreement.parties.all():
+            for commitment in party.commitments.all():
+                related_rows_from_json(commitment, _COMMITMENT_TAGS)
+    return agreements
 
 
 @dataclass
@@ -353,7 +380,10 @@ def agreement_page(*, slug: str, number: int | None = None) -> AgreementPage | N
 def agreement_article_context(page: AgreementPage) -> dict:
     """Everything the page's article shows (agreements/detail_article.html). Raises
     DoesNotExist when the version is no longer published."""
-    agreement = _agreement_detail_queryset().get(pk=page.agreement.pk)
+    found = _agreement_details(_agreement_detail_queryset().filter(pk=page.agreement.pk))
+    if not found:
+        raise Agreement.DoesNotExist(page.agreement.pk)
+    agreement = found[0]
     agreement.legal_status = page.agreement.legal_status
     versions = page.versions
     previous = [v for v in versions if v.version_number < agreement.version_number]
@@ -468,8 +498,8 @@ def agreement_version_numbers(*, slug: str) -> list[int]:
 def agreement_pair_for_diff(*, slug: str, old: int, new: int) -> tuple[Agreement, Agreement]:
     versions = {
         agreement.version_number: agreement
-        for agreement in _agreement_detail_queryset().filter(
-            lineage__slug=slug, version_number__in=[old, new]
+        for agreement in _agreement_details(
+            _agreement_detail_queryset().filter(lineage__slug=slug, version_number__in=[old, new])
         )
     }
     if old not in versions or new not in versions:

@@ -97,6 +97,6 @@ def test_reception_query_count_does_not_grow(client, django_assert_max_num_queri
             ReceptionFigure.objects.create(
                 municipality=municipality, year=year, agreed_number=10, source_agreement=agreement
             )
-    with django_assert_max_num_queries(18):
+    with django_assert_max_num_queries(12):
         html = _page(client, agreement.get_absolute_url())
     assert html.count("Summa, 10 kommuner") == years
