@@ -255,16 +255,16 @@ CACHES = {
         "TIMEOUT": 7 * 24 * 3600,
         "OPTIONS": {"POINTERS": "default"},
     },
-    # "pages": the agreement pages' articles, the county pages and the API's list of
-    # agreements (agreements/page_cache.py), in each process's memory, so that a new deploy
-    # never serves an old template's HTML; the generation they are kept under is in "default".
-    # Nothing is kept in development, where templates change.
+    # "pages": the agreement pages' articles, the catalogue's addresses, the county pages and
+    # the API's list of agreements (agreements/page_cache.py), in each process's memory, so
+    # that a new deploy never serves an old template's HTML; the generation they are kept
+    # under is in "default". Nothing is kept in development, where templates change.
     "pages": {
         "BACKEND": "django.core.cache.backends.dummy.DummyCache"
         if DEBUG
         else "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "pages",
-        # 15-80 KB each (an agreement's article, a county page, a list of 50).
+        # 15-80 KB each (an agreement's article, a catalogue page, a county page, a list of 50).
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
