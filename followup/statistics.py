@@ -633,7 +633,7 @@ def _has_text(field_name: str):
 
 
 def _quality_queryset(agreements: QuerySet) -> QuerySet:
-    """The agreements with what the criteria need, one dict per agreement."""
+    """The agreements with what the criteria need, one dict per agreement, in one query."""
     through = Agreement.perspectives.through
     annotations = {
         "has_purpose": _has_text("purpose"),
@@ -669,11 +669,6 @@ def _quality_queryset(agreements: QuerySet) -> QuerySet:
         "followup_responsible_id",
         *annotations.keys(),
     )
-
-
-def _quality_rows(agreements: QuerySet) -> list[dict]:
-    """One dict per agreement with what the criteria need, in one query."""
-    return list(_quality_queryset(agreements))
 
 
 @functools.cache
@@ -738,7 +733,7 @@ class QualityRow:
 def content_quality(agreements: QuerySet) -> list[QualityRow]:
     """How many of the agreements meet each criterion, per level. The commitments criterion
     has three rows: every party, some parties, no party has commitments."""
-    answers = [(row["level"], _answers(row)) for row in _quality_rows(agreements)]
+    answers = [(row["level"], _answers(row)) for row in _quality_queryset(agreements)]
     totals = Counter(level for level, _ in answers)
     rows = []
     for criterion in CRITERIA:
