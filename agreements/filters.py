@@ -9,7 +9,7 @@ versions)."""
 import django_filters
 from django import forms
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -72,7 +72,10 @@ def sort_queryset(queryset, sort: str):
     if sort == Sort.NEWEST:
         return queryset.order_by(
             F("signed_on").desc(nulls_last=True),
-            Coalesce("valid_from", "published_at").desc(nulls_last=True),
+            # A date is compared with a time as PostgreSQL does: midnight at its start.
+            Coalesce("valid_from", "published_at", output_field=DateTimeField()).desc(
+                nulls_last=True
+            ),
             "pk",
         )
     return queryset.order_by(swedish_title_key(), "version_number", "pk")

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
-from django.db.models.functions import Coalesce, ExtractYear
+from django.db.models.functions import Coalesce, ExtractYear, Now
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
@@ -1012,6 +1012,52 @@ class CatalogueState(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+class TransactionIdField(models.Field):
+    """PostgreSQL's 64-bit transaction id (xid8), which never wraps around."""
+
+    description = "PostgreSQL-transaktions-id"
+
+    def db_type(self, connection):
+        return "xid8"
+
+
+class CatalogueChange(models.Model):
+    """One staff write's published versions, noted in the write's own transaction: the
+    catalogue's index reads only the changes committed after the snapshot it was read in
+    (agreements/catalogue_index.py), rather than every published version again."""
+
+    agreement_ids = ArrayField(
+        models.BigIntegerField(),
+        verbose_name="versioner",
+        null=True,
+        blank=True,
+        help_text="Versionerna (överenskommelsernas id) som ändrades; tomt betyder att allt "
+        "läses om (t.ex. ett nytt namn på en kommun eller organisation).",
+    )
+    transaction_id = TransactionIdField(
+        "transaktion",
+        db_default=models.Func(
+            function="pg_current_xact_id", output_field=models.BigIntegerField()
+        ),
+        editable=False,
+        help_text="Transaktionen som gjorde ändringen; sätts av databasen.",
+    )
+    changed_at = models.DateTimeField(
+        "ändrad",
+        db_default=Now(),
+        editable=False,
+        db_index=True,
+        help_text="Rader äldre än ett dygn tas bort när katalogen läses om från början.",
+    )
+
+    class Meta:
+        verbose_name = "katalogändring"
+        verbose_name_plural = "katalogändringar"
+
+    def __str__(self):
+        return f"Katalogändring {self.pk}"
 
 
 class ImportStatus(models.TextChoices):

@@ -587,11 +587,11 @@ def _refresh(where: str, params: list) -> None:
         cursor.execute(sql, params)
 
 
-def _catalogue_changed() -> None:
+def _catalogue_changed(agreement_ids) -> None:
     # Imported here: catalogue_index imports the models, and the models import this module.
     from agreements.catalogue_index import catalogue_changed
 
-    catalogue_changed()
+    catalogue_changed(agreement_ids=agreement_ids)
 
 
 def agreement_search_refresh(*, agreement_ids, catalogue: bool = True) -> None:
@@ -603,13 +603,15 @@ def agreement_search_refresh(*, agreement_ids, catalogue: bool = True) -> None:
     if ids:
         _refresh("a.id = ANY(%s)", [ids])
         if catalogue:
-            _catalogue_changed()
+            _catalogue_changed(ids)
 
 
-def agreement_search_refresh_all() -> None:
-    """Every agreement's search document and catalogue entry."""
+def agreement_search_refresh_all(*, catalogue: bool = True) -> None:
+    """Every agreement's search document and catalogue entry (`catalogue`: and tell the
+    catalogue's index to read everything again)."""
     _refresh("TRUE", [])
-    _catalogue_changed()
+    if catalogue:
+        _catalogue_changed(None)
 
 
 # -- when nothing is found -------------------------------------------------------------------

@@ -66,7 +66,7 @@ def _flush(ids: list[int], public: bool) -> None:
         public = Agreement.objects.filter(pk__in=ids, publication=Publication.PUBLISHED).exists()
     agreement_search_refresh(agreement_ids=ids, catalogue=False)
     if public:
-        catalogue_changed(committing=True)
+        catalogue_changed(agreement_ids=ids, committing=True)
 
 
 def _flush_after_commit() -> None:
@@ -128,7 +128,7 @@ def agreement_saving(sender, instance, raw=False, **kwargs):
 @receiver(post_delete, sender=Agreement, dispatch_uid="agreement_deleted_from_catalogue")
 def agreement_deleted(sender, instance, **kwargs):
     if instance.publication == Publication.PUBLISHED:
-        agreements_touched([], public=True)
+        agreements_touched([instance.pk], public=True)
 
 
 @receiver(post_save, sender=Agreement, dispatch_uid="agreement_search_on_save")
@@ -208,7 +208,9 @@ for model in SEARCHED_FIELDS:
 
 
 def _refresh_mentioning(agreements) -> None:
+    """A searched name changed: the agreements that mention it, and every facet's names."""
     agreements_touched(list(agreements.values_list("pk", flat=True)))
+    catalogue_changed()
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="search_organisation_renamed")

@@ -161,7 +161,7 @@ def main():
 
     day = datetime.date.today()
     started = time.perf_counter()
-    index = catalogue_index_build(token="facets", day=day)
+    index = catalogue_index_build(day=day)
     print(
         f"{Agreement.objects.count()} versioner, index byggt på "
         f"{(time.perf_counter() - started) * 1000:.0f} ms, {len(index.ids)} publicerade   "

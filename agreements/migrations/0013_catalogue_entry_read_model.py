@@ -20,7 +20,8 @@ def fill_read_models(apps, schema_editor):
 
     # Today's refresh reads with `registry_swedish`, which 0014 introduces.
     search_configuration_ensure(schema_editor.connection)
-    agreement_search_refresh_all()
+    # A migration's processes hold no catalogue index, and its note table may not exist yet.
+    agreement_search_refresh_all(catalogue=False)
 
 
 class Migration(migrations.Migration):

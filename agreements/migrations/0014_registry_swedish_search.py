@@ -6,7 +6,8 @@ def use_registry_swedish(apps, schema_editor):
     from agreements.search_dictionary import search_configuration_ensure
 
     search_configuration_ensure(schema_editor.connection)
-    agreement_search_refresh_all()
+    # A migration's processes hold no catalogue index, and its note table may not exist yet.
+    agreement_search_refresh_all(catalogue=False)
 
 
 class Migration(migrations.Migration):
