@@ -27,6 +27,7 @@ REGISTRY_APPS = ("actors", "agreements", "commitments", "followup")
 NOT_REGISTRY_DATA = {
     "actors.staffscope",
     "agreements.cataloguestate",  # a cache marker, moved by every write
+    "agreements.cataloguechange",  # the cache's notes of what changed, kept a day
     "agreements.searchdocument",  # derived from the agreements, written again on import
     "agreements.catalogueentry",  # derived too
 }
