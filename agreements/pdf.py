@@ -20,6 +20,7 @@ import hashlib
 import json
 import mimetypes
 import posixpath
+import re
 import threading
 import zlib
 from collections.abc import Iterable, Iterator
@@ -312,10 +313,19 @@ def cached_pdf(html: str, *, label: str, attachments: Iterable[PdfAttachment] = 
     return _cached_pdf_and_key(html, label=label, attachments=attachments)[0]
 
 
+# The templates' indentation before a block-level tag: it prints nothing, but WeasyPrint's
+# HTML parser reads it character by character and builds a box for each run of it.
+_SPACE_BEFORE_BLOCK = re.compile(
+    r">\s+(?=</?(?:html|head|body|meta|title|section|nav|div|p|h[1-6]|ol|ul|li"
+    r"|table|caption|thead|tbody|tfoot|tr|th|td)\b)"
+)
+
+
 def _render_html(template: str, context: dict) -> str:
     # The documents are Swedish whatever language the request asked the pages in.
     with translation.override("sv"):
-        return render_to_string(template, context)
+        html = render_to_string(template, context)
+    return _SPACE_BEFORE_BLOCK.sub(">", html)
 
 
 # The agreement document --------------------------------------------------------------------
