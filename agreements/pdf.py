@@ -174,9 +174,9 @@ def _stylesheet() -> tuple[weasyprint.CSS, FontConfiguration]:
 
 @contextmanager
 def _cyclic_gc_paused():
-    """WeasyPrint makes hundreds of thousands of short-lived objects while it lays out a
-    document; with the cycle collector on, it walks the whole process's heap again and again,
-    a quarter of the render time. The cycles it leaves are collected once it is back on."""
+    """WeasyPrint makes hundreds of thousands of short-lived objects while it parses and lays
+    out a document; with the cycle collector on, it walks the whole process's heap again and
+    again, a quarter of the render time. The cycles it leaves are collected once it is back on."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -267,8 +267,8 @@ def render_pdf(
     registry's stylesheet and fonts."""
     fetcher = url_fetcher or StaticFilesFetcher()
     stylesheet, font_config = _stylesheet()
-    document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
     with _cyclic_gc_paused():
+        document = weasyprint.HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
         return document.write_pdf(
             stylesheets=[stylesheet],
             font_config=font_config,
