@@ -238,7 +238,8 @@ PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
 # "default": the cache shared by every worker process and machine: the throttling counters, the
 # health check and an import file waiting for its confirmation (agreements/importing.py).
 # Django's database cache in the registry's own PostgreSQL (table
-# registry_cache, made by `manage.py createcachetable`, which setup_registry runs): every
+# registry_cache, made UNLOGGED by `manage.py createcachetable`, which setup_registry runs, so
+# that a counter's write costs no WAL; PostgreSQL empties it after a crash): every
 # process and machine already shares that server, so the limits hold without another service
 # to run and secure; a throttled request costs four small queries (a read, and a write that
 # counts the table first: MAX_ENTRIES keeps that count cheap, expired rows go first when it is
