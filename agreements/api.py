@@ -8,6 +8,7 @@ from django.contrib.postgres.aggregates import StringAgg
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Max, Prefetch
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -471,7 +472,8 @@ class AgreementViewSet(
     def list(self, request, *args, **kwargs):
         """The public's list in id order is paged from the catalogue's index (no count or
         scan of the table) and kept until a published agreement changes
-        (agreements/page_cache.py); anything else, or filters with errors, as DRF lists."""
+        (agreements/page_cache.py), as the JSON it is sent as; anything else, or filters with
+        errors, as DRF lists."""
         index = None
         if not request.query_params.get(api_settings.ORDERING_PARAM):
             index = selectors.agreement_api_list_index(
@@ -479,8 +481,12 @@ class AgreementViewSet(
             )
         if index is None:
             return super().list(request, *args, **kwargs)
+        # Kept as bytes: the data itself holds DRF's links with their model instances, and
+        # unpickling and rendering them again cost more than the rest of the request.
+        renderer = request.accepted_renderer
+        as_bytes = isinstance(renderer, JSONRenderer)
 
-        def page() -> tuple[dict, datetime.datetime | None] | None:
+        def page() -> tuple[dict | bytes, datetime.datetime | None] | None:
             queryset = self.get_queryset()
             filterset = DjangoFilterBackend().get_filterset(request, queryset, self)
             if not filterset.is_valid():
@@ -489,6 +495,10 @@ class AgreementViewSet(
             shown = [int(pk) for pk in self.paginate_queryset(ids)]
             rows = queryset.filter(pk__in=shown).order_by("pk")
             data = self.get_paginated_response(self.get_serializer(rows, many=True).data).data
+            if as_bytes:
+                data = renderer.render(
+                    data, request.accepted_media_type, self.get_renderer_context()
+                )
             return data, self.last_modified()
 
         # Pages up to the default size are kept; a longer one (up to 500 rows, 400 KB) is read
@@ -497,10 +507,13 @@ class AgreementViewSet(
             kept = page()
         else:
             address = request.build_absolute_uri()
-            kept = public_kept(index=index, key=f"api-agreements:{address}", compute=page)
+            key = f"api-agreements:{request.accepted_media_type}:{address}"
+            kept = public_kept(index=index, key=key, compute=page)
         if kept is None:
             return super().list(request, *args, **kwargs)
         data, self._last_modified = kept
+        if as_bytes:
+            return HttpResponse(data, content_type=renderer.media_type)
         return Response(data)
 
     def retrieve(self, request, *args, **kwargs):

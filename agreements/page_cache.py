@@ -44,14 +44,15 @@ def _kept(parts: tuple[str, ...], compute: Callable[[], T | None]) -> T | None:
     def key(everything: str) -> str:  # of any length (an address) within the backends' limits
         return "page:" + hashlib.sha256("\x00".join((*parts, everything)).encode()).hexdigest()
 
+    # Read (or drawn) before the rows are read: a write committed after the read renews the
+    # token, so that what is kept here is never found again.
     everything = generations_many([], draw=False)[1]
     if everything:
         value = store.get(key(everything))
         if value is not None:
             return value
-    # Drawn before the rows are read: a write committed after the read renews the token, so
-    # that what is kept here is never found again.
-    everything = generations_many([])[1]
+    else:
+        everything = generations_many([])[1]
     value = compute()
     if value is not None:
         store.set(key(everything), value, timeout=FAST_PATH_SECONDS)

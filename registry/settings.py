@@ -238,12 +238,14 @@ PUBLIC_DOCUMENT_MAX_AGE = env.int("DJANGO_PUBLIC_DOCUMENT_MAX_AGE", default=60)
 # "default": the cache shared by every worker process and machine: the throttling counters, the
 # health check and an import file waiting for its confirmation (agreements/importing.py).
 # Django's database cache in the registry's own PostgreSQL (table
-# registry_cache, made by `manage.py createcachetable`, which setup_registry runs): every
+# registry_cache, made UNLOGGED by `manage.py createcachetable`, which setup_registry runs, so
+# that a counter's write costs no WAL; PostgreSQL empties it after a crash): every
 # process and machine already shares that server, so the limits hold without another service
-# to run and secure; a throttled request costs four small queries (a read, and a write that
-# counts the table first: MAX_ENTRIES keeps that count cheap, expired rows go first when it is
-# reached). A Redis server can be used instead with DJANGO_CACHE_URL=redis://… (Django's own
-# backend with the redis client, which the registry installs).
+# to run and secure. A throttled request costs one statement (registry/throttling.py); the
+# cache's other writes (the health check's, a PDF's pointer) count the table first, and cull
+# it when it holds more than MAX_ENTRIES rows, expired ones first. A Redis server can be used
+# instead with DJANGO_CACHE_URL=redis://… (Django's own backend with the redis client, which
+# the registry installs).
 # "pdf": finished PDF documents (agreements/pdf_cache.py): the documents in STORAGES["pdf"],
 # their generations and pointers in "default", so that every server and worker shares them.
 # A document unused for TIMEOUT seconds goes at the next `manage.py pdf_prerender`.

@@ -1,6 +1,7 @@
 """Limits that hold across worker processes and machines: counted in the shared database cache,
 per client address, with X-Forwarded-For believed only from a trusted proxy."""
 
+import io
 import logging
 
 import pytest
@@ -35,6 +36,26 @@ def cache_rows():
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM registry_cache")
         return cursor.fetchone()[0]
+
+
+def cache_table_persistence():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpersistence FROM pg_class WHERE relname = 'registry_cache'")
+        return cursor.fetchone()[0]
+
+
+def test_the_cache_table_writes_no_wal_after_setup_and_again(shared_cache):
+    """UNLOGGED: a counter's write is not logged. An existing logged table is altered, and
+    running the setup again changes nothing."""
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE registry_cache SET LOGGED")  # as an older setup made it
+    call_command("setup_registry", stdout=io.StringIO())
+    assert cache_table_persistence() == "u"
+    call_command("createcachetable", verbosity=0)
+    call_command("setup_registry", stdout=io.StringIO())
+    assert cache_table_persistence() == "u"
+    shared_cache.set("counter", [1])
+    assert shared_cache.get("counter") == [1]
 
 
 def test_page_limit_is_shared_by_every_client_and_kept_in_the_database(shared_cache, settings):
