@@ -813,7 +813,9 @@ def main():
             "överenskommelse": [f"/overenskommelser/{slug}/" for slug in slugs],
             "län": [f"/lan/{slug}/" for slug in counties],
             "JSON-lista, 20 per sida": [
-                f"/api/v1/agreements/?page_size=20&page={page}" for page in (1, 2, 50, 400)
+                f"/api/v1/agreements/?page_size=20&page={page}"
+                # 1, 2, 50 and 400 at 20,000 agreements: pages that exist at any size
+                for page in (1, 2, arguments.agreements // 400 or 1, arguments.agreements // 50)
             ],
         }
         total = Agreement.objects.count()
