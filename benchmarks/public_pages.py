@@ -815,7 +815,12 @@ def main():
             "JSON-lista, 20 per sida": [
                 f"/api/v1/agreements/?page_size=20&page={page}"
                 # 1, 2, 50 and 400 at 20,000 agreements: pages that exist at any size
-                for page in (1, 2, arguments.agreements // 400 or 1, arguments.agreements // 50)
+                for page in (
+                    1,
+                    2,
+                    arguments.agreements // 400 or 1,
+                    arguments.agreements // 50 or 1,
+                )
             ],
         }
         total = Agreement.objects.count()
