@@ -159,6 +159,7 @@ class _Mark:
     # The reading transaction's id when it had written (a test's): if it is rolled back, the
     # index holds rows that never were, and the next one is read from the start.
     writer: str | None
+    oldest_change: datetime.datetime | None  # the oldest CatalogueChange's changed_at
 
 
 @dataclass(frozen=True)
@@ -616,15 +617,17 @@ def _mark() -> _Mark:
             f"SELECT pg_current_snapshot()::text, now(), "
             f"(SELECT token::text FROM {CatalogueState._meta.db_table} WHERE id = 1), "
             f"(SELECT coalesce(max(id), 0) FROM {CatalogueChange._meta.db_table}), "
-            "pg_current_xact_id_if_assigned()::text"
+            "pg_current_xact_id_if_assigned()::text, "
+            f"(SELECT min(changed_at) FROM {CatalogueChange._meta.db_table})"
         )
-        snapshot, read_at, token, last_change, writer = cursor.fetchone()
+        snapshot, read_at, token, last_change, writer, oldest_change = cursor.fetchone()
     return _Mark(
         token=str(token),
         snapshot=snapshot,
         last_change=last_change,
         read_at=read_at,
         writer=writer,
+        oldest_change=oldest_change,
     )
 
 
@@ -666,17 +669,21 @@ def _index(*, mark: _Mark, day: datetime.date, rows: _Rows, values, title_order)
     )
 
 
+def _read_all(*, mark: _Mark, day: datetime.date) -> CatalogueIndex:
+    """Every published version once, and the facet labels, as of `mark`."""
+    column = _read_columns(Agreement.objects.published())
+    values = _facet_values(column)
+    rows = _rows(column, values)
+    title_order = np.array(
+        sorted(range(len(rows.per_row["ids"])), key=_title_key(rows.per_row)), dtype=np.int64
+    )
+    return _index(mark=mark, day=day, rows=rows, values=values, title_order=title_order)
+
+
 def catalogue_index_build(*, day: datetime.date) -> CatalogueIndex:
-    """Reads every published version once, the newest-first order and the facet labels."""
+    """The index read from the start: every published version once, and the facet labels."""
     with _one_snapshot():
-        mark = _mark()
-        column = _read_columns(Agreement.objects.published())
-        values = _facet_values(column)
-        rows = _rows(column, values)
-        title_order = np.array(
-            sorted(range(len(rows.per_row["ids"])), key=_title_key(rows.per_row)), dtype=np.int64
-        )
-        return _index(mark=mark, day=day, rows=rows, values=values, title_order=title_order)
+        return _read_all(mark=_mark(), day=day)
 
 
 # How long the changes are kept: an index older than half of it is read again from the start.
@@ -688,14 +695,15 @@ def _changed_versions(since: _Mark) -> set[int] | None:
     changed what the facets are named, or `since` was read in a transaction rolled back since
     (read everything again)."""
     with connection.cursor() as cursor:
-        if since.writer is not None:
-            cursor.execute("SELECT pg_xact_status(%s::xid8)", [since.writer])
-            if cursor.fetchone()[0] not in ("committed", "in progress"):
-                return None
         cursor.execute(
             f"SELECT agreement_ids FROM {CatalogueChange._meta.db_table} "
-            "WHERE id > %s OR NOT pg_visible_in_snapshot(transaction_id, %s::pg_snapshot)",
-            [since.last_change, since.snapshot],
+            "WHERE id > %(seen)s "
+            "OR NOT pg_visible_in_snapshot(transaction_id, %(snapshot)s::pg_snapshot) "
+            # A note without versions (everything) when the reading transaction was undone.
+            "UNION ALL SELECT NULL WHERE %(writer)s::xid8 IS NOT NULL "
+            "AND coalesce(pg_xact_status(%(writer)s::xid8), 'gone') "
+            "NOT IN ('committed', 'in progress')",
+            {"seen": since.last_change, "snapshot": since.snapshot, "writer": since.writer},
         )
         changes = [agreement_ids for (agreement_ids,) in cursor.fetchall()]
     if any(agreement_ids is None for agreement_ids in changes):
@@ -751,43 +759,47 @@ def catalogue_index_update(previous: CatalogueIndex | None, *, day: datetime.dat
     since it was read (every published version of theirs read again); everything read from
     the start when there is no previous index, when a facet's names changed, when a version
     holds a value the facets do not know yet (a new year, municipality or organisation), or
-    when the previous index is older than half of CHANGES_KEPT."""
-    if previous is None:
-        return _built_and_pruned(day=day)
+    when the previous index is older than half of CHANGES_KEPT. A full read prunes the notes
+    older than CHANGES_KEPT (after its read-only transaction)."""
     with _one_snapshot():
         mark = _mark()
-        if mark.read_at - previous.mark.read_at > CHANGES_KEPT / 2:
-            changed = None
-        else:
-            changed = _changed_versions(previous.mark)
-        if changed is not None:
-            in_index = previous.dated["lineage"][np.isin(previous.ids, list(changed))]
-            lineages = np.union1d(
-                in_index,
-                np.array(
-                    Agreement.objects.filter(pk__in=changed).values_list("lineage_id", flat=True),
-                    dtype=np.int64,
-                ),
-            )
-            if not len(lineages):  # the changes were undone, or are not public yet
-                unchanged = replace(previous, token=mark.token, mark=mark)
-                return unchanged if unchanged.day == day else unchanged.on_day(day)
-            fresh = _rows(
-                _read_columns(Agreement.objects.published().filter(lineage_id__in=lineages)),
-                previous.values,
-            )
-            if fresh.complete:
-                rows, title_order = _merged(previous, lineages, fresh)
-                return _index(
-                    mark=mark, day=day, rows=rows, values=previous.values, title_order=title_order
-                )
-    return _built_and_pruned(day=day)
-
-
-def _built_and_pruned(*, day: datetime.date) -> CatalogueIndex:
-    index = catalogue_index_build(day=day)
-    CatalogueChange.objects.filter(changed_at__lt=index.mark.read_at - CHANGES_KEPT).delete()
+        index = None if previous is None else _updated(previous, mark=mark, day=day)
+        if index is not None:
+            return index
+        index = _read_all(mark=mark, day=day)
+    kept_from = mark.read_at - CHANGES_KEPT
+    if mark.oldest_change is not None and mark.oldest_change < kept_from:
+        CatalogueChange.objects.filter(changed_at__lt=kept_from).delete()
     return index
+
+
+def _updated(previous: CatalogueIndex, *, mark: _Mark, day: datetime.date):
+    """`previous` with the changes committed since it was read, as of `mark`; None when
+    everything must be read again (catalogue_index_update)."""
+    if mark.read_at - previous.mark.read_at > CHANGES_KEPT / 2:
+        return None
+    changed = _changed_versions(previous.mark)
+    if changed is None:
+        return None
+    in_index = previous.dated["lineage"][np.isin(previous.ids, list(changed))]
+    lineages = np.union1d(
+        in_index,
+        np.array(
+            Agreement.objects.filter(pk__in=changed).values_list("lineage_id", flat=True),
+            dtype=np.int64,
+        ),
+    )
+    if not len(lineages):  # the changes were undone, or are not public yet
+        unchanged = replace(previous, token=mark.token, mark=mark)
+        return unchanged if unchanged.day == day else unchanged.on_day(day)
+    fresh = _rows(
+        _read_columns(Agreement.objects.published().filter(lineage_id__in=lineages)),
+        previous.values,
+    )
+    if not fresh.complete:
+        return None
+    rows, title_order = _merged(previous, lineages, fresh)
+    return _index(mark=mark, day=day, rows=rows, values=previous.values, title_order=title_order)
 
 
 _lock = threading.Lock()

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from actors.models import County, Organisation
 from agreements import catalogue_index as catalogue_index_module
@@ -26,6 +27,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date.today()
 DAY = datetime.timedelta(days=1)
+SECOND = datetime.timedelta(seconds=1)
 
 
 @pytest.fixture
@@ -287,13 +289,13 @@ def _assert_same_index(index, built):
 def full_reads(monkeypatch):
     """How many times the index was read from the start."""
     reads = []
-    build = catalogue_index_module.catalogue_index_build
+    read_all = catalogue_index_module._read_all
 
     def counted(**kwargs):
         reads.append(kwargs)
-        return build(**kwargs)
+        return read_all(**kwargs)
 
-    monkeypatch.setattr(catalogue_index_module, "catalogue_index_build", counted)
+    monkeypatch.setattr(catalogue_index_module, "_read_all", counted)
     return reads
 
 
@@ -383,3 +385,23 @@ def test_the_index_keeps_the_querysets_orders(varied_registry):
     by_publication = published.order_by("-published_at", "-pk").values_list("pk", flat=True)
     assert index.ids[index.newest_order].tolist() == list(newest)
     assert index.ids[index.published_order].tolist() == list(by_publication)
+
+
+def test_notes_are_kept_a_day_and_an_index_half_a_day_old_is_read_again(full_reads):
+    from agreements.models import CatalogueChange
+
+    stale = CatalogueChange.objects.create(agreement_ids=[1])
+    CatalogueChange.objects.filter(pk=stale.pk).update(
+        changed_at=timezone.now() - datetime.timedelta(days=2)
+    )
+    fresh = CatalogueChange.objects.create(agreement_ids=[2])
+    index = catalogue_index_module.catalogue_index_update(None, day=TODAY)
+    notes = CatalogueChange.objects.filter(pk__in=[stale.pk, fresh.pk])
+    assert list(notes.values_list("pk", flat=True)) == [fresh.pk]
+
+    aged = replace(index, mark=replace(index.mark, read_at=index.mark.read_at - 13 * 3600 * SECOND))
+    full_reads.clear()
+    catalogue_index_module.catalogue_index_update(aged, day=TODAY)
+    assert len(full_reads) == 1
+    catalogue_index_module.catalogue_index_update(index, day=TODAY)
+    assert len(full_reads) == 1  # half a day younger: only the changes
