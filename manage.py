@@ -36,7 +36,7 @@ def main():
 
         database = settings.DATABASES["default"]
         if needs_database:
-            refuse_embedded_in_production(debug=settings.DEBUG)
+            refuse_embedded_in_production(debug=settings.DEVELOPMENT)
         verify_connection(database)
     except DatabaseConfigError as error:
         sys.exit(str(error))

@@ -12,6 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# What DJANGO_DEBUG chose, kept apart from DEBUG, which the test runner and the benchmarks turn
+# off: the embedded database is refused only in production (registry/database.py).
+DEVELOPMENT = DEBUG
 # Required in production, but only where something is signed: Django refuses an empty key
 # when a request needs it, so management commands (migrate, makemigrations) run without one.
 SECRET_KEY = env(

@@ -31,7 +31,8 @@ def warm_up():
 
 
 try:
-    refuse_embedded_in_production(debug=settings.DEBUG)  # one line, not a traceback per worker
+    # One line, not a traceback per worker.
+    refuse_embedded_in_production(debug=settings.DEVELOPMENT)
     application = get_wsgi_application()
     if not settings.DEBUG:  # in development, templates change under a running server
         warm_up()

@@ -11,7 +11,7 @@ from registry.database import DatabaseConfigError, embedded_start, refuse_embedd
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self):
         try:
-            refuse_embedded_in_production(debug=settings.DEBUG)
+            refuse_embedded_in_production(debug=settings.DEVELOPMENT)
         except DatabaseConfigError as error:  # as an unreachable database: a 503, a warning
             raise OperationalError(str(error)) from None
         if not self.settings_dict.get("HOST"):

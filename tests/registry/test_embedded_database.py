@@ -80,3 +80,32 @@ def test_runserver_stopped_with_its_process_group_stops_the_server(tmp_path):
     os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=30)
     assert wait_for(lambda: not (pgdata / "postmaster.pid").exists()), "left running"
+
+
+def test_the_test_suite_runs_on_the_embedded_server(tmp_path):
+    """`make test` without DATABASE_URL: the test runner turns DEBUG off, which must not make
+    the embedded server count as production."""
+    test_file = tmp_path / "test_on_embedded.py"
+    test_file.write_text(
+        "import os\n"
+        "import pytest\n"
+        "from django.db import connection\n\n"
+        "@pytest.mark.django_db\n"
+        "def test_on_the_embedded_server():\n"
+        "    with connection.cursor() as cursor:\n"
+        "        cursor.execute(\"SELECT current_setting('data_directory')\")\n"
+        "        assert cursor.fetchone()[0] == os.environ['EMBEDDED_PGDATA']\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env |= {"EMBEDDED_PGDATA": str(tmp_path / "pgdata")}
+    env.pop("DJANGO_DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(test_file)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
