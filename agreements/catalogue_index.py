@@ -39,7 +39,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 
 import numpy as np
 from django.conf import settings
@@ -419,6 +419,7 @@ class _Microseconds(Func):
     output_field = BigIntegerField()
 
 
+@cache
 def _orders() -> dict[str, list[OrderBy]]:
     """The orders the index keeps, as the QuerySets define them: the FilterSet's newest first,
     and the most recently published first (the county pages)."""
@@ -438,6 +439,7 @@ def _orders() -> dict[str, list[OrderBy]]:
     }
 
 
+@cache
 def _order_columns() -> dict[str, Func | F]:
     """Each term of _orders() as a number per version, to be read with the rows."""
     columns = {}
@@ -471,9 +473,9 @@ class _EpochDay(Func):
     output_field = IntegerField()
 
 
-def _days(values: tuple) -> np.ndarray:
-    """Days since 1970-01-01 as floats, NaN for no date (comparisons with NaN are false, as
-    with NULL in SQL)."""
+def _floats(values: tuple) -> np.ndarray:
+    """Numbers read from the database (days since 1970, microseconds, ids) as floats, NaN for
+    NULL (comparisons with NaN are false, as with NULL in SQL); exact up to 2**53."""
     return np.array([np.nan if value is None else value for value in values], dtype=np.float64)
 
 
@@ -555,6 +557,7 @@ _SINGLE = ("level", "county", "year")
 
 
 def _rows(column: dict[str, tuple], values: dict[str, FacetValues]) -> _Rows:
+    """The index's arrays for the versions of `column`, coded by the facets' `values`."""
     from agreements.search import swedish_title_sort_key
 
     todays = todays_county_ids()
@@ -590,15 +593,12 @@ def _rows(column: dict[str, tuple], values: dict[str, FacetValues]) -> _Rows:
         "is_good_example": np.array(column["is_good_example"], dtype=bool),
         "lineage": np.array(column["lineage_id"], dtype=np.int64),
         "version": np.array(column["version_number"], dtype=np.int64),
-        "signed_on": _days(column["signed_day"]),
-        "valid_from": _days(column["valid_from_day"]),
-        "valid_until": _days(column["valid_until_day"]),
+        "signed_on": _floats(column["signed_day"]),
+        "valid_from": _floats(column["valid_from_day"]),
+        "valid_until": _floats(column["valid_until_day"]),
         "title_keys": title_keys,
         **codes,
-        **{
-            name: _days(column[name])  # floats: exact up to 2**53 µs, some 285 years
-            for name in _order_columns()
-        },
+        **{name: _floats(column[name]) for name in _order_columns()},
     }
     return _Rows(per_row=per_row, members=members, complete=complete)
 
