@@ -175,12 +175,16 @@ class CatalogueIndex:
     title_order: np.ndarray  # rows in the FilterSet's title order
     newest_order: np.ndarray  # rows in the FilterSet's newest-first order
     published_order: np.ndarray  # rows by publication, the most recently published first
-    # What the legal status is computed from (_legal_statuses), kept for another day.
-    dated: dict[str, np.ndarray] = field(compare=False, repr=False)
-    title_keys: np.ndarray = field(compare=False, repr=False)  # swedish_title_sort_key per row
-    order_keys: dict[str, np.ndarray] = field(compare=False, repr=False)  # _sorted_rows' terms
+    # Every array per version the index was made of (the same arrays as above): what an
+    # update keeps of the versions that did not change (_merged).
+    rows: "_Rows" = field(compare=False, repr=False)
     mark: _Mark = field(compare=False, repr=False)
     remembered: Remembered = field(default_factory=Remembered, compare=False, repr=False)
+
+    @property
+    def dated(self) -> dict[str, np.ndarray]:
+        """What the legal status is computed from (_legal_statuses), kept for another day."""
+        return {name: self.rows.per_row[name] for name in _DATED}
 
     def on_day(self, day: datetime.date) -> "CatalogueIndex":
         """This index for another day: of what it holds, only the legal statuses depend on
@@ -647,13 +651,11 @@ def _one_snapshot():
 
 def _index(*, mark: _Mark, day: datetime.date, rows: _Rows, values, title_order) -> CatalogueIndex:
     per_row = rows.per_row
-    ids = per_row["ids"]
-    dated = {name: per_row[name] for name in _DATED}
-    status, is_latest = _legal_statuses(**dated, day=day)
+    status, is_latest = _legal_statuses(**{name: per_row[name] for name in _DATED}, day=day)
     return CatalogueIndex(
         token=mark.token,
         day=day,
-        ids=ids,
+        ids=per_row["ids"],
         is_latest=is_latest,
         is_good_example=per_row["is_good_example"],
         codes={**{facet: per_row[facet] for facet in _SINGLE}, "status": status},
@@ -662,9 +664,7 @@ def _index(*, mark: _Mark, day: datetime.date, rows: _Rows, values, title_order)
         title_order=title_order,
         newest_order=_sorted_rows(per_row, "newest"),
         published_order=_sorted_rows(per_row, "published"),
-        dated=dated,
-        title_keys=per_row["title_keys"],
-        order_keys={name: per_row[name] for name in per_row if "_order_" in name},
+        rows=rows,
         mark=mark,
     )
 
@@ -714,15 +714,8 @@ def _changed_versions(since: _Mark) -> set[int] | None:
 def _merged(previous: CatalogueIndex, lineages: np.ndarray, fresh: _Rows) -> tuple:
     """The previous index's rows without `lineages`' versions, and their versions as read
     now: the rows by id, the members renumbered, and the title order."""
-    old = {
-        "ids": previous.ids,
-        "is_good_example": previous.is_good_example,
-        "title_keys": previous.title_keys,
-        **previous.order_keys,
-        **previous.dated,
-        **{facet: previous.codes[facet] for facet in _SINGLE},
-    }
-    keep = ~np.isin(previous.dated["lineage"], lineages)
+    old = previous.rows.per_row
+    keep = ~np.isin(old["lineage"], lineages)
     kept = np.flatnonzero(keep)
     joined = np.concatenate([previous.ids[kept], fresh.per_row["ids"]])
     by_id = np.argsort(joined, kind="stable")
@@ -736,7 +729,7 @@ def _merged(previous: CatalogueIndex, lineages: np.ndarray, fresh: _Rows) -> tup
         for name, array in old.items()
     }
     members = {}
-    for facet, (rows, codes) in previous.members.items():
+    for facet, (rows, codes) in previous.rows.members.items():
         stays = keep[rows]
         fresh_rows, fresh_codes = fresh.members[facet]
         members[facet] = (
@@ -781,7 +774,7 @@ def _updated(previous: CatalogueIndex, *, mark: _Mark, day: datetime.date):
     changed = _changed_versions(previous.mark)
     if changed is None:
         return None
-    in_index = previous.dated["lineage"][np.isin(previous.ids, list(changed))]
+    in_index = previous.rows.per_row["lineage"][np.isin(previous.ids, list(changed))]
     lineages = np.union1d(
         in_index,
         np.array(
