@@ -1,0 +1,59 @@
+"""A production worker reads what its first visitors would otherwise wait for before it
+answers (registry/warm_up.py): the catalogue's index and the search dictionary."""
+
+import logging
+
+import pytest
+from django.db import OperationalError
+from django.urls import reverse
+
+from agreements import catalogue_index as catalogue_index_module
+from registry.warm_up import warm_up_database
+from tests.factories import AgreementFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def new_worker(monkeypatch):
+    """A process that has read no index yet; counts the index's reads from the start."""
+    monkeypatch.setattr(catalogue_index_module, "_current", None)
+    reads = []
+    read_all = catalogue_index_module._read_all
+
+    def counted(**kwargs):
+        reads.append(kwargs)
+        return read_all(**kwargs)
+
+    monkeypatch.setattr(catalogue_index_module, "_read_all", counted)
+    return reads
+
+
+def test_the_first_visitor_finds_the_catalogue_read(new_worker, client):
+    AgreementFactory(title="Överenskommelse om praktik i Luleå")
+    warm_up_database()
+    assert len(new_worker) == 1
+
+    response = client.get(reverse("agreements:catalogue"), {"q": "praktik"})
+
+    assert response.status_code == 200
+    assert "Överenskommelse om praktik i Luleå" in response.content.decode()
+    assert len(new_worker) == 1  # the visitor did not wait for a read
+
+
+def test_a_database_that_does_not_answer_leaves_it_to_the_first_request(
+    new_worker, monkeypatch, caplog, client
+):
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(catalogue_index_module, "catalogue_index", unreachable)
+    with caplog.at_level(logging.WARNING, logger="registry.warm_up"):
+        warm_up_database()
+    assert "Databasen svarade inte när arbetsprocessen startade" in caplog.text
+    monkeypatch.undo()
+    monkeypatch.setattr(catalogue_index_module, "_current", None)
+
+    response = client.get(reverse("agreements:catalogue"))
+    assert response.status_code == 200
+    assert catalogue_index_module._current is not None
