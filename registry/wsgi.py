@@ -1,3 +1,4 @@
+import gc
 import os
 import sys
 
@@ -17,5 +18,8 @@ try:
     if not settings.DEBUG:  # in development, templates change under a running server
         warm_up()
         warm_up_database()
+        # What was read so far lives as long as the worker: the cycle collector need not walk
+        # it again. A full collection walked its 180,000 objects for 0.1 s, inside a request.
+        gc.freeze()
 except DatabaseConfigError as error:
     sys.exit(str(error))
