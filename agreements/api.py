@@ -55,7 +55,7 @@ from agreements.models import (
     Publication,
     signing_year,
 )
-from agreements.page_cache import public_kept
+from agreements.page_cache import catalogue_kept
 from agreements.services import (
     agreement_create,
     agreement_document_write,
@@ -508,7 +508,7 @@ class AgreementViewSet(
         else:
             address = request.build_absolute_uri()
             key = f"api-agreements:{request.accepted_media_type}:{address}"
-            kept = public_kept(index=index, key=key, compute=page)
+            kept = catalogue_kept(index=index, key=key, compute=page)
         if kept is None:
             return super().list(request, *args, **kwargs)
         data, self._last_modified = kept

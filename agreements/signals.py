@@ -179,7 +179,9 @@ m2m_changed.connect(
 
 
 # Reference data is saved again every time the fixtures are loaded; only a real change of a
-# searched name (or an organisation's kind) rewrites the agreements that mention it.
+# searched name (or an organisation's kind) rewrites the agreements that mention it, and only
+# that or a new code of a county or municipality gives the catalogue a new token: the API's
+# list shows their codes and is kept under that token alone (agreements/page_cache.py).
 SEARCHED_FIELDS = {
     Organisation: ("name", "abbreviation", "kind"),
     Municipality: ("name",),
@@ -187,62 +189,69 @@ SEARCHED_FIELDS = {
     Theme: ("name",),
     TargetGroup: ("name",),
 }
+LISTED_CODES = {Municipality: ("code",), County: ("code", "letter_code")}
 
 
 def _remember(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
-    fields = SEARCHED_FIELDS[sender]
-    instance._searched_before = sender.objects.filter(pk=instance.pk).values_list(*fields).first()
+    fields = SEARCHED_FIELDS[sender] + LISTED_CODES.get(sender, ())
+    instance._watched_before = sender.objects.filter(pk=instance.pk).values(*fields).first()
 
 
-def _changed(sender, instance) -> bool:
-    before = getattr(instance, "_searched_before", None)
+def _changed(sender, instance, fields) -> bool:
+    before = getattr(instance, "_watched_before", None)
     if before is None:
         return False
-    return tuple(getattr(instance, field) for field in SEARCHED_FIELDS[sender]) != before
+    return any(getattr(instance, name) != before[name] for name in fields)
 
 
 for model in SEARCHED_FIELDS:
     pre_save.connect(_remember, sender=model, dispatch_uid=f"search_remember_{model.__name__}")
 
 
-def _refresh_mentioning(agreements) -> None:
-    """A searched name changed: the agreements that mention it, and every facet's names."""
-    agreements_touched(list(agreements.values_list("pk", flat=True)))
-    catalogue_changed()
+def _reference_saved(sender, instance, agreements) -> None:
+    """A searched name changed: the agreements that mention it are refreshed and every facet's
+    names read again; a listed code changed: the catalogue gets a new token."""
+    if _changed(sender, instance, SEARCHED_FIELDS[sender]):
+        agreements_touched(list(agreements.values_list("pk", flat=True)))
+        catalogue_changed()
+    elif _changed(sender, instance, LISTED_CODES.get(sender, ())):
+        catalogue_changed(agreement_ids=[])
 
 
 @receiver(post_save, sender=Organisation, dispatch_uid="search_organisation_renamed")
 def organisation_saved(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(sender, instance):
-        _refresh_mentioning(Agreement.objects.filter(parties__organisation=instance))
+    if not raw:
+        _reference_saved(sender, instance, Agreement.objects.filter(parties__organisation=instance))
 
 
 @receiver(post_save, sender=Municipality, dispatch_uid="search_municipality_renamed")
 def municipality_saved(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(sender, instance):
-        _refresh_mentioning(Agreement.objects.filter(municipalities=instance))
+    if not raw:
+        _reference_saved(sender, instance, Agreement.objects.filter(municipalities=instance))
 
 
 @receiver(post_save, sender=County, dispatch_uid="search_county_renamed")
 def county_saved(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(sender, instance):
-        _refresh_mentioning(Agreement.objects.filter(county=instance))
+    if not raw:
+        _reference_saved(sender, instance, Agreement.objects.filter(county=instance))
 
 
 @receiver(post_save, sender=Theme, dispatch_uid="search_theme_renamed")
 def theme_saved(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(sender, instance):
-        _refresh_mentioning(
+    if not raw:
+        _reference_saved(
+            sender,
+            instance,
             Agreement.objects.filter(
                 Q(themes=instance)
                 | Q(pk__in=Commitment.objects.filter(themes=instance).values("agreement_id"))
-            ).distinct()
+            ).distinct(),
         )
 
 
 @receiver(post_save, sender=TargetGroup, dispatch_uid="search_target_group_renamed")
 def target_group_saved(sender, instance, raw=False, **kwargs):
-    if not raw and _changed(sender, instance):
-        _refresh_mentioning(Agreement.objects.filter(target_groups=instance))
+    if not raw:
+        _reference_saved(sender, instance, Agreement.objects.filter(target_groups=instance))

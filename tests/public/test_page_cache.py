@@ -15,6 +15,7 @@ from actors.models import Organisation
 from agreements.catalogue_index import catalogue_index
 from agreements.models import Agreement
 from agreements.page_cache import PAGE_CACHE_ALIAS
+from agreements.services import agreement_document_dump, agreement_document_write
 from followup.models import FollowUp, FollowUpState, ReceptionFigure
 from tests.factories import AgreementFactory, PartyFactory, local_agreement
 from tests.revisions import revision_create
@@ -164,6 +165,40 @@ def test_the_public_list_read_again_costs_one_query_and_shows_a_publication(
     after = client.get(url).json()
     assert after["count"] == before["count"] + 1
     assert new.pk in [row["id"] for row in after["results"]]
+
+
+def test_the_kept_public_list_shows_every_change_of_what_it_lists(client, committed):
+    """It is kept under the catalogue's token alone: an edit through the document service (no
+    save signals), a county's and a municipality's new codes and a publication all move it."""
+    agreement = local_agreement(
+        municipality_codes=["2584"], title="Kirunaavtalet", valid_from=datetime.date(2020, 1, 1)
+    )
+    catalogue_index()
+    url = "/api/v1/agreements/?page_size=50"
+
+    def listed(pk=agreement.pk) -> dict:
+        rows = {row["id"]: row for row in client.get(url).json()["results"]}
+        return rows.get(pk)
+
+    assert listed()["title"] == "Kirunaavtalet"
+
+    document = agreement_document_dump(agreement=agreement)
+    document["title"] = "Kirunaavtalet om pelikaner"
+    committed(lambda: agreement_document_write(agreement=agreement, document=document))
+    assert listed()["title"] == "Kirunaavtalet om pelikaner"
+
+    county = agreement.county
+    county.letter_code = "PL"
+    committed(county.save)
+    assert listed()["county"]["letter_code"] == "PL"
+
+    municipality = agreement.municipalities.get()
+    municipality.code = "2599"
+    committed(municipality.save)
+    assert [place["code"] for place in listed()["municipalities"]] == ["2599"]
+
+    new = committed(lambda: local_agreement(municipality_codes=["2580"], title="Luleåavtalet"))
+    assert listed(new.pk)["title"] == "Luleåavtalet"
 
 
 def test_a_kept_county_page_shows_a_completed_followup(

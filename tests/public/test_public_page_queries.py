@@ -61,7 +61,7 @@ def registry_of(size: int):
 
 # (first read, repeat read). A first county read builds the catalogue's index (about ten of its
 # queries); the first page a process shows reads one thing more, once.
-CAPS = {"county": (27, 4), "agreement": (14, 3), "api list": (6, 3)}
+CAPS = {"county": (27, 4), "agreement": (14, 3), "api list": (5, 2)}
 
 
 @pytest.mark.usefixtures("production_caches")
