@@ -121,7 +121,9 @@ def county_overview(
         county=county, choice=choice, level=Level.LOCAL, order="published", index=index
     )
     coverage = _coverage_rows(
-        municipality_coverage(county=county, on=choice.on, boundaries=choice.boundaries)
+        municipality_coverage(
+            county=county, on=choice.on, boundaries=choice.boundaries, index=index
+        )
     )
     exists = choice.counting.on is None or county in choice.counting.counties()
     cards = agreement_cards_in_order(
