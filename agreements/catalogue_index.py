@@ -280,19 +280,22 @@ class CatalogueIndex:
         ordered = self.title_order if order == "title" else self.published_order
         return self.ids[ordered[mask[ordered]]].tolist()
 
-    def members_of(self, facet: str, *, chosen: dict[str, list]) -> "Members":
-        """Each value of the multi-valued `facet` of every version that passes every filter in
-        `chosen`, a status chosen among all published versions (as in `select`), one pair per
-        version and value."""
-        mask = np.ones(len(self.ids), dtype=bool) if "status" in chosen else self.is_latest
-        for name, values in chosen.items():
-            mask = mask & self._mask(name, values)
+    def members_of(self, facet: str, *, keys: list, chosen: dict[str, list]) -> "Members":
+        """Each of `keys` (values of the multi-valued `facet`: municipality ids …) paired with
+        every version that has it and passes every filter in `chosen` on a single-valued
+        facet, a status chosen among all published versions (as in `select`)."""
         rows, codes = self.members[facet]
-        kept = mask[rows]
-        rows = rows[kept]
+        code_of = self.values[facet].code_of
+        among = np.isin(codes, [code_of[key] for key in keys if key in code_of])
+        rows, codes = rows[among], codes[among]
+        passing = np.ones(len(rows), dtype=bool) if "status" in chosen else self.is_latest[rows]
+        for name, values in chosen.items():
+            known = self.values[name].code_of
+            passing &= np.isin(self.codes[name][rows], [known[v] for v in values if v in known])
+        rows, codes = rows[passing], codes[passing]
         per_row = self.rows.per_row
         return Members(
-            keys=np.asarray(self.values[facet].keys)[codes[kept]],
+            keys=np.asarray(self.values[facet].keys)[codes],
             ids=self.ids[rows],
             statuses=np.asarray(self.values["status"].keys)[self.codes["status"][rows]],
             # effective_start(): valid from, else signed on

@@ -186,12 +186,9 @@ def _covering_in_index(*, municipalities, index: CatalogueIndex) -> _Covering:
     each municipality and which started first, then the start as written of that one and the
     follow-ups of the municipalities' agreements in one query."""
     municipality_ids = [municipality.pk for municipality in municipalities]
-    members = index.members_of(
-        "municipality", chosen={**COVERING, "municipality": municipality_ids}
-    )
-    inside = np.isin(members.keys, municipality_ids)  # not its other counties' municipalities
-    keys, ids, starts = members.keys[inside], members.ids[inside], members.starts[inside]
-    in_force = members.statuses[inside] == LegalStatus.IN_FORCE
+    members = index.members_of("municipality", keys=municipality_ids, chosen=COVERING)
+    keys, ids, starts = members.keys, members.ids, members.starts
+    in_force = members.statuses == LegalStatus.IN_FORCE
     covering = _Covering({}, {}, {}, {})
     earliest: dict[int, int] = {}  # municipality id: the agreement in force that started first
     for found, ids_of in ((in_force, covering.in_force), (~in_force, covering.unknown)):
@@ -216,18 +213,20 @@ def _covering_in_index(*, municipalities, index: CatalogueIndex) -> _Covering:
     read = Agreement.objects.values_list(
         "pk", effective_start(), effective_start_precision(), Subquery(_last_followup())
     )
+    earliest_and_followed = read.filter(pk__in=list(earliest.values())).union(
+        read.filter(pk__in=followed)
+    )
     facts = {
         pk: (partial_dates.of(start, precision), followup_year)
-        for pk, start, precision, followup_year in read.filter(pk__in=earliest.values()).union(
-            read.filter(pk__in=followed)
-        )
+        for pk, start, precision, followup_year in earliest_and_followed
     }
     for municipality_id, pk in earliest.items():
-        covering.since[municipality_id] = facts[pk][0]
-    for key, pk in zip(keys[in_force].tolist(), ids[in_force].tolist(), strict=True):
-        year = facts.get(pk, (None, None))[1]
-        if year and year > covering.last_followup.get(key, 0):
-            covering.last_followup[key] = year
+        if pk in facts:  # else deleted since the index was read
+            covering.since[municipality_id] = facts[pk][0]
+    followed_up = {pk: year for pk, (_start, year) in facts.items() if year}
+    has_year = in_force & np.isin(ids, list(followed_up))
+    for key, pk in zip(keys[has_year].tolist(), ids[has_year].tolist(), strict=True):
+        covering.last_followup[key] = max(followed_up[pk], covering.last_followup.get(key, 0))
     return covering
 
 
