@@ -23,8 +23,10 @@ from registry.text import swedish_sort_key
 AGREEMENTS_PER_PAGE = 20
 # A municipality normally has one local agreement; a table row names at most this many.
 AGREEMENTS_PER_ROW = 3
-# The county page lists the newest local agreements; the catalogue has them all.
+# The county page lists the newest local agreements and the first regional ones by title (a
+# county has one to three); the catalogue has them all.
 LOCAL_ON_COUNTY_PAGE = 20
+REGIONAL_ON_COUNTY_PAGE = 10
 
 
 @dataclass
@@ -67,6 +69,7 @@ class CountyOverview:
     county: County
     choice: Counting
     regional: list[Agreement]
+    regional_count: int
     local: list[Agreement]
     local_count: int
     coverage: list[CoverageRow]
@@ -118,14 +121,19 @@ def county_overview(
         county=county, choice=choice, level=Level.LOCAL, order="published", index=index
     )
     coverage = _coverage_rows(
-        municipality_coverage(county=county, on=choice.on, boundaries=choice.boundaries)
+        municipality_coverage(
+            county=county, on=choice.on, boundaries=choice.boundaries, index=index
+        )
     )
     exists = choice.counting.on is None or county in choice.counting.counties()
-    cards = agreement_cards_in_order(regional + local[:LOCAL_ON_COUNTY_PAGE], on=choice.on)
+    cards = agreement_cards_in_order(
+        regional[:REGIONAL_ON_COUNTY_PAGE] + local[:LOCAL_ON_COUNTY_PAGE], on=choice.on
+    )
     return CountyOverview(
         county,
         choice,
         [card for card in cards if card.level == Level.REGIONAL],
+        len(regional),
         [card for card in cards if card.level == Level.LOCAL],
         len(local),
         coverage,

@@ -148,6 +148,17 @@ class SearchMatches:
 
 
 @dataclass(frozen=True)
+class Members:
+    """Versions paired with the values of a multi-valued facet (CatalogueIndex.members_of):
+    one entry per version and value."""
+
+    keys: np.ndarray  # the value in the database (a municipality's id …)
+    ids: np.ndarray  # the version's id
+    statuses: np.ndarray  # its legal status on the index's day (LegalStatus values)
+    starts: np.ndarray  # its effective_start() in days since 1970, NaN when unknown
+
+
+@dataclass(frozen=True)
 class _Mark:
     """Where in the registry's history an index was read: what a later reading of the changes
     starts from (catalogue_index_update)."""
@@ -268,6 +279,32 @@ class CatalogueIndex:
         )
         ordered = self.title_order if order == "title" else self.published_order
         return self.ids[ordered[mask[ordered]]].tolist()
+
+    def members_of(self, facet: str, *, keys: list, chosen: dict[str, list]) -> "Members":
+        """Each of `keys` (values of the multi-valued `facet`: municipality ids …) paired with
+        every version that has it and passes every filter in `chosen` on a single-valued
+        facet, a status chosen among all published versions (as in `select`)."""
+        rows, codes = self.members[facet]
+        code_of = self.values[facet].code_of
+        among = np.isin(codes, [code_of[key] for key in keys if key in code_of])
+        rows, codes = rows[among], codes[among]
+        passing = np.ones(len(rows), dtype=bool) if "status" in chosen else self.is_latest[rows]
+        for name, values in chosen.items():
+            known = self.values[name].code_of
+            passing &= np.isin(self.codes[name][rows], [known[v] for v in values if v in known])
+        rows, codes = rows[passing], codes[passing]
+        per_row = self.rows.per_row
+        return Members(
+            keys=np.asarray(self.values[facet].keys)[codes],
+            ids=self.ids[rows],
+            statuses=np.asarray(self.values["status"].keys)[self.codes["status"][rows]],
+            # effective_start(): valid from, else signed on
+            starts=np.where(
+                np.isnan(per_row["valid_from"][rows]),
+                per_row["signed_on"][rows],
+                per_row["valid_from"][rows],
+            ),
+        )
 
     def listed_ids(self, *, chosen: dict[str, list]) -> np.ndarray:
         """Ids, ascending, of the newest published version of each agreement that passes

@@ -3,10 +3,14 @@
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
+from actors.forms import CountingForm
 from actors.models import County, Municipality
-from agreements.coverage import municipality_coverage
+from actors.selectors import county_overview
+from agreements.catalogue_index import catalogue_index_build
+from agreements.coverage import CoverageState, municipality_coverage
 from agreements.models import Kind
 from followup.models import FollowUp, FollowUpState
 from tests.factories import AgreementFactory, local_agreement
@@ -14,6 +18,9 @@ from tests.factories import AgreementFactory, local_agreement
 pytestmark = pytest.mark.django_db
 
 TODAY = datetime.date(2026, 11, 23)
+DAY = datetime.timedelta(days=1)
+# The day the county page counts on, for the tests that read it.
+THIS_DAY = timezone.localdate()
 JÄMTLAND = "23"
 
 
@@ -96,3 +103,115 @@ def test_query_count_does_not_grow(django_assert_num_queries):
     with django_assert_num_queries(2):
         rows = municipality_coverage(county=county, on=TODAY)
     assert sum(row.is_covered for row in rows) == 3
+
+
+@pytest.fixture
+def varied_coverage():
+    """Jämtland's municipalities covered in every way the rules tell apart, one rule each."""
+    codes = list(
+        Municipality.objects.filter(county__code=JÄMTLAND)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    day = datetime.date
+    both = local_agreement(municipality_codes=codes[0:2], valid_from=day(2020, 1, 1))
+    FollowUp.objects.create(
+        agreement=both, year=2024, state=FollowUpState.COMPLETED, completed_at=timezone.now()
+    )
+    FollowUp.objects.create(agreement=both, year=2025)  # a draft
+    # An earlier start written as a year only, beside it.
+    local_agreement(
+        municipality_codes=codes[:1], signed_on=day(2018, 1, 1), signed_on_precision="year"
+    )
+    # The same day written two ways: the lower id is the one told.
+    for precision in ("year", "day"):
+        tied = local_agreement(
+            municipality_codes=codes[2:3],
+            valid_from=day(2019, 1, 1),
+            valid_from_precision=precision,
+        )
+    FollowUp.objects.create(
+        agreement=tied, year=2022, state=FollowUpState.COMPLETED, completed_at=timezone.now()
+    )
+    local_agreement(municipality_codes=codes[3:4], valid_from=day(2015, 1, 1), valid_until=THIS_DAY)
+    local_agreement(
+        municipality_codes=codes[3:4], valid_from=day(2015, 1, 1), valid_until=THIS_DAY - DAY
+    )
+    local_agreement(municipality_codes=codes[3:4], valid_from=day(2015, 1, 1), draft=True)
+    local_agreement(municipality_codes=codes[4:5])  # of unknown validity
+    local_agreement(municipality_codes=codes[1:2])  # of unknown validity beside one in force
+    first = local_agreement(municipality_codes=codes[5:6], valid_from=day(2015, 1, 1))
+    for number, start in ((2, day(2019, 1, 1)), (3, THIS_DAY + 30 * DAY)):
+        AgreementFactory(
+            lineage=first.lineage,
+            version_number=number,
+            level=first.level,
+            county=first.county,
+            municipalities=list(first.municipalities.all()),
+            valid_from=start,
+        )
+    local_agreement(municipality_codes=codes[6:7], valid_from=THIS_DAY + DAY)  # upcoming
+    # A regional agreement naming a municipality covers none.
+    AgreementFactory(
+        county=County.objects.get(code=JÄMTLAND),
+        municipalities=list(Municipality.objects.filter(code=codes[7])),
+        valid_from=day(2020, 1, 1),
+    )
+    # Across two counties: counted in each county for its own municipality.
+    local_agreement(municipality_codes=[codes[7], "2281"], valid_from=day(2021, 6, 1))
+
+
+def _as_shown(rows):
+    return [
+        (
+            row.municipality.pk,
+            row.county_id,
+            row.agreement_ids,
+            row.in_force_since,
+            row.last_followup_year,
+            row.unknown_validity_ids,
+            row.state,
+        )
+        for row in rows
+    ]
+
+
+@pytest.mark.usefixtures("varied_coverage")
+@pytest.mark.parametrize(
+    "on", [THIS_DAY, THIS_DAY - DAY, THIS_DAY + 31 * DAY, datetime.date(2019, 6, 1)]
+)
+@pytest.mark.parametrize("whole_country", [False, True])
+def test_the_catalogue_index_gives_the_coverage_the_database_gives(on, whole_country):
+    county = None if whole_country else County.objects.get(code=JÄMTLAND)
+    index = catalogue_index_build(day=THIS_DAY)
+    from_database = municipality_coverage(county=county, on=on)
+    assert _as_shown(municipality_coverage(county=county, on=on, index=index)) == _as_shown(
+        from_database
+    )
+    states = {row.state for row in from_database}
+    assert on < THIS_DAY or states == {
+        CoverageState.IN_FORCE,
+        CoverageState.VALIDITY_UNKNOWN,
+        CoverageState.NONE,
+    }
+
+
+@pytest.mark.usefixtures("varied_coverage")
+def test_the_county_page_shows_the_coverage_the_database_gives(client):
+    county = County.objects.get(code=JÄMTLAND)
+    overview = county_overview(county=county, choice=CountingForm({}).choice())
+    assert _as_shown(row.coverage for row in overview.coverage) == _as_shown(
+        municipality_coverage(county=county, on=THIS_DAY)
+    )
+    html = client.get(reverse("actors:county", kwargs={"slug": county.slug})).content.decode()
+    assert "6 av länets 8 kommuner har en lokal överenskommelse som gäller i dag." in html
+    assert "1 kommun har en lokal överenskommelse med okänd giltighet" in html
+
+
+@pytest.mark.usefixtures("varied_coverage")
+def test_coverage_from_the_index_asks_two_queries(django_assert_num_queries):
+    index = catalogue_index_build(day=THIS_DAY)
+    county = County.objects.get(code=JÄMTLAND)
+    with django_assert_num_queries(2):
+        rows = municipality_coverage(county=county, on=THIS_DAY, index=index)
+    assert sum(row.is_covered for row in rows) == 6

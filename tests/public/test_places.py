@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from actors.models import County, Municipality, Organisation
+from actors.selectors import REGIONAL_ON_COUNTY_PAGE
 from agreements.catalogue_index import catalogue_index
 from commitments.models import Theme
 from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory, local_agreement
@@ -38,6 +39,31 @@ def test_county_page_has_coverage_table_and_map(client):
     assert html.count('<path class="covered"') == 1
     assert html.count('<path class="not-covered"') == 7
     assert 'role="img"' in html and 'href="#tackningstabell"' in html
+
+
+def test_county_page_lists_the_first_regional_agreements_and_links_to_all(client):
+    jämtland = County.objects.get(code="23")
+    url = reverse("actors:county", kwargs={"slug": JÄMTLAND})
+    for number in range(REGIONAL_ON_COUNTY_PAGE):
+        AgreementFactory(title=f"Jämtlands regionala {number:02}", county=jämtland)
+    html = get(client, url)
+    assert html.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE
+    assert "level=regional" not in html and "i bokstavsordning" not in html
+    for number in range(REGIONAL_ON_COUNTY_PAGE, REGIONAL_ON_COUNTY_PAGE + 2):
+        AgreementFactory(title=f"Jämtlands regionala {number:02}", county=jämtland)
+    html = get(client, url)
+    assert html.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE
+    assert "Jämtlands regionala 09" in html and "Jämtlands regionala 10" not in html
+    link = (
+        f'<a href="/overenskommelser/?county={JÄMTLAND}&amp;level=regional&amp;sort=title">'
+        f"Alla {REGIONAL_ON_COUNTY_PAGE + 2} i katalogen</a>"
+    )
+    assert f"De {REGIONAL_ON_COUNTY_PAGE} första i bokstavsordning. {link}" in html
+    english = get(client, "/en" + url)
+    assert f"The first {REGIONAL_ON_COUNTY_PAGE} in alphabetical order." in english
+    assert f"All {REGIONAL_ON_COUNTY_PAGE + 2} in the catalogue</a>" in english
+    catalogue = get(client, f"/overenskommelser/?county={JÄMTLAND}&level=regional&sort=title")
+    assert catalogue.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE + 2
 
 
 def test_national_page_has_every_county(client):
