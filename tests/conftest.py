@@ -8,6 +8,7 @@ from django.test.utils import modify_settings
 
 from actors.models import County, StaffScope
 from actors.services import staff_group_ensure
+from agreements import catalogue_index as catalogue_index_module
 from tests.factories import UserFactory
 
 
@@ -90,3 +91,17 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def full_reads(monkeypatch):
+    """How many times the index was read from the start."""
+    reads = []
+    read_all = catalogue_index_module._read_all
+
+    def counted(**kwargs):
+        reads.append(kwargs)
+        return read_all(**kwargs)
+
+    monkeypatch.setattr(catalogue_index_module, "_read_all", counted)
+    return reads

@@ -286,20 +286,6 @@ def _assert_same_index(index, built):
     assert {**index.values, "year": None} == {**built.values, "year": None}
 
 
-@pytest.fixture
-def full_reads(monkeypatch):
-    """How many times the index was read from the start."""
-    reads = []
-    read_all = catalogue_index_module._read_all
-
-    def counted(**kwargs):
-        reads.append(kwargs)
-        return read_all(**kwargs)
-
-    monkeypatch.setattr(catalogue_index_module, "_read_all", counted)
-    return reads
-
-
 def test_a_change_reads_only_its_agreements_and_gives_the_index_a_full_read_would(
     varied_registry, full_reads, client
 ):

@@ -5,16 +5,14 @@ published agreement's PDF. tests/deploy/test_topology.py runs the same with real
 import datetime
 import json
 import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.core.cache import caches
 from django.urls import reverse
 
 from agreements.pdf_cache import PDF_CACHE_ALIAS, StorageCache
 from tests.factories import AgreementFactory
+from tests.processes import python_run
 
 
 @pytest.fixture
@@ -123,14 +121,7 @@ def test_object_storage_is_chosen_by_the_environment():
         "DJANGO_S3_BUCKET": "registret",
         "DJANGO_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
     }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = python_run(code, environment)
     assert result.returncode == 0, result.stderr
     storages = json.loads(result.stdout.strip().splitlines()[-1])
     for alias, location in (("default", "media"), ("pdf", "cache/pdf")):

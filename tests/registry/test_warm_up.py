@@ -3,34 +3,24 @@ answers (registry/warm_up.py): the catalogue's index and the search dictionary."
 
 import logging
 import os
-import subprocess
-import sys
 
 import pytest
-from django.conf import settings
 from django.db import OperationalError
 from django.urls import reverse
 
 from agreements import catalogue_index as catalogue_index_module
 from registry.warm_up import warm_up_database
 from tests.factories import AgreementFactory
+from tests.processes import python_run
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def new_worker(monkeypatch):
-    """A process that has read no index yet; counts the index's reads from the start."""
+def new_worker(monkeypatch, full_reads):
+    """A process that has read no index yet; its reads of the index from the start."""
     monkeypatch.setattr(catalogue_index_module, "_current", None)
-    reads = []
-    read_all = catalogue_index_module._read_all
-
-    def counted(**kwargs):
-        reads.append(kwargs)
-        return read_all(**kwargs)
-
-    monkeypatch.setattr(catalogue_index_module, "_read_all", counted)
-    return reads
+    return full_reads
 
 
 def test_the_first_visitor_finds_the_catalogue_read(new_worker, client):
@@ -75,15 +65,7 @@ def test_a_production_worker_freezes_what_it_read_before_its_first_request():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:1/samverkansregistret",
         "DATABASE_CONNECT_TIMEOUT": "1",
     }
-    code = "import gc, registry.wsgi; print(gc.get_freeze_count())"
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = python_run("import gc, registry.wsgi; print(gc.get_freeze_count())", environment)
     assert result.returncode == 0, result.stderr
     assert int(result.stdout) > 50_000
     assert "Databasen svarade inte när arbetsprocessen startade" in result.stderr
