@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from actors.forms import CountingForm
 from actors.models import County, Municipality
-from actors.selectors import county_overview
+from actors.selectors import county_overview, municipality_overview, national_overview
 from agreements.catalogue_index import catalogue_index_build
 from agreements.coverage import CoverageState, municipality_coverage
 from agreements.models import Kind
@@ -215,3 +215,29 @@ def test_coverage_from_the_index_asks_two_queries(django_assert_num_queries):
     with django_assert_num_queries(2):
         rows = municipality_coverage(county=county, on=THIS_DAY, index=index)
     assert sum(row.is_covered for row in rows) == 6
+
+
+@pytest.mark.usefixtures("varied_coverage")
+def test_the_national_and_municipality_pages_show_the_coverage_the_database_gives(client):
+    """Both read the coverage from the catalogue's index, as the county page does."""
+    from_database = municipality_coverage(on=THIS_DAY)
+    summaries = {
+        summary.county.pk: summary
+        for summary in national_overview(choice=CountingForm({}).choice())
+    }
+    for county_id in {row.county_id for row in from_database}:
+        rows = [row for row in from_database if row.county_id == county_id]
+        summary = summaries[county_id]
+        assert (summary.municipalities, summary.covered, summary.validity_unknown) == (
+            len(rows),
+            sum(row.is_covered for row in rows),
+            sum(row.validity_unknown for row in rows),
+        )
+    for row in from_database:
+        if row.county_id == County.objects.get(code=JÄMTLAND).pk:
+            shown = municipality_overview(municipality=row.municipality).coverage.coverage
+            assert _as_shown([shown]) == _as_shown([row])
+    response = client.get(reverse("actors:national"))
+    assert response.status_code == 200
+    jämtland = summaries[County.objects.get(code=JÄMTLAND).pk]
+    assert (jämtland.covered, jämtland.validity_unknown) == (6, 1)
