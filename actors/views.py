@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -8,9 +10,26 @@ from actors import selectors
 from actors.forms import CountingForm
 from actors.maps import outline_of, svg_map
 from actors.models import County, Municipality, Organisation
-from agreements.catalogue_index import catalogue_index
+from agreements.catalogue_index import CatalogueIndex, catalogue_index
 from agreements.coverage import CoverageState
 from agreements.page_cache import public_kept
+
+
+def _kept_body(
+    request, name: str, context: Callable[[CatalogueIndex], dict], *, errors: bool = False
+) -> str:
+    """The page's body (`actors/<name>_body.html`, its `context` computed with the catalogue's
+    index), kept under the index's state and the page cache's generation (public_kept): it
+    shows only published agreements, their coverage and follow-ups and reception figures, all
+    of which move one of the two. A form with errors is rendered each time."""
+    index = catalogue_index()
+
+    def body() -> str:
+        return render_to_string(f"actors/{name}_body.html", context(index))
+
+    if errors:
+        return body()
+    return public_kept(index=index, key=f"{name}:{request.get_full_path()}", compute=body)
 
 
 def _counting_form(request) -> CountingForm:
@@ -63,30 +82,22 @@ def county_detail(request, slug):
         query = f"?{request.GET.urlencode()}" if request.GET else ""
         return redirect(reverse("actors:county", kwargs={"slug": shown.slug}) + query)
 
-    index = catalogue_index()
-
-    def body() -> str:
+    def context(index: CatalogueIndex) -> dict:
         overview = selectors.county_overview(county=county, choice=choice, index=index)
-        return render_to_string(
-            "actors/county_body.html",
-            {
-                "county": county,
-                "form": form,
-                "overview": overview,
-                "map": _county_map(overview),
-                "query": urlencode(choice.as_query()),
-            },
-        )
+        return {
+            "county": county,
+            "form": form,
+            "overview": overview,
+            "map": _county_map(overview),
+            "query": urlencode(choice.as_query()),
+        }
 
     return render(
         request,
         "actors/county.html",
         {
             "county": county,
-            # A page whose form has errors is rendered each time, not kept.
-            "body": body()
-            if form.errors
-            else public_kept(index=index, key=f"county:{request.get_full_path()}", compute=body),
+            "body": _kept_body(request, "county", context, errors=bool(form.errors)),
             "canonical_path": request.path,
         },
         status=400 if form.errors else 200,
@@ -119,23 +130,29 @@ def _national_map(summaries: list[selectors.CountySummary], choice):
 def national(request):
     form = _counting_form(request)
     choice = form.choice()
-    summaries = selectors.national_overview(choice=choice)
-    totals = {
-        "municipalities": sum(s.municipalities for s in summaries),
-        "covered": sum(s.covered for s in summaries),
-        "validity_unknown": sum(s.validity_unknown for s in summaries),
-        "local": sum(s.local_count for s in summaries),
-    }
-    return render(
-        request,
-        "actors/national.html",
-        {
+
+    def context(index: CatalogueIndex) -> dict:
+        summaries = selectors.national_overview(choice=choice, index=index)
+        totals = {
+            "municipalities": sum(s.municipalities for s in summaries),
+            "covered": sum(s.covered for s in summaries),
+            "validity_unknown": sum(s.validity_unknown for s in summaries),
+            "local": sum(s.local_count for s in summaries),
+        }
+        return {
             "form": form,
             "choice": choice,
             "summaries": summaries,
             "totals": totals,
             "map": _national_map(summaries, choice),
             "query": urlencode(choice.as_query()),
+        }
+
+    return render(
+        request,
+        "actors/national.html",
+        {
+            "body": _kept_body(request, "national", context, errors=bool(form.errors)),
             "canonical_path": request.path,
         },
         status=400 if form.errors else 200,
@@ -147,12 +164,17 @@ def municipality_detail(request, slug):
         Municipality.objects.select_related("county").defer("geometry", "county__geometry"),
         slug=slug,
     )
+
+    def context(index: CatalogueIndex) -> dict:
+        overview = selectors.municipality_overview(municipality=municipality, index=index)
+        return {"municipality": municipality, "overview": overview}
+
     return render(
         request,
         "actors/municipality.html",
         {
             "municipality": municipality,
-            "overview": selectors.municipality_overview(municipality=municipality),
+            "body": _kept_body(request, "municipality", context),
             "canonical_path": request.path,
         },
     )

@@ -221,6 +221,34 @@ def test_a_kept_county_page_shows_a_completed_followup(
     assert '<td data-label="Senaste uppföljning">2023</td>' in page(client, url)
 
 
+def test_kept_national_and_municipality_pages_show_a_publication_and_a_reception_figure(
+    client, committed, django_assert_max_num_queries
+):
+    national = reverse("actors:national")
+    kiruna = reverse("actors:municipality", kwargs={"slug": "kiruna"})
+    catalogue_index()
+    first = page(client, national)
+    assert "Kirunaavtalet" not in page(client, kiruna)
+    with django_assert_max_num_queries(3):
+        assert page(client, national) == first
+    agreement = committed(
+        lambda: local_agreement(
+            municipality_codes=["2584"], title="Kirunaavtalet", valid_from=datetime.date(2020, 1, 1)
+        )
+    )
+    assert page(client, national) != first
+    assert "Kirunaavtalet" in page(client, kiruna)
+    committed(
+        lambda: ReceptionFigure.objects.create(
+            municipality=agreement.municipalities.get(),
+            year=2021,
+            agreed_number=17,
+            source_agreement=agreement,
+        )
+    )
+    assert '<td data-label="Antal">17</td>' in page(client, kiruna)
+
+
 def test_the_catalogue_read_again_costs_one_query_and_follows_every_publication(
     client, committed, django_assert_max_num_queries
 ):

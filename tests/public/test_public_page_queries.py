@@ -61,7 +61,13 @@ def registry_of(size: int):
 
 # (first read, repeat read). A first county read builds the catalogue's index (about ten of its
 # queries); the first page a process shows reads one thing more, once.
-CAPS = {"county": (27, 4), "agreement": (14, 3), "api list": (5, 2)}
+CAPS = {
+    "county": (27, 4),
+    "national": (10, 3),
+    "municipality": (12, 4),
+    "agreement": (14, 3),
+    "api list": (5, 2),
+}
 
 
 @pytest.mark.usefixtures("production_caches")
@@ -72,6 +78,8 @@ def test_public_pages_ask_as_many_queries_at_1_and_at_20_agreements(
     agreement = registry_of(size)
     urls = {
         "county": reverse("actors:county", kwargs={"slug": JÄMTLAND}),
+        "national": reverse("actors:national"),
+        "municipality": reverse("actors:municipality", kwargs={"slug": "ostersund"}),
         "agreement": agreement.get_absolute_url(),
         "api list": "/api/v1/agreements/?page_size=20",
     }
