@@ -16,9 +16,9 @@ agreement would, for every agreement read).
   the Swedish text), the version and its lock number (moves on every change of the version
   and its parts, through any path), its legal status today (the one thing on the page that
   changes with the day) and the numbers of the published versions ("version 2 of 3").
-- The catalogue and the county pages (`public_kept`) are kept under their address and the
-  state of the catalogue's index they were computed with (its change token, which moves after
-  every write to a published version, and its day).
+- The catalogue and the county, national and municipality pages (`public_kept`) are kept
+  under their address and the state of the catalogue's index they were computed with (its
+  change token, which moves after every write to a published version, and its day).
 - The API's list of agreements (`catalogue_kept`) shows nothing but the published versions with
   their county and municipalities, every change of which moves the index's token: it is kept
   under the index's state alone, without reading the generation.
