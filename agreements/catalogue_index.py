@@ -195,7 +195,7 @@ class CatalogueIndex:
     @property
     def dated(self) -> dict[str, np.ndarray]:
         """What the legal status is computed from (_legal_statuses), kept for another day."""
-        return {name: self.rows.per_row[name] for name in _DATED}
+        return _dated(self.rows.per_row)
 
     def on_day(self, day: datetime.date) -> "CatalogueIndex":
         """This index for another day: of what it holds, only the legal statuses depend on
@@ -298,11 +298,8 @@ class CatalogueIndex:
             keys=np.asarray(self.values[facet].keys)[codes],
             ids=self.ids[rows],
             statuses=np.asarray(self.values["status"].keys)[self.codes["status"][rows]],
-            # effective_start(): valid from, else signed on
-            starts=np.where(
-                np.isnan(per_row["valid_from"][rows]),
-                per_row["signed_on"][rows],
-                per_row["valid_from"][rows],
+            starts=_effective_start(
+                signed_on=per_row["signed_on"][rows], valid_from=per_row["valid_from"][rows]
             ),
         )
 
@@ -380,13 +377,24 @@ STATUS_ORDER = [
 ]
 
 
+def _effective_start(*, signed_on: np.ndarray, valid_from: np.ndarray) -> np.ndarray:
+    """models.effective_start() over arrays: valid from, else signed on (NaN: neither)."""
+    return np.where(np.isnan(valid_from), signed_on, valid_from)
+
+
+def _dated(per_row: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What the legal status is computed from (_legal_statuses)."""
+    return {name: per_row[name] for name in _DATED}
+
+
 def _legal_statuses(lineage, version, signed_on, valid_from, valid_until, *, day) -> tuple:
     """AgreementQuerySet.with_status(on=day) and latest_published() over arrays of every
     published version: the same rule, without a lookup per row (half a second at 20,000
     agreements). tests/public/test_catalogue_index.py compares them for every status."""
     on = (day - EPOCH).days
-    no_start = np.isnan(valid_from) & np.isnan(signed_on)
-    started = no_start | (valid_from <= on) | (np.isnan(valid_from) & (signed_on <= on))
+    start = _effective_start(signed_on=signed_on, valid_from=valid_from)
+    no_start = np.isnan(start)
+    started = no_start | (start <= on)
     newest = np.full(lineage.max() + 1 if len(lineage) else 0, -1)
     np.maximum.at(newest, lineage, version)
     newest_started = np.full(len(newest), -1)
@@ -395,7 +403,7 @@ def _legal_statuses(lineage, version, signed_on, valid_from, valid_until, *, day
         [
             version < newest_started[lineage],
             valid_until < on,
-            (valid_from > on) | (np.isnan(valid_from) & (signed_on > on)),
+            start > on,
             no_start,
         ],
         [
@@ -688,7 +696,7 @@ def _one_snapshot():
 
 def _index(*, mark: _Mark, day: datetime.date, rows: _Rows, values, title_order) -> CatalogueIndex:
     per_row = rows.per_row
-    status, is_latest = _legal_statuses(**{name: per_row[name] for name in _DATED}, day=day)
+    status, is_latest = _legal_statuses(**_dated(per_row), day=day)
     return CatalogueIndex(
         token=mark.token,
         day=day,
