@@ -13,6 +13,7 @@ pages, the reports and the statistics share.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -147,54 +148,31 @@ def _last_followup():
     )
 
 
-def _covering_in_database(*, municipalities, county, on: datetime.date) -> _Covering:
-    links = local_agreements_in_force_or_unknown(on=on).order_by()
-    if county is not None:
-        links = links.filter(municipalities__in=municipalities.values("pk"))
-    # One row per (municipality, agreement) with the agreement's facts: the ids never travel
-    # back to the database as a list, which for a whole county is thousands of parameters.
-    covering = _Covering({}, {}, {}, {})
-    facts: dict[int, tuple] = {}  # agreement id: (start as written, last follow-up year)
-    for municipality_id, agreement_id, status, start, precision, followup_year in links.values_list(
-        "municipalities",
-        "pk",
-        "legal_status",
-        effective_start(),
-        effective_start_precision(),
-        Subquery(_last_followup()),
-    ):
-        if status == LegalStatus.UNKNOWN:
-            covering.unknown.setdefault(municipality_id, []).append(agreement_id)
-            continue
-        covering.in_force.setdefault(municipality_id, []).append(agreement_id)
-        facts[agreement_id] = (partial_dates.of(start, precision), followup_year)
-    for ids in covering.unknown.values():
-        ids.sort()
-    for municipality_id, ids in covering.in_force.items():
-        ids.sort()
-        starts = [facts[a][0] for a in ids if facts[a][0]]
-        followups = [facts[a][1] for a in ids if facts[a][1]]
-        if starts:
-            covering.since[municipality_id] = min(starts, key=lambda start: start.day)
-        if followups:
-            covering.last_followup[municipality_id] = max(followups)
-    return covering
+# An agreement's facts as a page shows them: its start as written, the year of its last
+# completed follow-up.
+_Facts = dict[int, tuple[PartialDate | None, int | None]]
 
 
-def _covering_in_index(*, municipalities, index: CatalogueIndex) -> _Covering:
-    """What _covering_in_database reads, from the catalogue's index: the agreements covering
-    each municipality and which started first, then the start as written of that one and the
-    follow-ups of the municipalities' agreements in one query."""
-    municipality_ids = [municipality.pk for municipality in municipalities]
-    members = index.members_of("municipality", keys=municipality_ids, chosen=COVERING)
-    keys, ids, starts = members.keys, members.ids, members.starts
-    in_force = members.statuses == LegalStatus.IN_FORCE
+def _covering(
+    *,
+    keys: np.ndarray,
+    ids: np.ndarray,
+    in_force: np.ndarray,
+    starts: np.ndarray,
+    facts: Callable[[list[int]], _Facts],
+) -> _Covering:
+    """The coverage of each municipality from one entry per (municipality id `keys`,
+    agreement `ids`) that covers it, in force or else of unknown validity, with the
+    agreement's effective start (`starts`, any number that orders the days; NaN when
+    unknown). `facts(earliest)` gives the facts of the `earliest` agreement in force in each
+    municipality and of every agreement in force with a completed follow-up."""
     covering = _Covering({}, {}, {}, {})
     earliest: dict[int, int] = {}  # municipality id: the agreement in force that started first
     for found, ids_of in ((in_force, covering.in_force), (~in_force, covering.unknown)):
         if not found.any():
             continue
-        # By municipality, then start, then id: each municipality's first is the earliest.
+        # By municipality, then start (NaN last), then id: each municipality's first is the
+        # earliest.
         order = np.lexsort((ids[found], starts[found], keys[found]))
         found_keys, found_ids = keys[found][order], ids[found][order]
         municipality_ids_found, firsts = np.unique(found_keys, return_index=True)
@@ -207,27 +185,76 @@ def _covering_in_index(*, municipalities, index: CatalogueIndex) -> _Covering:
             ids_of[key] = sorted(ids_of_one.tolist())
             if found is in_force:
                 earliest[key] = int(found_ids[first])
-    followed = FollowUp.objects.filter(
-        state=FollowUpState.COMPLETED, agreement__municipalities__in=municipality_ids
-    ).values("agreement_id")
-    read = Agreement.objects.values_list(
-        "pk", effective_start(), effective_start_precision(), Subquery(_last_followup())
-    )
-    earliest_and_followed = read.filter(pk__in=list(earliest.values())).union(
-        read.filter(pk__in=followed)
-    )
-    facts = {
-        pk: (partial_dates.of(start, precision), followup_year)
-        for pk, start, precision, followup_year in earliest_and_followed
-    }
+    known = facts(list(earliest.values()))
     for municipality_id, pk in earliest.items():
-        if pk in facts:  # else deleted since the index was read
-            covering.since[municipality_id] = facts[pk][0]
-    followed_up = {pk: year for pk, (_start, year) in facts.items() if year}
+        if known.get(pk, (None, None))[0]:  # else without a start, or deleted since read
+            covering.since[municipality_id] = known[pk][0]
+    followed_up = {pk: year for pk, (_start, year) in known.items() if year}
     has_year = in_force & np.isin(ids, list(followed_up))
     for key, pk in zip(keys[has_year].tolist(), ids[has_year].tolist(), strict=True):
         covering.last_followup[key] = max(followed_up[pk], covering.last_followup.get(key, 0))
     return covering
+
+
+def _covering_in_database(*, municipalities, county, on: datetime.date) -> _Covering:
+    links = local_agreements_in_force_or_unknown(on=on).order_by()
+    if county is not None:
+        links = links.filter(municipalities__in=municipalities.values("pk"))
+    # One row per (municipality, agreement) with the agreement's facts: the ids never travel
+    # back to the database as a list, which for a whole county is thousands of parameters.
+    rows = [
+        row
+        for row in links.values_list(
+            "municipalities",
+            "pk",
+            "legal_status",
+            effective_start(),
+            effective_start_precision(),
+            Subquery(_last_followup()),
+        )
+        if row[0] is not None  # an agreement without municipalities covers none
+    ]
+    facts = {
+        pk: (partial_dates.of(start, precision), followup_year)
+        for _municipality_id, pk, _status, start, precision, followup_year in rows
+    }
+    return _covering(
+        keys=np.array([row[0] for row in rows], dtype=np.int64),
+        ids=np.array([row[1] for row in rows], dtype=np.int64),
+        in_force=np.array([row[2] == LegalStatus.IN_FORCE for row in rows], dtype=bool),
+        starts=np.array([row[3].toordinal() if row[3] else np.nan for row in rows]),
+        facts=lambda _earliest: facts,
+    )
+
+
+def _covering_in_index(*, municipalities, index: CatalogueIndex) -> _Covering:
+    """What _covering_in_database reads, from the catalogue's index: the agreements covering
+    each municipality with their starts, then the facts of those that started first and of
+    those followed up, in one query."""
+    municipality_ids = [municipality.pk for municipality in municipalities]
+    members = index.members_of("municipality", keys=municipality_ids, chosen=COVERING)
+
+    def facts(earliest: list[int]) -> _Facts:
+        followed = FollowUp.objects.filter(
+            state=FollowUpState.COMPLETED, agreement__municipalities__in=municipality_ids
+        ).values("agreement_id")
+        read = Agreement.objects.values_list(
+            "pk", effective_start(), effective_start_precision(), Subquery(_last_followup())
+        )
+        return {
+            pk: (partial_dates.of(start, precision), followup_year)
+            for pk, start, precision, followup_year in read.filter(pk__in=earliest).union(
+                read.filter(pk__in=followed)
+            )
+        }
+
+    return _covering(
+        keys=members.keys,
+        ids=members.ids,
+        in_force=members.statuses == LegalStatus.IN_FORCE,
+        starts=members.starts,
+        facts=facts,
+    )
 
 
 def municipality_coverage(
