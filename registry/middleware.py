@@ -130,7 +130,3 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if update:
             parts.update = {**update, **(parts.update or {})}
         return parts
-        for prefix, update in self.RELAXED.items():
-            if request.path.startswith(prefix):
-                parts.update = {**update, **(parts.update or {})}
-        return parts
