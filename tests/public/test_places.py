@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from actors.models import County, Municipality, Organisation
-from actors.selectors import REGIONAL_ON_COUNTY_PAGE
+from actors.selectors import REGIONAL_ON_COUNTY_PAGE, REGIONAL_ON_NATIONAL_PAGE
 from agreements.catalogue_index import catalogue_index
 from commitments.models import Theme
 from tests.factories import AgreementFactory, CommitmentFactory, PartyFactory, local_agreement
@@ -64,6 +64,36 @@ def test_county_page_lists_the_first_regional_agreements_and_links_to_all(client
     assert f"All {REGIONAL_ON_COUNTY_PAGE + 2} in the catalogue</a>" in english
     catalogue = get(client, f"/overenskommelser/?county={JÄMTLAND}&level=regional&sort=title")
     assert catalogue.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE + 2
+
+
+def test_national_page_names_the_first_regional_agreements_and_links_to_the_county(client):
+    """Under today's counties from the catalogue's index, on a chosen day from the database:
+    the same first ones by title, the same count."""
+    jämtland = County.objects.get(code="23")
+    for number in range(REGIONAL_ON_NATIONAL_PAGE + 2):
+        AgreementFactory(
+            title=f"Jämtlands regionala {number:02}",
+            county=jämtland,
+            valid_from=datetime.date(2020, 1, 1),
+        )
+    county_page = reverse("actors:county", kwargs={"slug": JÄMTLAND})
+    national = reverse("actors:national")  # before /en/ makes English the active language
+    for query, language in (("", ""), ("", "/en"), ("?date=2024-06-30&boundaries=then", "")):
+        html = get(client, language + national + query)
+        row = re.search(
+            r'<a href="/(?:en/)?lan/jamtlands-lan/[^"]*">Jämtlands län</a>.*?</tr>', html, re.S
+        )
+        assert row, (query, language)
+        cell = row.group(0)
+        assert cell.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_NATIONAL_PAGE
+        last = f"Jämtlands regionala {REGIONAL_ON_NATIONAL_PAGE - 1:02}"
+        assert last in cell and f"Jämtlands regionala {REGIONAL_ON_NATIONAL_PAGE:02}" not in cell
+        total = REGIONAL_ON_NATIONAL_PAGE + 2
+        words = f"all {total} on the county's page" if language else f"alla {total} på länets sida"
+        assert f'{county_page}{query.replace("&", "&amp;")}#regional">{words}</a>' in cell, cell
+    html = get(client, national)
+    other = re.search(r">Norrbottens län</a>.*?</tr>", html, re.S).group(0)
+    assert "RÖK Norrbotten" in other and "#regional" not in other
 
 
 def test_national_page_has_every_county(client):
