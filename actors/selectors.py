@@ -63,10 +63,6 @@ def _coverage_rows(coverage: list[MunicipalityCoverage]) -> list[CoverageRow]:
     ]
 
 
-def _sorted(agreements):
-    return sorted(agreements, key=lambda a: swedish_sort_key(a.title))
-
-
 @dataclass
 class CountyOverview:
     county: County
@@ -249,7 +245,8 @@ class MunicipalityOverview:
     municipality: Municipality
     coverage: CoverageRow
     local: list[Agreement]
-    regional: list[Agreement]
+    regional: list[Agreement]  # the first REGIONAL_ON_COUNTY_PAGE by title
+    regional_count: int
     organisations: list[Organisation]
     reception_figures: list[ReceptionFigure]
 
@@ -257,9 +254,11 @@ class MunicipalityOverview:
 def municipality_overview(
     *, municipality: Municipality, index: CatalogueIndex | None = None
 ) -> MunicipalityOverview:
-    """The municipality's coverage (from the catalogue's `index`, catalogue_index() unless
-    given), its local and regional agreements, organisations and reception figures."""
-    coverage = municipality_coverage(county=municipality.county, index=index or catalogue_index())
+    """The municipality's coverage and its county's first regional agreements by title (from
+    the catalogue's `index`, catalogue_index() unless given), its newest local agreements,
+    organisations and reception figures."""
+    index = index or catalogue_index()
+    coverage = municipality_coverage(county=municipality.county, index=index)
     row = next(r for r in coverage if r.municipality.pk == municipality.pk)
     current = Agreement.objects.latest_published()
     local = list(
@@ -267,8 +266,8 @@ def municipality_overview(
             current.filter(municipalities=municipality).order_by("-published_at", "-pk")
         )[:LOCAL_ON_COUNTY_PAGE]
     )
-    regional = _sorted(
-        agreement_cards(current.filter(level=Level.REGIONAL, county_id=municipality.county_id))
+    regional = index.newest_versions(
+        county_id=municipality.county_id, level=Level.REGIONAL, order="title"
     )
     organisations = sorted(
         Organisation.objects.filter(
@@ -286,7 +285,13 @@ def municipality_overview(
         .order_by("-year")
     )
     return MunicipalityOverview(
-        municipality, _coverage_rows([row])[0], local, regional, organisations, figures
+        municipality,
+        _coverage_rows([row])[0],
+        local,
+        agreement_cards_in_order(regional[:REGIONAL_ON_COUNTY_PAGE]),
+        len(regional),
+        organisations,
+        figures,
     )
 
 

@@ -41,9 +41,12 @@ def test_county_page_has_coverage_table_and_map(client):
     assert 'role="img"' in html and 'href="#tackningstabell"' in html
 
 
-def test_county_page_lists_the_first_regional_agreements_and_links_to_all(client):
+def test_county_and_municipality_pages_list_the_first_regional_agreements_and_link_to_all(
+    client,
+):
     jämtland = County.objects.get(code="23")
     url = reverse("actors:county", kwargs={"slug": JÄMTLAND})
+    östersund = reverse("actors:municipality", kwargs={"slug": "ostersund"})
     for number in range(REGIONAL_ON_COUNTY_PAGE):
         AgreementFactory(title=f"Jämtlands regionala {number:02}", county=jämtland)
     html = get(client, url)
@@ -64,6 +67,10 @@ def test_county_page_lists_the_first_regional_agreements_and_links_to_all(client
     assert f"All {REGIONAL_ON_COUNTY_PAGE + 2} in the catalogue</a>" in english
     catalogue = get(client, f"/overenskommelser/?county={JÄMTLAND}&level=regional&sort=title")
     assert catalogue.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE + 2
+    html = get(client, östersund)
+    assert html.count('lang="sv">Jämtlands regionala') == REGIONAL_ON_COUNTY_PAGE
+    assert "Jämtlands regionala 09" in html and "Jämtlands regionala 10" not in html
+    assert f"De {REGIONAL_ON_COUNTY_PAGE} första i bokstavsordning. {link}" in html
 
 
 def test_national_page_names_the_first_regional_agreements_and_links_to_the_county(client):
